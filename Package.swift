@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "ledgersync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ledgersync", targets: ["ledgersync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
+        .target(name: "LedgerCore", swiftSettings: v5),
+        // JSON values with exact number text and ordered keys; a fast byte-level parser and writer.
+        .target(name: "LedgerJSON", swiftSettings: v5),
+        // The small, safe expression language of conditional rules: parse, type-check, evaluate.
+        .target(name: "Expressions", dependencies: ["LedgerCore"], swiftSettings: v5),
+        // The one narrow boundary where order JSON is read from files and documents are written out.
+        .target(name: "OrderIO", dependencies: ["LedgerCore", "LedgerJSON"], swiftSettings: v5),
+        // YAML rule packs: load with positions, layer `extends`, validate into the RulePack model; expressions.
+        .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Yams", .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
+        // Compiles a RulePack into a transformation graph and runs orders through it, with provenance.
+        .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
+        // The use cases behind each command (validate, transform, explain, test) and their text/JSON rendering.
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform"], swiftSettings: v5),
+        // Thin command line: parse flags, call one library function, render, pick the exit code.
+        .executableTarget(
+            name: "ledgersync",
+            dependencies: [
+                "LedgerSyncKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: v5),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO"], swiftSettings: v5),
+        .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"], swiftSettings: v5),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
+        .testTarget(name: "RulePackTests", dependencies: ["RulePack"], resources: [.copy("Fixtures")], swiftSettings: v5),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync"], swiftSettings: v5),
+    ]
+)

@@ -1,0 +1,69 @@
+import Foundation
+import LedgerCore
+
+// `compile` reports failures as `Result<_, [Diagnostic]>`, which needs the array to be an `Error`.
+// This belongs next to `Diagnostic` in LedgerCore; it lives here until it moves, and must exist only once.
+extension Array: @retroactive Error where Element == Diagnostic {}
+
+/// A type-checked rule condition, ready to evaluate against many orders; immutable, so safe to share across threads.
+public final class CompiledExpression: @unchecked Sendable {
+    /// The expression text exactly as written in the pack.
+    public let source: String
+    /// Indices (into the scope) of the variables the expression reads, so callers can fetch only those.
+    public let variableIndices: [Int]
+    private let test: Test
+
+    init(source: String, variableIndices: [Int], test: @escaping Test) {
+        self.source = source
+        self.variableIndices = variableIndices
+        self.test = test
+    }
+
+    /// Evaluates the condition; `value(i)` returns the current value of scope variable `i`.
+    ///
+    /// Missing values follow two-valued logic: `x == null` is true and `x != null` false when `x` is missing,
+    /// while every other comparison involving a missing value is false, including `!=`, `not in`,
+    /// `starts_with`, `contains` and `matches`. A bare bool variable that is missing counts as false.
+    /// Since `not` simply negates, `not (order.channel == "shopee")` is true for an order without a channel,
+    /// whereas `order.channel != "shopee"` is false for it. A value of the wrong type is treated as missing.
+    /// Never traps, whatever `value` returns.
+    public func evaluate(_ value: (Int) -> ExprValue) -> Bool {
+        test(value)
+    }
+}
+
+/// Compiles rule conditions written in the expression language (see `describeLanguage()`).
+public enum ExpressionCompiler {
+    /// Parses, type-checks and compiles `source`; on failure returns the first syntax error or every type error.
+    ///
+    /// `location` is where the first character of `source` sits in its file; diagnostics are placed relative to it.
+    public static func compile(_ source: String, at location: SourceLocation, keyPath: String,
+                               scope: ExpressionScope) -> Result<CompiledExpression, [Diagnostic]> {
+        let text = Array(source)
+        let map = SourceMap(base: location, text: text)
+        let syntax: Syntax
+        switch Parser.parse(text, map: map) {
+        case .success(let parsed):
+            syntax = parsed
+        case .failure(let error):
+            return .failure([.error(error.message, at: map.location(at: error.offset), keyPath: keyPath,
+                                    suggestion: error.suggestion, code: "expression-syntax")])
+        }
+
+        var checker = Checker(scope: scope, text: text, map: map, keyPath: keyPath)
+        let condition = checker.checkRoot(syntax)
+        guard let condition, checker.diagnostics.isEmpty else {
+            let ordered = checker.diagnostics.enumerated().sorted {
+                ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
+            }
+            return .failure(ordered.map(\.element.diagnostic))
+        }
+        return .success(CompiledExpression(source: source, variableIndices: checker.usedVariables.sorted(),
+                                           test: Lowering.test(condition)))
+    }
+
+    /// A short markdown reference of the expression language, for embedding in the docs.
+    public static func describeLanguage() -> String {
+        LanguageReference.markdown
+    }
+}

@@ -1,0 +1,149 @@
+/// An exact amount of money in minor units (sen, cents): never a floating-point number.
+/// All order and invoice amounts in ledgersync have two decimals.
+public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var minorUnits: Int64
+
+    public init(minorUnits: Int64) { self.minorUnits = minorUnits }
+
+    public static let zero = Money(minorUnits: 0)
+
+    /// Parses a plain decimal string: optional `-`, digits, optional `.` and at most two decimals.
+    /// No thousands separators, exponents or spaces — those are rejected so nothing is guessed.
+    public init?(parsing text: String) {
+        guard let value = FixedDecimal(parsing: text, maxScale: 2) else { return nil }
+        self.init(minorUnits: value.scaled(to: 2))
+    }
+
+    /// `"1234.50"`: two decimals, `-` for negatives, no grouping — the SQL Account API form.
+    public var description: String { FixedDecimal(units: minorUnits, scale: 2).description }
+
+    public var isNegative: Bool { minorUnits < 0 }
+
+    public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
+    public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
+    public static prefix func - (a: Money) -> Money { Money(minorUnits: -a.minorUnits) }
+    public static func += (a: inout Money, b: Money) { a.minorUnits += b.minorUnits }
+    public static func -= (a: inout Money, b: Money) { a.minorUnits -= b.minorUnits }
+    public static func * (a: Money, count: Int) -> Money { Money(minorUnits: a.minorUnits * Int64(count)) }
+    public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
+}
+
+/// A percentage rate such as `6%` or `8.5%`, kept exactly as ten-thousandths of a percent.
+public struct Rate: Hashable, Sendable, CustomStringConvertible {
+    /// The percentage × 10,000: `6%` is 60,000.
+    public var percentE4: Int64
+
+    public init(percentE4: Int64) { self.percentE4 = percentE4 }
+
+    /// Accepts `"6%"`, `"6"`, `"8.5%"` (up to four decimals).
+    public init?(parsing text: String) {
+        var body = Substring(text.trimmingSpaces)
+        if body.hasSuffix("%") { body = body.dropLast() }
+        guard let value = FixedDecimal(parsing: String(body), maxScale: 4), value.units >= 0 else { return nil }
+        self.init(percentE4: value.scaled(to: 4))
+    }
+
+    public static let zero = Rate(percentE4: 0)
+    public var isZero: Bool { percentE4 == 0 }
+
+    /// The SQL Account form, `"6%"` or `"8.5%"`.
+    public var description: String { FixedDecimal(units: percentE4, scale: 4).trimmed + "%" }
+
+    /// Tax on a tax-exclusive amount, rounded half away from zero to the sen.
+    public func tax(onExclusive amount: Money) -> Money {
+        Money(minorUnits: divideRoundingHalfUp(amount.minorUnits * percentE4, 1_000_000))
+    }
+
+    /// The tax contained in a tax-inclusive amount (`amount × r / (100 + r)`), rounded half up to the sen.
+    public func tax(containedIn amount: Money) -> Money {
+        Money(minorUnits: divideRoundingHalfUp(amount.minorUnits * percentE4, 1_000_000 + percentE4))
+    }
+}
+
+/// Integer division rounding halves away from zero (the "half-up" of accounting).
+public func divideRoundingHalfUp(_ numerator: Int64, _ denominator: Int64) -> Int64 {
+    guard denominator != 0 else { return 0 }
+    let negative = (numerator < 0) != (denominator < 0)
+    let n = numerator.magnitude, d = denominator.magnitude
+    let quotient = (n + d / 2) / d
+    return negative ? -Int64(quotient) : Int64(quotient)
+}
+
+/// A decimal number as integer units at a given scale (`12.5` = units 125, scale 1); used for parsing
+/// money, rates and unit prices without ever touching floating point.
+public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
+    public var units: Int64
+    public var scale: Int
+
+    public init(units: Int64, scale: Int) {
+        self.units = units
+        self.scale = scale
+    }
+
+    public init?(parsing text: String, maxScale: Int) {
+        var bytes = Substring(text).utf8[...]
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
+        var units: Int64 = 0
+        var scale = 0
+        var sawDigit = false
+        var sawPoint = false
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                if sawPoint || !sawDigit { return nil }
+                sawPoint = true
+                continue
+            }
+            guard byte >= 48, byte <= 57 else { return nil }
+            if sawPoint {
+                scale += 1
+                if scale > maxScale { return nil }
+            }
+            let (product, overflow1) = units.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = product.addingReportingOverflow(Int64(byte - 48))
+            if overflow1 || overflow2 || sum > 999_999_999_999_999 { return nil }
+            units = sum
+            sawDigit = true
+        }
+        if !sawDigit || (sawPoint && scale == 0) { return nil }
+        self.init(units: negative ? -units : units, scale: scale)
+    }
+
+    /// The value at a larger scale (`12.5` at scale 2 is 1250).
+    public func scaled(to target: Int) -> Int64 {
+        var value = units
+        var current = scale
+        while current < target { value *= 10; current += 1 }
+        return value
+    }
+
+    /// Fixed notation with exactly `scale` decimals.
+    public var description: String {
+        let magnitude = units.magnitude
+        var digits = String(magnitude)
+        if scale > 0 {
+            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        }
+        return units < 0 ? "-" + digits : digits
+    }
+
+    /// Without trailing zeros after the point (`8.5000` → `8.5`, `6.0000` → `6`).
+    public var trimmed: String {
+        var text = description
+        guard text.contains(".") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+}
+
+extension StringProtocol {
+    /// Trims ASCII spaces and tabs only; cheap and predictable for codes and headers.
+    public var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}

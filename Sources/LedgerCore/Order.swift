@@ -1,0 +1,198 @@
+/// The sales channels an order can come from (product spec §3).
+public enum Channel: String, CaseIterable, Hashable, Sendable {
+    case shopee, lazada, tiktok, zalora, shopify, woocommerce, webstore, pos, other
+}
+
+/// Order lifecycle states in the canonical order format.
+public enum OrderStatus: String, CaseIterable, Hashable, Sendable {
+    case unpaid, paid, ready_to_ship, shipped, delivered, completed, cancelled, returned
+}
+
+/// Which order date a document date comes from.
+public enum OrderDateKind: String, CaseIterable, Hashable, Sendable {
+    case ordered, paid, shipped, completed
+}
+
+/// A canonical order: what every channel importer maps into (product spec §3).
+public struct Order: Sendable {
+    public var id: String
+    public var orderNumber: String
+    public var channel: Channel
+    public var store: String
+    public var currency: String
+    public var status: OrderStatus
+    public var dates: OrderDates
+    public var isSample: Bool
+    public var isCOD: Bool
+    public var buyer: Buyer
+    public var lines: [OrderLine]
+    public var shipping: ShippingCharge
+    public var vouchers: Vouchers
+    /// nil when the order does not say; the pack's store or default setting decides then.
+    public var pricesIncludeTax: Bool?
+    public var paymentMethod: String?
+    public var buyerPaid: Money?
+    /// An exchange rate the channel supplied for a foreign-currency order, as written.
+    public var exchangeRate: String?
+
+    public init(id: String, orderNumber: String, channel: Channel, store: String, currency: String,
+                status: OrderStatus, dates: OrderDates, isSample: Bool = false, isCOD: Bool = false,
+                buyer: Buyer = Buyer(), lines: [OrderLine], shipping: ShippingCharge = ShippingCharge(),
+                vouchers: Vouchers = Vouchers(), pricesIncludeTax: Bool? = nil, paymentMethod: String? = nil,
+                buyerPaid: Money? = nil, exchangeRate: String? = nil) {
+        self.id = id
+        self.orderNumber = orderNumber
+        self.channel = channel
+        self.store = store
+        self.currency = currency
+        self.status = status
+        self.dates = dates
+        self.isSample = isSample
+        self.isCOD = isCOD
+        self.buyer = buyer
+        self.lines = lines
+        self.shipping = shipping
+        self.vouchers = vouchers
+        self.pricesIncludeTax = pricesIncludeTax
+        self.paymentMethod = paymentMethod
+        self.buyerPaid = buyerPaid
+        self.exchangeRate = exchangeRate
+    }
+
+    /// Σ(qty × unit price − seller discount): what the seller earns on the goods.
+    public var sellerLineRevenue: Money { lines.reduce(.zero) { $0 + $1.sellerRevenue } }
+
+    /// The seller's revenue on the order: line revenue less seller vouchers (shipping excluded).
+    public var sellerRevenue: Money { sellerLineRevenue - vouchers.seller }
+
+    /// What the buyer paid according to the canonical formula (product spec §3).
+    public var computedBuyerPaid: Money {
+        lines.reduce(.zero) { $0 + $1.sellerRevenue - $1.platformDiscount }
+            - vouchers.seller - vouchers.platform - vouchers.coins
+            + shipping.fee - shipping.sellerDiscount - shipping.platformDiscount
+    }
+}
+
+public struct OrderDates: Sendable {
+    public var ordered: Timestamp
+    public var paid: Timestamp?
+    public var shipped: Timestamp?
+    public var completed: Timestamp?
+
+    public init(ordered: Timestamp, paid: Timestamp? = nil, shipped: Timestamp? = nil, completed: Timestamp? = nil) {
+        self.ordered = ordered
+        self.paid = paid
+        self.shipped = shipped
+        self.completed = completed
+    }
+
+    public subscript(kind: OrderDateKind) -> Timestamp? {
+        switch kind {
+        case .ordered: return ordered
+        case .paid: return paid
+        case .shipped: return shipped
+        case .completed: return completed
+        }
+    }
+}
+
+public struct Buyer: Sendable {
+    public var name: String?
+    public var email: String?
+    public var phone: String?
+    public var address: Address?
+
+    public init(name: String? = nil, email: String? = nil, phone: String? = nil, address: Address? = nil) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.address = address
+    }
+}
+
+public struct Address: Sendable {
+    public var line1: String?
+    public var line2: String?
+    public var city: String?
+    public var state: String?
+    public var postcode: String?
+    public var country: String?
+
+    public init(line1: String? = nil, line2: String? = nil, city: String? = nil, state: String? = nil,
+                postcode: String? = nil, country: String? = nil) {
+        self.line1 = line1
+        self.line2 = line2
+        self.city = city
+        self.state = state
+        self.postcode = postcode
+        self.country = country
+    }
+}
+
+public struct OrderLine: Sendable {
+    public var sku: String
+    public var name: String
+    public var variation: String?
+    public var qty: Int
+    public var unitPrice: Money
+    public var sellerDiscount: Money
+    public var platformDiscount: Money
+    public var serialNumbers: [String]
+    /// Components of one kit when the line is a bundle; empty otherwise.
+    public var bundle: [BundleComponent]
+
+    public init(sku: String, name: String, variation: String? = nil, qty: Int, unitPrice: Money,
+                sellerDiscount: Money = .zero, platformDiscount: Money = .zero, serialNumbers: [String] = [],
+                bundle: [BundleComponent] = []) {
+        self.sku = sku
+        self.name = name
+        self.variation = variation
+        self.qty = qty
+        self.unitPrice = unitPrice
+        self.sellerDiscount = sellerDiscount
+        self.platformDiscount = platformDiscount
+        self.serialNumbers = serialNumbers
+        self.bundle = bundle
+    }
+
+    public var gross: Money { unitPrice * qty }
+    /// qty × unit price − seller discount.
+    public var sellerRevenue: Money { gross - sellerDiscount }
+}
+
+public struct BundleComponent: Sendable {
+    public var sku: String
+    public var name: String
+    /// Quantity in one kit.
+    public var qty: Int
+
+    public init(sku: String, name: String, qty: Int) {
+        self.sku = sku
+        self.name = name
+        self.qty = qty
+    }
+}
+
+public struct ShippingCharge: Sendable {
+    public var fee: Money
+    public var sellerDiscount: Money
+    public var platformDiscount: Money
+
+    public init(fee: Money = .zero, sellerDiscount: Money = .zero, platformDiscount: Money = .zero) {
+        self.fee = fee
+        self.sellerDiscount = sellerDiscount
+        self.platformDiscount = platformDiscount
+    }
+}
+
+public struct Vouchers: Sendable {
+    public var seller: Money
+    public var platform: Money
+    public var coins: Money
+
+    public init(seller: Money = .zero, platform: Money = .zero, coins: Money = .zero) {
+        self.seller = seller
+        self.platform = platform
+        self.coins = coins
+    }
+}

@@ -1,0 +1,293 @@
+import LedgerCore
+import LedgerJSON
+
+/// Maps a canonical order JSON object (product spec §3) to `Order`, naming the order id and the exact
+/// field of every problem. Unknown fields are tolerated; optional fields may be null or absent.
+public struct OrderDecoder {
+    public init() {}
+
+    public struct Failure: Error, Sendable {
+        /// The order id when it could be read, else a description of where the record is.
+        public var orderID: String
+        public var diagnostics: [Diagnostic]
+    }
+
+    public func decode(_ value: JSONValue, at location: SourceLocation?) -> Result<Order, Failure> {
+        var context = DecodeContext(location: location)
+        guard case .object(let object) = value else {
+            context.fail("an order must be a JSON object, found \(value.typeName)", "")
+            return .failure(Failure(orderID: context.label, diagnostics: context.diagnostics))
+        }
+        if case .string(let id)? = object["id"], !id.isEmpty {
+            context.orderID = id
+        } else if case .string(let number)? = object["order_number"], !number.isEmpty {
+            context.fallbackLabel = "order without id (order_number \(number))"
+        }
+        let order = context.order(object)
+        if let order, context.diagnostics.isEmpty { return .success(order) }
+        return .failure(Failure(orderID: context.label, diagnostics: context.diagnostics))
+    }
+}
+
+private struct DecodeContext {
+    let location: SourceLocation?
+    var orderID: String?
+    var fallbackLabel: String?
+    var diagnostics: [Diagnostic] = []
+
+    init(location: SourceLocation?) { self.location = location }
+
+    var label: String { orderID ?? fallbackLabel ?? (location.map { "record at line \($0.line)" } ?? "record") }
+
+    mutating func fail(_ message: String, _ path: String) {
+        let who = orderID.map { "order \($0)" } ?? label
+        diagnostics.append(.error("\(who): \(message)", at: location, keyPath: path.isEmpty ? nil : path, code: "invalid-order"))
+    }
+
+    mutating func string(_ object: JSONObject, _ key: String, _ path: String, required: Bool = true) -> String? {
+        let full = path.isEmpty ? key : "\(path).\(key)"
+        switch object[key] {
+        case .string(let s)?:
+            if required && s.isEmpty { fail("\(full) must not be empty", full) }
+            return s
+        case nil, .null?:
+            if required { fail("\(full) is missing; every order needs it", full) }
+            return nil
+        case .number(let n)?:
+            // Marketplace ids are often exported as numbers; keep their digits as text.
+            if n.allSatisfy(\.isNumber) { return n }
+            fail("\(full) must be a string, found the number \(n)", full)
+            return nil
+        case let other?:
+            fail("\(full) must be a string, found \(other.typeName)", full)
+            return nil
+        }
+    }
+
+    mutating func money(_ object: JSONObject, _ key: String, _ path: String, required: Bool = false, allowNegative: Bool = false) -> Money? {
+        let full = path.isEmpty ? key : "\(path).\(key)"
+        switch object[key] {
+        case .string(let text)?:
+            guard let money = Money(parsing: text) else {
+                fail("\(full) is \"\(text)\", not an amount; write a decimal string with a point and at most two decimals, e.g. \"1200.00\"", full)
+                return nil
+            }
+            if money.isNegative && !allowNegative {
+                fail("\(full) is negative (\(text)); amounts in an order are positive", full)
+                return nil
+            }
+            return money
+        case nil, .null?:
+            if required { fail("\(full) is missing", full) }
+            return required ? nil : .zero
+        case .number(let n)?:
+            let example = FixedDecimal(parsing: n, maxScale: 2).map { Money(minorUnits: $0.scaled(to: 2)).description } ?? "12.50"
+            fail("\(full) is the number \(n); money must be a decimal string like \"\(example)\" so no precision is lost", full)
+            return nil
+        case let other?:
+            fail("\(full) must be a decimal string, found \(other.typeName)", full)
+            return nil
+        }
+    }
+
+    mutating func bool(_ object: JSONObject?, _ key: String, _ path: String) -> Bool? {
+        let full = "\(path).\(key)"
+        switch object?[key] {
+        case .bool(let b)?: return b
+        case nil, .null?: return nil
+        case let other?:
+            fail("\(full) must be true or false, found \(other.typeName)", full)
+            return nil
+        }
+    }
+
+    mutating func integer(_ value: JSONValue?, _ path: String) -> Int? {
+        switch value {
+        case .number(let text)?:
+            guard let n = Int(text) else {
+                fail("\(path) must be a whole number, found \(text)", path)
+                return nil
+            }
+            return n
+        case .string(let text)?:
+            fail("\(path) must be a number, found the string \"\(text)\"", path)
+            return nil
+        case nil, .null?:
+            fail("\(path) is missing", path)
+            return nil
+        case let other?:
+            fail("\(path) must be a whole number, found \(other.typeName)", path)
+            return nil
+        }
+    }
+
+    mutating func timestamp(_ object: JSONObject?, _ key: String, required: Bool) -> Timestamp? {
+        let full = "dates.\(key)"
+        switch object?[key] {
+        case .string(let text)?:
+            guard let stamp = Timestamp(parsing: text) else {
+                fail("\(full) is \"\(text)\", not an ISO-8601 time with offset like 2025-09-15T10:21:00+08:00", full)
+                return nil
+            }
+            return stamp
+        case nil, .null?:
+            if required { fail("\(full) is missing; every order needs its order date", full) }
+            return nil
+        case let other?:
+            fail("\(full) must be a string, found \(other.typeName)", full)
+            return nil
+        }
+    }
+
+    mutating func order(_ object: JSONObject) -> Order? {
+        let id = string(object, "id", "")
+        let orderNumber = string(object, "order_number", "")
+        var channel: Channel?
+        if let name = string(object, "channel", "") {
+            channel = Channel(rawValue: name)
+            if channel == nil {
+                var message = "channel '\(name)' is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))"
+                if let guess = Suggest.closest(to: name, in: Channel.allCases.map(\.rawValue)) { message += " (did you mean '\(guess)'?)" }
+                fail(message + "; map it in the importer or use 'other'", "channel")
+            }
+        }
+        let store = string(object, "store", "")
+        let currencyText = string(object, "currency", "", required: false) ?? "MYR"
+        if currencyText.count != 3 { fail("currency '\(currencyText)' is not a 3-letter ISO code", "currency") }
+        var status: OrderStatus?
+        if let name = string(object, "status", "") {
+            status = OrderStatus(rawValue: name)
+            if status == nil { fail("status '\(name)' is not one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))", "status") }
+        }
+
+        var dates: OrderDates?
+        switch object["dates"] {
+        case .object(let d)?:
+            let ordered = timestamp(d, "ordered", required: true)
+            let paid = timestamp(d, "paid", required: false)
+            let shipped = timestamp(d, "shipped", required: false)
+            let completed = timestamp(d, "completed", required: false)
+            if let ordered { dates = OrderDates(ordered: ordered, paid: paid, shipped: shipped, completed: completed) }
+        case let other:
+            fail("dates must be an object with at least \"ordered\", found \(other?.typeName ?? "nothing")", "dates")
+        }
+
+        let flags = object["flags"]?.objectValue
+        let isSample = bool(flags, "sample", "flags") ?? false
+        let isCOD = bool(flags, "cod", "flags") ?? false
+
+        var buyer = Buyer()
+        if let b = object["buyer"]?.objectValue {
+            buyer.name = optionalText(b, "name", "buyer")
+            buyer.email = optionalText(b, "email", "buyer")
+            buyer.phone = optionalText(b, "phone", "buyer")
+            if let a = b["address"]?.objectValue {
+                buyer.address = Address(line1: optionalText(a, "line1", "buyer.address"), line2: optionalText(a, "line2", "buyer.address"),
+                                        city: optionalText(a, "city", "buyer.address"), state: optionalText(a, "state", "buyer.address"),
+                                        postcode: optionalText(a, "postcode", "buyer.address"), country: optionalText(a, "country", "buyer.address"))
+            }
+        }
+
+        var lines: [OrderLine] = []
+        switch object["lines"] {
+        case .array(let items)?:
+            if items.isEmpty { fail("lines is empty; an order needs at least one line", "lines") }
+            for (index, item) in items.enumerated() {
+                if let line = orderLine(item, "lines[\(index)]") { lines.append(line) }
+            }
+        case let other:
+            fail("lines must be an array of order lines, found \(other?.typeName ?? "nothing")", "lines")
+        }
+
+        var shipping = ShippingCharge()
+        if let s = object["shipping"]?.objectValue {
+            shipping.fee = money(s, "fee", "shipping") ?? .zero
+            shipping.sellerDiscount = money(s, "seller_discount", "shipping") ?? .zero
+            shipping.platformDiscount = money(s, "platform_discount", "shipping") ?? .zero
+        }
+        var vouchers = Vouchers()
+        if let v = object["vouchers"]?.objectValue {
+            vouchers.seller = money(v, "seller", "vouchers") ?? .zero
+            vouchers.platform = money(v, "platform", "vouchers") ?? .zero
+            vouchers.coins = money(v, "coins", "vouchers") ?? .zero
+        }
+        let pricesIncludeTax = bool(object["tax"]?.objectValue, "prices_include_tax", "tax")
+        var paymentMethod: String?
+        var buyerPaid: Money?
+        if let p = object["payment"]?.objectValue {
+            paymentMethod = optionalText(p, "method", "payment")
+            if let value = p["buyer_paid"], !value.isNull { buyerPaid = money(p, "buyer_paid", "payment") }
+        }
+        let exchangeRate = object["exchange_rate"].flatMap { value -> String? in
+            switch value {
+            case .string(let s): return s
+            case .number(let n): return n
+            default: return nil
+            }
+        }
+
+        guard let id, let orderNumber, let channel, let store, let status, let dates, diagnostics.isEmpty else { return nil }
+        return Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText, status: status,
+                     dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines, shipping: shipping,
+                     vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, paymentMethod: paymentMethod,
+                     buyerPaid: buyerPaid, exchangeRate: exchangeRate)
+    }
+
+    mutating func optionalText(_ object: JSONObject, _ key: String, _ path: String) -> String? {
+        switch object[key] {
+        case .string(let s)?: return s
+        case .number(let n)?: return n
+        case nil, .null?: return nil
+        case let other?:
+            fail("\(path).\(key) must be a string, found \(other.typeName)", "\(path).\(key)")
+            return nil
+        }
+    }
+
+    mutating func orderLine(_ value: JSONValue, _ path: String) -> OrderLine? {
+        guard case .object(let object) = value else {
+            fail("\(path) must be an object, found \(value.typeName)", path)
+            return nil
+        }
+        let before = diagnostics.count
+        let sku = string(object, "sku", path)
+        let name = string(object, "name", path, required: false) ?? ""
+        let variation = optionalText(object, "variation", path)
+        let qty = integer(object["qty"], "\(path).qty")
+        if let qty, qty <= 0 { fail("\(path).qty is \(qty); quantities must be at least 1 (returns are separate orders or statuses)", "\(path).qty") }
+        let unitPrice = money(object, "unit_price", path, required: true)
+        let sellerDiscount = money(object, "seller_discount", path)
+        let platformDiscount = money(object, "platform_discount", path)
+        var serials: [String] = []
+        switch object["serial_numbers"] {
+        case .array(let items)?:
+            for (index, item) in items.enumerated() {
+                if case .string(let s) = item { serials.append(s) } else { fail("\(path).serial_numbers[\(index)] must be a string", "\(path).serial_numbers[\(index)]") }
+            }
+        case nil, .null?: break
+        case let other?: fail("\(path).serial_numbers must be an array of strings, found \(other.typeName)", "\(path).serial_numbers")
+        }
+        var bundle: [BundleComponent] = []
+        switch object["bundle"] {
+        case .array(let items)?:
+            for (index, item) in items.enumerated() {
+                let componentPath = "\(path).bundle[\(index)]"
+                guard case .object(let c) = item else {
+                    fail("\(componentPath) must be an object {sku, name, qty}", componentPath)
+                    continue
+                }
+                let componentSKU = string(c, "sku", componentPath)
+                let componentName = string(c, "name", componentPath, required: false) ?? ""
+                let componentQty = integer(c["qty"], "\(componentPath).qty")
+                if let componentQty, componentQty <= 0 { fail("\(componentPath).qty must be at least 1", "\(componentPath).qty") }
+                if let componentSKU, let componentQty { bundle.append(BundleComponent(sku: componentSKU, name: componentName, qty: componentQty)) }
+            }
+        case nil, .null?: break
+        case let other?: fail("\(path).bundle must be an array of components or null, found \(other.typeName)", "\(path).bundle")
+        }
+        guard diagnostics.count == before, let sku, let qty, let unitPrice else { return nil }
+        return OrderLine(sku: sku, name: name, variation: variation, qty: qty, unitPrice: unitPrice,
+                         sellerDiscount: sellerDiscount ?? .zero, platformDiscount: platformDiscount ?? .zero,
+                         serialNumbers: serials, bundle: bundle)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+
+/// One record of an orders file: a decoded order, or the reasons it could not be read.
+public struct OrderRecord: Sendable {
+    /// `file:line` where the record starts.
+    public var location: SourceLocation
+    public var result: Result<Order, OrderDecoder.Failure>
+    /// The raw JSON, kept so unknown platform fields travel with the order record.
+    public var raw: JSONValue?
+
+    public init(location: SourceLocation, result: Result<Order, OrderDecoder.Failure>, raw: JSONValue?) {
+        self.location = location
+        self.result = result
+        self.raw = raw
+    }
+}
+
+/// Streams canonical orders from a JSON Lines file or a JSON array file, one record at a time, so
+/// memory stays flat however many orders the file holds. This is the only place order JSON is read.
+public final class OrderSource {
+    private let reader: JSONRecordReader
+    private let displayPath: String
+    private let decoder = OrderDecoder()
+
+    /// Throws a diagnostic naming the file when it cannot be opened.
+    public init(path: String, displayPath: String? = nil) throws {
+        self.displayPath = displayPath ?? path
+        do {
+            reader = try JSONRecordReader(path: path)
+        } catch {
+            throw Diagnostic.error("cannot read orders file '\(displayPath ?? path)': \(error); check --orders", at: SourceLocation(file: displayPath ?? path), code: "unreadable-file")
+        }
+    }
+
+    public init(bytes: [UInt8], displayPath: String) {
+        self.displayPath = displayPath
+        reader = JSONRecordReader(bytes: bytes)
+    }
+
+    /// The next order record, nil at the end; a read error (not a bad record) throws a diagnostic.
+    public func next() throws -> OrderRecord? {
+        let record: JSONRecord?
+        do {
+            record = try reader.next()
+        } catch {
+            throw Diagnostic.error("reading '\(displayPath)' failed: \(error)", at: SourceLocation(file: displayPath), code: "unreadable-file")
+        }
+        guard let record else { return nil }
+        let location = SourceLocation(file: displayPath, line: record.line)
+        switch record.result {
+        case .success(let value):
+            return OrderRecord(location: location, result: decoder.decode(value, at: location), raw: value)
+        case .failure(let syntax):
+            let at = SourceLocation(file: displayPath, line: syntax.line, column: syntax.column)
+            let diagnostic = Diagnostic.error("record \(record.index + 1) is not valid JSON: \(syntax.message); fix or remove this line", at: at, code: "invalid-json")
+            return OrderRecord(location: at, result: .failure(OrderDecoder.Failure(orderID: "record \(record.index + 1) (line \(syntax.line))", diagnostics: [diagnostic])), raw: nil)
+        }
+    }
+
+    public func forEach(_ body: (OrderRecord) throws -> Void) throws {
+        while let record = try next() { try body(record) }
+    }
+}
+
+
+/// Buffered output of JSON values, one per line, to stdout or a file: the only place documents are written.
+public final class JSONLinesWriter {
+    private var buffer: [UInt8] = []
+    private let handle: FileHandle
+    private let flushThreshold = 1 << 16
+
+    public init(handle: FileHandle = .standardOutput) {
+        self.handle = handle
+        buffer.reserveCapacity(flushThreshold * 2)
+    }
+
+    public func write(_ value: JSONValue) {
+        JSONWriter.appendCompact(value, to: &buffer)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= flushThreshold { flush() }
+    }
+
+    public func writeText(_ text: String) {
+        buffer.append(contentsOf: Array(text.utf8))
+        if buffer.count >= flushThreshold { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}

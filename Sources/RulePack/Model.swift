@@ -1,0 +1,167 @@
+import Expressions
+import LedgerCore
+
+/// A validated rule pack: the pure model the transform compiler reads. Built only by `RulePackValidator`.
+public struct RulePack: Sendable {
+    public enum Kind: String, Sendable { case client, base }
+
+    public var name: String
+    public var kind: Kind
+    public var directory: String
+    public var files: [String]
+    public var profile: Profile?
+    public var defaults: SettingLayer
+    public var channelOverrides: [Channel: Override]
+    public var storeOverrides: [String: Override]
+    public var presets: [Preset]
+    public var matching: Matching
+    public var rules: [ConditionalRule]
+    public var editPolicy: EditPolicy
+}
+
+public struct Profile: Sendable {
+    public var company: Traced<String>
+    /// Off: the integration is disabled (status reports Inactive, nothing syncs).
+    public var enabled: Traced<Bool>
+    public var stores: [StoreDeclaration]
+    public var connection: Connection
+
+    public func store(_ id: String) -> StoreDeclaration? { stores.first { $0.id == id } }
+}
+
+public struct StoreDeclaration: Sendable {
+    public var id: String
+    public var channel: Channel
+    public var name: String?
+    public var origin: Origin
+}
+
+/// Where secrets come from: never the pack itself.
+public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
+    case environment(String)
+    /// A `KEY=value` or YAML `key: value` file outside the pack; `key` names the entry.
+    case file(path: String, key: String)
+
+    public var description: String {
+        switch self {
+        case .environment(let name): return "environment variable \(name)"
+        case .file(let path, let key): return "'\(key)' in \(path)"
+        }
+    }
+}
+
+public struct Connection: Sendable {
+    public var mode: String
+    public var host: Traced<String>
+    public var region: Traced<String>
+    public var service: Traced<String>
+    public var timeoutSeconds: Traced<Int>
+    public var accessKey: SecretReference
+    public var secretKey: SecretReference
+}
+
+/// Settings and item matching for one channel or one store, over the pack-wide ones.
+public struct Override: Sendable {
+    public var defaults: SettingLayer
+    public var items: [ItemMatch]
+    public init(defaults: SettingLayer = SettingLayer(), items: [ItemMatch] = []) {
+        self.defaults = defaults
+        self.items = items
+    }
+}
+
+public struct TaxSetting: Sendable, Hashable {
+    public var code: String
+    public var rate: Rate
+    public init(code: String, rate: Rate) {
+        self.code = code
+        self.rate = rate
+    }
+}
+
+public struct ItemMatch: Sendable {
+    public var sku: String
+    public var code: String
+    public var uom: String?
+    /// UOM conversion: one channel unit is `rate` SQL units.
+    public var rate: Int?
+    public var tax: TaxSetting?
+    /// A serialised item expects one serial number per unit.
+    public var serialised: Bool
+    public var account: String?
+    public var origin: Origin
+}
+
+public struct ShippingMatch: Sendable {
+    public var enabled: Bool
+    public var code: String
+    public var uom: String
+    public var account: String?
+    public var tax: TaxSetting?
+    public var origin: Origin
+}
+
+public struct CurrencyMatch: Sendable {
+    public var code: String
+    /// A fixed exchange rate; when nil the order must carry `exchange_rate`.
+    public var rate: FixedDecimal?
+    public var origin: Origin
+}
+
+public struct Matching: Sendable {
+    /// Pack-wide item matching by SKU: inline rows over sheet rows.
+    public var items: [String: ItemMatch] = [:]
+    /// Customer code by channel name or store id.
+    public var customers: [String: Traced<String>] = [:]
+    public var shipping: [String: ShippingMatch] = [:]
+    /// Payment Received In (GL code) by channel name or store id.
+    public var payments: [String: Traced<String>] = [:]
+    public var currencies: [String: CurrencyMatch] = [:]
+}
+
+public struct Preset: Sendable {
+    public var name: String
+    public var itemCode: String
+    public var uom: String
+    public var tax: TaxSetting?
+    /// Channel names and store ids it is switched on for.
+    public var enabledFor: [String]
+    public var origin: Origin
+}
+
+public enum RuleScope: String, Sendable { case order, line }
+
+/// Line fields a `scope: line` rule may set.
+public enum LineField: String, CaseIterable, Sendable {
+    case itemCode = "item_code", uom, account, location, project, description
+    case taxCode = "tax.code", taxRate = "tax.rate"
+}
+
+public struct ConditionalRule: Sendable {
+    public var name: String
+    public var scope: RuleScope
+    public var condition: CompiledExpression
+    public var orderSets: [(key: SettingKey, value: Traced<SettingValue>)]
+    public var lineSets: [(field: LineField, value: Traced<SettingValue>)]
+    /// An order-scope rule can exclude the order with this reason.
+    public var exclude: Traced<String>?
+    /// Stop evaluating later rules once this one matched.
+    public var stop: Bool
+    public var origin: Origin
+}
+
+public enum FieldPolicy: String, CaseIterable, Sendable { case createOnly = "create_only", update, ignore }
+
+public struct EditPolicy: Sendable {
+    /// Policy per invoice field (`docdate`, `sdsdocdetail.qty`, …); fields not named use `update`.
+    public var fields: [String: Traced<FieldPolicy>]
+    /// Fields an operator may edit on a failed order before retrying.
+    public var editable: [Traced<String>]
+
+    public func policy(for field: String) -> FieldPolicy { fields[field]?.value ?? .update }
+
+    public static let invoiceHeaderFields = ["docno", "docnoex", "docdate", "postdate", "taxdate", "code", "companyname", "agent", "terms", "project", "area", "currencycode", "currencyrate", "description", "docref1", "docamt", "cancelled"]
+    public static let invoiceLineFields = ["seq", "itemcode", "location", "project", "description", "qty", "uom", "unitprice", "disc", "tax", "taxrate", "taxinclusive", "taxamt", "amount", "account", "sdsserialnumber"]
+    public static var allFields: [String] { invoiceHeaderFields + invoiceLineFields.map { "sdsdocdetail.\($0)" } }
+    public static let builtInCreateOnly = ["docno", "code", "docdate", "docref1"]
+}

@@ -1,0 +1,671 @@
+import Expressions
+import Foundation
+import LedgerCore
+import LedgerJSON
+import RulePack
+
+/// Per-run settings that are not part of the pack.
+public struct TransformOptions: Sendable {
+    /// The "sync date" used by `issue_date: sync`.
+    public var asOf: CalendarDate
+    /// Record which setting decided every field (for `explain`); costs time, so off for bulk runs.
+    public var recordProvenance: Bool
+
+    public init(asOf: CalendarDate, recordProvenance: Bool = false) {
+        self.asOf = asOf
+        self.recordProvenance = recordProvenance
+    }
+}
+
+/// State carried from one order to the next within a run: custom invoice numbers and the
+/// document numbers already handed out (two orders must never share one).
+public struct TransformSession: Sendable {
+    var nextCustomNumber: [String: Int] = [:]
+    var issuedDocumentNumbers: [String: String] = [:]
+    public init() {}
+}
+
+extension TransformGraph {
+    /// Turns one order into exactly one outcome. Never throws: problems become the outcome.
+    public func run(_ order: Order, source: SourceLocation? = nil, options: TransformOptions, session: inout TransformSession) -> OrderOutcome {
+        guard let plan = stores[order.store] else {
+            let known = storeIDs
+            var reason = "store '\(order.store)' is not in profile.stores"
+            if let guess = Suggest.closest(to: order.store, in: known) { reason += " (did you mean '\(guess)'?)" }
+            return .excluded(order.id, reason, source: source)
+        }
+        if !integrationEnabled.value {
+            return .excluded(order.id, "the integration is disabled (profile.enabled: false at \(integrationEnabled.origin.location?.fileAndLine ?? "pack"))", source: source)
+        }
+        if order.channel != plan.store.channel {
+            let error = Diagnostic.error("order \(order.id) says channel '\(order.channel.rawValue)' but store '\(order.store)' is a \(plan.store.channel.rawValue) store in profile.stores; fix the order's channel or the store's", at: source, keyPath: "channel", code: "channel-mismatch")
+            return .failed(order.id, [error], source: source)
+        }
+        let settings = plan.settings
+        if order.channel == .tiktok && order.isSample && settings.excludeTikTokSamples.value {
+            return .excluded(order.id, "TikTok sample order (exclude_tiktok_samples at \(settings.excludeTikTokSamples.origin.location?.fileAndLine ?? "built-in default"))", source: source)
+        }
+        if !settings.syncStatuses.value.contains(order.status) {
+            return .excluded(order.id, "status '\(order.status.rawValue)' is not in sync_statuses", source: source)
+        }
+        var builder = InvoiceBuilder(graph: self, plan: plan, order: order, source: source, options: options)
+        return builder.build(session: &session)
+    }
+}
+
+/// Header values as the store's settings give them, then changed by order rules.
+struct HeaderValues {
+    var customer: Traced<String>
+    var agent, terms, project, area, description, companyName, location, account: Traced<String>
+    var taxCode: Traced<String>
+    var taxRate: Traced<Rate>
+}
+
+/// One invoice line while it is being built.
+struct WorkLine {
+    var sourcePath: String
+    var itemCode: Traced<String>
+    var uom: Traced<String>
+    var location: Traced<String>
+    var project: Traced<String>
+    var description: Traced<String>
+    var account: Traced<String>
+    var taxCode: Traced<String>
+    var taxRate: Traced<Rate>
+    var qty: Int
+    var qtyOrigin: Origin
+    var unitPrice: String
+    var unitPriceOrigin: Origin
+    var gross: Money
+    var discount: Money
+    var discountOrigin: Origin
+    var serials: [String]
+    /// Goods lines take a share of a spread voucher; shipping, voucher and kit component lines do not.
+    var isGoods: Bool
+    var taxAmount: Money = .zero
+    var amount: Money = .zero
+    var taxInclusive: Bool
+
+    var net: Money { gross - discount }
+    var isTaxed: Bool { !taxCode.value.isEmpty && !taxRate.value.isZero }
+}
+
+struct InvoiceBuilder {
+    let graph: TransformGraph
+    let plan: StorePlan
+    let order: Order
+    let source: SourceLocation?
+    let options: TransformOptions
+    var warnings: [Diagnostic] = []
+    var errors: [Diagnostic] = []
+    var provenance: [FieldProvenance] = []
+
+    init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions) {
+        self.graph = graph
+        self.plan = plan
+        self.order = order
+        self.source = source
+        self.options = options
+    }
+
+    var settings: ResolvedSettings { plan.settings }
+    var buyerPaidBasis: Bool { settings.basis.value == "buyer_paid" }
+
+    mutating func warn(_ message: String, _ keyPath: String? = nil, code: String) {
+        warnings.append(.warning("order \(order.id): \(message)", at: source, keyPath: keyPath, code: code))
+    }
+
+    mutating func fail(_ message: String, _ keyPath: String? = nil, code: String) {
+        errors.append(.error("order \(order.id): \(message)", at: source, keyPath: keyPath, code: code))
+    }
+
+    func orderField(_ path: String) -> Origin { Origin("order \(path)", at: source) }
+
+    // MARK: build
+
+    mutating func build(session: inout TransformSession) -> OrderOutcome {
+        guard var header = initialHeader() else {
+            return .failed(order.id, errors, warnings: warnings, source: source)
+        }
+        if let exclusion = applyOrderRules(&header) {
+            return .excluded(order.id, exclusion, warnings: warnings, source: source)
+        }
+        let inclusive = order.pricesIncludeTax ?? settings.pricesIncludeTax.value
+        var lines = goodsLines(header: header, inclusive: inclusive)
+        applyVouchers(&lines, header: header, inclusive: inclusive)
+        appendShipping(&lines, header: header, inclusive: inclusive)
+        computeTax(&lines)
+
+        let docamt = lines.reduce(Money.zero) { $0 + $1.amount + $1.taxAmount }
+        let preTax = lines.reduce(Money.zero) { $0 + $1.amount }
+        let tieOut = checkTieOut(actual: inclusive ? docamt : preTax, inclusive: inclusive)
+        let currency = resolveCurrency()
+        let docno = documentNumber(session: &session)
+        let docdate = documentDate()
+        let key = render(settings.idempotencyKey.value)
+        guard errors.isEmpty, let currency, let docno else {
+            return .failed(order.id, errors, warnings: warnings, source: source)
+        }
+        if let other = session.issuedDocumentNumbers[docno.value], !docno.value.isEmpty {
+            fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
+            return .failed(order.id, errors, warnings: warnings, source: source)
+        }
+        if !docno.value.isEmpty { session.issuedDocumentNumbers[docno.value] = order.id }
+
+        var payload = JSONObject()
+        func put(_ key: String, _ value: JSONValue, _ origin: Origin) {
+            payload.append(key, value)
+            if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin)) }
+        }
+        let upper = settings.uppercase.value
+        func text(_ value: String) -> JSONValue { .string(upper ? value.uppercased() : value) }
+
+        put("docno", text(docno.value), docno.origin)
+        put("docnoex", text(order.orderNumber), orderField("order_number"))
+        put("docdate", .string(docdate.value.description), docdate.origin)
+        put("postdate", .string(docdate.value.description), docdate.origin)
+        put("taxdate", .string(docdate.value.description), docdate.origin)
+        put("code", text(header.customer.value), header.customer.origin)
+        let companyName = render(header.companyName.value)
+        if !companyName.isEmpty { put("companyname", text(companyName), header.companyName.origin) }
+        put("agent", text(header.agent.value), header.agent.origin)
+        put("terms", text(header.terms.value), header.terms.origin)
+        put("project", text(header.project.value), header.project.origin)
+        put("area", text(header.area.value), header.area.origin)
+        put("currencycode", text(currency.code.value), currency.code.origin)
+        put("currencyrate", .string(currency.rate.value), currency.rate.origin)
+        put("description", text(render(header.description.value)), header.description.origin)
+        put("docref1", .string(key), settings.idempotencyKey.origin)
+        put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
+        put("cancelled", .bool(false), Origin("built-in: new invoices are not cancelled", at: nil))
+
+        var details: [JSONValue] = []
+        for (index, line) in lines.enumerated() {
+            var row = JSONObject()
+            let prefix = "sdsdocdetail[\(index)]."
+            func field(_ key: String, _ value: JSONValue, _ origin: Origin) {
+                row.append(key, value)
+                if options.recordProvenance { provenance.append(FieldProvenance(path: prefix + key, value: Self.display(value), origin: origin)) }
+            }
+            field("seq", .int(index + 1), Origin("computed: line order", at: nil))
+            field("itemcode", text(line.itemCode.value), line.itemCode.origin)
+            field("location", text(line.location.value), line.location.origin)
+            field("project", text(line.project.value), line.project.origin)
+            field("description", text(line.description.value), line.description.origin)
+            field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
+            field("uom", text(line.uom.value), line.uom.origin)
+            field("unitprice", .string(line.unitPrice), line.unitPriceOrigin)
+            field("disc", .string(line.discount.description), line.discountOrigin)
+            field("tax", text(line.taxCode.value), line.taxCode.origin)
+            field("taxrate", .string(line.isTaxed ? line.taxRate.value.description : ""), line.taxRate.origin)
+            field("taxinclusive", .bool(line.taxInclusive), order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
+            field("taxamt", .string(line.taxAmount.description), Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
+            field("amount", .string(line.amount.description), Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
+            field("account", text(line.account.value), line.account.origin)
+            if !line.serials.isEmpty {
+                field("sdsserialnumber", .array(line.serials.map { .object(["serialnumber": text($0)]) }), orderField("\(line.sourcePath).serial_numbers"))
+            }
+            details.append(.object(row))
+        }
+        payload.append("sdsdocdetail", .array(details))
+
+        let document = SalesInvoiceDocument(payload: payload, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
+        return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
+    }
+
+    static func display(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array(let items): return "[\(items.count) item\(items.count == 1 ? "" : "s")]"
+        case .object: return "{…}"
+        }
+    }
+
+    // MARK: header
+
+    mutating func initialHeader() -> HeaderValues? {
+        let customer: Traced<String>
+        if let matched = plan.customer {
+            customer = matched
+        } else if let fallback = settings.customerCode {
+            customer = fallback
+        } else {
+            fail("no customer code for store '\(order.store)'; add matching.customers.\(order.channel.rawValue) or defaults.customer_code", "store", code: "missing-customer")
+            return nil
+        }
+        return HeaderValues(customer: customer, agent: settings.agent, terms: settings.terms, project: settings.project, area: settings.area,
+                            description: settings.description, companyName: settings.companyName, location: settings.location,
+                            account: settings.account, taxCode: settings.taxCode, taxRate: settings.taxRate)
+    }
+
+    /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
+    mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
+        for rule in graph.orderRules {
+            guard rule.condition.evaluate({ index in ruleValue(index, line: nil) }) else { continue }
+            if let exclude = rule.exclude {
+                return "\(exclude.value) (rule '\(rule.name)' at \(exclude.origin.location?.fileAndLine ?? "pack"))"
+            }
+            for (key, traced) in rule.orderSets {
+                let value = Traced(traced.value.description, Origin("rule '\(rule.name)' set \(key.rawValue)", at: traced.origin.location))
+                switch key {
+                case .customerCode: header.customer = value
+                case .agent: header.agent = value
+                case .terms: header.terms = value
+                case .project: header.project = value
+                case .area: header.area = value
+                case .description: header.description = value
+                case .companyName: header.companyName = value
+                case .location: header.location = value
+                case .account: header.account = value
+                case .taxCode: header.taxCode = value
+                case .taxRate:
+                    if case .rate(let rate) = traced.value { header.taxRate = Traced(rate, value.origin) }
+                default: break
+                }
+            }
+            if rule.stop { break }
+        }
+        return nil
+    }
+
+    /// The value of rule variable `index` for this order (and line, for line rules).
+    func ruleValue(_ index: Int, line: OrderLine?) -> ExprValue {
+        guard let variable = RuleVariable.at(index) else { return .missing }
+        func money(_ m: Money) -> ExprValue { .number(Decimal(m.minorUnits) / 100) }
+        func date(_ t: Timestamp?) -> ExprValue {
+            guard let t else { return .missing }
+            return .date(t.localDate(utcOffsetSeconds: settings.utcOffsetSeconds.value).daysSinceEpoch)
+        }
+        func optional(_ s: String?) -> ExprValue { s.map { .string($0) } ?? .missing }
+        switch variable {
+        case .orderID: return .string(order.id)
+        case .orderNumber: return .string(order.orderNumber)
+        case .channel: return .string(order.channel.rawValue)
+        case .store: return .string(order.store)
+        case .status: return .string(order.status.rawValue)
+        case .currency: return .string(order.currency)
+        case .revenue: return money(order.sellerRevenue)
+        case .buyerPaid: return money(order.buyerPaid ?? order.computedBuyerPaid)
+        case .lineCount: return .number(Decimal(order.lines.count))
+        case .shippingFee: return money(order.shipping.fee)
+        case .sellerVoucher: return money(order.vouchers.seller)
+        case .platformVoucher: return money(order.vouchers.platform)
+        case .sample: return .bool(order.isSample)
+        case .cod: return .bool(order.isCOD)
+        case .paymentMethod: return optional(order.paymentMethod)
+        case .ordered: return date(order.dates.ordered)
+        case .paid: return date(order.dates.paid)
+        case .shipped: return date(order.dates.shipped)
+        case .completed: return date(order.dates.completed)
+        case .buyerName: return optional(order.buyer.name)
+        case .buyerCountry: return optional(order.buyer.address?.country)
+        case .buyerState: return optional(order.buyer.address?.state)
+        case .skus: return .stringList(order.lines.map(\.sku))
+        case .sku: return line.map { .string($0.sku) } ?? .missing
+        case .lineName: return line.map { .string($0.name) } ?? .missing
+        case .variation: return optional(line?.variation)
+        case .qty: return line.map { .number(Decimal($0.qty)) } ?? .missing
+        case .unitPrice: return line.map { money($0.unitPrice) } ?? .missing
+        case .lineSellerDiscount: return line.map { money($0.sellerDiscount) } ?? .missing
+        case .linePlatformDiscount: return line.map { money($0.platformDiscount) } ?? .missing
+        case .lineRevenue: return line.map { money($0.sellerRevenue) } ?? .missing
+        case .isBundle: return line.map { .bool(!$0.bundle.isEmpty) } ?? .missing
+        case .serialCount: return line.map { .number(Decimal($0.serialNumbers.count)) } ?? .missing
+        }
+    }
+
+    /// Fills a description/key template from the order.
+    func render(_ template: String) -> String {
+        guard template.contains("{") else { return template }
+        var result = ""
+        var name: String?
+        for character in template {
+            if character == "{" { name = ""; continue }
+            if character == "}", let placeholder = name {
+                result += placeholderValue(placeholder) ?? "{\(placeholder)}"
+                name = nil
+                continue
+            }
+            if name != nil { name?.append(character) } else { result.append(character) }
+        }
+        if let unfinished = name { result += "{" + unfinished }
+        return result
+    }
+
+    func placeholderValue(_ name: String) -> String? {
+        switch name {
+        case "channel": return order.channel.rawValue.prefix(1).uppercased() + order.channel.rawValue.dropFirst()
+        case "store": return order.store
+        case "order_number": return order.orderNumber
+        case "id": return order.id
+        case "buyer_name": return order.buyer.name ?? ""
+        case "payment_method": return order.paymentMethod ?? ""
+        case "currency": return order.currency
+        case "status": return order.status.rawValue
+        default: return nil
+        }
+    }
+
+    // MARK: lines
+
+    mutating func goodsLines(header: HeaderValues, inclusive: Bool) -> [WorkLine] {
+        var lines: [WorkLine] = []
+        for (index, line) in order.lines.enumerated() {
+            let path = "lines[\(index)]"
+            guard var work = resolveLine(line, path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
+            applyLineRules(&work, line: line)
+            lines.append(work)
+            if settings.showBundleItems.value && !line.bundle.isEmpty {
+                for (componentIndex, component) in line.bundle.enumerated() {
+                    let componentLine = OrderLine(sku: component.sku, name: component.name, qty: component.qty * line.qty, unitPrice: .zero)
+                    guard var componentWork = resolveLine(componentLine, path: "\(path).bundle[\(componentIndex)]", header: header, inclusive: inclusive, isComponent: true) else { continue }
+                    let kit = Origin("kit component: qty × kit qty, zero-priced (show_bundle_items)", at: settings.showBundleItems.origin.location)
+                    componentWork.qtyOrigin = kit
+                    componentWork.unitPriceOrigin = kit
+                    componentWork.discountOrigin = kit
+                    applyLineRules(&componentWork, line: componentLine)
+                    lines.append(componentWork)
+                }
+            }
+        }
+        return lines
+    }
+
+    mutating func resolveLine(_ line: OrderLine, path: String, header: HeaderValues, inclusive: Bool, isComponent: Bool) -> WorkLine? {
+        let match = plan.items[line.sku]
+        var itemCode: Traced<String>
+        var uom: Traced<String>
+        var taxCode = header.taxCode
+        var taxRate = header.taxRate
+        var description = line.name
+        if let variation = line.variation, !variation.isEmpty { description += " (\(variation))" }
+        if let match, let tax = match.tax {
+            taxCode = Traced(tax.code, match.origin)
+            taxRate = Traced(tax.rate, match.origin)
+        }
+        if let preset = plan.preset {
+            let origin = Origin("preset '\(preset.name)' (enabled for \(preset.enabledFor.contains(order.store) ? order.store : order.channel.rawValue))", at: preset.origin.location)
+            itemCode = Traced(preset.itemCode, origin)
+            uom = Traced(preset.uom, origin)
+            if let tax = preset.tax {
+                taxCode = Traced(tax.code, origin)
+                taxRate = Traced(tax.rate, origin)
+            }
+            if match == nil { description = "\(line.sku) \(description)" }
+        } else if let match {
+            itemCode = Traced(match.code, match.origin)
+            uom = match.uom.map { Traced($0, match.origin) } ?? settings.uom
+        } else {
+            if settings.unmatchedIsError.value {
+                fail("SKU '\(line.sku)' has no item matching and unmatched_items is error; add it to matching.items or the item sheet", "\(path).sku", code: "unmatched-sku")
+                return nil
+            }
+            itemCode = Traced(settings.productCode.value, Origin("unmatched SKU → defaults.product_code", at: settings.productCode.origin.location))
+            uom = settings.uom
+            description = "\(line.sku) \(description)"
+            warn("SKU '\(line.sku)' has no item matching; invoiced as product code '\(settings.productCode.value)' with the SKU in the description", "\(path).sku", code: "unmatched-sku")
+        }
+
+        var qty = line.qty
+        var qtyOrigin = orderField("\(path).qty")
+        var unitPrice = line.unitPrice.description
+        var unitPriceOrigin = orderField("\(path).unit_price")
+        if let rate = match?.rate, rate > 1, settings.uomConversion.value, !isComponent || true {
+            qty = line.qty * rate
+            let conversion = Origin("UOM conversion × \(rate) from \(match?.origin.setting ?? "item matching")", at: match?.origin.location)
+            qtyOrigin = conversion
+            unitPriceOrigin = conversion
+            let decimals = settings.unitPriceDecimals.value
+            var scaled = line.unitPrice.minorUnits
+            for _ in 2..<decimals { scaled *= 10 }
+            let converted = divideRoundingHalfUp(scaled, Int64(rate))
+            var text = FixedDecimal(units: converted, scale: decimals).description
+            while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+            unitPrice = text
+            // Only a cent-visible gap matters: SQL Account shows qty × unit price to two decimals.
+            var centScale: Int64 = 1
+            for _ in 2..<decimals { centScale *= 10 }
+            let shownAmount = divideRoundingHalfUp(converted * Int64(qty), centScale)
+            if shownAmount != line.gross.minorUnits {
+                warn("unit price \(line.unitPrice) ÷ \(rate) is not exact; \(qty) × \(text) = \(Money(minorUnits: shownAmount)) while the line amount is kept at \(line.gross); raise unit_price_decimals", "\(path).unit_price", code: "inexact-unit-price")
+            }
+        }
+
+        var discount = line.sellerDiscount
+        var discountOrigin = orderField("\(path).seller_discount")
+        if buyerPaidBasis && line.platformDiscount != .zero {
+            discount += line.platformDiscount
+            discountOrigin = Origin("order \(path).seller_discount + platform_discount (amount_basis: buyer_paid)", at: source)
+        }
+        if discount > line.gross {
+            fail("the discount \(discount) is larger than qty × unit price \(line.gross)", "\(path).seller_discount", code: "invalid-discount")
+            return nil
+        }
+
+        var serials: [String] = []
+        if settings.serialNumbers.value && !isComponent {
+            serials = line.serialNumbers
+            if match?.serialised == true && serials.count != line.qty {
+                warn("SKU '\(line.sku)' is serialised but the line has \(serials.count) serial number\(serials.count == 1 ? "" : "s") for qty \(line.qty); fill them in the order before syncing", "\(path).serial_numbers", code: "missing-serials")
+            }
+        }
+        let account = match?.account.map { Traced($0, match?.origin ?? header.account.origin) } ?? header.account
+        return WorkLine(sourcePath: path, itemCode: itemCode, uom: uom, location: header.location, project: header.project,
+                        description: Traced(description, orderField("\(path).name")), account: account,
+                        taxCode: taxCode, taxRate: taxRate, qty: qty, qtyOrigin: qtyOrigin, unitPrice: unitPrice,
+                        unitPriceOrigin: unitPriceOrigin, gross: isComponent ? .zero : line.gross, discount: isComponent ? .zero : discount,
+                        discountOrigin: discountOrigin, serials: serials, isGoods: !isComponent, taxInclusive: inclusive)
+    }
+
+    mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
+        for rule in graph.lineRules {
+            guard rule.condition.evaluate({ index in ruleValue(index, line: line) }) else { continue }
+            for (field, traced) in rule.lineSets {
+                let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
+                let value = Traced(traced.value.description, origin)
+                switch field {
+                case .itemCode: work.itemCode = value
+                case .uom: work.uom = value
+                case .account: work.account = value
+                case .location: work.location = value
+                case .project: work.project = value
+                case .description: work.description = value
+                case .taxCode: work.taxCode = value
+                case .taxRate: if case .rate(let rate) = traced.value { work.taxRate = Traced(rate, origin) }
+                }
+            }
+            if rule.stop { break }
+        }
+    }
+
+    // MARK: vouchers and shipping
+
+    mutating func applyVouchers(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
+        var total = order.vouchers.seller
+        var label = "seller voucher"
+        if buyerPaidBasis {
+            total += order.vouchers.platform + order.vouchers.coins
+            label = "vouchers and coins"
+        }
+        guard total != .zero else { return }
+        let goodsNet = lines.filter(\.isGoods).reduce(Money.zero) { $0 + $1.net }
+        if total > goodsNet {
+            fail("the \(label) \(total) exceeds the goods total \(goodsNet)", "vouchers.seller", code: "invalid-voucher")
+            return
+        }
+        if settings.spreadVouchers.value {
+            // Pro rata by line net; the cents left by rounding down go to the largest lines first.
+            let eligible = lines.indices.filter { lines[$0].isGoods && lines[$0].net > .zero }
+            var shares: [Int: Int64] = [:]
+            var assigned: Int64 = 0
+            for index in eligible {
+                let share = total.minorUnits * lines[index].net.minorUnits / goodsNet.minorUnits
+                shares[index] = share
+                assigned += share
+            }
+            var leftover = total.minorUnits - assigned
+            for index in eligible.sorted(by: { lines[$0].net > lines[$1].net }) where leftover > 0 {
+                shares[index, default: 0] += 1
+                leftover -= 1
+            }
+            for (index, share) in shares where share > 0 {
+                lines[index].discount += Money(minorUnits: share)
+                lines[index].discountOrigin = Origin("\(lines[index].discountOrigin.setting) + \(label) share \(Money(minorUnits: share)) (vouchers.treatment: spread)", at: settings.spreadVouchers.origin.location)
+            }
+            return
+        }
+        let origin = Origin("\(label) line (vouchers.treatment: line)", at: settings.spreadVouchers.origin.location)
+        lines.append(WorkLine(sourcePath: "vouchers", itemCode: settings.voucherItem, uom: settings.voucherUOM, location: header.location,
+                              project: header.project, description: Traced(label.prefix(1).uppercased() + label.dropFirst(), origin),
+                              account: settings.voucherAccount.value.isEmpty ? header.account : settings.voucherAccount,
+                              taxCode: header.taxCode, taxRate: header.taxRate, qty: 1, qtyOrigin: origin,
+                              unitPrice: (-total).description, unitPriceOrigin: orderField(buyerPaidBasis ? "vouchers (seller + platform + coins)" : "vouchers.seller"),
+                              gross: -total, discount: .zero, discountOrigin: origin, serials: [], isGoods: false, taxInclusive: inclusive))
+    }
+
+    mutating func appendShipping(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
+        guard let shipping = plan.shipping, shipping.enabled else { return }
+        var discount = order.shipping.sellerDiscount
+        if buyerPaidBasis { discount += order.shipping.platformDiscount }
+        guard order.shipping.fee != .zero else { return }
+        if discount > order.shipping.fee {
+            fail("the shipping discount \(discount) exceeds the shipping fee \(order.shipping.fee)", "shipping.seller_discount", code: "invalid-discount")
+            return
+        }
+        let origin = Origin("matching.shipping.\(plan.shipping?.origin.setting.split(separator: ".").last.map(String.init) ?? order.channel.rawValue)", at: shipping.origin.location)
+        lines.append(WorkLine(sourcePath: "shipping", itemCode: Traced(shipping.code, origin), uom: Traced(shipping.uom, origin),
+                              location: header.location, project: header.project, description: Traced("Shipping fee", origin),
+                              account: shipping.account.map { Traced($0, origin) } ?? header.account,
+                              taxCode: shipping.tax.map { Traced($0.code, origin) } ?? header.taxCode,
+                              taxRate: shipping.tax.map { Traced($0.rate, origin) } ?? header.taxRate,
+                              qty: 1, qtyOrigin: origin, unitPrice: order.shipping.fee.description, unitPriceOrigin: orderField("shipping.fee"),
+                              gross: order.shipping.fee, discount: discount, discountOrigin: orderField(buyerPaidBasis ? "shipping.seller_discount + platform_discount" : "shipping.seller_discount"),
+                              serials: [], isGoods: false, taxInclusive: inclusive))
+    }
+
+    // MARK: tax and totals
+
+    mutating func computeTax(_ lines: inout [WorkLine]) {
+        for index in lines.indices {
+            let line = lines[index]
+            guard line.isTaxed else {
+                lines[index].amount = line.net
+                continue
+            }
+            let tax = line.taxInclusive ? line.taxRate.value.tax(containedIn: line.net) : line.taxRate.value.tax(onExclusive: line.net)
+            lines[index].taxAmount = tax
+            lines[index].amount = line.taxInclusive ? line.net - tax : line.net
+        }
+        guard settings.taxPerInvoice.value else { return }
+        // One Cent Different Rounding: tax on each code's total, the difference on its first line.
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for index in lines.indices where lines[index].isTaxed {
+            let key = "\(lines[index].taxCode.value)|\(lines[index].taxRate.value.percentE4)|\(lines[index].taxInclusive)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(index)
+        }
+        for key in order {
+            guard let indices = groups[key], let first = indices.first else { continue }
+            let net = indices.reduce(Money.zero) { $0 + lines[$1].net }
+            let rate = lines[first].taxRate.value
+            let total = lines[first].taxInclusive ? rate.tax(containedIn: net) : rate.tax(onExclusive: net)
+            let perLine = indices.reduce(Money.zero) { $0 + lines[$1].taxAmount }
+            let delta = total - perLine
+            guard delta != .zero else { continue }
+            lines[first].taxAmount += delta
+            if lines[first].taxInclusive { lines[first].amount -= delta }
+        }
+    }
+
+    mutating func checkTieOut(actual: Money, inclusive: Bool) -> TieOut {
+        let basis = settings.basis.value
+        let shippingInvoiced = plan.shipping?.enabled == true
+        let expected: Money
+        if buyerPaidBasis {
+            expected = order.buyerPaid ?? order.computedBuyerPaid
+        } else {
+            var revenue = order.sellerRevenue
+            if shippingInvoiced { revenue += order.shipping.fee - order.shipping.sellerDiscount }
+            expected = revenue
+        }
+        if let paid = order.buyerPaid, paid != order.computedBuyerPaid {
+            warn("payment.buyer_paid \(paid) differs from what the lines, vouchers and shipping add up to (\(order.computedBuyerPaid)); check the order export", "payment.buyer_paid", code: "buyer-paid-mismatch")
+        }
+        let tieOut = TieOut(basis: basis, expected: expected, actual: actual, taxIncluded: inclusive)
+        if !tieOut.tiesOut {
+            var why = ""
+            if buyerPaidBasis && !shippingInvoiced && order.shipping.fee != .zero {
+                why = "; shipping is not invoiced for this store (enable matching.shipping.\(order.channel.rawValue))"
+            } else if settings.taxPerInvoice.value {
+                why = " (tax.rounding: per_invoice)"
+            }
+            warn("invoice \(inclusive ? "total" : "amount before tax") \(actual) does not tie out to \(basis) \(expected): difference \(tieOut.difference)\(why)", "payment", code: "tie-out")
+        }
+        return tieOut
+    }
+
+    mutating func resolveCurrency() -> (code: Traced<String>, rate: Traced<String>)? {
+        if let match = plan.currencies[order.currency] {
+            let code = Traced(match.code, Origin("matching.currencies.\(order.currency)", at: match.origin.location))
+            if match.code == "----" { return (code, Traced("1.00", code.origin)) }
+            if let rate = match.rate { return (code, Traced(rate.description, code.origin)) }
+            if let text = order.exchangeRate { return (code, Traced(text, orderField("exchange_rate"))) }
+            fail("no exchange rate for \(order.currency): add rate to matching.currencies.\(order.currency), or supply exchange_rate on the order", "currency", code: "missing-exchange-rate")
+            return nil
+        }
+        if order.currency == "MYR" {
+            return (Traced("----", .builtIn("MYR is the base currency (----)")), Traced("1.00", .builtIn("base currency rate")))
+        }
+        fail("no currency matching for \(order.currency); add matching.currencies.\(order.currency): {code: \(order.currency), rate: …}", "currency", code: "unmatched-currency")
+        return nil
+    }
+
+    mutating func documentNumber(session: inout TransformSession) -> Traced<String>? {
+        let source = settings.invoiceSource
+        var number: String
+        var origin = Origin("invoice_number.source: \(source.value)", at: source.origin.location)
+        switch source.value {
+        case "sqlaccount":
+            return Traced("", Origin("invoice_number.source: sqlaccount — known after apply (SQL Account numbers it)", at: source.origin.location))
+        case "order":
+            number = order.orderNumber
+        case "platform":
+            number = order.id
+        default:
+            let prefix = render(settings.invoicePrefix.value)
+            let next = session.nextCustomNumber[prefix] ?? settings.invoiceStart.value
+            session.nextCustomNumber[prefix] = next + 1
+            var digits = String(next)
+            if digits.count < settings.invoiceDigits.value { digits = String(repeating: "0", count: settings.invoiceDigits.value - digits.count) + digits }
+            number = prefix + digits
+            origin = Origin("invoice_number.source: custom (prefix \(settings.invoicePrefix.origin.location?.fileAndLine ?? "built-in"), sequence from \(settings.invoiceStart.value))", at: source.origin.location)
+        }
+        if settings.storeSuffix.value == "always" && source.value != "custom" {
+            number += "-" + String(order.store.suffix(4))
+            origin = Origin(origin.setting + " + store suffix", at: settings.storeSuffix.origin.location)
+        }
+        if settings.uppercase.value { number = number.uppercased() }
+        if number.count > 20 {
+            fail("invoice number '\(number)' is \(number.count) characters; SQL Account allows 20: use invoice_number.source: sqlaccount or a shorter prefix", "order_number", code: "docno-too-long")
+            return nil
+        }
+        return Traced(number, origin)
+    }
+
+    mutating func documentDate() -> Traced<CalendarDate> {
+        let choice = settings.issueDate
+        let origin = Origin("issue_date: \(choice.value)", at: choice.origin.location)
+        let offset = settings.utcOffsetSeconds.value
+        if choice.value == "sync" { return Traced(options.asOf, Origin("issue_date: sync (run date)", at: choice.origin.location)) }
+        if let kind = OrderDateKind(rawValue: choice.value), let stamp = order.dates[kind] {
+            return Traced(stamp.localDate(utcOffsetSeconds: offset), Origin("order dates.\(kind.rawValue) via issue_date", at: choice.origin.location))
+        }
+        warn("the order has no \(choice.value) date; the invoice uses the ordered date", "dates.\(choice.value)", code: "date-fallback")
+        _ = origin
+        return Traced(order.dates.ordered.localDate(utcOffsetSeconds: offset), Origin("order dates.ordered (fallback: no \(choice.value) date)", at: choice.origin.location))
+    }
+}

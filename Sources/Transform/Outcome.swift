@@ -1,0 +1,59 @@
+import LedgerCore
+import LedgerJSON
+import RulePack
+
+/// What one order became: exactly one of a document, an exclusion with its reason, or an error.
+public struct OrderOutcome: Sendable {
+    public enum Kind: String, Sendable { case document, excluded, error }
+
+    public var orderID: String
+    public var kind: Kind
+    public var document: SalesInvoiceDocument?
+    /// Why the order was excluded, or a one-line summary of why it failed.
+    public var reason: String?
+    public var warnings: [Diagnostic]
+    /// The errors that stopped this order (empty unless `kind == .error`).
+    public var errors: [Diagnostic]
+    /// Where the order was read from, when it came from a file.
+    public var source: SourceLocation?
+
+    public static func excluded(_ id: String, _ reason: String, warnings: [Diagnostic] = [], source: SourceLocation?) -> OrderOutcome {
+        OrderOutcome(orderID: id, kind: .excluded, document: nil, reason: reason, warnings: warnings, errors: [], source: source)
+    }
+
+    public static func failed(_ id: String, _ errors: [Diagnostic], warnings: [Diagnostic] = [], source: SourceLocation?) -> OrderOutcome {
+        OrderOutcome(orderID: id, kind: .error, document: nil, reason: errors.first?.message, warnings: warnings, errors: errors, source: source)
+    }
+}
+
+/// One `salesinvoice` body exactly as the SQL Account API takes it, with how each field was decided.
+public struct SalesInvoiceDocument: Sendable {
+    public static let type = "salesinvoice"
+
+    public var payload: JSONObject
+    /// The `docref1` that identifies this order's invoice in SQL Account.
+    public var idempotencyKey: String
+    /// Per field, in payload order; empty unless provenance was requested.
+    public var provenance: [FieldProvenance]
+    public var tieOut: TieOut
+}
+
+/// Which setting, rule, matching row or order field decided one payload field.
+public struct FieldProvenance: Sendable {
+    /// Payload path, e.g. `docdate` or `sdsdocdetail[2].itemcode`.
+    public var path: String
+    public var value: String
+    public var origin: Origin
+}
+
+/// The check that the invoice total equals the configured basis to the cent.
+public struct TieOut: Sendable {
+    /// `seller_revenue` or `buyer_paid`.
+    public var basis: String
+    public var expected: Money
+    /// The invoice amount compared: tax included when prices include tax, before tax otherwise.
+    public var actual: Money
+    public var taxIncluded: Bool
+    public var difference: Money { actual - expected }
+    public var tiesOut: Bool { difference == .zero }
+}

@@ -1,0 +1,147 @@
+import LedgerCore
+import RulePack
+
+/// A rule pack compiled for running: one `StorePlan` per synced store with every override, preset and
+/// matching already resolved, so an order costs dictionary hits, not layer walks.
+///
+/// Pipeline (each stage is its own type and can be tested alone):
+/// 1. `PackLoader` reads pack.yaml, includes and the `extends` chain into one located YAML tree;
+/// 2. `RulePackValidator` checks it, collecting every diagnostic, into the `RulePack` model;
+/// 3. `TransformGraph.compile` resolves precedence (built-in → base → client → channel → store) per store;
+/// 4. `TransformGraph.run` turns one `Order` into an `OrderOutcome`: store/sample/status gates,
+///    order rules, lines (preset → item matching → default), line rules, vouchers, shipping, tax,
+///    tie-out, and the SQL Account payload with the provenance of every field.
+public final class TransformGraph: @unchecked Sendable {
+    public let pack: RulePack
+    let stores: [String: StorePlan]
+    let orderRules: [ConditionalRule]
+    let lineRules: [ConditionalRule]
+    let integrationEnabled: Traced<Bool>
+
+    public init(pack: RulePack) {
+        self.pack = pack
+        orderRules = pack.rules.filter { $0.scope == .order }
+        lineRules = pack.rules.filter { $0.scope == .line }
+        integrationEnabled = pack.profile?.enabled ?? Traced(true, .builtIn("profile.enabled"))
+        var plans: [String: StorePlan] = [:]
+        for store in pack.profile?.stores ?? [] {
+            plans[store.id] = StorePlan(pack: pack, store: store)
+        }
+        stores = plans
+    }
+
+    public var storeIDs: [String] { stores.keys.sorted() }
+
+    /// The effective settings of a store, for `explain` and the docs.
+    public func plan(forStore id: String) -> StorePlan? { stores[id] }
+}
+
+/// Everything one store's orders need, resolved once.
+public struct StorePlan: Sendable {
+    public var store: StoreDeclaration
+    public var settings: ResolvedSettings
+    public var items: [String: ItemMatch]
+    public var preset: Preset?
+    public var customer: Traced<String>?
+    public var shipping: ShippingMatch?
+    public var payment: Traced<String>?
+    public var currencies: [String: CurrencyMatch]
+
+    init(pack: RulePack, store: StoreDeclaration) {
+        self.store = store
+        let channelOverride = pack.channelOverrides[store.channel]
+        let storeOverride = pack.storeOverrides[store.id]
+        var layer = SettingLayer()
+        for key in SettingKey.allCases {
+            if let builtIn = key.spec.builtIn { layer[key] = Traced(builtIn, .builtIn(key.rawValue)) }
+        }
+        layer = layer.overlaid(by: pack.defaults)
+        if let channelOverride { layer = layer.overlaid(by: channelOverride.defaults) }
+        if let storeOverride { layer = layer.overlaid(by: storeOverride.defaults) }
+        settings = ResolvedSettings(layer)
+
+        var items = pack.matching.items
+        for row in channelOverride?.items ?? [] { items[row.sku] = row }
+        for row in storeOverride?.items ?? [] { items[row.sku] = row }
+        self.items = items
+
+        let channel = store.channel.rawValue
+        preset = pack.presets.first { $0.enabledFor.contains(store.id) } ?? pack.presets.first { $0.enabledFor.contains(channel) }
+        customer = pack.matching.customers[store.id] ?? pack.matching.customers[channel]
+        shipping = pack.matching.shipping[store.id] ?? pack.matching.shipping[channel]
+        payment = pack.matching.payments[store.id] ?? pack.matching.payments[channel]
+        currencies = pack.matching.currencies
+    }
+}
+
+/// The effective general settings of a store, typed for the hot path, with their origins.
+public struct ResolvedSettings: Sendable {
+    public let layer: SettingLayer
+
+    public let customerCode: Traced<String>?
+    public let agent, terms, project, area, productCode, uom, account, location: Traced<String>
+    public let description, companyName, idempotencyKey, invoicePrefix: Traced<String>
+    public let uppercase, serialNumbers, showBundleItems, excludeTikTokSamples, uomConversion, pricesIncludeTax: Traced<Bool>
+    public let issueDate: Traced<String>
+    public let invoiceSource: Traced<String>
+    public let invoiceDigits, invoiceStart, unitPriceDecimals: Traced<Int>
+    public let storeSuffix: Traced<String>
+    public let unmatchedIsError: Traced<Bool>
+    public let basis: Traced<String>
+    public let syncStatuses: Traced<Set<OrderStatus>>
+    public let taxCode: Traced<String>
+    public let taxRate: Traced<Rate>
+    public let taxPerInvoice: Traced<Bool>
+    public let spreadVouchers: Traced<Bool>
+    public let voucherItem, voucherUOM, voucherAccount: Traced<String>
+    public let utcOffsetSeconds: Traced<Int>
+
+    init(_ layer: SettingLayer) {
+        self.layer = layer
+        func string(_ key: SettingKey) -> Traced<String> {
+            guard let traced = layer[key] else { return Traced("", .builtIn(key.rawValue)) }
+            if case .string(let s) = traced.value { return Traced(s, traced.origin) }
+            return Traced(traced.value.description, traced.origin)
+        }
+        func bool(_ key: SettingKey) -> Traced<Bool> {
+            guard let traced = layer[key], case .bool(let b) = traced.value else { return Traced(false, .builtIn(key.rawValue)) }
+            return Traced(b, traced.origin)
+        }
+        func int(_ key: SettingKey) -> Traced<Int> {
+            guard let traced = layer[key], case .int(let i) = traced.value else { return Traced(0, .builtIn(key.rawValue)) }
+            return Traced(i, traced.origin)
+        }
+        customerCode = layer[.customerCode].map { Traced($0.value.description, $0.origin) }
+        agent = string(.agent); terms = string(.terms); project = string(.project); area = string(.area)
+        productCode = string(.productCode); uom = string(.uom); account = string(.account); location = string(.location)
+        description = string(.description); companyName = string(.companyName); idempotencyKey = string(.idempotencyKey)
+        invoicePrefix = string(.invoiceNumberPrefix)
+        uppercase = bool(.uppercase); serialNumbers = bool(.serialNumbers); showBundleItems = bool(.showBundleItems)
+        excludeTikTokSamples = bool(.excludeTikTokSamples); uomConversion = bool(.uomConversion); pricesIncludeTax = bool(.pricesIncludeTax)
+        issueDate = string(.issueDate)
+        invoiceSource = string(.invoiceNumberSource)
+        invoiceDigits = int(.invoiceNumberDigits); invoiceStart = int(.invoiceNumberStart); unitPriceDecimals = int(.unitPriceDecimals)
+        storeSuffix = string(.invoiceNumberStoreSuffix)
+        let unmatched = string(.unmatchedItems)
+        unmatchedIsError = Traced(unmatched.value == "error", unmatched.origin)
+        basis = string(.amountBasis)
+        if let traced = layer[.syncStatuses], case .strings(let names) = traced.value {
+            syncStatuses = Traced(Set(names.compactMap(OrderStatus.init(rawValue:))), traced.origin)
+        } else {
+            syncStatuses = Traced([], .builtIn("sync_statuses"))
+        }
+        taxCode = string(.taxCode)
+        if let traced = layer[.taxRate], case .rate(let rate) = traced.value {
+            taxRate = Traced(rate, traced.origin)
+        } else {
+            taxRate = Traced(.zero, .builtIn("tax.rate"))
+        }
+        let rounding = string(.taxRounding)
+        taxPerInvoice = Traced(rounding.value == "per_invoice", rounding.origin)
+        let voucher = string(.sellerVoucher)
+        spreadVouchers = Traced(voucher.value == "spread", voucher.origin)
+        voucherItem = string(.voucherItemCode); voucherUOM = string(.voucherUOM); voucherAccount = string(.voucherAccount)
+        let offset = string(.utcOffset)
+        utcOffsetSeconds = Traced(UTCOffset.seconds(offset.value) ?? 8 * 3600, offset.origin)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerSyncKit
+
+/// `ledgersync`: e-commerce orders → SQL Accounting invoices, driven by rule packs.
+struct LedgerSync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledgersync",
+        abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
+        version: "0.1.0",
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self])
+}
+
+struct PackOption: ParsableArguments {
+    @Option(name: .long, help: "Rule pack folder (holds pack.yaml).")
+    var pack: String = "."
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Runs a workflow and exits with its status; never lets a workflow crash the process.
+func finish(_ status: Int32, _ console: Console) throws -> Never {
+    console.flush()
+    throw ExitCode(status)
+}
+
+func parseAsOf(_ text: String?) throws -> CalendarDate {
+    guard let text else { return Workflows.today() }
+    guard let date = CalendarDate(parsing: text) else { throw ValidationError("--as-of must be a date like 2025-10-01, found '\(text)'") }
+    return date
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load and validate a rule pack, reporting every problem at once. Exit 0 valid, 1 invalid.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for validate is text or json") }
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        try finish(Workflows.validate(packDirectory: packOption.pack, format: format, console: console), console)
+    }
+}
+
+struct Transform: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Turn orders into SQL Account documents (no state, no network). Exit 1 if any order errored.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "text or jsonl (one JSON object per order).") var format: OutputFormat = .text
+    @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD; default today in Malaysia).") var asOf: String?
+
+    func validate() throws {
+        if format == .json { throw ValidationError("--format for transform is text or jsonl") }
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        try finish(Workflows.transform(packDirectory: packOption.pack, ordersPath: orders, format: format, asOf: try parseAsOf(asOf), console: console), console)
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show every field of one order's invoice with the setting, rule or matching row (file:line) that decided it.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "The order id to explain.") var order: String
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD).") var asOf: String?
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for explain is text or json") }
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        try finish(Workflows.explain(packDirectory: packOption.pack, ordersPath: orders, orderID: order, format: format, asOf: try parseAsOf(asOf), console: console), console)
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the pack's golden tests (tests/*.yaml). Exit 1 on any failure, with a diff.")
+    @OptionGroup var packOption: PackOption
+
+    func run() throws {
+        let console = Console.standard()
+        try finish(PackTestRunner.run(packDirectory: packOption.pack, console: console), console)
+    }
+}
+
+LedgerSync.main()

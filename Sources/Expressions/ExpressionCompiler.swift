@@ -1,10 +1,6 @@
 import Foundation
 import LedgerCore
 
-// `compile` reports failures as `Result<_, [Diagnostic]>`, which needs the array to be an `Error`.
-// This belongs next to `Diagnostic` in LedgerCore; it lives here until it moves, and must exist only once.
-extension Array: @retroactive Error where Element == Diagnostic {}
-
 /// A type-checked rule condition, ready to evaluate against many orders; immutable, so safe to share across threads.
 public final class CompiledExpression: @unchecked Sendable {
     /// The expression text exactly as written in the pack.

@@ -1,6 +1,6 @@
 import Foundation
 
-enum Keyword: String, CaseIterable {
+enum Keyword: String {
     case and, or, not, `in`, matches, starts_with, ends_with, contains, `true`, `false`, null
 }
 

@@ -134,3 +134,6 @@ public enum Suggest {
         return previous[b.count]
     }
 }
+
+/// Lets APIs return `Result<_, [Diagnostic]>`: validation reports every problem at once.
+extension Array: @retroactive Error where Element == Diagnostic {}

@@ -413,7 +413,8 @@ struct InvoiceBuilder {
         var qtyOrigin = orderField("\(path).qty")
         var unitPrice = line.unitPrice.description
         var unitPriceOrigin = orderField("\(path).unit_price")
-        if let rate = match?.rate, rate > 1, settings.uomConversion.value, !isComponent || true {
+        // A preset replaces the item and its UOM, so the matched item's conversion no longer applies.
+        if let rate = match?.rate, rate > 1, settings.uomConversion.value, plan.preset == nil {
             qty = line.qty * rate
             let conversion = Origin("UOM conversion × \(rate) from \(match?.origin.setting ?? "item matching")", at: match?.origin.location)
             qtyOrigin = conversion

@@ -1,0 +1,92 @@
+import LedgerCore
+import Testing
+import Transform
+
+/// SplitMix64: a small seeded generator so every run checks the same thousands of orders.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("Tie-out holds for random valid orders")
+struct TieOutPropertyTests {
+    static let configurations: [(name: String, defaults: String, shipping: Bool)] = [
+        ("inclusive 8% per line, voucher line", "tax: {code: SV, rate: 8%}", true),
+        ("6% per invoice, spread vouchers", "tax: {code: SV, rate: 6%, rounding: per_invoice}\nvouchers: {treatment: spread}", true),
+        ("no tax, no shipping", "", false),
+        ("buyer paid basis, 10%", "amount_basis: buyer_paid\ntax: {code: ST, rate: 10%}", true),
+        ("buyer paid, spread, per invoice 5%", "amount_basis: buyer_paid\nvouchers: {treatment: spread}\ntax: {code: ST5, rate: 5%, rounding: per_invoice}", true),
+    ]
+
+    static func randomOrder(_ index: Int, using rng: inout SeededGenerator) -> Order {
+        func cents(_ upper: Int64) -> Money { Money(minorUnits: upper <= 0 ? 0 : Int64.random(in: 0...upper, using: &rng)) }
+        var lines: [OrderLine] = []
+        for lineIndex in 0..<Int.random(in: 1...6, using: &rng) {
+            let qty = Int.random(in: 1...7, using: &rng)
+            let price = Bool.random(using: &rng) && lineIndex > 0 && Int.random(in: 0...5, using: &rng) == 0 ? Money.zero : cents(150_000)
+            let gross = price * qty
+            let sellerDiscount = Bool.random(using: &rng) ? cents(gross.minorUnits / 3) : .zero
+            let platformDiscount = Bool.random(using: &rng) ? cents((gross - sellerDiscount).minorUnits / 4) : .zero
+            lines.append(OrderLine(sku: "SKU-\(Int.random(in: 1...30, using: &rng))", name: "Item \(lineIndex)", qty: qty, unitPrice: price,
+                                   sellerDiscount: sellerDiscount, platformDiscount: platformDiscount))
+        }
+        let revenue = lines.reduce(Money.zero) { $0 + $1.sellerRevenue }
+        let afterPlatform = lines.reduce(Money.zero) { $0 + $1.sellerRevenue - $1.platformDiscount }
+        let seller = Bool.random(using: &rng) ? cents(afterPlatform.minorUnits / 4) : .zero
+        let platform = Bool.random(using: &rng) ? cents((afterPlatform - seller).minorUnits / 4) : .zero
+        let coins = Bool.random(using: &rng) ? cents(min(500, (afterPlatform - seller - platform).minorUnits / 4)) : .zero
+        let fee = Bool.random(using: &rng) ? cents(3_000) : .zero
+        let shippingSeller = cents(fee.minorUnits / 3)
+        let shippingPlatform = cents((fee - shippingSeller).minorUnits / 2)
+        _ = revenue
+        let stores: [(String, Channel)] = [("shop-my", .shopee), ("web-my", .shopify)]
+        let (store, channel) = stores[Int.random(in: 0...1, using: &rng)]
+        var order = Order(id: "P-\(index)", orderNumber: "N\(index)", channel: channel, store: store, currency: "MYR", status: .completed,
+                          dates: OrderDates(ordered: Timestamp(parsing: "2025-09-15T10:00:00+08:00")!), lines: lines,
+                          shipping: ShippingCharge(fee: fee, sellerDiscount: shippingSeller, platformDiscount: shippingPlatform),
+                          vouchers: Vouchers(seller: seller, platform: platform, coins: coins), pricesIncludeTax: Bool.random(using: &rng))
+        order.buyerPaid = order.computedBuyerPaid
+        return order
+    }
+
+    @Test("invoice totals equal the configured basis to the cent", arguments: Array(configurations.indices))
+    func tiesOut(configuration: Int) throws {
+        let config = Self.configurations[configuration]
+        let shipping = config.shipping ? "matching:\n  shipping:\n    shopee: {enabled: true, code: SHIPPING}\n    shopify: {enabled: true, code: SHIPPING}" : ""
+        let graph = try compilePack(minimalPack(defaults: config.defaults, extra: shipping))
+        var rng = SeededGenerator(state: UInt64(1_000 + configuration))
+        var session = TransformSession()
+        let options = TransformOptions(asOf: asOf)
+        for index in 0..<1_500 {
+            let order = Self.randomOrder(index, using: &rng)
+            let outcome = graph.run(order, options: options, session: &session)
+            guard outcome.kind == .document, let document = outcome.document else {
+                Issue.record("\(config.name): order \(index) did not produce a document: \(outcome.errors.map(\.message))")
+                continue
+            }
+            let lines = outcome.lines
+            let sumAmounts = lines.reduce(Money.zero) { $0 + ($1.money("amount") ?? .zero) }
+            let sumTax = lines.reduce(Money.zero) { $0 + ($1.money("taxamt") ?? .zero) }
+            #expect(outcome.payload?.money("docamt") == sumAmounts + sumTax, "\(config.name): docamt is not Σ amount + tax for order \(index)")
+            #expect(document.tieOut.tiesOut, "\(config.name): order \(index) differs by \(document.tieOut.difference)")
+            let inclusive = order.pricesIncludeTax ?? true
+            let compared = inclusive ? sumAmounts + sumTax : sumAmounts
+            #expect(compared == document.tieOut.expected, "\(config.name): order \(index) compared \(compared) vs \(document.tieOut.expected)")
+            for line in lines {
+                // Each line's tax is the rate applied to its own net, within a cent when rounded per invoice.
+                let net = (line.money("amount") ?? .zero) + (inclusive ? (line.money("taxamt") ?? .zero) : .zero)
+                guard let rate = line.text("taxrate").flatMap(Rate.init(parsing:)), !rate.isZero else { continue }
+                let expectedTax = inclusive ? rate.tax(containedIn: net) : rate.tax(onExclusive: net)
+                let delta = abs((line.money("taxamt") ?? .zero).minorUnits - expectedTax.minorUnits)
+                #expect(delta <= Int64(lines.count), "\(config.name): order \(index) tax drifted by \(delta) sen")
+            }
+            #expect(outcome.warnings.filter { $0.code == "tie-out" }.isEmpty)
+        }
+    }
+}

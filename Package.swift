@@ -37,13 +37,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
+        // Throughput benchmark of decode → transform → encode; run in release, never part of `swift test`.
+        .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit"], swiftSettings: v5),
         // Golden-file assertions and a runner for the built CLI, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
-        .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

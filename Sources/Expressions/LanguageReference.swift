@@ -8,7 +8,7 @@ enum LanguageReference {
     ```yaml
     when: 'order.channel in ["shopee", "lazada"] and order.revenue >= 500'
     when: 'line.sku matches "^GIFT-" or line.unit_price == 0'
-    when: 'order.dates.paid >= "2024-07-01" and not ("vip" in order.tags)'
+    when: 'order.dates.paid >= "2024-07-01" and not ("GIFT-TOTE" in order.skus)'
     ```
 
     Wrap the condition in single quotes in YAML, as above, so the double quotes and backslashes inside it
@@ -22,7 +22,7 @@ enum LanguageReference {
     | number | `500`, `12.50`, `-3` | exact decimals: `100.10 == 100.1` |
     | bool | `true`, `false` | |
     | date | `"2024-07-01"` | a quoted `YYYY-MM-DD` compared with a date field is a date; impossible days are errors |
-    | list of strings | fields such as `order.tags` | |
+    | list of strings | fields such as `order.skus` | |
     | list literal | `["a", "b"]`, `[1, 2, 3]` | literals of one type, only on the right of `in` / `not in` |
     | missing | `null` | only in `== null` and `!= null` |
 
@@ -38,7 +38,7 @@ enum LanguageReference {
     | `not a` | a is false |
     | `==` `!=` `<` `<=` `>` `>=` | compare numbers, dates, strings (`<` on strings compares character codes, so `"Z" < "a"`); `==`/`!=` also on bools and lists |
     | `x in [..]`, `x not in [..]` | x is (not) one of the listed values |
-    | `"vip" in order.tags` | a list-of-strings field contains the string; `order.tags contains "vip"` is the same |
+    | `"GIFT-TOTE" in order.skus` | a list-of-strings field contains the string; `order.skus contains "GIFT-TOTE"` is the same |
     | `s starts_with t`, `s ends_with t`, `s contains t` | text tests, case-sensitive |
     | `s matches "regex"` | the regex (ICU syntax, quoted literal) is found anywhere in `s`; anchor with `^` and `$` to match the whole text; `(?i)` ignores case |
     | `( ... )` | grouping |
@@ -67,7 +67,7 @@ enum LanguageReference {
     line.sku starts_with "GIFT-" or line.unit_price == 0
     order.dates.paid == null
     order.dates.paid >= "2024-01-01" and order.dates.paid < "2024-02-01"
-    len(order.tags) > 0 and not ("test" in order.tags)
+    len(order.skus) > 1 and not ("GIFT-TOTE" in order.skus)
     ```
     """#
 }

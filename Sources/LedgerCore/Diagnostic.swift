@@ -86,7 +86,7 @@ extension Array where Element == Diagnostic {
     public var errors: [Diagnostic] { filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
 
-    /// Errors first, then by file position, so listings are stable for golden files.
+    /// By file position (diagnostics without one last), so listings read top to bottom and are stable for golden files.
     public func sortedForDisplay() -> [Diagnostic] {
         enumerated().sorted { a, b in
             let la = a.element.location, lb = b.element.location

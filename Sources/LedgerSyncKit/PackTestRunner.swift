@@ -26,7 +26,7 @@ public enum PackTestRunner {
             let (test, diagnostics) = PackTestFile.load(path: file, packDirectory: packDirectory)
             guard let test else {
                 console.out(DiagnosticRendering.text(diagnostics))
-                console.out("FAIL \(file): the test file is invalid\n")
+                console.out("FAIL \(PackLoader().displayPath(file)): the test file is invalid\n")
                 failed += 1
                 continue
             }
@@ -94,7 +94,8 @@ public enum PackTestRunner {
             }
             if let fragment = expectation.payload {
                 guard let payload = outcome.document?.payload else {
-                    mismatches.append(Mismatch(location: at, orderID: expectation.orderID, path: "payload", expected: "a document", actual: outcome.kind.rawValue))
+                    let why = outcome.errors.first?.message ?? outcome.reason ?? ""
+                    mismatches.append(Mismatch(location: at, orderID: expectation.orderID, path: "payload", expected: "a document", actual: outcome.kind.rawValue + (why.isEmpty ? "" : ": \(why)")))
                     continue
                 }
                 compare(fragment, .object(payload), path: "payload", orderID: expectation.orderID, into: &mismatches)

@@ -63,7 +63,7 @@ public enum Workflows {
 
     /// Streams every order of `ordersPath` through the pack; exit 1 if any order errored.
     public static func transform(packDirectory: String, ordersPath: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console) else { return ExitStatus.failure }
+        guard let graph = compilePack(packDirectory, console: console, format: format == .text ? .text : .json) else { return ExitStatus.failure }
         let source: OrderSource
         do {
             source = try OrderSource(path: ordersPath, displayPath: ordersPath)
@@ -101,7 +101,7 @@ public enum Workflows {
     // MARK: explain
 
     public static func explain(packDirectory: String, ordersPath: String, orderID: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, quietWarnings: true) else { return ExitStatus.failure }
+        guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
         let source: OrderSource
         do {
             source = try OrderSource(path: ordersPath, displayPath: ordersPath)

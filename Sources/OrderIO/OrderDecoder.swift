@@ -218,12 +218,17 @@ private struct DecodeContext {
             paymentMethod = optionalText(p, "method", "payment")
             if let value = p["buyer_paid"], !value.isNull { buyerPaid = money(p, "buyer_paid", "payment") }
         }
-        let exchangeRate = object["exchange_rate"].flatMap { value -> String? in
-            switch value {
-            case .string(let s): return s
-            case .number(let n): return n
-            default: return nil
+        var exchangeRate: String?
+        switch object["exchange_rate"] {
+        case nil, .null?: break
+        case .string(let text)?, .number(let text)?:
+            if let rate = FixedDecimal(parsing: text, maxScale: 8), rate.units > 0 {
+                exchangeRate = text
+            } else {
+                fail("exchange_rate \(text) is not a positive decimal like \"3.1250\"", "exchange_rate")
             }
+        case let other?:
+            fail("exchange_rate must be a decimal string, found \(other.typeName)", "exchange_rate")
         }
 
         guard let id, let orderNumber, let channel, let store, let status, let dates, diagnostics.isEmpty else { return nil }

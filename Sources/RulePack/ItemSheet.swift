@@ -6,7 +6,7 @@ import LedgerCore
 /// Rows with an empty `syncapp_code` are SKUs still waiting to be matched and are skipped.
 public enum ItemSheet {
     public static let requiredColumns = ["sku", "syncapp_code", "syncapp_uom"]
-    /// Columns the export writes for people to read; accepted and ignored on the way back in.
+    /// Optional columns: `name` and `status` are for people and ignored; `syncapp_rate` is the UOM conversion rate.
     public static let informationalColumns = ["name", "status", "syncapp_rate"]
 
     public static func read(path: String, displayPath: String, declaredAt: SourceLocation) -> ([ItemMatch], [Diagnostic]) {
@@ -27,7 +27,7 @@ public enum ItemSheet {
         }
         let header = (reader.headerRow ?? []).map { $0.trimmingSpaces.lowercased() }
         for column in requiredColumns where !header.contains(column) {
-            diagnostics.append(.error("the item matching sheet has no '\(column)' column; its header must be sku,syncapp_code,syncapp_uom", at: SourceLocation(file: displayPath, line: 1, column: 1), suggestion: Suggest.closest(to: column, in: header), code: "invalid-sheet"))
+            diagnostics.append(.error("the item matching sheet has no '\(column)' column; its header must be sku,syncapp_code,syncapp_uom", at: SourceLocation(file: displayPath, line: 1, column: 1), suggestion: Suggest.closest(to: column, in: header.filter { !requiredColumns.contains($0) }), code: "invalid-sheet"))
         }
         for (index, column) in header.enumerated() where !requiredColumns.contains(column) && !informationalColumns.contains(column) {
             diagnostics.append(.warning("column '\(column)' is not used by item matching and is ignored", at: SourceLocation(file: displayPath, line: 1, column: index + 1), code: "unknown-column"))

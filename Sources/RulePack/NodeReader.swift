@@ -81,6 +81,10 @@ final class NodeReader {
             default: break
             }
         }
+        if case .scalar(let text, false) = node.kind, ["true", "false", "yes", "no"].contains(text.lowercased()) {
+            error("'\(path)' must be true or false, found the quoted text '\(text)'; remove the quotes", at: node, path, code: "invalid-type")
+            return nil
+        }
         error("'\(path)' must be true or false, found \(node.describedForMessage)", at: node, path, code: "invalid-type")
         return nil
     }

@@ -25,6 +25,7 @@ public struct PackLoader {
     }
 
     public func displayPath(_ absolute: String) -> String {
+        if absolute == displayBase { return "." }
         let base = displayBase.hasSuffix("/") ? displayBase : displayBase + "/"
         return absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : absolute
     }
@@ -62,6 +63,7 @@ public struct PackLoader {
     private func loadPack(directory: String, repositoryRoot: String, chain: [String], files: inout [String],
                           diagnostics: inout [Diagnostic], via: SourceLocation?) -> YAMLNode? {
         let packFile = (directory as NSString).appendingPathComponent(Self.packFileName)
+        let firstOwnFile = files.count
         if chain.contains(directory) {
             let cycle = (chain + [directory]).map { displayPath($0) }.joined(separator: " → ")
             diagnostics.append(.error("extends forms a cycle: \(cycle); remove one of the extends", at: via, keyPath: "extends", code: "extends-cycle"))
@@ -102,6 +104,9 @@ public struct PackLoader {
             result = result.map { removingKeys(["extends"], from: $0) }
             if let relative = extends.scalar, !extends.isNull {
                 if let baseDirectory = confinedPath(relative, relativeTo: directory, repositoryRoot: repositoryRoot, at: extends.location, keyPath: "extends", diagnostics: &diagnostics) {
+                    let ownFiles = Array(files[firstOwnFile...])
+                    files.removeSubrange(firstOwnFile...)
+                    defer { files += ownFiles }
                     if let base = loadPack(directory: baseDirectory, repositoryRoot: repositoryRoot, chain: chain + [directory], files: &files, diagnostics: &diagnostics, via: extends.location),
                        let overlay = result {
                         // The base's own `pack:` header describes the base, not the client.
@@ -150,7 +155,10 @@ public struct PackLoader {
         let resolved = ((directory as NSString).appendingPathComponent(relative) as NSString).standardizingPath
         let rootWithSlash = repositoryRoot.hasSuffix("/") ? repositoryRoot : repositoryRoot + "/"
         guard resolved == repositoryRoot || resolved.hasPrefix(rootWithSlash) else {
-            diagnostics.append(.error("'\(relative)' points outside the repository (\(displayPath(repositoryRoot))); keep shared packs and sheets inside the same repository", at: location, keyPath: keyPath, code: "path-outside-repository"))
+            let isGit = FileManager.default.fileExists(atPath: (repositoryRoot as NSString).appendingPathComponent(".git"))
+            let shownRoot = displayPath(repositoryRoot)
+            let scope = isGit ? (shownRoot == "." ? "this repository" : "the repository \(shownRoot)") : "the pack folder \(shownRoot) (it is not inside a git repository, so nothing outside it can be shared)"
+            diagnostics.append(.error("'\(relative)' points outside \(scope); keep shared packs and sheets inside the same repository", at: location, keyPath: keyPath, code: "path-outside-repository"))
             return nil
         }
         return resolved

@@ -159,7 +159,7 @@ public struct RulePackValidator {
 
     private func readSecret(_ node: YAMLNode, _ path: String) -> SecretReference? {
         if case .scalar = node.kind, !node.isNull {
-            reader.error("a literal key in a pack would be committed to git; reference it instead: \(path.hasSuffix("secret_key") ? "secret_key: {env: LEDGERSYNC_SECRET_KEY}" : "access_key: {env: LEDGERSYNC_ACCESS_KEY}") or {file: ../secrets/acme.env, key: \(path.hasSuffix("secret_key") ? "SECRET_KEY" : "ACCESS_KEY")}", at: node, path, code: "literal-secret")
+            reader.error("a literal key in a pack would be committed to git; reference it instead: \(path.hasSuffix("secret_key") ? "secret_key: {env: LEDGERSYNC_SECRET_KEY}" : "access_key: {env: LEDGERSYNC_ACCESS_KEY}") or {file: ~/.config/ledgersync/acme.env, key: \(path.hasSuffix("secret_key") ? "SECRET_KEY" : "ACCESS_KEY")} (a file outside the repository)", at: node, path, code: "literal-secret")
             return nil
         }
         guard let entries = reader.mapping(node, path, known: ["env", "file", "key"]) else { return nil }
@@ -179,8 +179,9 @@ public struct RulePackValidator {
             // A secrets file must live outside the pack so it is never committed with it.
             let declaringDirectory = (file.location.file as NSString).deletingLastPathComponent
             let resolved = filePath.hasPrefix("/") || filePath.hasPrefix("~") ? filePath : ((loader.absolutePath(declaringDirectory) as NSString).appendingPathComponent(filePath) as NSString).standardizingPath
-            if resolved.hasPrefix(layered.directory + "/") {
-                reader.error("the secrets file '\(filePath)' is inside the pack and would be committed; keep it outside the pack folder", at: file, path + ".file", code: "literal-secret")
+            let repository = layered.repositoryRoot.hasSuffix("/") ? layered.repositoryRoot : layered.repositoryRoot + "/"
+            if resolved.hasPrefix(layered.directory + "/") || resolved.hasPrefix(repository) {
+                reader.error("the secrets file '\(filePath)' is inside the repository and would be committed with the pack; keep it outside, e.g. ~/.config/ledgersync/", at: file, path + ".file", code: "literal-secret")
             }
             return .file(path: resolved, key: key)
         }
@@ -225,7 +226,7 @@ public struct RulePackValidator {
         let origin = reader.origin(path, node)
         switch key.spec.kind {
         case .code(let max):
-            return reader.code(node, path, maxLength: max).map { Traced(.string($0), origin) }
+            return reader.code(node, path, maxLength: max, allowEmpty: !key.requiresValue).map { Traced(.string($0), origin) }
         case .template:
             guard let text = reader.optionalString(node, path) else { return nil }
             checkTemplate(text, node, path)
@@ -354,7 +355,12 @@ public struct RulePackValidator {
                     guard let file = loader.confinedPath(relative, relativeTo: declaringDirectory, repositoryRoot: layered.repositoryRoot, at: sheet.location, keyPath: path, diagnostics: &reader.diagnostics) else { continue }
                     let (rows, diagnostics) = ItemSheet.read(path: file, displayPath: loader.displayPath(file), declaredAt: sheet.location)
                     reader.diagnostics += diagnostics
-                    for row in rows { sheetRows[row.sku] = row }
+                    for row in rows {
+                        if let earlier = sheetRows[row.sku] {
+                            reader.diagnostics.append(.error("SKU '\(row.sku)' is matched in two sheets (also at \(earlier.origin.location?.fileAndLine ?? "?")); keep it in one", at: row.origin.location, keyPath: "sku", code: "duplicate-sku"))
+                        }
+                        sheetRows[row.sku] = row
+                    }
                 }
             case "customers":
                 matching.customers = readKeyedCodes(entry.value, path: path, targets: targets, checkTargets: checkTargets, maxLength: 10)
@@ -384,13 +390,19 @@ public struct RulePackValidator {
                     if row.key.count != 3 || row.key.uppercased() != row.key {
                         reader.error("'\(row.key)' is not a currency code; use the ISO code the orders carry, e.g. SGD", at: row.keyNode, rowPath, code: "invalid-value")
                     }
-                    if let code = row.value.scalar, !row.value.isNull {
-                        matching.currencies[row.key] = CurrencyMatch(code: code, rate: nil, origin: reader.origin(rowPath, row.value))
+                    if row.value.scalar != nil, !row.value.isNull {
+                        if let code = reader.code(row.value, rowPath, maxLength: 10, allowEmpty: false) {
+                            matching.currencies[row.key] = CurrencyMatch(code: code, rate: nil, origin: reader.origin(rowPath, row.value))
+                        }
                         continue
                     }
                     guard let fields = reader.mapping(row.value, rowPath, known: ["code", "rate"]) else { continue }
                     let map = Dictionary(fields.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b })
-                    let code = map["code"].flatMap { reader.code($0, rowPath + ".code", maxLength: 10, allowEmpty: false) } ?? ""
+                    guard let codeNode = map["code"] else {
+                        reader.error("currency matching for \(row.key) needs code (the SQL Account currency code, ---- for the base currency)", at: row.value, rowPath + ".code", code: "missing-key")
+                        continue
+                    }
+                    guard let code = reader.code(codeNode, rowPath + ".code", maxLength: 10, allowEmpty: false) else { continue }
                     var rate: FixedDecimal?
                     if let rateNode = map["rate"], let text = reader.string(rateNode, rowPath + ".rate") {
                         rate = FixedDecimal(parsing: text, maxScale: 8)
@@ -482,7 +494,14 @@ public struct RulePackValidator {
             var condition: CompiledExpression?
             switch ExpressionCompiler.compile(source, at: start, keyPath: rulePath + ".when", scope: RuleVariable.scope(for: scope)) {
             case .success(let compiled): condition = compiled
-            case .failure(let diagnostics): reader.diagnostics += diagnostics
+            case .failure(let diagnostics):
+                reader.diagnostics += diagnostics.map { diagnostic in
+                    guard scope == .order, diagnostic.code == "unknown-field", diagnostic.message.contains("'line.") else { return diagnostic }
+                    var explained = diagnostic
+                    explained.message = "\(diagnostic.message.components(separatedBy: ";").first ?? diagnostic.message): line fields are only available to line rules; add scope: line to rule '\(name)'"
+                    explained.suggestion = nil
+                    return explained
+                }
             }
             var orderSets: [(key: SettingKey, value: Traced<SettingValue>)] = []
             var lineSets: [(field: LineField, value: Traced<SettingValue>)] = []
@@ -495,7 +514,7 @@ public struct RulePackValidator {
                         if SettingKey.orderRuleSettable.contains(key) {
                             orderSets.append((key: key, value: value))
                         } else {
-                            reader.error("an order rule cannot set '\(key.rawValue)'; it may set \(SettingKey.orderRuleSettable.map(\.rawValue).joined(separator: ", "))", at: setNode, setPath, code: "invalid-rule")
+                            reader.diagnostics.append(.error("an order rule cannot set '\(key.rawValue)'; it may set \(SettingKey.orderRuleSettable.map(\.rawValue).joined(separator: ", "))", at: value.origin.location ?? setNode.location, keyPath: NodeReader.join(setPath, key.rawValue), code: "invalid-rule"))
                         }
                     }
                 } else {
@@ -510,7 +529,7 @@ public struct RulePackValidator {
                     exclude = Traced(reason, reader.origin(rulePath + ".exclude", e))
                 }
             }
-            if map["set"] == nil && exclude == nil {
+            if map["set"] == nil && map["exclude"] == nil {
                 reader.error("rule '\(name)' neither sets anything nor excludes; add set: {…} or exclude: 'reason'", at: item, rulePath, code: "invalid-rule")
             }
             let stop = map["stop"].flatMap { reader.bool($0, rulePath + ".stop") } ?? false
@@ -612,12 +631,12 @@ public struct RulePackValidator {
         for store in profile.stores {
             let layer = pack.defaults.overlaid(by: pack.channelOverrides[store.channel]?.defaults ?? SettingLayer()).overlaid(by: pack.storeOverrides[store.id]?.defaults ?? SettingLayer())
             if layer[.customerCode] == nil && pack.matching.customers[store.id] == nil && pack.matching.customers[store.channel.rawValue] == nil {
-                reader.error("store '\(store.id)' has no customer: add matching.customers.\(store.channel.rawValue) (or .\(store.id)), or defaults.customer_code", at: root, "defaults.customer_code", code: "missing-key")
+                reader.diagnostics.append(.error("store '\(store.id)' has no customer: add matching.customers.\(store.channel.rawValue) (or .\(store.id)), or defaults.customer_code", at: store.origin.location, keyPath: "defaults.customer_code", code: "missing-key"))
             }
             let unmatched = layer[.unmatchedItems]?.value ?? SettingKey.unmatchedItems.spec.builtIn
             let hasPreset = pack.presets.contains { $0.enabledFor.contains(store.id) || $0.enabledFor.contains(store.channel.rawValue) }
             if unmatched == .string("default_item") && layer[.productCode] == nil && !hasPreset {
-                reader.error("store '\(store.id)' has no product code for unmatched SKUs: add defaults.product_code, or set defaults.unmatched_items: error", at: root, "defaults.product_code", code: "missing-key")
+                reader.diagnostics.append(.error("store '\(store.id)' has no product code for unmatched SKUs: add defaults.product_code, or set defaults.unmatched_items: error", at: store.origin.location, keyPath: "defaults.product_code", code: "missing-key"))
             }
         }
     }

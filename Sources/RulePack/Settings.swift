@@ -122,6 +122,9 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable {
         return parts.count > 1 ? String(parts[0]) : nil
     }
 
+    /// Codes SQL Account cannot take blank: an empty value here is an error, not "leave it to SQL".
+    public var requiresValue: Bool { [.customerCode, .productCode, .uom, .voucherItemCode, .voucherUOM].contains(self) }
+
     public var leafName: String { String(rawValue.split(separator: ".").last ?? Substring(rawValue)) }
 
     /// Header fields a conditional rule of scope `order` may set.

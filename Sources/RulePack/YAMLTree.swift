@@ -56,6 +56,19 @@ enum YAMLTreeReader {
         }
     }
 
+    /// The next line after `mark` where `key:` starts at the same column, for block mappings.
+    private static func repeatedKeyLine(_ key: String, after mark: Mark, in text: String) -> Int? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = String(repeating: " ", count: max(0, mark.column - 1))
+        var index = mark.line
+        while index < lines.count {
+            let line = lines[index]
+            if line.hasPrefix(indent + key + ":") || line.hasPrefix(indent + "\"" + key + "\":") { return index + 1 }
+            index += 1
+        }
+        return nil
+    }
+
     private static func convert(_ node: Node, file: String) -> YAMLNode {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         switch node {
@@ -81,7 +94,12 @@ enum YAMLTreeReader {
             return .error(message, at: SourceLocation(file: file, line: mark.line, column: mark.column), code: "yaml-syntax")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return .error("key \(names) appears twice in the same mapping; keep one", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column), code: "duplicate-key")
+            let first = SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+            // libyaml marks the first occurrence; point at the repeat, where the edit usually belongs.
+            if let key = duplicates.first, let repeatLine = repeatedKeyLine(key, after: context.mark, in: context.text) {
+                return .error("key \(names) appears twice in the same mapping (first at line \(first.line)); keep one", at: SourceLocation(file: file, line: repeatLine, column: context.mark.column), keyPath: key, code: "duplicate-key")
+            }
+            return .error("key \(names) appears twice in the same mapping; keep one", at: first, keyPath: duplicates.first, code: "duplicate-key")
         case .reader(let problem, _, _, _):
             return .error("cannot read the file as UTF-8 text: \(problem)", at: SourceLocation(file: file), code: "yaml-syntax")
         default:
@@ -103,7 +121,12 @@ enum YAMLMerge {
         }
     }
 
+    /// Mappings that are one value, not a set of settings: a client's `secret_key: {file: …}` replaces
+    /// the base's `{env: …}` instead of being merged into an "env and file" mixture.
+    static let wholeValueKeys: Set<String> = ["access_key", "secret_key"]
+
     static func merge(base: YAMLNode, overlay: YAMLNode, path: [String] = []) -> YAMLNode {
+        if let last = path.last, wholeValueKeys.contains(last) { return overlay }
         switch (base.kind, overlay.kind) {
         case (.mapping(let basePairs), .mapping(let overlayPairs)):
             var merged = basePairs

@@ -138,7 +138,6 @@ struct InvoiceBuilder {
 
         let docamt = lines.reduce(Money.zero) { $0 + $1.amount + $1.taxAmount }
         let preTax = lines.reduce(Money.zero) { $0 + $1.amount }
-        let tieOut = checkTieOut(actual: inclusive ? docamt : preTax, inclusive: inclusive)
         let currency = resolveCurrency()
         let docno = documentNumber(session: &session)
         let docdate = documentDate()
@@ -146,6 +145,8 @@ struct InvoiceBuilder {
         guard errors.isEmpty, let currency, let docno else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
+        // Only a complete invoice can be checked; a failed order's partial lines would mislead.
+        let tieOut = checkTieOut(actual: inclusive ? docamt : preTax, inclusive: inclusive)
         if let other = session.issuedDocumentNumbers[docno.value], !docno.value.isEmpty {
             fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
             return .failed(order.id, errors, warnings: warnings, source: source)
@@ -197,7 +198,7 @@ struct InvoiceBuilder {
             field("unitprice", .string(line.unitPrice), line.unitPriceOrigin)
             field("disc", .string(line.discount.description), line.discountOrigin)
             field("tax", text(line.taxCode.value), line.taxCode.origin)
-            field("taxrate", .string(line.isTaxed ? line.taxRate.value.description : ""), line.taxRate.origin)
+            field("taxrate", .string(line.taxCode.value.isEmpty ? "" : line.taxRate.value.description), line.taxRate.origin)
             field("taxinclusive", .bool(line.taxInclusive), order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
             field("taxamt", .string(line.taxAmount.description), Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
             field("amount", .string(line.amount.description), Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
@@ -651,7 +652,8 @@ struct InvoiceBuilder {
         }
         if settings.uppercase.value { number = number.uppercased() }
         if number.count > 20 {
-            fail("invoice number '\(number)' is \(number.count) characters; SQL Account allows 20: use invoice_number.source: sqlaccount or a shorter prefix", "order_number", code: "docno-too-long")
+            let fix = source.value == "custom" ? "use a shorter invoice_number.prefix or fewer digits" : settings.storeSuffix.value == "always" ? "drop invoice_number.store_suffix or use invoice_number.source: sqlaccount" : "use invoice_number.source: sqlaccount (SQL Account numbers it) or custom"
+            fail("invoice number '\(number)' is \(number.count) characters; SQL Account allows 20: \(fix)", source.value == "platform" ? "id" : "order_number", code: "docno-too-long")
             return nil
         }
         return Traced(number, origin)

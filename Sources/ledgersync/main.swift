@@ -55,6 +55,7 @@ struct Transform: ParsableCommand {
 
     func validate() throws {
         if format == .json { throw ValidationError("--format for transform is text or jsonl") }
+        _ = try parseAsOf(asOf)
     }
 
     func run() throws {
@@ -73,6 +74,7 @@ struct Explain: ParsableCommand {
 
     func validate() throws {
         if format == .jsonl { throw ValidationError("--format for explain is text or json") }
+        _ = try parseAsOf(asOf)
     }
 
     func run() throws {
@@ -91,4 +93,15 @@ struct Test: ParsableCommand {
     }
 }
 
-LedgerSync.main()
+// Usage errors exit 1 like every other error: exit 2 is reserved for "changes present".
+do {
+    var command = try LedgerSync.parseAsRoot()
+    try command.run()
+} catch {
+    let code = LedgerSync.exitCode(for: error)
+    if code == .validationFailure {
+        FileHandle.standardError.write(Data((LedgerSync.fullMessage(for: error) + "\n").utf8))
+        exit(ExitStatus.failure)
+    }
+    LedgerSync.exit(withError: error)
+}

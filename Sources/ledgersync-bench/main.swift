@@ -1,0 +1,97 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import LedgerSyncKit
+import OrderIO
+import RulePack
+import Transform
+
+// Throughput benchmark for the transform pipeline, kept out of `swift test`.
+// Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE]
+// Writes ORDERS orders (copies of the example orders with unique ids) to a temporary file, then
+// times decode → transform → encode three times and prints the median with peak memory.
+
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let digits = line.filter(\.isNumber)
+        return (Double(String(digits)) ?? 0) / 1024
+    }
+    return 0
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, default value: String) -> String {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return value }
+    let found = arguments[index + 1]
+    arguments.removeSubrange(index...(index + 1))
+    return found
+}
+let packDirectory = option("--pack", default: "rules/acme-living")
+let seedPath = option("--seed-orders", default: "examples/orders/2025-09.jsonl")
+let count = Int(arguments.first ?? "") ?? 100_000
+
+guard let seedText = try? String(contentsOfFile: seedPath, encoding: .utf8) else {
+    FileHandle.standardError.write(Data("cannot read \(seedPath); run from the package root\n".utf8))
+    exit(1)
+}
+let seeds = seedText.split(separator: "\n").map(String.init)
+let ordersPath = FileManager.default.temporaryDirectory.appendingPathComponent("ledgersync-bench-\(count).jsonl").path
+if !FileManager.default.fileExists(atPath: ordersPath) {
+    var buffer = ""
+    buffer.reserveCapacity(1 << 20)
+    FileManager.default.createFile(atPath: ordersPath, contents: nil)
+    let handle = FileHandle(forWritingAtPath: ordersPath)
+    for index in 0..<count {
+        let seed = seeds[index % seeds.count]
+        // Unique ids and order numbers so invoice numbers never collide.
+        buffer += seed.replacingOccurrences(of: "\"id\":\"SG-", with: "\"id\":\"B\(index)-")
+            .replacingOccurrences(of: "\"order_number\":\"", with: "\"order_number\":\"\(index)") + "\n"
+        if buffer.utf8.count > 1 << 20 {
+            handle?.write(Data(buffer.utf8))
+            buffer = ""
+        }
+    }
+    handle?.write(Data(buffer.utf8))
+    try? handle?.close()
+}
+let bytes = (try? FileManager.default.attributesOfItem(atPath: ordersPath)[.size] as? Int) ?? 0
+
+let compileStart = Date()
+let (pack, diagnostics) = RulePackValidator.load(packDirectory: packDirectory)
+guard let pack else {
+    FileHandle.standardError.write(Data(diagnostics.map(\.description).joined(separator: "\n").utf8))
+    exit(1)
+}
+let graph = TransformGraph(pack: pack)
+let compileSeconds = Date().timeIntervalSince(compileStart)
+
+var timings: [Double] = []
+var tally = OutcomeTally()
+let sink = FileHandle(forWritingAtPath: "/dev/null") ?? .standardOutput
+for _ in 0..<3 {
+    tally = OutcomeTally()
+    let start = Date()
+    let source = try OrderSource(path: ordersPath)
+    var session = TransformSession()
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 17)
+    let options = TransformOptions(asOf: CalendarDate(year: 2025, month: 10, day: 1))
+    try source.forEach { record in
+        let outcome = Workflows.run(record, graph: graph, options: options, session: &session)
+        tally.add(outcome)
+        JSONWriter.appendCompact(OutcomeRendering.json(outcome), to: &buffer)
+        buffer.append(10)
+        if buffer.count > 1 << 16 {
+            sink.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+    sink.write(Data(buffer))
+    timings.append(Date().timeIntervalSince(start))
+}
+let median = timings.sorted()[1]
+print("pack compile: \(String(format: "%.1f", compileSeconds * 1000)) ms")
+print("orders: \(tally.total) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB): \(tally.summary)")
+print("transform median of 3: \(String(format: "%.2f", median)) s = \(Int(Double(tally.total) / median)) orders/s, \(String(format: "%.1f", Double(bytes) / 1_048_576 / median)) MiB/s")
+print("peak resident memory: \(String(format: "%.0f", peakResidentMegabytes())) MiB")

@@ -53,7 +53,7 @@ enum Lowering {
             switch op {
             case .startsWith: return both(string(lhs), string(rhs)) { $0.hasPrefix($1) }
             case .endsWith: return both(string(lhs), string(rhs)) { $0.hasSuffix($1) }
-            default: return both(string(lhs), string(rhs)) { $1.isEmpty || $0.contains($1) }
+            default: return both(string(lhs), string(rhs)) { $1.isEmpty || containsSubstring($0, $1) }
             }
         case let .matches(value, regex):
             // Search semantics, as in most languages: "^GIFT-" anchors itself, "GIFT" matches anywhere.
@@ -268,6 +268,28 @@ enum Lowering {
             }
         default:
             return .dynamic { _ in nil }
+        }
+    }
+}
+
+/// Substring search on UTF-8 bytes. Foundation's `contains` bridges through NSString on Linux, which
+/// costs microseconds per call; rule conditions run for every order.
+func containsSubstring(_ haystack: String, _ needle: String) -> Bool {
+    var haystack = haystack, needle = needle
+    return haystack.withUTF8 { h in
+        needle.withUTF8 { n in
+            guard n.count <= h.count, let first = n.first else { return n.isEmpty }
+            var index = 0
+            let last = h.count - n.count
+            while index <= last {
+                if h[index] == first {
+                    var matched = 1
+                    while matched < n.count && h[index + matched] == n[matched] { matched += 1 }
+                    if matched == n.count { return true }
+                }
+                index += 1
+            }
+            return false
         }
     }
 }

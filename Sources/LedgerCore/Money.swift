@@ -119,13 +119,26 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
 
     /// Fixed notation with exactly `scale` decimals.
     public var description: String {
-        let magnitude = units.magnitude
-        var digits = String(magnitude)
-        if scale > 0 {
-            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        // Written right to left into a small byte buffer: this runs for every amount of every invoice.
+        var magnitude = units.magnitude
+        var bytes = [UInt8](repeating: 0, count: 24 + max(0, scale))
+        var position = bytes.count
+        var written = 0
+        repeat {
+            if written == scale && scale > 0 {
+                position -= 1
+                bytes[position] = UInt8(ascii: ".")
+            }
+            position -= 1
+            bytes[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            written += 1
+        } while magnitude > 0 || written <= scale
+        if units < 0 {
+            position -= 1
+            bytes[position] = UInt8(ascii: "-")
         }
-        return units < 0 ? "-" + digits : digits
+        return String(decoding: bytes[position...], as: UTF8.self)
     }
 
     /// Without trailing zeros after the point (`8.5000` → `8.5`, `6.0000` → `6`).

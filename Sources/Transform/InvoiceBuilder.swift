@@ -61,6 +61,61 @@ struct HeaderValues {
     var taxRate: Traced<Rate>
 }
 
+/// What conditional rules can read about one order; small, so evaluation closures capture it cheaply.
+struct RuleContext {
+    let order: Order
+    let utcOffsetSeconds: Int
+
+    /// The value of rule variable `index` for this order (and line, for line rules).
+    func value(_ index: Int, line: OrderLine?) -> ExprValue {
+        guard let variable = RuleVariable.at(index) else { return .missing }
+        // Built from sign, exponent and significand: Decimal division is slow on Linux.
+        func money(_ m: Money) -> ExprValue {
+            .number(Decimal(sign: m.minorUnits < 0 ? .minus : .plus, exponent: -2, significand: Decimal(m.minorUnits.magnitude)))
+        }
+        func date(_ t: Timestamp?) -> ExprValue {
+            guard let t else { return .missing }
+            return .date(t.localDate(utcOffsetSeconds: utcOffsetSeconds).daysSinceEpoch)
+        }
+        func optional(_ s: String?) -> ExprValue { s.map { .string($0) } ?? .missing }
+        switch variable {
+        case .orderID: return .string(order.id)
+        case .orderNumber: return .string(order.orderNumber)
+        case .channel: return .string(order.channel.rawValue)
+        case .store: return .string(order.store)
+        case .status: return .string(order.status.rawValue)
+        case .currency: return .string(order.currency)
+        case .revenue: return money(order.sellerRevenue)
+        case .buyerPaid: return money(order.buyerPaid ?? order.computedBuyerPaid)
+        case .lineCount: return .number(Decimal(order.lines.count))
+        case .shippingFee: return money(order.shipping.fee)
+        case .sellerVoucher: return money(order.vouchers.seller)
+        case .platformVoucher: return money(order.vouchers.platform)
+        case .sample: return .bool(order.isSample)
+        case .cod: return .bool(order.isCOD)
+        case .paymentMethod: return optional(order.paymentMethod)
+        case .ordered: return date(order.dates.ordered)
+        case .paid: return date(order.dates.paid)
+        case .shipped: return date(order.dates.shipped)
+        case .completed: return date(order.dates.completed)
+        case .buyerName: return optional(order.buyer.name)
+        case .buyerCountry: return optional(order.buyer.address?.country)
+        case .buyerState: return optional(order.buyer.address?.state)
+        case .skus: return .stringList(order.lines.map(\.sku))
+        case .sku: return line.map { .string($0.sku) } ?? .missing
+        case .lineName: return line.map { .string($0.name) } ?? .missing
+        case .variation: return optional(line?.variation)
+        case .qty: return line.map { .number(Decimal($0.qty)) } ?? .missing
+        case .unitPrice: return line.map { money($0.unitPrice) } ?? .missing
+        case .lineSellerDiscount: return line.map { money($0.sellerDiscount) } ?? .missing
+        case .linePlatformDiscount: return line.map { money($0.platformDiscount) } ?? .missing
+        case .lineRevenue: return line.map { money($0.sellerRevenue) } ?? .missing
+        case .isBundle: return line.map { .bool(!$0.bundle.isEmpty) } ?? .missing
+        case .serialCount: return line.map { .number(Decimal($0.serialNumbers.count)) } ?? .missing
+        }
+    }
+}
+
 /// One invoice line while it is being built.
 struct WorkLine {
     var sourcePath: String
@@ -244,8 +299,9 @@ struct InvoiceBuilder {
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
     mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
+        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value)
         for rule in graph.orderRules {
-            guard rule.condition.evaluate({ index in ruleValue(index, line: nil) }) else { continue }
+            guard rule.condition.evaluate({ index in context.value(index, line: nil) }) else { continue }
             if let exclude = rule.exclude {
                 return "\(exclude.value) (rule '\(rule.name)' at \(exclude.origin.location?.fileAndLine ?? "pack"))"
             }
@@ -270,52 +326,6 @@ struct InvoiceBuilder {
             if rule.stop { break }
         }
         return nil
-    }
-
-    /// The value of rule variable `index` for this order (and line, for line rules).
-    func ruleValue(_ index: Int, line: OrderLine?) -> ExprValue {
-        guard let variable = RuleVariable.at(index) else { return .missing }
-        func money(_ m: Money) -> ExprValue { .number(Decimal(m.minorUnits) / 100) }
-        func date(_ t: Timestamp?) -> ExprValue {
-            guard let t else { return .missing }
-            return .date(t.localDate(utcOffsetSeconds: settings.utcOffsetSeconds.value).daysSinceEpoch)
-        }
-        func optional(_ s: String?) -> ExprValue { s.map { .string($0) } ?? .missing }
-        switch variable {
-        case .orderID: return .string(order.id)
-        case .orderNumber: return .string(order.orderNumber)
-        case .channel: return .string(order.channel.rawValue)
-        case .store: return .string(order.store)
-        case .status: return .string(order.status.rawValue)
-        case .currency: return .string(order.currency)
-        case .revenue: return money(order.sellerRevenue)
-        case .buyerPaid: return money(order.buyerPaid ?? order.computedBuyerPaid)
-        case .lineCount: return .number(Decimal(order.lines.count))
-        case .shippingFee: return money(order.shipping.fee)
-        case .sellerVoucher: return money(order.vouchers.seller)
-        case .platformVoucher: return money(order.vouchers.platform)
-        case .sample: return .bool(order.isSample)
-        case .cod: return .bool(order.isCOD)
-        case .paymentMethod: return optional(order.paymentMethod)
-        case .ordered: return date(order.dates.ordered)
-        case .paid: return date(order.dates.paid)
-        case .shipped: return date(order.dates.shipped)
-        case .completed: return date(order.dates.completed)
-        case .buyerName: return optional(order.buyer.name)
-        case .buyerCountry: return optional(order.buyer.address?.country)
-        case .buyerState: return optional(order.buyer.address?.state)
-        case .skus: return .stringList(order.lines.map(\.sku))
-        case .sku: return line.map { .string($0.sku) } ?? .missing
-        case .lineName: return line.map { .string($0.name) } ?? .missing
-        case .variation: return optional(line?.variation)
-        case .qty: return line.map { .number(Decimal($0.qty)) } ?? .missing
-        case .unitPrice: return line.map { money($0.unitPrice) } ?? .missing
-        case .lineSellerDiscount: return line.map { money($0.sellerDiscount) } ?? .missing
-        case .linePlatformDiscount: return line.map { money($0.platformDiscount) } ?? .missing
-        case .lineRevenue: return line.map { money($0.sellerRevenue) } ?? .missing
-        case .isBundle: return line.map { .bool(!$0.bundle.isEmpty) } ?? .missing
-        case .serialCount: return line.map { .number(Decimal($0.serialNumbers.count)) } ?? .missing
-        }
     }
 
     /// Fills a description/key template from the order.
@@ -463,8 +473,10 @@ struct InvoiceBuilder {
     }
 
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
+        guard !graph.lineRules.isEmpty else { return }
+        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value)
         for rule in graph.lineRules {
-            guard rule.condition.evaluate({ index in ruleValue(index, line: line) }) else { continue }
+            guard rule.condition.evaluate({ index in context.value(index, line: line) }) else { continue }
             for (field, traced) in rule.lineSets {
                 let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
                 let value = Traced(traced.value.description, origin)

@@ -8,7 +8,7 @@ import Transform
 
 // Throughput benchmark for the transform pipeline, kept out of `swift test`.
 // Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE]
-// Writes ORDERS orders (copies of the example orders with unique ids) to a temporary file, then
+// Writes ORDERS orders (copies of the example orders with unique ids and order numbers) to a temporary file, then
 // times decode → transform → encode three times and prints the median with peak memory.
 
 func peakResidentMegabytes() -> Double {
@@ -35,18 +35,27 @@ guard let seedText = try? String(contentsOfFile: seedPath, encoding: .utf8) else
     FileHandle.standardError.write(Data("cannot read \(seedPath); run from the package root\n".utf8))
     exit(1)
 }
-let seeds = seedText.split(separator: "\n").map(String.init)
-let ordersPath = FileManager.default.temporaryDirectory.appendingPathComponent("ledgersync-bench-\(count).jsonl").path
+/// A seed order cut around its id and order number so copies get unique, short values cheaply.
+struct SeedTemplate {
+    var pieces: [String]  // before id, between id and order number, after order number
+
+    init?(_ line: String) {
+        guard let idRange = line.range(of: "\"id\":\""), let idEnd = line[idRange.upperBound...].firstIndex(of: "\""),
+              let numberRange = line.range(of: "\"order_number\":\""), let numberEnd = line[numberRange.upperBound...].firstIndex(of: "\""),
+              idEnd < numberRange.lowerBound else { return nil }
+        pieces = [String(line[..<idRange.upperBound]), String(line[idEnd..<numberRange.upperBound]), String(line[numberEnd...])]
+    }
+
+    func order(_ index: Int) -> String { pieces[0] + "B-\(index)" + pieces[1] + "N\(index)" + pieces[2] }
+}
+let templates = seedText.split(separator: "\n").compactMap { SeedTemplate(String($0)) }
+let ordersPath = FileManager.default.temporaryDirectory.appendingPathComponent("ledgersync-bench-v2-\(count).jsonl").path
 if !FileManager.default.fileExists(atPath: ordersPath) {
     var buffer = ""
-    buffer.reserveCapacity(1 << 20)
     FileManager.default.createFile(atPath: ordersPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: ordersPath)
     for index in 0..<count {
-        let seed = seeds[index % seeds.count]
-        // Unique ids and order numbers so invoice numbers never collide.
-        buffer += seed.replacingOccurrences(of: "\"id\":\"SG-", with: "\"id\":\"B\(index)-")
-            .replacingOccurrences(of: "\"order_number\":\"", with: "\"order_number\":\"\(index)") + "\n"
+        buffer += templates[index % templates.count].order(index) + "\n"
         if buffer.utf8.count > 1 << 20 {
             handle?.write(Data(buffer.utf8))
             buffer = ""

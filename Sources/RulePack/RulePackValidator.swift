@@ -565,7 +565,10 @@ public struct RulePackValidator {
                     }
                 }
             case "description":
-                if let text = reader.optionalString(entry.value, fieldPath) { sets.append((field: .description, value: Traced(.string(text), reader.origin(fieldPath, entry.value)))) }
+                if let text = reader.optionalString(entry.value, fieldPath) {
+                    checkTemplate(text, entry.value, fieldPath)
+                    sets.append((field: .description, value: Traced(.string(text), reader.origin(fieldPath, entry.value))))
+                }
             default:
                 guard let field = LineField(rawValue: entry.key) else { continue }
                 let max = field == .itemCode ? 30 : field == .project ? 20 : 10

@@ -486,7 +486,7 @@ struct InvoiceBuilder {
                 case .account: work.account = value
                 case .location: work.location = value
                 case .project: work.project = value
-                case .description: work.description = value
+                case .description: work.description = Traced(render(value.value), origin)
                 case .taxCode: work.taxCode = value
                 case .taxRate: if case .rate(let rate) = traced.value { work.taxRate = Traced(rate, origin) }
                 }

@@ -52,7 +52,7 @@ let templates = seedText.split(separator: "\n").compactMap { SeedTemplate(String
 let ordersPath = FileManager.default.temporaryDirectory.appendingPathComponent("ledgersync-bench-v2-\(count).jsonl").path
 if !FileManager.default.fileExists(atPath: ordersPath) {
     var buffer = ""
-    FileManager.default.createFile(atPath: ordersPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: ordersPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: ordersPath)
     for index in 0..<count {
         buffer += templates[index % templates.count].order(index) + "\n"

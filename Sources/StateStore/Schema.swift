@@ -1,0 +1,72 @@
+import GRDB
+
+/// Named, forward-only migrations. A shipped migration is never edited: add a new one instead.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-26-orders-tasks-documents") { db in
+            try db.create(table: "tasks") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("created_at", .text).notNull()
+                t.column("status", .text).notNull()
+                    .check(sql: "status IN ('pending','running','completed','completed_with_failures')")
+                t.column("order_count", .integer).notNull()
+            }
+            try db.create(table: "orders") { t in
+                t.primaryKey("id", .text)
+                t.column("store", .text).notNull().indexed()
+                t.column("channel", .text).notNull()
+                t.column("order_number", .text).notNull()
+                // The order exactly as imported, unknown platform fields included.
+                t.column("raw_json", .text).notNull()
+                t.column("content_hash", .text).notNull()
+                t.column("revision", .integer).notNull().defaults(to: 1)
+                t.column("status", .text).notNull().indexed()
+                    .check(sql: "status IN ('pending','completed','failed','excluded')")
+                t.column("changed_after_sync", .boolean).notNull().defaults(to: false)
+                t.column("imported_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+                t.column("sql_docno", .text)
+                t.column("sql_dockey", .integer)
+                t.column("last_error", .text)
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull)
+            }
+            try db.create(table: "documents") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("order_id", .text).notNull().references("orders", onDelete: .cascade)
+                t.column("type", .text).notNull()
+                // The docref1 that finds this document in SQL Account: one document per key, ever.
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("payload_hash", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_dockey", .integer)
+                t.column("remote_docno", .text)
+                t.column("remote_updatecount", .integer)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+                t.uniqueKey(["order_id", "type"])
+            }
+            try db.create(table: "sync_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("document_id", .integer).notNull().references("documents", onDelete: .cascade).indexed()
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull)
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+                    .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
+            }
+            try db.create(table: "sequences") { t in
+                t.primaryKey("name", .text)
+                t.column("next_value", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+}

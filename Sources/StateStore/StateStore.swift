@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+
+/// Where an imported order stands in the sync.
+public enum OrderSyncStatus: String, Codable, CaseIterable, Sendable {
+    case pending, completed, failed, excluded
+}
+
+/// One order as the state store keeps it.
+public struct StoredOrder: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "orders"
+
+    public var id: String
+    public var store: String
+    public var channel: String
+    public var orderNumber: String
+    public var rawJSON: String
+    public var contentHash: String
+    public var revision: Int
+    public var status: OrderSyncStatus
+    public var changedAfterSync: Bool
+    public var importedAt: String
+    public var updatedAt: String
+    public var sqlDocno: String?
+    public var sqlDockey: Int64?
+    public var lastError: String?
+    public var taskID: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, store, channel, revision, status
+        case orderNumber = "order_number", rawJSON = "raw_json", contentHash = "content_hash"
+        case changedAfterSync = "changed_after_sync", importedAt = "imported_at", updatedAt = "updated_at"
+        case sqlDocno = "sql_docno", sqlDockey = "sql_dockey", lastError = "last_error", taskID = "task_id"
+    }
+}
+
+/// What importing one order did.
+public enum ImportResult: String, Sendable {
+    /// First time this order id was seen: recorded as pending.
+    case new
+    /// Same content as before: nothing changed.
+    case unchanged
+    /// The order's content differs from what was imported before: a new revision.
+    case changed
+}
+
+/// The local SQLite record of imported orders, tasks, documents and every sync attempt.
+/// It holds no secrets; the file is created readable by its owner only.
+public final class StateStore: @unchecked Sendable {
+    public let path: String
+    let database: DatabasePool
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !FileManager.default.fileExists(atPath: path) {
+            // Created before SQLite opens it, so the database and its WAL files are owner-only from the start.
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StateStoreError.cannotCreate(path)
+            }
+        }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        // Another ledgersync process may hold the write lock for a moment; wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(database)
+    }
+
+    /// The names of the migrations applied to this file, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try database.read { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// Records an order as pending, or notes that it changed. Idempotent for identical content.
+    @discardableResult
+    public func importOrder(id: String, store: String, channel: String, orderNumber: String, rawJSON: String, now: Date = Date()) throws -> ImportResult {
+        let hash = ContentHash.hex(rawJSON)
+        let stamp = Timestamps.iso(now)
+        return try database.write { db in
+            if var existing = try StoredOrder.fetchOne(db, key: id) {
+                guard existing.contentHash != hash else { return .unchanged }
+                existing.rawJSON = rawJSON
+                existing.contentHash = hash
+                existing.revision += 1
+                existing.store = store
+                existing.channel = channel
+                existing.orderNumber = orderNumber
+                existing.updatedAt = stamp
+                // A synced order that changes must be planned as an update or cancel, never a second invoice.
+                if existing.status == .completed { existing.changedAfterSync = true } else { existing.status = .pending }
+                try existing.update(db)
+                return .changed
+            }
+            let order = StoredOrder(id: id, store: store, channel: channel, orderNumber: orderNumber, rawJSON: rawJSON,
+                                    contentHash: hash, revision: 1, status: .pending, changedAfterSync: false,
+                                    importedAt: stamp, updatedAt: stamp, sqlDocno: nil, sqlDockey: nil, lastError: nil, taskID: nil)
+            try order.insert(db)
+            return .new
+        }
+    }
+
+    public func order(_ id: String) throws -> StoredOrder? {
+        try database.read { db in try StoredOrder.fetchOne(db, key: id) }
+    }
+
+    /// Orders filtered by status and store, oldest import first.
+    public func orders(status: OrderSyncStatus? = nil, store: String? = nil) throws -> [StoredOrder] {
+        try database.read { db in
+            var request = StoredOrder.all()
+            if let status { request = request.filter(Column("status") == status.rawValue) }
+            if let store { request = request.filter(Column("store") == store) }
+            return try request.order(Column("imported_at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Counts per status, for summaries.
+    public func statusCounts() throws -> [OrderSyncStatus: Int] {
+        try database.read { db in
+            var counts: [OrderSyncStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
+                if let status = OrderSyncStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// The next number of a named sequence (custom invoice numbers), starting at `start`; atomic across processes.
+    public func nextSequenceValue(_ name: String, start: Int) throws -> Int {
+        try database.write { db in
+            let current = try Int.fetchOne(db, sql: "SELECT next_value FROM sequences WHERE name = ?", arguments: [name])
+            let value = current ?? start
+            try db.execute(sql: "INSERT INTO sequences(name, next_value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET next_value = excluded.next_value", arguments: [name, value + 1])
+            return value
+        }
+    }
+
+    /// Runs `body` in one write transaction: every state change is all-or-nothing.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.write(body)
+    }
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.read(body)
+    }
+}
+
+public enum StateStoreError: Error, CustomStringConvertible, Equatable {
+    case cannotCreate(String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path): return "cannot create the state store at '\(path)'; check the folder exists and is writable, or pass --state"
+        }
+    }
+}
+
+enum Timestamps {
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// FNV-1a, 64-bit: detects that an order's content changed. Not a security hash, and need not be.
+enum ContentHash {
+    static func hex(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -117,18 +117,10 @@ enum ExprDate {
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return .notADate }
         guard (1...12).contains(month) else { return .invalid("month must be between 01 and 12") }
-        let length = daysIn(month: month, year: year)
+        let length = CalendarDate.daysIn(month: month, year: year)
         guard (1...length).contains(day) else {
             return .invalid("\(monthNames[month - 1]) \(year) has \(length) days")
         }
         return .valid(CalendarDate(year: year, month: month, day: day).daysSinceEpoch)
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
     }
 }

@@ -96,9 +96,16 @@ public struct CalendarDate: Hashable, Sendable, Comparable, CustomStringConverti
 
     public static func isValid(year: Int, month: Int, day: Int) -> Bool {
         guard year >= 1900, year <= 9999, month >= 1, month <= 12, day >= 1 else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1]
+        return day <= daysIn(month: month, year: year)
+    }
+
+    /// Days in a month of the Gregorian calendar (month 1–12).
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).

@@ -64,13 +64,7 @@ public enum Workflows {
     /// Streams every order of `ordersPath` through the pack; exit 1 if any order errored.
     public static func transform(packDirectory: String, ordersPath: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format == .text ? .text : .json) else { return ExitStatus.failure }
-        let source: OrderSource
-        do {
-            source = try OrderSource(path: ordersPath, displayPath: ordersPath)
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
+        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
         var session = TransformSession()
         var tally = OutcomeTally()
         let options = TransformOptions(asOf: asOf)
@@ -88,6 +82,16 @@ public enum Workflows {
         return tally.errors > 0 ? ExitStatus.failure : ExitStatus.success
     }
 
+    /// Opens an orders file, printing why when it cannot be read.
+    static func openOrders(_ path: String, console: Console) -> OrderSource? {
+        do {
+            return try OrderSource(path: path, displayPath: path)
+        } catch {
+            console.err("\(error)\n")
+            return nil
+        }
+    }
+
     /// One record → one outcome: a record that could not be read becomes an error outcome.
     public static func run(_ record: OrderRecord, graph: TransformGraph, options: TransformOptions, session: inout TransformSession) -> OrderOutcome {
         switch record.result {
@@ -102,13 +106,7 @@ public enum Workflows {
 
     public static func explain(packDirectory: String, ordersPath: String, orderID: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        let source: OrderSource
-        do {
-            source = try OrderSource(path: ordersPath, displayPath: ordersPath)
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
+        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
         var session = TransformSession()
         let options = TransformOptions(asOf: asOf, recordProvenance: true)
         var found: (OrderOutcome, Order?)?

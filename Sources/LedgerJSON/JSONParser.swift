@@ -26,6 +26,11 @@ public enum JSONParser {
     /// The nesting depth of arrays and objects accepted unless a caller asks otherwise.
     public static let defaultMaxDepth = 512
 
+    /// Error messages look at no byte further than this past the error offset (an escape's character
+    /// or a literal's first 5 letters, a 4-byte UTF-8 character). The record reader relies on it to know
+    /// when a chunk boundary could have changed a message.
+    static let errorContextLength = 8
+
     /// Parses one JSON document; a leading UTF-8 byte order mark is ignored.
     public static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth
@@ -162,7 +167,6 @@ enum ASCII {
     static let zero: UInt8 = 0x30
     static let nine: UInt8 = 0x39
     static let colon: UInt8 = 0x3A
-    static let upperE: UInt8 = 0x45
     static let openBracket: UInt8 = 0x5B
     static let backslash: UInt8 = 0x5C
     static let closeBracket: UInt8 = 0x5D
@@ -174,6 +178,7 @@ enum ASCII {
         byte == space || byte == newline || byte == carriageReturn || byte == tab
     }
 
+    /// One comparison: bytes below '0' wrap around to large values.
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte &- zero < 10 }
 }
 
@@ -197,7 +202,13 @@ struct ByteParser {
     var index: Int
     let maxDepth: Int
     var depth = 0
-    /// Where each key of the objects being built sits in the input, shared by nested objects as a stack.
+    /// Members of the containers being built, innermost last. Collecting them here and copying them
+    /// out once per container avoids regrowing a fresh array for every array and object.
+    private var valueStack: [JSONValue] = []
+    /// Keys of the objects being built, innermost last; member `i` of an object has its key at
+    /// `keyBase + i` here and its value at `base + i` in `valueStack`.
+    private var keyStack: [String] = []
+    /// Where each key in `keyStack` sits in the input, for cheap duplicate detection.
     private var keySpans: [KeySpan] = []
 
     /// Objects with more members than this switch duplicate detection from a linear scan to hashing.
@@ -254,15 +265,16 @@ struct ByteParser {
         try enterContainer()
         index += 1
         skipWhitespace()
-        var elements: [JSONValue] = []
         if index < bytes.count, bytes[index] == ASCII.closeBracket {
             index += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = valueStack.count
         var context = ValueContext.firstArrayElement
         while true {
-            elements.append(try parseValue(context))
+            let element = try parseValue(context)
+            valueStack.append(element)
             skipWhitespace()
             guard index < bytes.count else {
                 throw failure("expected ',' or ']' after array element", at: index)
@@ -274,7 +286,7 @@ struct ByteParser {
             case ASCII.closeBracket:
                 index += 1
                 depth -= 1
-                return .array(elements)
+                return .array(popValues(from: base))
             default:
                 throw failure("expected ',' or ']' after array element", at: index)
             }
@@ -290,10 +302,8 @@ struct ByteParser {
             depth -= 1
             return .object(JSONObject())
         }
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        let spanBase = keySpans.count
-        defer { keySpans.removeSubrange(spanBase...) }
+        let base = valueStack.count
+        let keyBase = keyStack.count
         var keyLookup: [String: Int]?
         var keyExpectation = "expected string key or '}' in object"
         while true {
@@ -310,22 +320,18 @@ struct ByteParser {
             let value = try parseValue(.objectMemberValue)
 
             // Duplicate keys: the last value wins, at the position of the first occurrence.
-            let existing: Int?
-            if let lookup = keyLookup {
-                existing = lookup[key]
-            } else {
-                existing = indexOfKey(key, span: span, among: keys, spanBase: spanBase)
-            }
+            let existing = keyLookup.map { $0[key] } ?? indexOfKey(key, span: span, keyBase: keyBase)
             if let existing {
-                values[existing] = value
+                valueStack[base + existing] = value
             } else {
-                keys.append(key)
-                values.append(value)
+                keyStack.append(key)
+                valueStack.append(value)
                 keySpans.append(span)
+                let memberCount = valueStack.count - base
                 if keyLookup != nil {
-                    keyLookup?[key] = keys.count - 1
-                } else if keys.count > Self.linearKeyScanLimit {
-                    keyLookup = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
+                    keyLookup?[key] = memberCount - 1
+                } else if memberCount > Self.linearKeyScanLimit {
+                    keyLookup = Dictionary(uniqueKeysWithValues: zip(keyStack[keyBase...], 0..<memberCount))
                 }
             }
 
@@ -338,19 +344,29 @@ struct ByteParser {
             case ASCII.closeBrace:
                 index += 1
                 depth -= 1
-                return .object(JSONObject(uniqueKeys: keys, values: values))
+                let keys = Array(keyStack[keyBase...])
+                keyStack.removeSubrange(keyBase...)
+                keySpans.removeSubrange(keyBase...)
+                return .object(JSONObject(uniqueKeys: keys, values: popValues(from: base)))
             default:
                 throw failure("expected ',' or '}' after object member", at: index)
             }
         }
     }
 
+    /// Moves the values of the container being finished off the shared stack into an exactly sized array.
+    private mutating func popValues(from base: Int) -> [JSONValue] {
+        let values = Array(valueStack[base...])
+        valueStack.removeSubrange(base...)
+        return values
+    }
+
     /// Compares raw key bytes where possible: cheaper than String equality, and lengths rarely match.
-    private func indexOfKey(_ key: String, span: KeySpan, among keys: [String], spanBase: Int) -> Int? {
-        for position in keys.indices {
-            let other = keySpans[spanBase + position]
+    private func indexOfKey(_ key: String, span: KeySpan, keyBase: Int) -> Int? {
+        for position in 0..<(keySpans.count - keyBase) {
+            let other = keySpans[keyBase + position]
             if span.length < 0 || other.length < 0 {
-                if keys[position] == key { return position }
+                if keyStack[keyBase + position] == key { return position }
             } else if other.length == span.length, bytesEqual(other.start, span.start, count: span.length) {
                 return position
             }
@@ -384,9 +400,9 @@ struct ByteParser {
                 throw failure("expected '\(literal)'", at: position)
             }
             if bytes[position] != expected[offset] {
-                var wordEnd = start
-                while wordEnd < bytes.count, wordEnd - start < 16, isLetter(bytes[wordEnd]) { wordEnd += 1 }
-                // The bytes before `position` matched letters of the literal, so the word is never empty.
+                // Name the word only up to the mismatch, so the message never depends on bytes beyond
+                // `errorContextLength` (the record reader may not have read them yet).
+                let wordEnd = isLetter(bytes[position]) ? position + 1 : position
                 let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<wordEnd]), as: UTF8.self)
                 throw ParseFailure(message: "expected '\(literal)', found '\(word)'", offset: start)
             }
@@ -529,9 +545,10 @@ struct ByteParser {
             }
             let second = try hexQuad(at: end + 2)
             guard (0xDC00...0xDFFF).contains(second) else {
+                let low = JSONParser.hex(second, width: 4)
+                let high = JSONParser.hex(first, width: 4)
                 throw ParseFailure(
-                    message: "invalid low surrogate '\\u\(JSONParser.hex(second, width: 4))' after high surrogate '\\u\(JSONParser.hex(first, width: 4))'",
-                    offset: end)
+                    message: "invalid low surrogate '\\u\(low)' after high surrogate '\\u\(high)'", offset: end)
             }
             scalarValue = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
             end += 6
@@ -585,7 +602,8 @@ struct ByteParser {
     private func validateUTF8(from start: Int, to end: Int, unionOfBytes: UInt8) throws(ParseFailure) {
         guard unionOfBytes & 0x80 != 0 else { return }
         if let invalid = UTF8Validation.firstInvalidOffset(in: bytes, from: start, to: end) {
-            throw ParseFailure(message: "invalid UTF-8 byte 0x\(JSONParser.hex(bytes[invalid], width: 2)) in string", offset: invalid)
+            let byte = JSONParser.hex(bytes[invalid], width: 2)
+            throw ParseFailure(message: "invalid UTF-8 byte 0x\(byte) in string", offset: invalid)
         }
     }
 

@@ -48,6 +48,7 @@ public struct JSONRecordReaderError: Error, Equatable, Sendable, CustomStringCon
 /// A record with a syntax error is yielded as a failure and reading continues with the next line (JSON
 /// Lines) or the next array element, as long as the element's end can be found.
 /// A file starting with `[` is read as an array, so a JSON Lines file whose records are arrays is not supported.
+/// `maxDepth` limits the nesting inside each record.
 public final class JSONRecordReader {
     /// Bytes requested from the file per read unless a larger record needs more.
     public static let defaultChunkSize = 1 << 20
@@ -59,8 +60,11 @@ public final class JSONRecordReader {
     private let chunkSize: Int
     private let maxDepth: Int
 
-    /// The bytes of the file from `windowStart` on that have been read and not yet discarded.
-    private var window: [UInt8] = []
+    /// The bytes of the file from `windowStart` on that have been read and not yet discarded. Managed by
+    /// hand so a read can go straight into uninitialised capacity without zero-filling a chunk first.
+    private var storage: UnsafeMutablePointer<UInt8>?
+    private var storageCapacity = 0
+    private var windowCount = 0
     private var windowStart = 0
     private var reachedEndOfFile = false
     /// File offset of the first byte not yet turned into a record; bytes before it may be discarded.
@@ -109,6 +113,8 @@ public final class JSONRecordReader {
         self.chunkSize = max(1, chunkSize)
         self.maxDepth = maxDepth
     }
+
+    deinit { storage?.deallocate() }
 
     /// Calls `body` with every record in file order; throws read errors and whatever `body` throws.
     public func forEach(_ body: (JSONRecord) throws -> Void) throws {
@@ -196,12 +202,11 @@ public final class JSONRecordReader {
             var contentEnd = lineEnd
             if contentEnd > lineStart, byte(at: contentEnd - 1) == ASCII.carriageReturn { contentEnd -= 1 }
 
-            let parsed: Result<JSONValue, ParseFailure>? = window.withUnsafeBufferPointer { all in
-                let content = UnsafeBufferPointer(rebasing: all[(lineStart - windowStart)..<(contentEnd - windowStart)])
-                guard content.contains(where: { !ASCII.isWhitespace($0) }) else { return nil }
-                return JSONParser.parseComplete(
+            let content = windowBytes(from: lineStart, to: contentEnd)
+            let parsed: Result<JSONValue, ParseFailure>? = content.contains(where: { !ASCII.isWhitespace($0) })
+                ? JSONParser.parseComplete(
                     content, maxDepth: maxDepth, trailingExpectation: "expected end of line after JSON value")
-            }
+                : nil
             var record: JSONRecord?
             if let parsed {
                 record = makeRecord(line: cursor.line, parsed.mapError { self.fileError($0, base: lineStart) })
@@ -213,13 +218,10 @@ public final class JSONRecordReader {
     }
 
     private func findLineBreak(from offset: Int) -> Int? {
-        guard offset < windowEnd else { return nil }
-        return window.withUnsafeBytes { raw -> Int? in
-            guard let base = raw.baseAddress else { return nil }
-            let start = offset - windowStart
-            guard let found = memchr(base + start, Int32(ASCII.newline), raw.count - start) else { return nil }
-            return windowStart + (UnsafeRawPointer(found) - base)
-        }
+        guard offset < windowEnd, let storage else { return nil }
+        let start = offset - windowStart
+        guard let found = memchr(storage + start, Int32(ASCII.newline), windowCount - start) else { return nil }
+        return windowStart + (UnsafeRawPointer(found) - UnsafeRawPointer(storage))
     }
 
     // MARK: Array elements
@@ -252,15 +254,14 @@ public final class JSONRecordReader {
         let elementStart = consumed
         let elementLine = cursor.line
         while true {
-            let (parsed, relativeEnd) = window.withUnsafeBufferPointer { all in
-                JSONParser.parseLeadingValue(
-                    UnsafeBufferPointer(rebasing: all[(elementStart - windowStart)...]), context: context, maxDepth: maxDepth)
-            }
+            let (parsed, relativeEnd) = JSONParser.parseLeadingValue(
+                windowBytes(from: elementStart, to: windowEnd), context: context, maxDepth: maxDepth)
             switch parsed {
             case .failure(let failure):
-                // A failure near the end of the window may only mean the element (or the character the
+                // A failure near the end of the window may only mean the element (or the bytes the
                 // message names) continues in the next chunk.
-                if elementStart + failure.offset + Self.maximumScalarLength > windowEnd, try readMore() { continue }
+                let errorContextEnd = elementStart + failure.offset + JSONParser.errorContextLength
+                if errorContextEnd > windowEnd, try readMore() { continue }
                 let record = makeRecord(line: elementLine, .failure(fileError(failure, base: elementStart)))
                 try skipPastElementBoundary(from: elementStart)
                 return record
@@ -285,8 +286,9 @@ public final class JSONRecordReader {
                     phase = .afterArray
                     return makeRecord(line: elementLine, .success(value))
                 default:
+                    let found = try describeByte(at: delimiterOffset)
                     let failure = ParseFailure(
-                        message: "expected ',' or ']' after array element, found \(try describeByte(at: delimiterOffset))",
+                        message: "expected ',' or ']' after array element, found \(found)",
                         offset: delimiterOffset - elementStart)
                     let record = makeRecord(line: elementLine, .failure(fileError(failure, base: elementStart)))
                     try skipPastElementBoundary(from: delimiterOffset)
@@ -362,25 +364,27 @@ public final class JSONRecordReader {
 
     // MARK: Window
 
-    private var windowEnd: Int { windowStart + window.count }
+    private var windowEnd: Int { windowStart + windowCount }
 
-    /// How many bytes are buffered; lets tests check that memory stays flat.
-    var bufferedByteCount: Int { window.count }
+    /// Bytes of buffer memory held; lets tests check that memory stays flat.
+    var bufferedByteCount: Int { storageCapacity }
 
-    /// The longest UTF-8 sequence: a character split by a chunk boundary must be read whole before it is named.
-    private static let maximumScalarLength = 4
+    /// The buffered bytes between two file offsets, both inside the window.
+    private func windowBytes(from start: Int, to end: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: storage.map { $0 + (start - windowStart) }, count: end - start)
+    }
 
-    /// Reads until `offset` starts a complete character or the file ends.
-    private func ensureScalarAvailable(at offset: Int) throws {
-        while windowEnd < offset + Self.maximumScalarLength, try readMore() {}
+    /// Reads until the bytes an error message at `offset` may name are in the window, or the file ends.
+    private func ensureErrorContextAvailable(at offset: Int) throws {
+        while windowEnd < offset + JSONParser.errorContextLength, try readMore() {}
     }
 
     /// The byte at file offset `offset`; the caller checks it is in the window.
-    private func byte(at offset: Int) -> UInt8 { window[offset - windowStart] }
+    private func byte(at offset: Int) -> UInt8 { windowBytes(from: windowStart, to: windowEnd)[offset - windowStart] }
 
     private func describeByte(at offset: Int) throws -> String {
-        try ensureScalarAvailable(at: offset)
-        return window.withUnsafeBufferPointer { JSONParser.describeByte(in: $0, at: offset - windowStart) }
+        try ensureErrorContextAvailable(at: offset)
+        return JSONParser.describeByte(in: windowBytes(from: windowStart, to: windowEnd), at: offset - windowStart)
     }
 
     /// Consumes whitespace, reading more as needed; returns the next byte without consuming it, or nil at end of file.
@@ -405,14 +409,12 @@ public final class JSONRecordReader {
     private func readMore() throws -> Bool {
         guard !reachedEndOfFile else { return false }
         discardConsumedBytes()
-        let request = max(chunkSize, window.count)
-        let oldCount = window.count
-        window.append(contentsOf: repeatElement(0, count: request))
-        let source = self.source
-        let received = try window.withUnsafeMutableBytes { raw in
-            try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[oldCount...]))
-        }
-        window.removeLast(request - received)
+        let request = max(chunkSize, windowCount)
+        reserveStorage(windowCount + request)
+        guard let storage else { return false }
+        let freeSpace = UnsafeMutableRawBufferPointer(start: storage + windowCount, count: request)
+        let received = try source.read(into: freeSpace)
+        windowCount += received
         if received == 0 { reachedEndOfFile = true }
         return received > 0
     }
@@ -424,8 +426,23 @@ public final class JSONRecordReader {
             cursor.checkpointColumn += scalarCount(from: cursor.checkpoint, to: consumed)
             cursor.checkpoint = consumed
         }
-        window.removeFirst(discardCount)
+        if let storage, discardCount < windowCount {
+            memmove(storage, storage + discardCount, windowCount - discardCount)
+        }
+        windowCount -= discardCount
         windowStart = consumed
+    }
+
+    private func reserveStorage(_ capacity: Int) {
+        guard capacity > storageCapacity else { return }
+        let newCapacity = max(capacity, storageCapacity * 2)
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        if let storage {
+            newStorage.initialize(from: storage, count: windowCount)
+            storage.deallocate()
+        }
+        storage = newStorage
+        storageCapacity = newCapacity
     }
 
     // MARK: Positions
@@ -433,25 +450,23 @@ public final class JSONRecordReader {
     /// Moves `consumed` forward, keeping the line count in step.
     private func advance(to offset: Int) {
         guard offset > consumed else { return }
-        window.withUnsafeBufferPointer { all in
-            var position = consumed - windowStart
-            let end = offset - windowStart
-            while position < end {
-                if all[position] == ASCII.newline {
-                    cursor.line += 1
-                    cursor.checkpoint = windowStart + position + 1
-                    cursor.checkpointColumn = 1
-                }
-                position += 1
+        let all = windowBytes(from: windowStart, to: windowEnd)
+        var position = consumed - windowStart
+        let end = offset - windowStart
+        while position < end {
+            if all[position] == ASCII.newline {
+                cursor.line += 1
+                cursor.checkpoint = windowStart + position + 1
+                cursor.checkpointColumn = 1
             }
+            position += 1
         }
         consumed = offset
     }
 
     private func scalarCount(from start: Int, to end: Int) -> Int {
-        window.withUnsafeBufferPointer {
-            JSONParser.scalarCount(in: $0, from: start - windowStart, to: min(end, windowEnd) - windowStart)
-        }
+        let clampedEnd = min(end, windowEnd)
+        return JSONParser.scalarCount(in: windowBytes(from: start, to: clampedEnd), from: 0, to: clampedEnd - start)
     }
 
     /// The file line and column of `offset`, which is at or after `consumed` and inside the window.
@@ -481,8 +496,8 @@ public final class JSONRecordReader {
 
     private func makeFailure(_ expectation: String, at offset: Int) throws -> JSONRecord {
         let failure = ParseFailure(message: "\(expectation), found \(try describeByte(at: offset))", offset: 0)
-        let (line, _) = position(of: offset)
-        return makeRecord(line: line, .failure(fileError(failure, base: offset)))
+        let error = fileError(failure, base: offset)
+        return makeRecord(line: error.line, .failure(error))
     }
 
     private func makeRecord(line: Int, _ result: Result<JSONValue, JSONSyntaxError>) -> JSONRecord {

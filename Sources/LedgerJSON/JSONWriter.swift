@@ -9,18 +9,22 @@ public enum JSONWriter {
         case .string(let text): appendQuoted(text, to: &buffer)
         case .array(let elements):
             buffer.append(ASCII.openBracket)
-            for (position, element) in elements.enumerated() {
-                if position > 0 { buffer.append(ASCII.comma) }
+            var isFirst = true
+            for element in elements {
+                if !isFirst { buffer.append(ASCII.comma) }
+                isFirst = false
                 appendCompact(element, to: &buffer)
             }
             buffer.append(ASCII.closeBracket)
         case .object(let object):
             buffer.append(ASCII.openBrace)
-            for position in 0..<object.count {
-                if position > 0 { buffer.append(ASCII.comma) }
-                appendQuoted(object.keys[position], to: &buffer)
+            var isFirst = true
+            for (key, member) in object.entries {
+                if !isFirst { buffer.append(ASCII.comma) }
+                isFirst = false
+                appendQuoted(key, to: &buffer)
                 buffer.append(ASCII.colon)
-                appendCompact(object.values[position], to: &buffer)
+                appendCompact(member, to: &buffer)
             }
             buffer.append(ASCII.closeBrace)
         }
@@ -85,7 +89,7 @@ public enum JSONWriter {
     /// Appends `text` as a quoted JSON string, escaping only `"`, `\` and control characters.
     public static func appendQuoted(_ text: String, to buffer: inout [UInt8]) {
         buffer.append(ASCII.quote)
-        var text = text
+        var text = text  // withUTF8 is mutating; it only copies if the string is not already contiguous UTF-8
         text.withUTF8 { utf8 in
             var runStart = 0
             for position in 0..<utf8.count {

@@ -75,6 +75,23 @@ func syntaxError(bytes: [UInt8]) -> JSONSyntaxError? {
         #expect(value.objectValue?.keys == ["a", "b"])
     }
 
+    @Test func interleavedArraysAndObjectsKeepTheirOwnMembers() throws {
+        let value = try JSONParser.parse(#"[1,2,{"a":1,"b":{"c":[3,{"d":4,"d":5,"a":6}],"a":7}},{"e":[[],{}]},8]"#)
+        let expected: JSONValue = .array([
+            .number("1"), .number("2"),
+            .object([
+                "a": .number("1"),
+                "b": .object([
+                    "c": .array([.number("3"), .object(["d": .number("5"), "a": .number("6")])]),
+                    "a": .number("7"),
+                ]),
+            ]),
+            .object(["e": .array([.array([]), .object(JSONObject())])]),
+            .number("8"),
+        ])
+        #expect(value == expected)
+    }
+
     @Test func ignoresALeadingByteOrderMark() throws {
         #expect(try JSONParser.parse([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)) == .array([.number("1")]))
         let error = syntaxError(bytes: [0xEF, 0xBB, 0xBF] + Array("[x]".utf8))
@@ -112,6 +129,7 @@ func syntaxError(bytes: [UInt8]) -> JSONSyntaxError? {
         ("tru", "expected 'true', found end of input", 1, 4, 3),
         ("[nul,1]", "expected 'null', found 'nul'", 1, 2, 1),
         ("[falsy]", "expected 'false', found 'falsy'", 1, 2, 1),
+        ("[nlull]", "expected 'null', found 'nl'", 1, 2, 1),
         ("[truex]", "expected ',' or ']' after array element, found 'x'", 1, 6, 5),
         ("NaN", "expected a JSON value, found 'N'", 1, 1, 0),
     ] as [(String, String, Int, Int, Int)])

@@ -81,16 +81,16 @@ private func failure(_ index: Int, line: Int, _ message: String, _ errorLine: In
     }
 
     @Test func depthLimitAppliesPerRecord() throws {
-        let reader = JSONRecordReader(bytes: Array("[[[1]]]\n[[1]]\n".utf8), maxDepth: 2)
+        let reader = JSONRecordReader(bytes: Array("{\"a\":{\"b\":[1]}}\n{\"a\":[1]}\n".utf8), maxDepth: 2)
         let all = try reader.readAll()
         #expect(all.count == 2)
         if case .failure(let error) = all[0].result {
             #expect(error.message == "nesting depth exceeds the limit of 2")
-            #expect(error.column == 3)
+            #expect(error.column == 11)
         } else {
             Issue.record("expected a depth failure")
         }
-        #expect(all[1].result == .success(.array([.array([.number("1")])])))
+        #expect(all[1].result == .success(.object(["a": .array([.number("1")])])))
     }
 }
 

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
@@ -30,6 +31,8 @@ let package = Package(
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // The SQLite state store: named migrations, imported orders, tasks, documents, sync attempts.
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
+        // SQL Account API access: AWS Signature V4 signing and verification, credentials that never print.
+        .target(name: "SQLAccount", dependencies: ["LedgerCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test) and their text/JSON rendering.
         .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
+        .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

@@ -14,12 +14,21 @@ public struct JSONRecord: Equatable, Sendable {
     public var line: Int
     /// The value, or a syntax error whose line, column and offset are positions in the file.
     public var result: Result<JSONValue, JSONSyntaxError>
+    /// For a JSON Lines record that failed to parse: the start of its text (at most 4 KiB), so the
+    /// caller can still name what the line was about (e.g. the order id before a truncation).
+    public var failedText: String?
 
     /// Creates a record.
-    public init(index: Int, line: Int, result: Result<JSONValue, JSONSyntaxError>) {
+    public init(index: Int, line: Int, result: Result<JSONValue, JSONSyntaxError>, failedText: String? = nil) {
         self.index = index
         self.line = line
         self.result = result
+        self.failedText = failedText
+    }
+
+    /// Records are equal when position and result are; `failedText` is context for messages only.
+    public static func == (a: JSONRecord, b: JSONRecord) -> Bool {
+        a.index == b.index && a.line == b.line && a.result == b.result
     }
 }
 
@@ -210,6 +219,9 @@ public final class JSONRecordReader {
             var record: JSONRecord?
             if let parsed {
                 record = makeRecord(line: cursor.line, parsed.mapError { self.fileError($0, base: lineStart) })
+                if case .failure = parsed {
+                    record?.failedText = String(decoding: UnsafeBufferPointer(rebasing: content.prefix(4096)), as: UTF8.self)
+                }
             }
             advance(to: lineBreak.map { $0 + 1 } ?? lineEnd)
             lineBreakSearchedUpTo = consumed

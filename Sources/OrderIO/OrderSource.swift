@@ -54,9 +54,25 @@ public final class OrderSource {
             return OrderRecord(location: location, result: decoder.decode(value, at: location), raw: value)
         case .failure(let syntax):
             let at = SourceLocation(file: displayPath, line: syntax.line, column: syntax.column)
-            let diagnostic = Diagnostic.error("record \(record.index + 1) is not valid JSON: \(syntax.message); fix or remove this line", at: at, code: "invalid-json")
-            return OrderRecord(location: at, result: .failure(OrderDecoder.Failure(orderID: "record \(record.index + 1) (line \(syntax.line))", diagnostics: [diagnostic])), raw: nil)
+            // A truncated line often still shows its id; name the order when it does.
+            let id = record.failedText.flatMap(Self.leadingOrderID)
+            let who = id.map { "order \($0) (record \(record.index + 1))" } ?? "record \(record.index + 1)"
+            let diagnostic = Diagnostic.error("\(who) is not valid JSON: \(syntax.message); fix or remove this line", at: at, code: "invalid-json")
+            return OrderRecord(location: at, result: .failure(OrderDecoder.Failure(orderID: id ?? "record \(record.index + 1) (line \(syntax.line))", diagnostics: [diagnostic])), raw: nil)
         }
+    }
+
+    /// The value of the first `"id": "…"` in a broken record's text, if it is there intact.
+    static func leadingOrderID(_ text: String) -> String? {
+        guard let key = text.range(of: "\"id\"") else { return nil }
+        var rest = text[key.upperBound...].drop { $0 == " " || $0 == "\t" }
+        guard rest.first == ":" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+        guard rest.first == "\"" else { return nil }
+        rest = rest.dropFirst()
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        let id = String(rest[..<end])
+        return id.isEmpty || id.contains("\\") ? nil : id
     }
 
     public func forEach(_ body: (OrderRecord) throws -> Void) throws {

@@ -59,7 +59,8 @@ struct OrderDecoderTests {
             return
         }
         #expect(failure.diagnostics.first?.location?.line == 2)
-        #expect(failure.diagnostics.first?.message.hasPrefix("record 2 is not valid JSON") == true)
+        #expect(failure.diagnostics.first?.message.hasPrefix("order SG-9 (record 2) is not valid JSON") == true)
+        #expect(failure.orderID == "SG-9")
         #expect((try? all[2].result.get())?.id == "SG-3")
     }
 

@@ -31,8 +31,8 @@ let package = Package(
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // The SQLite state store: named migrations, imported orders, tasks, documents, sync attempts.
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
-        // SQL Account API access: AWS Signature V4 signing and verification, credentials that never print.
-        .target(name: "SQLAccount", dependencies: ["LedgerCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
+        // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
+        .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test) and their text/JSON rendering.
         .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

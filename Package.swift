@@ -33,8 +33,8 @@ let package = Package(
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
-        // The use cases behind each command (validate, transform, explain, test) and their text/JSON rendering.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform"], swiftSettings: v5),
+        // The use cases behind each command (validate, transform, explain, test, status) and their text/JSON rendering.
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",

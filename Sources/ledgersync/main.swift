@@ -9,7 +9,7 @@ struct LedgerSync: ParsableCommand {
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
-        subcommands: [Validate.self, Transform.self, Explain.self, Test.self])
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Status.self])
 }
 
 struct PackOption: ParsableArguments {
@@ -91,6 +91,39 @@ struct Test: ParsableCommand {
         let console = Console.standard()
         try finish(PackTestRunner.run(packDirectory: packOption.pack, console: console), console)
     }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the SQL Account connection: prints Active, Inactive or Timeout on the first line, then why. Exit 0 only when Active.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for status is text or json") }
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        let (pack, endpoint, format) = (packOption.pack, self.endpoint, self.format)
+        try finish(waitFor { await Workflows.status(packDirectory: pack, endpoint: endpoint, format: format, console: console) }, console)
+    }
+}
+
+/// Runs async work from a synchronous command and waits for its result; commands are one-shot processes.
+func waitFor<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        box.value = await work()
+        done.signal()
+    }
+    done.wait()
+    return box.value!
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
 }
 
 // Usage errors exit 1 like every other error: exit 2 is reserved for "changes present".

@@ -5,7 +5,7 @@ let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "ledgersync",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ledgersync", targets: ["ledgersync"]),
     ],
@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
+        // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
+        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test, status) and their text/JSON rendering.
         .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

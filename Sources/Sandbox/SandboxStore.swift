@@ -1,0 +1,382 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+
+/// The saved documents of one resource, in dockey order, with a docno index.
+struct DocumentBook: Sendable {
+    var records: [Int: JSONObject] = [:]
+    /// Dockeys ascending (they are handed out in increasing order).
+    var order: [Int] = []
+    var docnoIndex: [String: Int] = [:]
+    var nextDockey = 1
+    var nextDtlkey = 1
+    var nextNumber = 1
+
+    mutating func store(_ record: JSONObject, dockey: Int, previousDocno: String?) {
+        if records[dockey] == nil { order.append(dockey) }
+        records[dockey] = record
+        if let previousDocno { docnoIndex[previousDocno] = nil }
+        if let docno = record["docno"]?.stringValue { docnoIndex[docno] = dockey }
+    }
+}
+
+/// The sandbox's database: documents per resource and the invoices' knock-off totals. An actor, and no method
+/// awaits inside, so every create or update is checked and committed atomically (document numbering and
+/// docno uniqueness hold under concurrent POSTs).
+actor SandboxStore {
+    let masters: Masters
+    let rules: DocumentRules
+    let behavior: SandboxBehavior
+    let statePath: String?
+    private var books: [SandboxDocumentKind: DocumentBook] = [.salesInvoice: DocumentBook(), .customerPayment: DocumentBook()]
+    /// Invoice dockey → Σ koamt of the payments (not cancelled) that knock it off.
+    private var knockedOff: [Int: Money] = [:]
+
+    init(masters: Masters, behavior: SandboxBehavior, statePath: String?) {
+        self.masters = masters
+        self.rules = DocumentRules(masters: masters)
+        self.behavior = behavior
+        self.statePath = statePath
+    }
+
+    // MARK: Reading
+
+    /// A record with its details and the derived fields (`outstanding` for invoices).
+    func record(_ kind: SandboxDocumentKind, dockey: Int) -> JSONObject? {
+        books[kind]!.records[dockey].map { present(kind, $0, details: true) }
+    }
+
+    /// A page of records whose fields equal every filter, in dockey order. Without details, only master fields.
+    func query(_ kind: SandboxDocumentKind, filters: [(String, String)], offset: Int, limit: Int,
+               details: Bool) -> [JSONObject] {
+        let book = books[kind]!
+        var skipped = 0
+        var page: [JSONObject] = []
+        guard limit > 0 else { return [] }
+        for dockey in book.order {
+            let record = present(kind, book.records[dockey]!, details: details)
+            guard filters.allSatisfy({ Fields.filterText(record[$0.0]) == $0.1 }) else { continue }
+            if skipped < offset {
+                skipped += 1
+                continue
+            }
+            page.append(record)
+            if page.count == limit { break }
+        }
+        return page
+    }
+
+    var documentCount: Int { books.values.reduce(0) { $0 + $1.records.count } }
+
+    private func present(_ kind: SandboxDocumentKind, _ record: JSONObject, details: Bool) -> JSONObject {
+        var result = JSONObject()
+        var detailFields: [(String, JSONValue)] = []
+        for (key, value) in record.entries {
+            if key.hasPrefix("sds") {
+                if details { detailFields.append((key, value)) }
+            } else {
+                result.append(key, value)
+            }
+        }
+        if kind == .salesInvoice, let dockey = Int(Fields.filterText(record["dockey"]) ?? "") {
+            result["outstanding"] = .string(outstanding(invoice: dockey, record: record).description)
+        }
+        for (key, value) in detailFields { result.append(key, value) }
+        return result
+    }
+
+    private func outstanding(invoice dockey: Int, record: JSONObject) -> Money {
+        if record["cancelled"]?.boolValue == true { return .zero }
+        let docamt = record["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+        return docamt - (knockedOff[dockey] ?? .zero)
+    }
+
+    // MARK: Writing
+
+    /// `POST /<resource>`: validate, number, save. Returns the saved record (with details).
+    func create(_ kind: SandboxDocumentKind, body: JSONObject, now: Date) -> Result<JSONObject, APIError> {
+        Result { try createOrThrow(kind, body: body, now: now) }.mapError { $0 as? APIError ?? APIError(500, "\($0)") }
+    }
+
+    /// `PUT /<resource>/{dockey}`: check `updatecount`, merge, validate, save.
+    func update(_ kind: SandboxDocumentKind, dockey: Int, body: JSONObject, now: Date) -> Result<JSONObject, APIError> {
+        Result { try updateOrThrow(kind, dockey: dockey, body: body, now: now) }.mapError { $0 as? APIError ?? APIError(500, "\($0)") }
+    }
+
+    private static let serverFields: Set<String> = ["dockey", "updatecount", "lastmodified", "outstanding"]
+
+    private func createOrThrow(_ kind: SandboxDocumentKind, body: JSONObject, now: Date) throws -> JSONObject {
+        guard !body.isEmpty else { throw APIError.aborted("the request body is empty") }
+        var book = books[kind]!
+        var master = JSONObject()
+        for (key, value) in body.entries where !key.hasPrefix("sds") && !Self.serverFields.contains(key) {
+            master.append(key, value)
+        }
+        let dockey = book.nextDockey
+        let lines = try pendingLines(body["sdsdocdetail"], existing: nil)
+        let saved = try build(kind, master: master, body: body, lines: lines, dockey: dockey, existing: nil,
+                              book: &book, updatecount: 0, now: now)
+        book.nextDockey += 1
+        return try commit(kind, book: book, record: saved, dockey: dockey, previousDocno: nil)
+    }
+
+    private func updateOrThrow(_ kind: SandboxDocumentKind, dockey: Int, body: JSONObject, now: Date) throws -> JSONObject {
+        var book = books[kind]!
+        guard let existing = book.records[dockey] else {
+            throw APIError.notFound("Record not found: \(kind.rawValue) dockey \(dockey)")
+        }
+        guard !body.isEmpty else { throw APIError.aborted("the request body is empty") }
+        let stored = Int(Fields.filterText(existing["updatecount"]) ?? "") ?? 0
+        let sent = try Fields.int(body["updatecount"], "updatecount")
+        let accepted: Bool
+        switch behavior.updateCountRule {
+        case .storedPlusOne: accepted = sent == stored + 1
+        case .storedOrPlusOne: accepted = sent == stored + 1 || sent == stored
+        case .ignored: accepted = true
+        }
+        guard accepted else { throw APIError(behavior.conflictStatus, "Record has been changed by another user") }
+
+        var master = JSONObject()
+        for (key, value) in existing.entries where !key.hasPrefix("sds") && !Self.serverFields.contains(key) {
+            master.append(key, value)
+        }
+        for (key, value) in body.entries where !key.hasPrefix("sds") && !Self.serverFields.contains(key) {
+            if key == "docno", (try Fields.text(value, "docno") ?? "").isEmpty { continue }
+            master[key] = value
+        }
+        // New lines without a new docamt: the total follows the lines.
+        if body["sdsdocdetail"] != nil, body["docamt"] == nil, kind == .salesInvoice { master["docamt"] = nil }
+        let lines: [PendingLine]
+        if let sentLines = body["sdsdocdetail"] {
+            lines = try pendingLines(sentLines, existing: existing["sdsdocdetail"]?.arrayValue ?? [])
+        } else {
+            lines = (existing["sdsdocdetail"]?.arrayValue ?? []).compactMap(\.objectValue).map {
+                PendingLine(fields: $0, dtlkey: Int(Fields.filterText($0["dtlkey"]) ?? ""))
+            }
+        }
+        var merged = body
+        if body["sdsknockoff"] == nil, let rows = existing["sdsknockoff"] { merged["sdsknockoff"] = rows }
+        let saved = try build(kind, master: master, body: merged, lines: lines, dockey: dockey, existing: existing,
+                              book: &book, updatecount: stored + 1, now: now)
+        return try commit(kind, book: book, record: saved, dockey: dockey,
+                          previousDocno: existing["docno"]?.stringValue)
+    }
+
+    /// The rows of `sdsdocdetail` with the `dtlkey` each keeps: a known dtlkey (first use) updates that row,
+    /// anything else (absent, -1, 0, unknown, repeated) is an insert; stored rows not sent are deleted.
+    private func pendingLines(_ value: JSONValue?, existing: [JSONValue]?) throws -> [PendingLine] {
+        guard let value, !value.isNull else { return [] }
+        guard let rows = value.arrayValue else {
+            throw APIError.badRequest("sdsdocdetail must be an array, not \(value.typeName)")
+        }
+        var known: Set<Int> = []
+        for row in existing ?? [] {
+            if let key = Int(Fields.filterText(row["dtlkey"]) ?? "") { known.insert(key) }
+        }
+        var used: Set<Int> = []
+        return try rows.enumerated().map { index, row in
+            guard var fields = row.objectValue else {
+                throw APIError.badRequest("sdsdocdetail line \(index + 1) must be an object, not \(row.typeName)")
+            }
+            var keep: Int?
+            if let key = try Fields.int(fields["dtlkey"], "sdsdocdetail line \(index + 1) dtlkey"), known.contains(key),
+               used.insert(key).inserted {
+                keep = key
+            }
+            fields["dtlkey"] = nil
+            return PendingLine(fields: fields, dtlkey: keep)
+        }
+    }
+
+    /// Validates and assembles the record to save; allocates docno and dtlkeys in `book`.
+    private func build(_ kind: SandboxDocumentKind, master input: JSONObject, body: JSONObject, lines: [PendingLine],
+                       dockey: Int, existing: JSONObject?, book: inout DocumentBook, updatecount: Int,
+                       now: Date) throws -> JSONObject {
+        var master = input
+        let customer = try rules.normalizeMaster(kind, &master)
+        var details: [(String, JSONValue)] = []
+        switch kind {
+        case .salesInvoice:
+            var nextDtlkey = book.nextDtlkey
+            let normalizedLines = try rules.normalizeInvoice(&master, lines: lines, dockey: dockey, nextDtlkey: &nextDtlkey)
+            book.nextDtlkey = nextDtlkey
+            details.append(("sdsdocdetail", .array(normalizedLines.map(JSONValue.object))))
+            if let existing {
+                let applied = knockedOff[dockey] ?? .zero
+                if applied.minorUnits > 0 {
+                    let docno = existing["docno"]?.stringValue ?? ""
+                    if master["code"] != existing["code"] {
+                        throw APIError.badRequest("\(docno) has been knocked off by customer payments; its customer cannot change")
+                    }
+                    if master["cancelled"]?.boolValue == true {
+                        throw APIError.badRequest("\(docno) has been knocked off by customer payments (\(applied)); cancel or change those payments first")
+                    }
+                    let docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+                    if docamt < applied {
+                        throw APIError.badRequest("docamt \(docamt) is less than the \(applied) already knocked off by customer payments")
+                    }
+                }
+            }
+        case .customerPayment:
+            let docamt = try rules.normalizePaymentMaster(&master)
+            let previous = existing.map(DocumentRules.contributions(ofPayment:)) ?? [:]
+            let invoices = books[.salesInvoice]!
+            var rows: [JSONValue] = []
+            if let sent = body["sdsknockoff"], !sent.isNull {
+                guard let array = sent.arrayValue else {
+                    throw APIError.badRequest("sdsknockoff must be an array, not \(sent.typeName)")
+                }
+                rows = array
+            }
+            let cancelled = master["cancelled"]?.boolValue == true
+            let (normalizedRows, contributions) = try rules.normalizeKnockoffs(
+                rows, customer: customer, docamt: docamt, paymentCancelled: cancelled, invoices: invoices,
+                outstanding: { invoice in
+                    guard let record = invoices.records[invoice] else { return .zero }
+                    return self.outstanding(invoice: invoice, record: record) + (previous[invoice] ?? .zero)
+                })
+            let applied = contributions.values.reduce(Money.zero, +)
+            master["unappliedamt"] = .string((docamt - applied).description)
+            if let sentDetail = body["sdsdocdetail"] { details.append(("sdsdocdetail", sentDetail)) }
+            details.append(("sdsknockoff", .array(normalizedRows.map(JSONValue.object))))
+        }
+
+        // docno: as sent and unique, or the next free auto number.
+        let oldDocno = existing?["docno"]?.stringValue
+        var docno = master["docno"]?.stringValue ?? ""
+        if docno.isEmpty {
+            if let oldDocno {
+                docno = oldDocno
+            } else {
+                repeat {
+                    docno = kind.autoNumber(book.nextNumber)
+                    book.nextNumber += 1
+                } while book.docnoIndex[docno] != nil
+            }
+        } else if docno != oldDocno, book.docnoIndex[docno] != nil {
+            throw APIError.badRequest("duplicate docno '\(docno)': violation of PRIMARY or UNIQUE KEY constraint "
+                                      + "\"UNQ_\(kind.table)_DOCNO\" on table \"\(kind.table)\" (document no already exists)")
+        }
+
+        var record = JSONObject()
+        record.append("dockey", .int(dockey))
+        record.append("docno", .string(docno))
+        for (key, value) in master.entries where key != "docno" { record.append(key, value) }
+        record.append("updatecount", .int(updatecount))
+        record.append("lastmodified", .int(Int(now.timeIntervalSince1970)))
+        for (key, value) in details { record.append(key, value) }
+        // Any other sds… arrays sent (sdsserialnumber at master level, …) are kept as sent.
+        for (key, value) in body.entries where key.hasPrefix("sds") && record[key] == nil { record.append(key, value) }
+        if let existing {
+            for (key, value) in existing.entries where key.hasPrefix("sds") && record[key] == nil { record.append(key, value) }
+        }
+        return record
+    }
+
+    private func commit(_ kind: SandboxDocumentKind, book: DocumentBook, record: JSONObject, dockey: Int,
+                        previousDocno: String?) throws -> JSONObject {
+        let savedBooks = books
+        let savedKnockedOff = knockedOff
+        var book = book
+        let previousRecord = book.records[dockey]
+        book.store(record, dockey: dockey, previousDocno: previousDocno)
+        books[kind] = book
+        if kind == .customerPayment {
+            let previous: DocumentRules.Contributions = previousRecord.map(DocumentRules.contributions(ofPayment:)) ?? [:]
+            for (invoice, amount) in previous {
+                knockedOff[invoice, default: .zero] -= amount
+            }
+            for (invoice, amount) in DocumentRules.contributions(ofPayment: record) {
+                knockedOff[invoice, default: .zero] += amount
+            }
+        }
+        do {
+            try persist()
+        } catch {
+            books = savedBooks
+            knockedOff = savedKnockedOff
+            throw APIError(500, "Operation aborted: the sandbox could not write its state file: \(error)")
+        }
+        return present(kind, record, details: true)
+    }
+
+    // MARK: State file
+
+    static let stateFormat = "ledgersync-sandbox-state"
+
+    /// Writes the whole state as JSON to `statePath` (temporary file + rename, so a reader never sees half).
+    private func persist() throws {
+        guard let statePath else { return }
+        var root = JSONObject()
+        root.append("format", .string(Self.stateFormat))
+        root.append("version", .int(1))
+        for kind in SandboxDocumentKind.allCases {
+            let book = books[kind]!
+            root.append(kind.rawValue, .object([
+                "next_dockey": .int(book.nextDockey),
+                "next_dtlkey": .int(book.nextDtlkey),
+                "next_number": .int(book.nextNumber),
+                "records": .array(book.order.map { .object(book.records[$0]!) }),
+            ]))
+        }
+        var bytes = JSONWriter.prettyBytes(.object(root))
+        bytes.append(UInt8(ascii: "\n"))
+        try Data(bytes).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+    }
+
+    /// Loads `statePath` if it exists (a missing file is an empty sandbox).
+    func loadState() throws {
+        guard let statePath, FileManager.default.fileExists(atPath: statePath) else { return }
+        func fail(_ message: String) -> SandboxStateError { SandboxStateError(path: statePath, message: message) }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: statePath)) } catch {
+            throw fail("cannot read it: \(error.localizedDescription)")
+        }
+        let root: JSONValue
+        do { root = try JSONParser.parse(Array(data)) } catch { throw fail("it is not valid JSON: \(error)") }
+        guard root["format"]?.stringValue == Self.stateFormat else {
+            throw fail("it is not a sandbox state file (no \"format\": \"\(Self.stateFormat)\")")
+        }
+        var loaded: [SandboxDocumentKind: DocumentBook] = [:]
+        for kind in SandboxDocumentKind.allCases {
+            var book = DocumentBook()
+            guard let section = root[kind.rawValue]?.objectValue else {
+                loaded[kind] = book
+                continue
+            }
+            func int(_ key: String) throws -> Int {
+                guard let value = Int(Fields.filterText(section[key]) ?? "") else { throw fail("\(kind.rawValue).\(key) is missing") }
+                return value
+            }
+            book.nextDockey = try int("next_dockey")
+            book.nextDtlkey = try int("next_dtlkey")
+            book.nextNumber = try int("next_number")
+            for (index, value) in (section["records"]?.arrayValue ?? []).enumerated() {
+                guard let record = value.objectValue, let dockey = Int(Fields.filterText(record["dockey"]) ?? ""),
+                      record["docno"]?.stringValue != nil else {
+                    throw fail("\(kind.rawValue).records[\(index)] has no dockey or docno")
+                }
+                guard book.records[dockey] == nil else { throw fail("\(kind.rawValue) dockey \(dockey) appears twice") }
+                book.store(record, dockey: dockey, previousDocno: nil)
+                book.nextDockey = max(book.nextDockey, dockey + 1)
+            }
+            book.order.sort()
+            loaded[kind] = book
+        }
+        books = loaded
+        knockedOff = [:]
+        for record in loaded[.customerPayment]!.records.values {
+            for (invoice, amount) in DocumentRules.contributions(ofPayment: record) {
+                knockedOff[invoice, default: .zero] += amount
+            }
+        }
+    }
+}
+
+/// A state file that cannot be loaded.
+public struct SandboxStateError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public var description: String { "sandbox state file \(path): \(message)" }
+}

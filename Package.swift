@@ -37,7 +37,7 @@ let package = Package(
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
         .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test, status) and their text/JSON rendering.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount"], swiftSettings: v5),
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",

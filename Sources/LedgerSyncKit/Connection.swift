@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import RulePack
+import Sandbox
 import SQLAccount
 
 /// Reads the access and secret keys a pack's connection points at, from the environment or a secrets
@@ -42,7 +43,10 @@ public enum SecretResolver {
 extension Workflows {
     /// The client for a pack's connection; `endpoint` (e.g. a sandbox URL) overrides the pack's host.
     public static func client(for connection: Connection, endpoint: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SQLAccountClient {
-        let credentials = try SecretResolver.credentials(for: connection, environment: environment)
+        try client(for: connection, endpoint: endpoint, credentials: SecretResolver.credentials(for: connection, environment: environment))
+    }
+
+    public static func client(for connection: Connection, endpoint: String?, credentials: Credentials) throws -> SQLAccountClient {
         let base = endpoint ?? "https://\(connection.host.value)"
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw Diagnostic.error("'\(base)' is not an http(s) URL; pass --endpoint like http://127.0.0.1:8080", code: "invalid-endpoint")
@@ -53,20 +57,42 @@ extension Workflows {
     }
 
     /// `ledgersync status`: Active / Inactive / Timeout on the first line, then the reason.
-    public static func status(packDirectory: String, endpoint: String?, format: OutputFormat, console: Console,
+    public static func status(packDirectory: String, endpoint: String?, sandbox: Bool = false, format: OutputFormat, console: Console,
                               environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
         guard let profile = graph.pack.profile else {
             console.err("pack '\(packDirectory)' is a base pack without a profile; run status on a client pack\n")
             return ExitStatus.failure
         }
+        var endpoint = endpoint
+        var embedded: SandboxServer?
+        var sandboxKeys: Credentials?
+        if sandbox {
+            // The pack's keys when they are set, otherwise the sandbox's own: no account needed.
+            let keys = (try? SecretResolver.credentials(for: profile.connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
+            do {
+                let server = try await EmbeddedSandbox.start(credentials: keys, region: profile.connection.region.value, service: profile.connection.service.value)
+                embedded = server.server
+                endpoint = server.endpoint
+                sandboxKeys = keys
+            } catch {
+                console.err("cannot start the embedded sandbox: \(error)\n")
+                return ExitStatus.failure
+            }
+        }
+        defer { if let embedded { waitForAsync { await embedded.stop() } } }
         let result: ConnectionStatus
         if !profile.enabled.value {
             result = .inactive(reason: "the integration is disabled (profile.enabled: false at \(profile.enabled.origin.location?.fileAndLine ?? "pack"))")
         } else {
             do {
-                let client = try client(for: profile.connection, endpoint: endpoint, environment: environment)
-                result = await ConnectionStatus.check(client, integrationEnabled: true)
+                let apiClient: SQLAccountClient
+                if let sandboxKeys {
+                    apiClient = try client(for: profile.connection, endpoint: endpoint, credentials: sandboxKeys)
+                } else {
+                    apiClient = try client(for: profile.connection, endpoint: endpoint, environment: environment)
+                }
+                result = await ConnectionStatus.check(apiClient, integrationEnabled: true)
             } catch let diagnostic as Diagnostic {
                 result = .inactive(reason: diagnostic.message)
             } catch {
@@ -81,5 +107,79 @@ extension Workflows {
         }
         if case .active = result { return ExitStatus.success }
         return ExitStatus.failure
+    }
+}
+
+/// The sandbox started inside a command (`--sandbox`): loopback, a free port, the example seed when present.
+public enum EmbeddedSandbox {
+    public static let defaultCredentials = Credentials(accessKey: "sandbox.sql.my/LEDGERSYNC", secretKey: "ledgersync-sandbox-secret-not-for-production")
+    public static let defaultSeedPath = "examples/sandbox/acme-living-seed.yaml"
+
+    public static func start(credentials: Credentials, region: String, service: String, seedPath: String? = nil,
+                             faults: FaultSpec = .none) async throws -> (server: SandboxServer, endpoint: String) {
+        let path = seedPath ?? defaultSeedPath
+        let seed = FileManager.default.fileExists(atPath: path) ? try SandboxSeed.load(path: path) : SandboxSeed()
+        var configuration = SandboxConfiguration(accessKey: credentials.accessKey, secretKey: "", region: region,
+                                                 service: service, seed: seed, faults: faults)
+        // Hand over the key pair itself: the secret is never read out of `Credentials`.
+        configuration.credentials = credentials
+        let server = SandboxServer(configuration: configuration)
+        let port = try await server.start()
+        return (server, "http://127.0.0.1:\(port)")
+    }
+}
+
+/// Blocks until async cleanup finishes; used from `defer`, which cannot await.
+func waitForAsync(_ work: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await work()
+        done.signal()
+    }
+    done.wait()
+}
+
+extension Workflows {
+    /// `ledgersync sandbox serve`: runs the sandbox until interrupted, printing the accepted key and the URL.
+    public static func serveSandbox(port: Int, seedPath: String?, accessKey: String?, secretKey: String?, region: String, service: String,
+                                    faults: String?, statePath: String?, console: Console,
+                                    environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        let seed: SandboxSeed
+        do {
+            let path = seedPath ?? EmbeddedSandbox.defaultSeedPath
+            if seedPath == nil && !FileManager.default.fileExists(atPath: path) {
+                seed = SandboxSeed()
+                console.err("sandbox: no --seed and no \(path) here; starting with no master data\n")
+            } else {
+                seed = try SandboxSeed.load(path: path)
+            }
+        } catch let error as SandboxSeedError {
+            console.err(DiagnosticRendering.text(error.diagnostics))
+            return ExitStatus.failure
+        } catch {
+            console.err("cannot read the seed: \(error)\n")
+            return ExitStatus.failure
+        }
+        var faultSpec = FaultSpec.none
+        if let faults {
+            do { faultSpec = try FaultSpec.parse(faults) } catch {
+                console.err("--faults: \(error)\n")
+                return ExitStatus.failure
+            }
+        }
+        // Explicit keys, else the ones the example pack reads from the environment, else the sandbox's own.
+        let access = accessKey ?? environment["LEDGERSYNC_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let secret = secretKey ?? environment["LEDGERSYNC_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        var configuration = SandboxConfiguration(port: port, accessKey: access ?? EmbeddedSandbox.defaultCredentials.accessKey, secretKey: secret ?? "",
+                                                 region: region, service: service, seed: seed, faults: faultSpec, statePath: statePath)
+        if access == nil || secret == nil { configuration.credentials = EmbeddedSandbox.defaultCredentials }
+        console.flush()
+        do {
+            try await SandboxServer(configuration: configuration).run(printReady: true)
+            return ExitStatus.success
+        } catch {
+            console.err("sandbox: \(error)\n")
+            return ExitStatus.failure
+        }
     }
 }

@@ -9,7 +9,7 @@ struct LedgerSync: ParsableCommand {
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
-        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Status.self])
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Status.self, SandboxCommand.self])
 }
 
 struct PackOption: ParsableArguments {
@@ -97,16 +97,48 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check the SQL Account connection: prints Active, Inactive or Timeout on the first line, then why. Exit 0 only when Active.")
     @OptionGroup var packOption: PackOption
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
+    @Flag(help: "Start the SQL Account sandbox in-process on a free port and check against it.") var sandbox = false
     @Option(help: "text or json.") var format: OutputFormat = .text
 
     func validate() throws {
         if format == .jsonl { throw ValidationError("--format for status is text or json") }
+        if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
     }
 
     func run() throws {
         let console = Console.standard()
-        let (pack, endpoint, format) = (packOption.pack, self.endpoint, self.format)
-        try finish(waitFor { await Workflows.status(packDirectory: pack, endpoint: endpoint, format: format, console: console) }, console)
+        let (pack, endpoint, sandbox, format) = (packOption.pack, self.endpoint, self.sandbox, self.format)
+        try finish(waitFor { await Workflows.status(packDirectory: pack, endpoint: endpoint, sandbox: sandbox, format: format, console: console) }, console)
+    }
+}
+
+struct SandboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "The local SQL Account API emulator.", subcommands: [Serve.self])
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve the SQL Account sandbox on 127.0.0.1 until interrupted; prints the accepted access key and 'listening on http://127.0.0.1:PORT'.")
+        @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
+        @Option(help: "Master data YAML (default: examples/sandbox/acme-living-seed.yaml when present).") var seed: String?
+        @Option(name: .customLong("access-key"), help: "Access key to accept (default: $LEDGERSYNC_ACCESS_KEY, else the sandbox's own).") var accessKey: String?
+        @Option(name: .customLong("secret-key"), help: "Secret key to accept (default: $LEDGERSYNC_SECRET_KEY, else the sandbox's own).") var secretKey: String?
+        @Option(help: "SigV4 region to accept.") var region: String = "ap-southeast-5"
+        @Option(help: "SigV4 service to accept.") var service: String = "sqlaccount"
+        @Option(help: "Faults, e.g. latency=100,error500=0.1,ratelimit429=0.2,timeout=0.05,commit-drop=0.2") var faults: String?
+        @Option(help: "Keep the sandbox's documents in this JSON file (default: memory only).") var state: String?
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give --access-key and --secret-key together") }
+        }
+
+        func run() throws {
+            let console = Console.standard()
+            let options = self
+            try finish(waitFor {
+                await Workflows.serveSandbox(port: options.port, seedPath: options.seed, accessKey: options.accessKey, secretKey: options.secretKey,
+                                             region: options.region, service: options.service, faults: options.faults, statePath: options.state, console: console)
+            }, console)
+        }
     }
 }
 

@@ -33,3 +33,67 @@ struct StatusCLITests {
         #expect(object["format_version"] as? Int == 1)
     }
 }
+
+@Suite("ledgersync sandbox serve")
+struct SandboxServeCLITests {
+    /// Starts `ledgersync sandbox serve` and returns the process and its URL once it prints `listening on`.
+    static func serve(_ extra: [String] = []) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = ["sandbox", "serve", "--access-key", "tenant123.sql.my/APIUSER", "--secret-key", "serve-test-secret"] + extra
+        process.currentDirectoryURL = URL(fileURLWithPath: Golden.packageRoot)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: "\n") {
+                return (process, String(text[range.upperBound..<end]))
+            }
+        }
+        process.terminate()
+        throw CLIError(message: "sandbox did not report listening: \(text)")
+    }
+
+    struct CLIError: Error { var message: String }
+
+    @Test("status is Active with the accepted keys and Inactive with wrong ones; the server stops on SIGTERM")
+    func statusAgainstServedSandbox() throws {
+        let (process, url) = try Self.serve(["--faults", "latency=5"])
+        defer {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+        let good = try CLI.run(["status"] + Args.acme + ["--endpoint", url], environment: ["LEDGERSYNC_ACCESS_KEY": "tenant123.sql.my/APIUSER", "LEDGERSYNC_SECRET_KEY": "serve-test-secret"])
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+        #expect(good.stdout.hasPrefix("Active\n"))
+        let bad = try CLI.run(["status"] + Args.acme + ["--endpoint", url], environment: ["LEDGERSYNC_ACCESS_KEY": "tenant123.sql.my/APIUSER", "LEDGERSYNC_SECRET_KEY": "wrong-secret"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.hasPrefix("Inactive\n"), "\(bad.stdout)")
+        #expect(!bad.stdout.contains("wrong-secret"))
+        process.terminate()
+        process.waitUntilExit()
+        let stopped = try CLI.run(["status"] + Args.acme + ["--endpoint", url], environment: ["LEDGERSYNC_ACCESS_KEY": "tenant123.sql.my/APIUSER", "LEDGERSYNC_SECRET_KEY": "serve-test-secret"])
+        #expect(stopped.stdout.hasPrefix("Timeout\n"), "\(stopped.stdout)")
+    }
+
+    @Test("status --sandbox starts the embedded sandbox: Active with no account")
+    func embedded() throws {
+        let result = try CLI.run(["status"] + Args.acme + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("Active\n"))
+    }
+
+    @Test("a bad fault spec is refused with the part that is wrong")
+    func badFaults() throws {
+        let result = try CLI.run(["sandbox", "serve", "--faults", "eror500=0.1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("eror500"), "\(result.stderr)")
+    }
+}

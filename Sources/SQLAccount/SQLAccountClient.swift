@@ -296,7 +296,7 @@ public struct SQLAccountClient: Sendable {
             return .failure(.transport(.other, ambiguous: true))
         }
         if (200...299).contains(response.status) {
-            return .success(SQLAccountResponse(status: response.status, headers: response.headers, body: response.body))
+            return .success(response)
         }
         return .failure(SQLAccountErrorClassifier.classify(
             status: response.status, headers: response.headers, body: response.body, method: request.method,

@@ -131,18 +131,11 @@ public struct SQLAccountPage: Sendable, Equatable {
 }
 
 /// A 2xx answer, body unread: `/version` and `/profile` bodies are undocumented, so they are not forced into JSON.
-public struct SQLAccountResponse: Sendable, Equatable {
-    public var status: Int
-    public var headers: [HeaderField]
-    public var body: [UInt8]
+/// The same value the transport returned; only the client decides it is a success.
+public typealias SQLAccountResponse = HTTPTransportResponse
 
-    public init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    public var text: String { String(decoding: body, as: UTF8.self) }
+extension HTTPTransportResponse {
+    public var text: String { bodyText }
 
     /// The body as JSON, or nil when it is empty or not JSON.
     public var json: JSONValue? { try? JSONParser.parse(body) }

@@ -2,18 +2,6 @@ import LedgerCore
 import Testing
 import Transform
 
-/// SplitMix64: a small seeded generator so every run checks the same thousands of orders.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Tie-out holds for random valid orders")
 struct TieOutPropertyTests {
     static let configurations: [(name: String, defaults: String, shipping: Bool)] = [
@@ -24,7 +12,7 @@ struct TieOutPropertyTests {
         ("buyer paid, spread, per invoice 5%", "amount_basis: buyer_paid\nvouchers: {treatment: spread}\ntax: {code: ST5, rate: 5%, rounding: per_invoice}", true),
     ]
 
-    static func randomOrder(_ index: Int, using rng: inout SeededGenerator) -> Order {
+    static func randomOrder(_ index: Int, using rng: inout SplitMix64) -> Order {
         func cents(_ upper: Int64) -> Money { Money(minorUnits: upper <= 0 ? 0 : Int64.random(in: 0...upper, using: &rng)) }
         var lines: [OrderLine] = []
         for lineIndex in 0..<Int.random(in: 1...6, using: &rng) {
@@ -60,7 +48,7 @@ struct TieOutPropertyTests {
         let config = Self.configurations[configuration]
         let shipping = config.shipping ? "matching:\n  shipping:\n    shopee: {enabled: true, code: SHIPPING}\n    shopify: {enabled: true, code: SHIPPING}" : ""
         let graph = try compilePack(minimalPack(defaults: config.defaults, extra: shipping))
-        var rng = SeededGenerator(state: UInt64(1_000 + configuration))
+        var rng = SplitMix64(seed: UInt64(1_000 + configuration))
         var session = TransformSession()
         let options = TransformOptions(asOf: asOf)
         for index in 0..<1_500 {

@@ -54,6 +54,9 @@ public final class Console {
         }
     }
 
+    /// True when stderr is a terminal: worth a progress line that rewrites itself.
+    public var errIsTerminal: Bool { errHandle != nil && isatty(STDERR_FILENO) != 0 }
+
     public var capturedOut: String { String(decoding: outBuffer, as: UTF8.self) }
     public var capturedErr: String { String(decoding: errBuffer, as: UTF8.self) }
 

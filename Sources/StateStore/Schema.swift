@@ -67,6 +67,25 @@ enum Schema {
                 t.column("next_value", .integer).notNull()
             }
         }
+        migrator.registerMigration("2026-11-27-task-finish-exclusions-edits") { db in
+            try db.alter(table: "tasks") { t in
+                t.add(column: "finished_at", .text)
+            }
+            try db.alter(table: "orders") { t in
+                // Why the pack excluded the order (store not declared, cancelled, a rule…).
+                t.add(column: "excluded_reason", .text)
+            }
+            // Operator edits to a failed order's invoice fields (edit_policy.editable), applied on every retry.
+            try db.create(table: "order_edits") { t in
+                t.column("order_id", .text).notNull().references("orders", onDelete: .cascade)
+                t.column("field", .text).notNull()
+                t.column("value", .text).notNull()
+                t.column("edited_at", .text).notNull()
+                t.primaryKey(["order_id", "field"])
+            }
+            try db.create(index: "documents_state", on: "documents", columns: ["state"])
+            try db.create(index: "orders_task", on: "orders", columns: ["task_id"])
+        }
         return migrator
     }
 }

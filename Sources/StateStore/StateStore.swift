@@ -25,12 +25,14 @@ public struct StoredOrder: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var sqlDockey: Int64?
     public var lastError: String?
     public var taskID: Int64?
+    public var excludedReason: String?
 
     enum CodingKeys: String, CodingKey {
         case id, store, channel, revision, status
         case orderNumber = "order_number", rawJSON = "raw_json", contentHash = "content_hash"
         case changedAfterSync = "changed_after_sync", importedAt = "imported_at", updatedAt = "updated_at"
         case sqlDocno = "sql_docno", sqlDockey = "sql_dockey", lastError = "last_error", taskID = "task_id"
+        case excludedReason = "excluded_reason"
     }
 }
 
@@ -96,7 +98,8 @@ public final class StateStore: @unchecked Sendable {
             }
             let order = StoredOrder(id: id, store: store, channel: channel, orderNumber: orderNumber, rawJSON: rawJSON,
                                     contentHash: hash, revision: 1, status: .pending, changedAfterSync: false,
-                                    importedAt: stamp, updatedAt: stamp, sqlDocno: nil, sqlDockey: nil, lastError: nil, taskID: nil)
+                                    importedAt: stamp, updatedAt: stamp, sqlDocno: nil, sqlDockey: nil, lastError: nil, taskID: nil,
+                                    excludedReason: nil)
             try order.insert(db)
             return .new
         }
@@ -137,6 +140,27 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// Every sequence whose name starts with `prefix`, keyed by the rest of the name, with its next value.
+    public func sequences(prefix: String) throws -> [String: Int] {
+        try database.read { db in
+            var values: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, next_value FROM sequences WHERE substr(name, 1, ?) = ?", arguments: [prefix.count, prefix]) {
+                let name: String = row["name"]
+                values[String(name.dropFirst(prefix.count))] = row["next_value"]
+            }
+            return values
+        }
+    }
+
+    /// Moves sequences forward to at least the given next values; never back.
+    public func advanceSequences(prefix: String, to values: [String: Int]) throws {
+        try database.write { db in
+            for (name, value) in values {
+                try db.execute(sql: "INSERT INTO sequences(name, next_value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET next_value = MAX(next_value, excluded.next_value)", arguments: [prefix + name, value])
+            }
+        }
+    }
+
     /// Runs `body` in one write transaction: every state change is all-or-nothing.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try database.write(body)
@@ -149,10 +173,21 @@ public final class StateStore: @unchecked Sendable {
 
 public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     case cannotCreate(String)
+    case unknownOrder(String)
+    case unknownTask(Int64)
+    case unknownDocument(Int64)
+    case notInTask(orderID: String, taskID: Int64)
+    case completedOrder(orderID: String, docno: String?)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path): return "cannot create the state store at '\(path)'; check the folder exists and is writable, or pass --state"
+        case .unknownOrder(let id): return "order '\(id)' is not in the state store; run `ledgersync orders list` to see the imported orders"
+        case .unknownTask(let id): return "task \(id) is not in the state store; run `ledgersync tasks list` to see the tasks"
+        case .unknownDocument(let id): return "document \(id) is not in the state store"
+        case .notInTask(let order, let task): return "order '\(order)' is not in task \(task); run `ledgersync tasks show \(task)` to see its orders"
+        case .completedOrder(let order, let docno):
+            return "order '\(order)' is completed\(docno.map { " (SQL invoice \($0))" } ?? ""); its invoice exists in SQL Accounting, so it cannot go back to pending — delete the task with --cancel-remote to cancel it first"
         }
     }
 }

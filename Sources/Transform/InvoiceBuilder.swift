@@ -20,8 +20,13 @@ public struct TransformOptions: Sendable {
 /// State carried from one order to the next within a run: custom invoice numbers and the
 /// document numbers already handed out (two orders must never share one).
 public struct TransformSession: Sendable {
-    var nextCustomNumber: [String: Int] = [:]
+    /// The next custom invoice number per rendered prefix. Seed it from the state store so a later run
+    /// continues the sequence instead of starting again at `invoice_number.start`.
+    public var nextCustomNumber: [String: Int] = [:]
     var issuedDocumentNumbers: [String: String] = [:]
+    /// Custom invoice numbers already given to orders (order id → number), reused so an order transformed
+    /// again keeps its number.
+    public var assignedCustomNumbers: [String: String] = [:]
     public init() {}
 }
 
@@ -651,11 +656,15 @@ struct InvoiceBuilder {
             number = order.id
         default:
             let prefix = render(settings.invoicePrefix.value)
-            let next = session.nextCustomNumber[prefix] ?? settings.invoiceStart.value
-            session.nextCustomNumber[prefix] = next + 1
-            var digits = String(next)
-            if digits.count < settings.invoiceDigits.value { digits = String(repeating: "0", count: settings.invoiceDigits.value - digits.count) + digits }
-            number = prefix + digits
+            if let assigned = session.assignedCustomNumbers[order.id], assigned.uppercased().hasPrefix(prefix.uppercased()) {
+                number = assigned
+            } else {
+                let next = max(session.nextCustomNumber[prefix] ?? settings.invoiceStart.value, settings.invoiceStart.value)
+                session.nextCustomNumber[prefix] = next + 1
+                var digits = String(next)
+                if digits.count < settings.invoiceDigits.value { digits = String(repeating: "0", count: settings.invoiceDigits.value - digits.count) + digits }
+                number = prefix + digits
+            }
             origin = Origin("invoice_number.source: custom (prefix \(settings.invoicePrefix.origin.location?.fileAndLine ?? "built-in"), sequence from \(settings.invoiceStart.value))", at: source.origin.location)
         }
         if settings.storeSuffix.value == "always" && source.value != "custom" {

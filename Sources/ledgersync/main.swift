@@ -9,7 +9,7 @@ struct LedgerSync: ParsableCommand {
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
-        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Status.self, SandboxCommand.self])
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Apply.self, Status.self, SandboxCommand.self])
 }
 
 struct PackOption: ParsableArguments {
@@ -109,6 +109,39 @@ struct Status: ParsableCommand {
         let console = Console.standard()
         let (pack, endpoint, sandbox, format) = (packOption.pack, self.endpoint, self.sandbox, self.format)
         try finish(waitFor { await Workflows.status(packDirectory: pack, endpoint: endpoint, sandbox: sandbox, format: format, console: console) }, console)
+    }
+}
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import orders, turn them into invoices and sync them to SQL Account exactly once, in tasks of at most 150. Exit 0 when every syncable order is completed, 1 if any failed.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite; with --sandbox a temporary one.") var state: String?
+    @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
+    @Flag(help: "Sync into the SQL Account sandbox started in-process on a free port (no account needed).") var sandbox = false
+    @Option(name: .customLong("sandbox-faults"), help: "With --sandbox: faults to inject, e.g. latency=100,commit-drop=0.2") var sandboxFaults: String?
+    @Option(help: "Invoices in flight at once (1–32).") var concurrency: Int = 4
+    @Option(name: .customLong("request-timeout"), help: "Seconds to wait for each SQL Account answer (default: the pack's connection.timeout_seconds).") var requestTimeout: Int?
+    @Flag(name: .customLong("no-wait"), help: "Refuse at once, instead of waiting, when another apply is using the state store.") var noWait = false
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD; default today in Malaysia).") var asOf: String?
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for apply is text or json") }
+        if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
+        if sandboxFaults != nil && !sandbox { throw ValidationError("--sandbox-faults needs --sandbox; for a separate sandbox use `ledgersync sandbox serve --faults`") }
+        guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 32") }
+        if let requestTimeout, !(1...600).contains(requestTimeout) { throw ValidationError("--request-timeout must be between 1 and 600 seconds") }
+        _ = try parseAsOf(asOf)
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        let request = ApplyRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, endpoint: endpoint, sandbox: sandbox,
+                                   sandboxFaults: sandboxFaults, concurrency: concurrency, requestTimeout: requestTimeout, waitForLock: !noWait,
+                                   format: format, asOf: try parseAsOf(asOf))
+        try finish(waitFor { await Workflows.apply(request, console: console) }, console)
     }
 }
 

@@ -1,0 +1,367 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import OrderIO
+import RulePack
+import Sandbox
+import SQLAccount
+import StateStore
+import Sync
+import Transform
+
+/// Everything `ledgersync apply` is told on the command line.
+public struct ApplyRequest: Sendable {
+    public var packDirectory: String
+    public var ordersPath: String?
+    /// nil: `.ledgersync/state.sqlite`, or a temporary store with `sandbox`.
+    public var statePath: String?
+    public var endpoint: String?
+    public var sandbox: Bool
+    public var sandboxFaults: String?
+    public var concurrency: Int
+    public var requestTimeout: Int?
+    /// false: refuse at once when another apply holds the state store.
+    public var waitForLock: Bool
+    public var format: OutputFormat
+    public var asOf: CalendarDate
+
+    public init(packDirectory: String, ordersPath: String?, statePath: String? = nil, endpoint: String? = nil, sandbox: Bool = false,
+                sandboxFaults: String? = nil, concurrency: Int = 4, requestTimeout: Int? = nil, waitForLock: Bool = true,
+                format: OutputFormat = .text, asOf: CalendarDate) {
+        self.packDirectory = packDirectory
+        self.ordersPath = ordersPath
+        self.statePath = statePath
+        self.endpoint = endpoint
+        self.sandbox = sandbox
+        self.sandboxFaults = sandboxFaults
+        self.concurrency = concurrency
+        self.requestTimeout = requestTimeout
+        self.waitForLock = waitForLock
+        self.format = format
+        self.asOf = asOf
+    }
+}
+
+/// The state store `apply`, `tasks` and `orders` use when `--state` is not given.
+public enum StateLocation {
+    public static let defaultPath = ".ledgersync/state.sqlite"
+
+    public static func resolve(_ given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let given, !given.isEmpty { return given }
+        if let fromEnvironment = environment["LEDGERSYNC_STATE"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return defaultPath
+    }
+}
+
+/// Where the documents go: a real endpoint, or the sandbox started for this run.
+struct SyncTarget {
+    var client: SQLAccountClient
+    var label: String
+    var embedded: SandboxServer?
+}
+
+extension Workflows {
+    /// `ledgersync apply`: import → transform → stage → sync in tasks of ≤150, exactly once; a summary at the end.
+    public static func apply(_ request: ApplyRequest, console: Console,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        let text = request.format == .text
+        guard let graph = compilePack(request.packDirectory, console: console, format: text ? .text : .json, quietWarnings: true) else { return ExitStatus.failure }
+        guard let profile = graph.pack.profile else {
+            console.err("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it\n")
+            return ExitStatus.failure
+        }
+        guard let ordersPath = request.ordersPath else {
+            console.err("give the orders to sync with --orders FILE\n")
+            return ExitStatus.failure
+        }
+        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
+
+        // The state store: a throwaway one for a sandbox run unless --state says otherwise.
+        var temporaryDirectory: String?
+        let statePath: String
+        if request.sandbox && request.statePath == nil {
+            let directory = NSTemporaryDirectory() + "ledgersync-\(UUID().uuidString.prefix(8))"
+            temporaryDirectory = directory
+            statePath = directory + "/state.sqlite"
+        } else {
+            statePath = StateLocation.resolve(request.statePath, environment: environment)
+        }
+        defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
+
+        // Where to send, and with which keys, before anything is written.
+        let target: SyncTarget
+        do {
+            target = try await makeTarget(request, connection: profile.connection, environment: environment)
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
+        }
+        defer { if let server = target.embedded { waitForAsync { await server.stop() } } }
+
+        let lock: StateLock
+        do {
+            lock = try StateLock.acquire(statePath: statePath, command: "ledgersync apply --orders \(ordersPath)", wait: request.waitForLock) { holder in
+                console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
+            }
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
+        }
+        defer { lock.release() }
+
+        let started = Date()
+        let store: StateStore
+        let imported: ImportReport
+        let staged: StagingReport
+        do {
+            store = try StateStore(path: statePath)
+            imported = try Staging.importOrders(from: source, into: store)
+            staged = try Staging.stage(try store.ordersToSync(), graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
+        }
+        if text {
+            let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
+            console.out("imported \(imported.total) orders from \(ordersPath) into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
+        }
+
+        var results: [SyncItemResult] = []
+        var taskIDs: [Int64] = []
+        var stopReason: String?
+        if !staged.items.isEmpty || !staged.failed.isEmpty {
+            // A dead connection fails fast with one clear reason instead of one per order.
+            if !staged.items.isEmpty {
+                let status = await ConnectionStatus.check(target.client, integrationEnabled: true)
+                if case .active = status {} else {
+                    console.err("\(status.label): \(status.reason) (\(target.label)); nothing was sent — \(staged.items.count) invoices stay pending\n")
+                    return ExitStatus.failure
+                }
+            }
+            let engine = SyncEngine(store: store, client: target.client,
+                                    options: SyncOptions(concurrency: request.concurrency))
+            let chunks = taskChunks(staged, size: engine.options.taskSize)
+            if text {
+                console.out("syncing \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") to \(target.label) in \(chunks.count) task\(chunks.count == 1 ? "" : "s"), \(engine.options.concurrency) at a time\n")
+            }
+            let progress = ProgressLine(enabled: text && console.errIsTerminal, total: staged.items.count)
+            for chunk in chunks {
+                do {
+                    let task = try store.openTask(orderIDs: chunk.orderIDs)
+                    let taskID = task.id ?? 0
+                    taskIDs.append(taskID)
+                    progress.task = taskID
+                    let chunkResults = await engine.sync(taskID: taskID, items: chunk.items) { result in progress.advance(failed: !result.outcome.isSuccess) }
+                    results += chunkResults
+                    try store.finishTask(taskID)
+                } catch {
+                    progress.finish()
+                    console.err("\(error)\n")
+                    return ExitStatus.failure
+                }
+            }
+            progress.finish()
+            stopReason = engine.stopReason
+        }
+        let summary = ApplySummary(imported: imported, staged: staged, results: results, taskIDs: taskIDs, stopReason: stopReason,
+                                   seconds: Date().timeIntervalSince(started), target: target.label)
+        if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
+        return summary.succeeded ? ExitStatus.success : ExitStatus.failure
+    }
+
+    struct TaskChunk {
+        var orderIDs: [String]
+        var items: [SyncItem]
+    }
+
+    /// Tasks of at most `size` orders: the documents to sync, and the orders that failed before sending (so the
+    /// task lists them and `tasks retry` takes them up).
+    static func taskChunks(_ staged: StagingReport, size: Int) -> [TaskChunk] {
+        var chunks: [TaskChunk] = []
+        var current = TaskChunk(orderIDs: [], items: [])
+        func add(_ orderID: String, _ item: SyncItem?) {
+            if current.orderIDs.count == size {
+                chunks.append(current)
+                current = TaskChunk(orderIDs: [], items: [])
+            }
+            current.orderIDs.append(orderID)
+            if let item { current.items.append(item) }
+        }
+        for item in staged.items { add(item.orderID, item) }
+        for failed in staged.failed { add(failed.orderID, nil) }
+        if !current.orderIDs.isEmpty { chunks.append(current) }
+        return chunks
+    }
+
+    static func makeTarget(_ request: ApplyRequest, connection: Connection, environment: [String: String]) async throws -> SyncTarget {
+        var connection = connection
+        if let timeout = request.requestTimeout { connection.timeoutSeconds = Traced(timeout, Origin("--request-timeout", at: nil)) }
+        if request.sandbox {
+            let keys = (try? SecretResolver.credentials(for: connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
+            var faults = FaultSpec.none
+            if let spec = request.sandboxFaults { faults = try FaultSpec.parse(spec) }
+            let started = try await EmbeddedSandbox.start(credentials: keys, region: connection.region.value, service: connection.service.value, faults: faults)
+            var client = try client(for: connection, endpoint: started.endpoint, credentials: keys)
+            client.retryPolicy = syncRetryPolicy()
+            return SyncTarget(client: client, label: "the embedded sandbox at \(started.endpoint)", embedded: started.server)
+        }
+        var client = try client(for: connection, endpoint: request.endpoint, environment: environment)
+        client.retryPolicy = syncRetryPolicy()
+        return SyncTarget(client: client, label: request.endpoint ?? "https://\(connection.host.value)", embedded: nil)
+    }
+
+    /// Blind retries only for what cannot have reached SQL Account; one backoff shared by every worker.
+    static func syncRetryPolicy() -> RetryPolicy {
+        RetryPolicy(maxAttempts: 6, baseDelay: 0.25, maxDelay: 20, jitter: 0.2, maxRetryAfter: 120, adaptive: AdaptiveBackoff(initialDelay: 0.25, maxDelay: 20))
+    }
+}
+
+/// `\r[task 3] 120/450 synced, 2 failed` on a terminal; nothing otherwise.
+final class ProgressLine: @unchecked Sendable {
+    let enabled: Bool
+    let total: Int
+    var task: Int64 = 0
+    private var done = 0
+    private var failed = 0
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool, total: Int) {
+        self.enabled = enabled
+        self.total = total
+    }
+
+    func advance(failed isFailure: Bool) {
+        done += 1
+        if isFailure { failed += 1 }
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
+        lastDraw = Date()
+        FileHandle.standardError.write(Data("\r\u{1B}[K[task \(task)] \(done)/\(total) synced\(failed > 0 ? ", \(failed) failed" : "")".utf8))
+    }
+
+    func finish() {
+        guard enabled, done > 0 else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// The end of an apply: what was created, adopted, failed (with why) and excluded.
+struct ApplySummary {
+    var imported: ImportReport
+    var staged: StagingReport
+    var results: [SyncItemResult]
+    var taskIDs: [Int64]
+    var stopReason: String?
+    var seconds: TimeInterval
+    var target: String
+
+    var created: [SyncItemResult] { results.filter { if case .created = $0.outcome { return true } else { return false } } }
+    var adopted: [SyncItemResult] { results.filter { if case .adopted = $0.outcome { return true } else { return false } } }
+    var syncFailures: [(orderID: String, message: String)] {
+        results.compactMap { result in
+            switch result.outcome {
+            case .failed(let message), .unknown(let message): return (result.item.orderID, message)
+            default: return nil
+            }
+        }
+    }
+    var skipped: Int { results.filter { if case .skipped = $0.outcome { return true } else { return false } }.count }
+    var failures: [(orderID: String, message: String)] {
+        staged.failed + syncFailures + imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
+    }
+    var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
+
+    var text: String {
+        var out = ""
+        if let stopReason { out += "stopped: \(stopReason)\n" }
+        let failures = self.failures
+        if !failures.isEmpty {
+            out += "failed \(failures.count):\n"
+            for failure in failures { out += "  \(failure.orderID): \(failure.message)\n" }
+        }
+        if !staged.excluded.isEmpty {
+            out += "excluded \(staged.excluded.count):\n"
+            var byReason: [(String, [String])] = []
+            for (orderID, reason) in staged.excluded {
+                if let index = byReason.firstIndex(where: { $0.0 == reason }) { byReason[index].1.append(orderID) } else { byReason.append((reason, [orderID])) }
+            }
+            for (reason, orders) in byReason {
+                let shown = orders.prefix(5).joined(separator: ", ") + (orders.count > 5 ? ", … \(orders.count - 5) more" : "")
+                out += "  \(orders.count) × \(reason): \(shown)\n"
+            }
+        }
+        let numbers = (created + adopted).compactMap { result -> String? in
+            switch result.outcome {
+            case .created(let docno, _), .adopted(let docno, _, _): return docno
+            default: return nil
+            }
+        }.sorted()
+        if let first = numbers.first, let last = numbers.last {
+            out += "invoices \(first == last ? first : "\(first) … \(last)")\n"
+        }
+        let notes = adopted.compactMap { result -> String? in
+            if case .adopted(_, _, let note?) = result.outcome { return "  \(result.item.orderID): \(note)\n" }
+            return nil
+        }
+        if !notes.isEmpty { out += "warnings:\n" + notes.joined() }
+        let tasks = taskIDs.isEmpty ? "no task" : "task\(taskIDs.count == 1 ? "" : "s") \(taskIDs.map(String.init).joined(separator: ", "))"
+        out += "\(created.count) created, \(adopted.count) adopted (already in SQL Account), \(failures.count) failed, \(staged.excluded.count) excluded"
+        if skipped > 0 { out += ", \(skipped) not sent" }
+        if !staged.alreadyCreated.isEmpty { out += ", \(staged.alreadyCreated.count) already synced" }
+        out += " — \(tasks), \(String(format: "%.1f", seconds)) s\n"
+        if !failures.isEmpty, let task = taskIDs.last {
+            out += "fix what each message names, then `ledgersync tasks retry \(task)` (or run apply again)\n"
+        }
+        return out
+    }
+
+    var json: JSONValue {
+        var object = JSONObject()
+        object.append("format_version", .int(1))
+        object.append("succeeded", .bool(succeeded))
+        object.append("created", .int(created.count))
+        object.append("adopted", .int(adopted.count))
+        object.append("failed", .int(failures.count))
+        object.append("excluded", .int(staged.excluded.count))
+        object.append("already_synced", .int(staged.alreadyCreated.count))
+        object.append("not_sent", .int(skipped))
+        object.append("tasks", .array(taskIDs.map { .number(String($0)) }))
+        object.append("imported", .object(["new": .int(imported.new), "changed": .int(imported.changed), "unchanged": .int(imported.unchanged),
+                                           "unreadable": .int(imported.unreadable.count)]))
+        if let stopReason { object.append("stopped", .string(stopReason)) }
+        var orders: [JSONValue] = []
+        for result in results {
+            var row = JSONObject()
+            row.append("order_id", .string(result.item.orderID))
+            switch result.outcome {
+            case .created(let docno, let dockey):
+                row.append("result", .string("created"))
+                row.append("docno", docno.map { .string($0) } ?? .null)
+                row.append("dockey", .number(String(dockey)))
+            case .adopted(let docno, let dockey, let note):
+                row.append("result", .string("adopted"))
+                row.append("docno", docno.map { .string($0) } ?? .null)
+                row.append("dockey", .number(String(dockey)))
+                if let note { row.append("warning", .string(note)) }
+            case .failed(let message):
+                row.append("result", .string("failed"))
+                row.append("error", .string(message))
+            case .unknown(let message):
+                row.append("result", .string("unknown"))
+                row.append("error", .string(message))
+            case .skipped(let reason):
+                row.append("result", .string("not_sent"))
+                row.append("error", .string(reason))
+            }
+            orders.append(.object(row))
+        }
+        for failure in staged.failed + imported.unreadable.map({ ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }) {
+            orders.append(.object(["order_id": .string(failure.0), "result": .string("failed"), "error": .string(failure.1)]))
+        }
+        for excluded in staged.excluded {
+            orders.append(.object(["order_id": .string(excluded.orderID), "result": .string("excluded"), "reason": .string(excluded.reason)]))
+        }
+        object.append("orders", .array(orders))
+        object.append("seconds", .number(String(format: "%.3f", seconds)))
+        return .object(object)
+    }
+}

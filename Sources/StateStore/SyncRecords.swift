@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+
+/// Where one document stands against SQL Account.
+public enum DocumentState: String, Codable, CaseIterable, Sendable {
+    /// Built from the order, not sent yet.
+    case desired
+    /// A POST was started and its outcome not yet recorded: after a crash, look it up before sending again.
+    case sending
+    /// SQL Account has it; `remoteDockey`/`remoteDocno` say which.
+    case created
+    /// SQL Account refused it (or the transform failed); the order's `last_error` says why.
+    case failed
+    /// A write whose outcome is unknown (timeout, dropped connection) and could not be confirmed by lookup.
+    case unknown
+    /// Cancelled in SQL Account by `tasks delete --cancel-remote`.
+    case cancelled
+
+    /// States in which SQL Account may already hold the document: never POST without looking it up first.
+    public var mayExistRemotely: Bool { self == .sending || self == .unknown || self == .created }
+}
+
+/// One document (a sales invoice, later a customer payment) the store has built for an order.
+public struct StoredDocument: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "documents"
+
+    public var id: Int64?
+    public var orderID: String
+    public var type: String
+    public var idempotencyKey: String
+    public var payloadJSON: String
+    public var payloadHash: String
+    public var state: DocumentState
+    public var remoteDockey: Int64?
+    public var remoteDocno: String?
+    public var remoteUpdatecount: Int?
+    public var createdAt: String
+    public var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, state
+        case orderID = "order_id", idempotencyKey = "idempotency_key", payloadJSON = "payload_json", payloadHash = "payload_hash"
+        case remoteDockey = "remote_dockey", remoteDocno = "remote_docno", remoteUpdatecount = "remote_updatecount"
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public enum TaskStatus: String, Codable, CaseIterable, Sendable {
+    case pending, running, completed
+    case completedWithFailures = "completed_with_failures"
+}
+
+/// The orders synced together by one `apply` (at most 150).
+public struct StoredTask: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "tasks"
+
+    public var id: Int64?
+    public var createdAt: String
+    public var status: TaskStatus
+    public var orderCount: Int
+    public var finishedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status
+        case createdAt = "created_at", orderCount = "order_count", finishedAt = "finished_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public enum AttemptOutcome: String, Codable, CaseIterable, Sendable {
+    case sending, created, updated, adopted, failed, ambiguous, retried
+}
+
+/// One request about a document and what came back, summarised (never the keys or signature).
+public struct SyncAttempt: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "sync_attempts"
+
+    public var id: Int64?
+    public var documentID: Int64
+    public var taskID: Int64?
+    public var startedAt: String
+    public var finishedAt: String?
+    public var requestMethod: String
+    public var requestPath: String
+    public var requestSummary: String
+    public var responseStatus: Int?
+    public var responseSummary: String?
+    public var outcome: AttemptOutcome
+
+    enum CodingKeys: String, CodingKey {
+        case id, outcome
+        case documentID = "document_id", taskID = "task_id", startedAt = "started_at", finishedAt = "finished_at"
+        case requestMethod = "request_method", requestPath = "request_path", requestSummary = "request_summary"
+        case responseStatus = "response_status", responseSummary = "response_summary"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// An operator's edit of one invoice field of a failed order (`sdsdocdetail[2].itemcode`, `agent`…).
+public struct OrderEdit: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "order_edits"
+
+    public var orderID: String
+    public var field: String
+    public var value: String
+    public var editedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case field, value
+        case orderID = "order_id", editedAt = "edited_at"
+    }
+}
+
+/// A task with how its orders stand now.
+public struct TaskSummary: Equatable, Sendable {
+    public var task: StoredTask
+    public var counts: [OrderSyncStatus: Int]
+
+    public var id: Int64 { task.id ?? 0 }
+    public func count(_ status: OrderSyncStatus) -> Int { counts[status] ?? 0 }
+}

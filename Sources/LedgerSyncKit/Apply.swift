@@ -163,8 +163,10 @@ extension Workflows {
             progress.finish()
             stopReason = engine.stopReason
         }
+        let completedNow = (try? store.statusCounts()[.completed]) ?? 0
         let summary = ApplySummary(imported: imported, staged: staged, results: results, taskIDs: taskIDs, stopReason: stopReason,
-                                   seconds: Date().timeIntervalSince(started), target: target.label)
+                                   seconds: Date().timeIntervalSince(started), target: target.label,
+                                   previouslyCompleted: max(0, completedNow - results.filter(\.outcome.isSuccess).count))
         if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
         return summary.succeeded ? ExitStatus.success : ExitStatus.failure
     }
@@ -253,6 +255,8 @@ struct ApplySummary {
     var stopReason: String?
     var seconds: TimeInterval
     var target: String
+    /// Orders completed by earlier runs.
+    var previouslyCompleted: Int
 
     var created: [SyncItemResult] { results.filter { if case .created = $0.outcome { return true } else { return false } } }
     var adopted: [SyncItemResult] { results.filter { if case .adopted = $0.outcome { return true } else { return false } } }
@@ -270,46 +274,59 @@ struct ApplySummary {
     }
     var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
 
+    static let listedLimit = 200
+
+    static func amount(_ item: SyncItem) -> String {
+        switch item.payload["docamt"] {
+        case .number(let text)?, .string(let text)?: return "  \(text)"
+        default: return ""
+        }
+    }
+
     var text: String {
         var out = ""
-        if let stopReason { out += "stopped: \(stopReason)\n" }
+        let synced = results.filter(\.outcome.isSuccess)
+        if !synced.isEmpty { out += "synced \(synced.count):\n" }
+        for result in synced.prefix(Self.listedLimit) {
+            switch result.outcome {
+            case .created(let docno, let dockey):
+                out += "  + \(result.item.orderID) → \(docno ?? "dockey \(dockey)")\(Self.amount(result.item))\n"
+            case .adopted(let docno, let dockey, let note):
+                out += "  = \(result.item.orderID) → \(docno ?? "dockey \(dockey)") was already in SQL Account: adopted, not sent again\(note.map { " (warning: \($0))" } ?? "")\n"
+            default: break
+            }
+        }
+        if synced.count > Self.listedLimit {
+            out += "  … \(synced.count - Self.listedLimit) more: ledgersync orders list --status completed\n"
+        }
         let failures = self.failures
         if !failures.isEmpty {
             out += "failed \(failures.count):\n"
-            for failure in failures { out += "  \(failure.orderID): \(failure.message)\n" }
+            for failure in failures { out += "  ! \(failure.orderID): \(failure.message)\n" }
         }
-        if !staged.excluded.isEmpty {
-            out += "excluded \(staged.excluded.count):\n"
+        let newlyExcluded = staged.excluded.filter { !staged.excludedAsBefore.contains($0.orderID) }
+        if !newlyExcluded.isEmpty {
+            out += "excluded \(newlyExcluded.count):\n"
             var byReason: [(String, [String])] = []
-            for (orderID, reason) in staged.excluded {
+            for (orderID, reason) in newlyExcluded {
                 if let index = byReason.firstIndex(where: { $0.0 == reason }) { byReason[index].1.append(orderID) } else { byReason.append((reason, [orderID])) }
             }
             for (reason, orders) in byReason {
                 let shown = orders.prefix(5).joined(separator: ", ") + (orders.count > 5 ? ", … \(orders.count - 5) more" : "")
-                out += "  \(orders.count) × \(reason): \(shown)\n"
+                out += "  - \(orders.count) × \(reason): \(shown)\n"
             }
         }
-        let numbers = (created + adopted).compactMap { result -> String? in
-            switch result.outcome {
-            case .created(let docno, _), .adopted(let docno, _, _): return docno
-            default: return nil
-            }
-        }.sorted()
-        if let first = numbers.first, let last = numbers.last {
-            out += "invoices \(first == last ? first : "\(first) … \(last)")\n"
+        if !staged.excludedAsBefore.isEmpty {
+            out += "\(staged.excludedAsBefore.count) order\(staged.excludedAsBefore.count == 1 ? "" : "s") excluded as before (ledgersync orders list --status excluded)\n"
         }
-        let notes = adopted.compactMap { result -> String? in
-            if case .adopted(_, _, let note?) = result.outcome { return "  \(result.item.orderID): \(note)\n" }
-            return nil
-        }
-        if !notes.isEmpty { out += "warnings:\n" + notes.joined() }
+        if let stopReason { out += "stopped early, \(skipped) invoice\(skipped == 1 ? "" : "s") not sent: \(stopReason)\n" }
         let tasks = taskIDs.isEmpty ? "no task" : "task\(taskIDs.count == 1 ? "" : "s") \(taskIDs.map(String.init).joined(separator: ", "))"
-        out += "\(created.count) created, \(adopted.count) adopted (already in SQL Account), \(failures.count) failed, \(staged.excluded.count) excluded"
+        out += "\(created.count) created, \(adopted.count) adopted, \(failures.count) failed, \(staged.excluded.count) excluded"
         if skipped > 0 { out += ", \(skipped) not sent" }
-        if !staged.alreadyCreated.isEmpty { out += ", \(staged.alreadyCreated.count) already synced" }
-        out += " — \(tasks), \(String(format: "%.1f", seconds)) s\n"
+        if previouslyCompleted > 0 { out += ", \(previouslyCompleted) synced before" }
+        out += " (\(tasks), \(String(format: "%.1f", seconds)) s)\n"
         if !failures.isEmpty, let task = taskIDs.last {
-            out += "fix what each message names, then `ledgersync tasks retry \(task)` (or run apply again)\n"
+            out += "fix what each message names, then run `ledgersync tasks retry \(task)` or apply again\n"
         }
         return out
     }
@@ -322,7 +339,7 @@ struct ApplySummary {
         object.append("adopted", .int(adopted.count))
         object.append("failed", .int(failures.count))
         object.append("excluded", .int(staged.excluded.count))
-        object.append("already_synced", .int(staged.alreadyCreated.count))
+        object.append("synced_before", .int(previouslyCompleted))
         object.append("not_sent", .int(skipped))
         object.append("tasks", .array(taskIDs.map { .number(String($0)) }))
         object.append("imported", .object(["new": .int(imported.new), "changed": .int(imported.changed), "unchanged": .int(imported.unchanged),

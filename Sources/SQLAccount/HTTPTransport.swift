@@ -151,12 +151,19 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
 ///   so a hung server can never hang the caller.
 /// - Redirects are not followed: the 3xx response is returned (a redirected POST could silently turn into a GET).
 /// - No cookies, no cache, no stored credentials.
+/// - Writes (anything but GET/HEAD) go on a fresh connection of their own session with `Connection: close`: when a
+///   reused keep-alive connection drops after the server committed, libcurl silently re-sends the request on a new
+///   connection (without its body) and then waits out the timeout. A write never rides a reused connection, so it
+///   is sent exactly once and a drop surfaces at once as `connectionLost`.
 /// - Cancelling the calling task cancels the exchange and throws `CancellationError`.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Responses larger than this fail with `.other` instead of filling memory.
     public let maxResponseBytes: Int
     private let session: URLSession
+    private let writeSession: URLSession
+    // One delegate per session: task identifiers are only unique within a session.
     private let delegate: SessionDelegate
+    private let writeDelegate: SessionDelegate
 
     public init(maxResponseBytes: Int = 64 << 20) {
         let configuration = URLSessionConfiguration.ephemeral
@@ -168,11 +175,16 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         self.maxResponseBytes = maxResponseBytes
         delegate = SessionDelegate()
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+        writeDelegate = SessionDelegate()
+        writeSession = URLSession(configuration: configuration, delegate: writeDelegate, delegateQueue: nil)
     }
 
     deinit {
         session.invalidateAndCancel()
+        writeSession.invalidateAndCancel()
     }
+
+    static func isRead(_ method: String) -> Bool { method == "GET" || method == "HEAD" }
 
     public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
         let timeout = request.timeout > 0 ? request.timeout : 60
@@ -185,6 +197,10 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         if !request.body.isEmpty {
             urlRequest.httpBody = Data(request.body)
         }
+        let isRead = Self.isRead(request.method)
+        if !isRead { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
+        let session = isRead ? self.session : writeSession
+        let delegate = isRead ? self.delegate : writeDelegate
 
         let exchange = Exchange(maxBytes: maxResponseBytes)
         return try await withTaskCancellationHandler {

@@ -123,13 +123,14 @@ extension StateStore {
         }
     }
 
-    /// The orders `apply` takes up, in import order: pending and excluded ones (the pack may have changed), and
-    /// any whose document an earlier run left in doubt (`sending`, `unknown`).
+    /// The orders `apply` takes up, in import order: every order not yet completed — pending ones, failed ones (the
+    /// cause may be fixed), excluded ones (the pack may have changed) — and any whose document an earlier run left
+    /// in doubt (`sending`, `unknown`).
     public func ordersToSync() throws -> [StoredOrder] {
         try database.read { db in
             try StoredOrder.fetchAll(db, sql: """
                 SELECT * FROM orders
-                WHERE status IN ('pending', 'excluded')
+                WHERE status IN ('pending', 'failed', 'excluded')
                    OR id IN (SELECT order_id FROM documents WHERE state IN ('sending', 'unknown'))
                 ORDER BY rowid
                 """)

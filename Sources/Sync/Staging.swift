@@ -21,6 +21,8 @@ public struct ImportReport: Sendable {
 public struct StagingReport: Sendable {
     public var items: [SyncItem] = []
     public var excluded: [(orderID: String, reason: String)] = []
+    /// How many of `excluded` were already excluded, for the same reason, before this run.
+    public var excludedAsBefore: Set<String> = []
     public var failed: [(orderID: String, message: String)] = []
     /// Orders whose invoice SQL Account already has (changes to them are `plan`'s business).
     public var alreadyCreated: [String] = []
@@ -104,7 +106,9 @@ public enum Staging {
             case .alreadyCreated:
                 report.alreadyCreated.append(stored.id)
             case .excluded:
-                report.excluded.append((stored.id, outcome.reason ?? "excluded by the pack"))
+                let reason = outcome.reason ?? "excluded by the pack"
+                report.excluded.append((stored.id, reason))
+                if stored.status == .excluded && stored.excludedReason == reason { report.excludedAsBefore.insert(stored.id) }
             case .failed, .keyConflict:
                 report.failed.append((stored.id, try store.order(stored.id)?.lastError ?? "failed"))
             }

@@ -13,8 +13,11 @@ public struct SyncOptions: Sendable {
     public var maxAmbiguousRounds: Int
     /// The wait before looking a document up after an ambiguous create (the server may still be committing).
     public var settleDelay: TimeInterval
+    /// Tries of each lookup by docref1 (reads are safe to repeat).
+    public var lookupAttempts: Int
 
-    public init(concurrency: Int = 4, taskSize: Int = 150, maxAmbiguousRounds: Int = 3, settleDelay: TimeInterval = 0.25) {
+    public init(concurrency: Int = 4, taskSize: Int = 150, maxAmbiguousRounds: Int = 4, settleDelay: TimeInterval = 0.25, lookupAttempts: Int = 5) {
+        self.lookupAttempts = max(1, lookupAttempts)
         self.concurrency = max(1, concurrency)
         self.taskSize = min(max(1, taskSize), 150)
         self.maxAmbiguousRounds = max(1, maxAmbiguousRounds)
@@ -151,7 +154,7 @@ public final class SyncEngine: Sendable {
                 var note: String?
                 if record.dockey == nil {
                     // Created, but the answer did not say as what: find it by its key.
-                    if let found = try await client.find(resource, docref1: item.idempotencyKey).first(where: { $0.cancelled != true && $0.dockey != nil }) {
+                    if let found = try await find(item.idempotencyKey).first(where: { $0.cancelled != true && $0.dockey != nil }) {
                         record = found
                         note = "the create answer had no dockey; found by docref1"
                     }
@@ -210,7 +213,7 @@ public final class SyncEngine: Sendable {
     private func lookUp(_ item: SyncItem, taskID: Int64) async -> Lookup {
         let path = "/\(resource)?docref1=…"
         do {
-            let matches = try await client.find(resource, docref1: item.idempotencyKey)
+            let matches = try await find(item.idempotencyKey)
                 .filter { $0.cancelled != true && $0.dockey != nil }
                 .sorted { ($0.dockey ?? 0) < ($1.dockey ?? 0) }
             guard let first = matches.first, let dockey = first.dockey else {
@@ -247,6 +250,26 @@ public final class SyncEngine: Sendable {
             return .failed(.failed(message: message))
         } catch {
             return .failed(.unknown(message: "could not record the lookup in the state store: \(error)"))
+        }
+    }
+
+    /// The lookup by docref1. A lookup only reads, so unlike a POST it is safe to repeat after any server or
+    /// connection failure, not just the blindly-retryable ones.
+    private func find(_ key: String) async throws -> [SQLAccountRecord] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.find(resource, docref1: key)
+            } catch let error as SQLAccountError {
+                switch error {
+                case .server, .timeout, .transport, .invalidResponse, .rateLimited:
+                    guard attempt < options.lookupAttempts else { throw error }
+                    try await client.sleeper.sleep(seconds: min(4, 0.25 * Double(1 << (attempt - 1))))
+                default:
+                    throw error
+                }
+            }
         }
     }
 

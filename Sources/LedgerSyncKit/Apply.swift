@@ -13,6 +13,8 @@ import Transform
 public struct ApplyRequest: Sendable {
     public var packDirectory: String
     public var ordersPath: String?
+    /// Set for `tasks retry N`: no import; the task's failed orders are transformed again and synced in that task.
+    public var retryTask: Int64?
     /// nil: `.ledgersync/state.sqlite`, or a temporary store with `sandbox`.
     public var statePath: String?
     public var endpoint: String?
@@ -39,6 +41,15 @@ public struct ApplyRequest: Sendable {
         self.waitForLock = waitForLock
         self.format = format
         self.asOf = asOf
+    }
+
+    /// `tasks retry TASK`: the same sync, limited to one task's failed orders.
+    public static func retry(task: Int64, packDirectory: String, statePath: String?, endpoint: String?, sandbox: Bool, concurrency: Int,
+                             requestTimeout: Int?, format: OutputFormat, asOf: CalendarDate) -> ApplyRequest {
+        var request = ApplyRequest(packDirectory: packDirectory, ordersPath: nil, statePath: statePath, endpoint: endpoint, sandbox: sandbox,
+                                   concurrency: concurrency, requestTimeout: requestTimeout, format: format, asOf: asOf)
+        request.retryTask = task
+        return request
     }
 }
 
@@ -70,16 +81,21 @@ extension Workflows {
             console.err("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it\n")
             return ExitStatus.failure
         }
-        guard let ordersPath = request.ordersPath else {
-            console.err("give the orders to sync with --orders FILE\n")
-            return ExitStatus.failure
+        var source: OrderSource?
+        if request.retryTask == nil {
+            guard let ordersPath = request.ordersPath else {
+                console.err("give the orders to sync with --orders FILE\n")
+                return ExitStatus.failure
+            }
+            guard let opened = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
+            source = opened
         }
-        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
+        let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
 
         // The state store: a throwaway one for a sandbox run unless --state says otherwise.
         var temporaryDirectory: String?
         let statePath: String
-        if request.sandbox && request.statePath == nil {
+        if request.sandbox && request.statePath == nil && request.retryTask == nil {
             let directory = NSTemporaryDirectory() + "ledgersync-\(UUID().uuidString.prefix(8))"
             temporaryDirectory = directory
             statePath = directory + "/state.sqlite"
@@ -100,7 +116,11 @@ extension Workflows {
 
         let lock: StateLock
         do {
-            lock = try StateLock.acquire(statePath: statePath, command: "ledgersync apply --orders \(ordersPath)", wait: request.waitForLock) { holder in
+            if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
+                console.err("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)\n")
+                return ExitStatus.failure
+            }
+            lock = try StateLock.acquire(statePath: statePath, command: command, wait: request.waitForLock) { holder in
                 console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
             }
         } catch {
@@ -111,19 +131,29 @@ extension Workflows {
 
         let started = Date()
         let store: StateStore
-        let imported: ImportReport
+        var imported = ImportReport()
         let staged: StagingReport
         do {
             store = try StateStore(path: statePath)
-            imported = try Staging.importOrders(from: source, into: store)
-            staged = try Staging.stage(try store.ordersToSync(), graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+            let orders: [StoredOrder]
+            if let task = request.retryTask {
+                guard try store.task(task) != nil else { throw StateStoreError.unknownTask(task) }
+                orders = try store.ordersToRetry(taskID: task)
+                if text { console.out("retrying \(orders.count) order\(orders.count == 1 ? "" : "s") of task \(task) (\(statePath))\n") }
+            } else if let source {
+                imported = try Staging.importOrders(from: source, into: store)
+                if text {
+                    let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
+                    console.out("imported \(imported.total) orders from \(request.ordersPath ?? "") into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
+                }
+                orders = try store.ordersToSync()
+            } else {
+                orders = []
+            }
+            staged = try Staging.stage(orders, graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
         } catch {
             console.err("\(error)\n")
             return ExitStatus.failure
-        }
-        if text {
-            let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
-            console.out("imported \(imported.total) orders from \(ordersPath) into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
         }
 
         var results: [SyncItemResult] = []
@@ -140,15 +170,18 @@ extension Workflows {
             }
             let engine = SyncEngine(store: store, client: target.client,
                                     options: SyncOptions(concurrency: request.concurrency))
-            let chunks = taskChunks(staged, size: engine.options.taskSize)
+            var chunks = taskChunks(staged, size: engine.options.taskSize)
+            if let task = request.retryTask {
+                // A retry stays in its task (which never holds more than 150 orders).
+                chunks = [TaskChunk(orderIDs: chunks.flatMap(\.orderIDs), items: chunks.flatMap(\.items), existingTask: task)]
+            }
             if text {
                 console.out("syncing \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") to \(target.label) in \(chunks.count) task\(chunks.count == 1 ? "" : "s"), \(engine.options.concurrency) at a time\n")
             }
             let progress = ProgressLine(enabled: text && console.errIsTerminal, total: staged.items.count)
             for chunk in chunks {
                 do {
-                    let task = try store.openTask(orderIDs: chunk.orderIDs)
-                    let taskID = task.id ?? 0
+                    let taskID = try chunk.existingTask ?? store.openTask(orderIDs: chunk.orderIDs).id ?? 0
                     taskIDs.append(taskID)
                     progress.task = taskID
                     let chunkResults = await engine.sync(taskID: taskID, items: chunk.items) { result in progress.advance(failed: !result.outcome.isSuccess) }
@@ -174,17 +207,18 @@ extension Workflows {
     struct TaskChunk {
         var orderIDs: [String]
         var items: [SyncItem]
+        var existingTask: Int64?
     }
 
     /// Tasks of at most `size` orders: the documents to sync, and the orders that failed before sending (so the
     /// task lists them and `tasks retry` takes them up).
     static func taskChunks(_ staged: StagingReport, size: Int) -> [TaskChunk] {
         var chunks: [TaskChunk] = []
-        var current = TaskChunk(orderIDs: [], items: [])
+        var current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
         func add(_ orderID: String, _ item: SyncItem?) {
             if current.orderIDs.count == size {
                 chunks.append(current)
-                current = TaskChunk(orderIDs: [], items: [])
+                current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
             }
             current.orderIDs.append(orderID)
             if let item { current.items.append(item) }
@@ -325,8 +359,11 @@ struct ApplySummary {
         if skipped > 0 { out += ", \(skipped) not sent" }
         if previouslyCompleted > 0 { out += ", \(previouslyCompleted) synced before" }
         out += " (\(tasks), \(String(format: "%.1f", seconds)) s)\n"
-        if !failures.isEmpty, let task = taskIDs.last {
-            out += "fix what each message names, then run `ledgersync tasks retry \(task)` or apply again\n"
+        if !imported.unreadable.isEmpty {
+            out += "fix the unreadable orders in the orders file and run apply again\n"
+        }
+        if !(staged.failed.isEmpty && syncFailures.isEmpty), let task = taskIDs.last {
+            out += "fix what each message names (ledgersync tasks edit \(task) ORDER --set FIELD=VALUE for editable fields), then `ledgersync tasks retry \(task)` or run apply again\n"
         }
         return out
     }

@@ -151,19 +151,18 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
 ///   so a hung server can never hang the caller.
 /// - Redirects are not followed: the 3xx response is returned (a redirected POST could silently turn into a GET).
 /// - No cookies, no cache, no stored credentials.
-/// - Writes (anything but GET/HEAD) go on a fresh connection of their own session with `Connection: close`: when a
-///   reused keep-alive connection drops after the server committed, libcurl silently re-sends the request on a new
-///   connection (without its body) and then waits out the timeout. A write never rides a reused connection, so it
-///   is sent exactly once and a drop surfaces at once as `connectionLost`.
+/// - Each write (anything but GET/HEAD) gets a session, and so a connection, of its own: when a reused keep-alive
+///   connection drops after the server committed, libcurl silently re-sends the request on a new connection
+///   (without its body) and then waits out the timeout. A write never rides a reused connection, so it is sent
+///   exactly once and a drop surfaces at once as `connectionLost`. (A `Connection: close` header instead stalled
+///   some writes until the timeout against an in-process server.)
 /// - Cancelling the calling task cancels the exchange and throws `CancellationError`.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// Responses larger than this fail with `.other` instead of filling memory.
     public let maxResponseBytes: Int
     private let session: URLSession
-    private let writeSession: URLSession
-    // One delegate per session: task identifiers are only unique within a session.
+    private let configuration: URLSessionConfiguration
     private let delegate: SessionDelegate
-    private let writeDelegate: SessionDelegate
 
     public init(maxResponseBytes: Int = 64 << 20) {
         let configuration = URLSessionConfiguration.ephemeral
@@ -175,13 +174,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         self.maxResponseBytes = maxResponseBytes
         delegate = SessionDelegate()
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
-        writeDelegate = SessionDelegate()
-        writeSession = URLSession(configuration: configuration, delegate: writeDelegate, delegateQueue: nil)
+        self.configuration = configuration
     }
 
     deinit {
         session.invalidateAndCancel()
-        writeSession.invalidateAndCancel()
     }
 
     static func isRead(_ method: String) -> Bool { method == "GET" || method == "HEAD" }
@@ -198,9 +195,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             urlRequest.httpBody = Data(request.body)
         }
         let isRead = Self.isRead(request.method)
-        if !isRead { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
-        let session = isRead ? self.session : writeSession
-        let delegate = isRead ? self.delegate : writeDelegate
+        // Task identifiers are only unique within a session, so a write's session has its own delegate.
+        let delegate = isRead ? self.delegate : SessionDelegate()
+        let session = isRead ? self.session : URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+        // The exchange is over when this returns; closing the session closes its connection.
+        defer { if !isRead { session.invalidateAndCancel() } }
 
         let exchange = Exchange(maxBytes: maxResponseBytes)
         return try await withTaskCancellationHandler {

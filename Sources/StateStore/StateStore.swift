@@ -115,7 +115,7 @@ public final class StateStore: @unchecked Sendable {
             var request = StoredOrder.all()
             if let status { request = request.filter(Column("status") == status.rawValue) }
             if let store { request = request.filter(Column("store") == store) }
-            return try request.order(Column("imported_at"), Column("id")).fetchAll(db)
+            return try request.order(Column.rowID).fetchAll(db)
         }
     }
 

@@ -73,6 +73,7 @@ extension StateStore {
                 try Self.dropUnsent(existing, db)
                 order.status = .excluded
                 order.excludedReason = reason
+                order.taskID = nil
                 order.lastError = nil
                 try order.update(db)
                 return .excluded
@@ -137,6 +138,18 @@ extension StateStore {
         }
     }
 
+    /// A task's orders that `tasks retry` takes up: failed ones, and any whose document is in doubt.
+    public func ordersToRetry(taskID: Int64) throws -> [StoredOrder] {
+        try database.read { db in
+            try StoredOrder.fetchAll(db, sql: """
+                SELECT * FROM orders
+                WHERE task_id = ?
+                  AND (status IN ('failed', 'pending') OR id IN (SELECT order_id FROM documents WHERE state IN ('sending', 'unknown')))
+                ORDER BY rowid
+                """, arguments: [taskID])
+        }
+    }
+
     // MARK: tasks
 
     /// Opens a running task holding `orderIDs` (the caller keeps it to at most 150).
@@ -189,7 +202,7 @@ extension StateStore {
         try database.read { db in
             var request = StoredOrder.filter(Column("task_id") == taskID)
             if let status { request = request.filter(Column("status") == status.rawValue) }
-            return try request.order(Column("imported_at"), Column("id")).fetchAll(db)
+            return try request.order(Column.rowID).fetchAll(db)
         }
     }
 
@@ -321,6 +334,14 @@ extension StateStore {
     }
 
     // MARK: edits
+
+    /// Drops earlier edits of `fields`; returns how many there were.
+    @discardableResult
+    public func removeEdits(orderID: String, fields: [String]) throws -> Int {
+        try database.write { db in
+            try OrderEdit.filter(Column("order_id") == orderID && fields.contains(Column("field"))).deleteAll(db)
+        }
+    }
 
     public func edits(orderID: String) throws -> [OrderEdit] {
         try database.read { db in try OrderEdit.filter(Column("order_id") == orderID).order(Column("field")).fetchAll(db) }

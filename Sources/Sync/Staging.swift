@@ -14,6 +14,8 @@ public struct ImportReport: Sendable {
     /// Records that could not be read as orders: nothing about them was stored.
     public var unreadable: [OrderOutcome] = []
 
+    public init() {}
+
     public var total: Int { new + unchanged + changed + unreadable.count }
 }
 

@@ -178,6 +178,12 @@ public final class SyncEngine: Sendable {
                     case .found(let outcome): return outcome
                     case .failed(let outcome): return outcome
                     case .absent:
+                        if let reason = Self.applicationRefusal(error) {
+                            // SQL Account's own error text, and the lookup proves nothing was saved: a refusal, not a glitch.
+                            let message = "SQL Account refused the invoice (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (item, UOM or location codes must exist in SQL Account) and retry."
+                            try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
+                            return .failed(message: message)
+                        }
                         if round < options.maxAmbiguousRounds { continue }
                         let message = "SQL Account gave no clear answer \(round) times (last: \(error.message)) and a lookup by docref1 '\(item.idempotencyKey)' finds no invoice, so nothing was created; run `ledgersync tasks retry` when SQL Account is healthy"
                         try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
@@ -190,7 +196,11 @@ public final class SyncEngine: Sendable {
                                          attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                     throw SyncStopped(message: error.message)
                 }
-                let message = Self.failureMessage(error, item: item)
+                var message = Self.failureMessage(error, item: item)
+                if case .duplicateDocumentNumber = error,
+                   let cancelled = try? await find(item.idempotencyKey).first(where: { $0.cancelled == true }) {
+                    message = "this order's invoice \(cancelled.docno ?? "") was cancelled in SQL Accounting and its number stays used there, so SQL Account refuses a new invoice with the same number; delete the cancelled invoice in SQL Accounting, or number invoices differently (invoice_number.source: sqlaccount or a store_suffix), then retry"
+                }
                 try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID,
                                      attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                 return .failed(message: message)
@@ -278,6 +288,17 @@ public final class SyncEngine: Sendable {
         try await client.sleeper.sleep(seconds: options.settleDelay)
     }
 
+    /// The message of a 5xx that SQL Account's own code produced ("Operation aborted: Item code 'X' not found"), as
+    /// opposed to a crash, a relay's page or a bare status. Posting such a document again only repeats the refusal.
+    static func applicationRefusal(_ error: SQLAccountError) -> String? {
+        guard case .server(let status, let message, _) = error, status == 500 else { return nil }
+        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lower = text.lowercased()
+        let generic = ["", "internal server error", "internal error", "server error", "error"]
+        guard !generic.contains(lower), !lower.contains("<html"), !lower.contains("dataset not in edit or insert mode") else { return nil }
+        return text
+    }
+
     /// A 2xx the client could not read may still have created the document.
     static func mayHaveCommitted(_ error: SQLAccountError) -> Bool {
         if case .invalidResponse = error { return true }
@@ -314,7 +335,7 @@ public final class SyncEngine: Sendable {
         return parts.joined(separator: " ")
     }
 
-    static func summary(of record: SQLAccountRecord) -> String {
+    public static func summary(of record: SQLAccountRecord) -> String {
         var parts: [String] = []
         if let dockey = record.dockey { parts.append("dockey=\(dockey)") }
         if let docno = record.docno { parts.append("docno=\(docno)") }

@@ -233,6 +233,8 @@ extension StateStore {
         try database.write { db in
             guard try StoredTask.exists(db, key: taskID) else { throw StateStoreError.unknownTask(taskID) }
             let stamp = Timestamps.iso(now)
+            // Invoices SQL Account holds become "in doubt": the next apply looks each one up and adopts it.
+            try db.execute(sql: "UPDATE documents SET state = 'unknown', updated_at = ? WHERE state = 'created' AND order_id IN (SELECT id FROM orders WHERE task_id = ?)", arguments: [stamp, taskID])
             try db.execute(sql: "UPDATE orders SET status = 'pending', last_error = NULL, task_id = NULL, updated_at = ? WHERE task_id = ? AND status <> 'excluded'", arguments: [stamp, taskID])
             try db.execute(sql: "UPDATE orders SET task_id = NULL WHERE task_id = ?", arguments: [taskID])
             _ = try StoredTask.deleteOne(db, key: taskID)

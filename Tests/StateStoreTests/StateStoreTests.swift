@@ -13,11 +13,11 @@ struct StateStoreTests {
     func createsWithMigrations() throws {
         let path = temporaryStorePath()
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents"])
+        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 1)
+        #expect(try StateStore(path: path).appliedMigrations().count == 2)
     }
 
     @Test("re-importing the same order is a no-op; a changed order is a new revision")
@@ -68,5 +68,78 @@ struct StateStoreTests {
         #expect(try second.nextSequenceValue("PJ-", start: 1201) == 1202)
         #expect(try first.nextSequenceValue("PJ-", start: 1201) == 1203)
         #expect(try first.nextSequenceValue("EC-", start: 1) == 1)
+    }
+}
+
+@Suite("State store: documents, tasks and attempts")
+struct SyncStateTests {
+    static func storeWithOrder(_ id: String = "SG-1") throws -> StateStore {
+        let store = try StateStore(path: temporaryStorePath())
+        try store.importOrder(id: id, store: "shopee-acme-my", channel: "shopee", orderNumber: "N-\(id)", rawJSON: #"{"id":"\#(id)"}"#)
+        return store
+    }
+
+    @Test("a staged order is pending with one desired document; staging it again replaces the payload, never adds a second")
+    func stagingIsIdempotent() throws {
+        let store = try Self.storeWithOrder()
+        guard case .staged(let first) = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "LS-SG-1", payloadJSON: #"{"docamt":"1.00"}"#)) else {
+            Issue.record("not staged"); return
+        }
+        guard case .staged(let second) = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "LS-SG-1", payloadJSON: #"{"docamt":"2.00"}"#)) else {
+            Issue.record("not staged again"); return
+        }
+        #expect(first == second)
+        #expect(try store.document(orderID: "SG-1")?.payloadJSON == #"{"docamt":"2.00"}"#)
+        #expect(try store.documents(in: DocumentState.allCases).count == 1)
+        #expect(try store.order("SG-1")?.status == .pending)
+    }
+
+    @Test("a created document is never staged over, and an in-doubt one keeps its state so the next run looks it up first")
+    func createdAndInDoubtDocumentsAreKept() throws {
+        let store = try Self.storeWithOrder()
+        guard case .staged(let id) = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "LS-SG-1", payloadJSON: "{}")) else { return }
+        try store.transition(documentID: id, to: .sending, taskID: nil, attempt: AttemptRecord(method: "POST", path: "/salesinvoice", summary: "s", outcome: .sending))
+        _ = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "LS-SG-1", payloadJSON: #"{"x":1}"#))
+        #expect(try store.document(id)?.state == .sending)
+        #expect(try store.ordersToSync().map(\.id) == ["SG-1"])
+        try store.transition(documentID: id, to: .created(dockey: 7, docno: "IV-00007", updatecount: 1), taskID: nil, attempt: nil)
+        let order = try #require(try store.order("SG-1"))
+        #expect(order.status == .completed)
+        #expect(order.sqlDocno == "IV-00007")
+        #expect(order.sqlDockey == 7)
+        if case .alreadyCreated = try store.stage(orderID: "SG-1", .excluded(reason: "cancelled")) {} else { Issue.record("a created invoice must not be dropped by a later exclusion") }
+        #expect(try store.ordersToSync().isEmpty)
+    }
+
+    @Test("two orders can never share an idempotency key: the second is failed with what to change")
+    func keyConflict() throws {
+        let store = try Self.storeWithOrder("SG-1")
+        try store.importOrder(id: "SG-2", store: "shopee-acme-my", channel: "shopee", orderNumber: "N-2", rawJSON: "{}")
+        _ = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "SAME", payloadJSON: "{}"))
+        #expect(try store.stage(orderID: "SG-2", .document(type: "salesinvoice", idempotencyKey: "SAME", payloadJSON: "{}")) == .keyConflict(otherOrderID: "SG-1"))
+        let failed = try #require(try store.order("SG-2"))
+        #expect(failed.status == .failed)
+        #expect(failed.lastError?.contains("idempotency_key") == true)
+    }
+
+    @Test("removing a completed order from its task is refused; deleting a task returns its orders to pending")
+    func removeAndDelete() throws {
+        let store = try Self.storeWithOrder("SG-1")
+        try store.importOrder(id: "SG-2", store: "shopee-acme-my", channel: "shopee", orderNumber: "N-2", rawJSON: "{}")
+        guard case .staged(let one) = try store.stage(orderID: "SG-1", .document(type: "salesinvoice", idempotencyKey: "K1", payloadJSON: "{}")) else { return }
+        _ = try store.stage(orderID: "SG-2", .failed(message: "bad item"))
+        let task = try #require(try store.openTask(orderIDs: ["SG-1", "SG-2"]).id)
+        try store.transition(documentID: one, to: .created(dockey: 1, docno: "IV-1", updatecount: 1), taskID: task, attempt: nil)
+        #expect(try store.finishTask(task)?.status == .completedWithFailures)
+        #expect(throws: StateStoreError.completedOrder(orderID: "SG-1", docno: "IV-1")) { try store.removeFromTask(task, orderIDs: ["SG-1"]) }
+        try store.removeFromTask(task, orderIDs: ["SG-2"])
+        #expect(try store.order("SG-2")?.status == .pending)
+        #expect(try store.order("SG-2")?.taskID == nil)
+        try store.deleteTask(task)
+        #expect(try store.tasks().isEmpty)
+        #expect(try store.order("SG-1")?.status == .pending)
+        // The invoice SQL Account holds stays recorded as possibly there, so the next apply looks it up and adopts it.
+        #expect(try store.document(one)?.state == .unknown)
+        #expect(try store.ordersToSync().map(\.id) == ["SG-1", "SG-2"])
     }
 }

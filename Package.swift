@@ -36,10 +36,12 @@ let package = Package(
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
         .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),
+        // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans.
+        .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
         // apply: orders into the state store, staged documents, tasks of ≤150 synced exactly once with bounded concurrency.
-        .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount"], swiftSettings: v5),
+        .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test, status, apply, tasks, orders) and their rendering.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync"], swiftSettings: v5),
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 orders=${1:-400}
-swift build -c release --product ledgersync --product ledgersync-bench >/dev/null
+swift build -c release --product ledgersync >/dev/null 2>&1
+swift build -c release --product ledgersync-bench >/dev/null 2>&1
 bin=.build/release/ledgersync
 # ledgersync-bench writes the copies to a temporary file (and prints its own transform figures).
 .build/release/ledgersync-bench "$orders" >/dev/null
@@ -22,13 +23,14 @@ for latency in 0 100; do
     for _ in $(seq 50); do grep -q "listening on" "$work/sandbox-$port.log" && break; sleep 0.1; done
     summary=$("$bin" apply --pack rules/acme-living --orders "$file" --endpoint "http://127.0.0.1:$port" \
       --state "$work/state-$port.sqlite" --concurrency "$concurrency" --as-of 2025-10-01 --format json)
-    python3 - "$latency" "$concurrency" <<<"$summary" <<'PY'
-import json, sys
-s = json.load(sys.stdin)
-synced = s["created"] + s["adopted"]
-print(f"latency {sys.argv[1]:>3} ms, concurrency {sys.argv[2]}: {synced} invoices ({s['failed']} failed, {s['excluded']} excluded) "
-      f"in {float(s['seconds']):.1f} s = {synced / float(s['seconds']):.1f} invoices/s")
-PY
+    SUMMARY="$summary" python3 -c '
+import json, os, sys
+s = json.loads(os.environ["SUMMARY"])
+synced, failed, excluded = s["created"] + s["adopted"], s["failed"], s["excluded"]
+seconds = float(s["seconds"])
+print(f"latency {sys.argv[1]:>3} ms, concurrency {sys.argv[2]}: {synced} invoices ({failed} failed, {excluded} excluded) "
+      f"in {seconds:.1f} s = {synced / seconds:.1f} invoices/s, {(synced + excluded) / seconds:.1f} orders/s")
+' "$latency" "$concurrency"
     kill "$sandbox"; wait "$sandbox" 2>/dev/null || true
   done
 done

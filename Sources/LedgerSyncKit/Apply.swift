@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerJSON
 import OrderIO
+import Planner
 import RulePack
 import Sandbox
 import SQLAccount
@@ -15,6 +16,8 @@ public struct ApplyRequest: Sendable {
     public var ordersPath: String?
     /// Set for `tasks retry N`: no import; the task's failed orders are transformed again and synced in that task.
     public var retryTask: Int64?
+    /// `apply PLAN`: carry out exactly this saved plan (its pack and orders file), refusing if anything moved.
+    public var planPath: String?
     /// nil: `.ledgersync/state.sqlite`, or a temporary store with `sandbox`.
     public var statePath: String?
     public var endpoint: String?
@@ -76,7 +79,34 @@ extension Workflows {
     public static func apply(_ request: ApplyRequest, console: Console,
                              environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let text = request.format == .text
+        var request = request
+        var savedPlan: Plan?
+        if let planPath = request.planPath {
+            do {
+                let plan = try loadPlan(planPath)
+                if request.packDirectory != "." && request.packDirectory != plan.packDirectory {
+                    console.err("the plan was made with the pack \(plan.packDirectory), not \(request.packDirectory); drop --pack or make the plan again\n")
+                    return ExitStatus.failure
+                }
+                request.packDirectory = plan.packDirectory
+                request.ordersPath = plan.ordersPath
+                savedPlan = plan
+            } catch {
+                console.err("\(error)\n")
+                return ExitStatus.failure
+            }
+        }
         guard let graph = compilePack(request.packDirectory, console: console, format: text ? .text : .json, quietWarnings: true) else { return ExitStatus.failure }
+        if let plan = savedPlan {
+            if Fingerprint.pack(graph.pack) != plan.packFingerprint {
+                console.err("the plan is stale: the pack \(plan.packDirectory) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again\n")
+                return ExitStatus.failure
+            }
+            if Fingerprint.file(plan.ordersPath) != plan.ordersFingerprint {
+                console.err("the plan is stale: the orders file \(plan.ordersPath) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again\n")
+                return ExitStatus.failure
+            }
+        }
         guard let profile = graph.pack.profile else {
             console.err("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it\n")
             return ExitStatus.failure
@@ -90,12 +120,13 @@ extension Workflows {
             guard let opened = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
             source = opened
         }
-        let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
+        let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? request.planPath.map { "ledgersync apply \($0)" }
+            ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
 
         // The state store: a throwaway one for a sandbox run unless --state says otherwise.
         var temporaryDirectory: String?
         let statePath: String
-        if request.sandbox && request.statePath == nil && request.retryTask == nil {
+        if request.sandbox && request.statePath == nil && request.retryTask == nil && savedPlan == nil {
             let directory = NSTemporaryDirectory() + "ledgersync-\(UUID().uuidString.prefix(8))"
             temporaryDirectory = directory
             statePath = directory + "/state.sqlite"
@@ -133,13 +164,26 @@ extension Workflows {
         let store: StateStore
         var imported = ImportReport()
         let staged: StagingReport
+        var changes: [PlanEntry] = []
         do {
+            if let plan = savedPlan {
+                let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
+                if try Fingerprint.state(existing) != plan.stateFingerprint {
+                    console.err("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again\n")
+                    return ExitStatus.failure
+                }
+            }
             store = try StateStore(path: statePath)
             let orders: [StoredOrder]
             if let task = request.retryTask {
                 guard try store.task(task) != nil else { throw StateStoreError.unknownTask(task) }
                 orders = try store.ordersToRetry(taskID: task)
                 if text { console.out("retrying \(orders.count) order\(orders.count == 1 ? "" : "s") of task \(task) (\(statePath))\n") }
+            } else if let plan = savedPlan, let source {
+                imported = try Staging.importOrders(from: source, into: store)
+                if text { console.out("carrying out the plan made \(plan.createdAt) for \(plan.ordersPath) (\(imported.total) orders)\n") }
+                orders = []
+                changes = plan.entries.filter { $0.action == .update || $0.action == .cancel }
             } else if let source {
                 imported = try Staging.importOrders(from: source, into: store)
                 if text {
@@ -150,7 +194,16 @@ extension Workflows {
             } else {
                 orders = []
             }
-            staged = try Staging.stage(orders, graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+            if let plan = savedPlan {
+                staged = try Staging.stage(plan, store: store)
+            } else {
+                staged = try Staging.stage(orders, graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+                if request.retryTask == nil, let ordersPath = request.ordersPath, let again = openOrders(ordersPath, console: console) {
+                    // Invoices already in SQL Accounting whose orders changed or were cancelled: updates and cancels.
+                    changes = try Planner.entries(for: again, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf), store: store))
+                        .entries.filter { $0.action == .update || $0.action == .cancel }
+                }
+            }
         } catch {
             console.err("\(error)\n")
             return ExitStatus.failure
@@ -159,12 +212,13 @@ extension Workflows {
         var results: [SyncItemResult] = []
         var taskIDs: [Int64] = []
         var stopReason: String?
-        if !staged.items.isEmpty || !staged.failed.isEmpty {
+        var changeResults: [(entry: PlanEntry, outcome: ChangeOutcome)] = []
+        if !staged.items.isEmpty || !staged.failed.isEmpty || !changes.isEmpty {
             // A dead connection fails fast with one clear reason instead of one per order.
-            if !staged.items.isEmpty {
+            if !staged.items.isEmpty || !changes.isEmpty {
                 let status = await ConnectionStatus.check(target.client, integrationEnabled: true)
                 if case .active = status {} else {
-                    console.err("\(status.label): \(status.reason) (\(target.label)); nothing was sent — \(staged.items.count) invoices stay pending\n")
+                    console.err("\(status.label): \(status.reason) (\(target.label)); nothing was sent — \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") stay pending\(changes.isEmpty ? "" : ", \(changes.count) change\(changes.count == 1 ? "" : "s") to synced invoices not made")\n")
                     return ExitStatus.failure
                 }
             }
@@ -195,13 +249,41 @@ extension Workflows {
             }
             progress.finish()
             stopReason = engine.stopReason
+            if !changes.isEmpty && stopReason == nil {
+                let executor = ChangeExecutor(store: store, client: target.client, editPolicy: graph.pack.editPolicy)
+                if text { console.out("changing \(changes.count) invoice\(changes.count == 1 ? "" : "s") already in SQL Accounting\n") }
+                for start in stride(from: 0, to: changes.count, by: engine.options.taskSize) {
+                    let slice = Array(changes[start..<min(changes.count, start + engine.options.taskSize)])
+                    do {
+                        let taskID = try request.retryTask ?? store.openTask(orderIDs: slice.map(\.orderID)).id ?? 0
+                        if !taskIDs.contains(taskID) { taskIDs.append(taskID) }
+                        for entry in slice { changeResults.append((entry, await executor.run(entry, taskID: taskID))) }
+                        try store.finishTask(taskID)
+                    } catch {
+                        console.err("\(error)\n")
+                        return ExitStatus.failure
+                    }
+                }
+            }
         }
         let completedNow = (try? store.statusCounts()[.completed]) ?? 0
-        let summary = ApplySummary(imported: imported, staged: staged, results: results, taskIDs: taskIDs, stopReason: stopReason,
+        let summary = ApplySummary(imported: imported, staged: staged, results: results, changes: changeResults, taskIDs: taskIDs, stopReason: stopReason,
                                    seconds: Date().timeIntervalSince(started), target: target.label,
                                    previouslyCompleted: max(0, completedNow - results.filter(\.outcome.isSuccess).count))
         if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
         return summary.succeeded ? ExitStatus.success : ExitStatus.failure
+    }
+
+    /// A saved plan, or a message naming the file and what is wrong with it.
+    static func loadPlan(_ path: String) throws -> Plan {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic.error("cannot read the plan file '\(path)'; make one with `ledgersync plan --orders FILE --out \(path)`", code: "unreadable-file")
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(Array(data)) } catch {
+            throw Diagnostic.error("\(path) is not a ledgersync plan: \(error); make it again with `ledgersync plan --out`", code: "invalid-plan")
+        }
+        return try PlanCodec.decode(value, path: path)
     }
 
     struct TaskChunk {
@@ -285,6 +367,7 @@ struct ApplySummary {
     var imported: ImportReport
     var staged: StagingReport
     var results: [SyncItemResult]
+    var changes: [(entry: PlanEntry, outcome: ChangeOutcome)]
     var taskIDs: [Int64]
     var stopReason: String?
     var seconds: TimeInterval
@@ -303,8 +386,16 @@ struct ApplySummary {
         }
     }
     var skipped: Int { results.filter { if case .skipped = $0.outcome { return true } else { return false } }.count }
+    var changeFailures: [(orderID: String, message: String)] {
+        changes.compactMap { change in
+            if case .failed(let message) = change.outcome { return (change.entry.orderID, message) }
+            return nil
+        }
+    }
+    var updated: Int { changes.filter { if case .updated = $0.outcome { return true } else { return false } }.count }
+    var cancelled: Int { changes.filter { if case .cancelled = $0.outcome { return true } else { return false } }.count }
     var failures: [(orderID: String, message: String)] {
-        staged.failed + syncFailures + imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
+        staged.failed + syncFailures + changeFailures + imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
     }
     var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
 
@@ -333,6 +424,16 @@ struct ApplySummary {
         if synced.count > Self.listedLimit {
             out += "  … \(synced.count - Self.listedLimit) more: ledgersync orders list --status completed\n"
         }
+        for change in changes {
+            switch change.outcome {
+            case .updated(let docno, let fields):
+                out += "  ~ \(change.entry.orderID) → \(docno ?? "") updated (\(fields) field\(fields == 1 ? "" : "s"): \(change.entry.updates.map(\.path).joined(separator: ", ")))\n"
+            case .cancelled(let docno):
+                out += "  - \(change.entry.orderID) → \(docno ?? "") cancelled in SQL Accounting (\(change.entry.reason ?? "the order was cancelled"))\n"
+            case .failed:
+                break
+            }
+        }
         let failures = self.failures
         if !failures.isEmpty {
             out += "failed \(failures.count):\n"
@@ -355,14 +456,16 @@ struct ApplySummary {
         }
         if let stopReason { out += "stopped early, \(skipped) invoice\(skipped == 1 ? "" : "s") not sent: \(stopReason)\n" }
         let tasks = taskIDs.isEmpty ? "no task" : "task\(taskIDs.count == 1 ? "" : "s") \(taskIDs.map(String.init).joined(separator: ", "))"
-        out += "\(created.count) created, \(adopted.count) adopted, \(failures.count) failed, \(staged.excluded.count) excluded"
+        out += "\(created.count) created, \(adopted.count) adopted, "
+        if !changes.isEmpty { out += "\(updated) updated, \(cancelled) cancelled, " }
+        out += "\(failures.count) failed, \(staged.excluded.count) excluded"
         if skipped > 0 { out += ", \(skipped) not sent" }
         if previouslyCompleted > 0 { out += ", \(previouslyCompleted) synced before" }
         out += " (\(tasks), \(String(format: "%.1f", seconds)) s)\n"
         if !imported.unreadable.isEmpty {
             out += "fix the unreadable orders in the orders file and run apply again\n"
         }
-        if !(staged.failed.isEmpty && syncFailures.isEmpty), let task = taskIDs.last {
+        if !(staged.failed.isEmpty && syncFailures.isEmpty && changeFailures.isEmpty), let task = taskIDs.last {
             out += "fix what each message names (ledgersync tasks edit \(task) ORDER --set FIELD=VALUE for editable fields), then `ledgersync tasks retry \(task)` or run apply again\n"
         }
         return out
@@ -374,6 +477,8 @@ struct ApplySummary {
         object.append("succeeded", .bool(succeeded))
         object.append("created", .int(created.count))
         object.append("adopted", .int(adopted.count))
+        object.append("updated", .int(updated))
+        object.append("cancelled", .int(cancelled))
         object.append("failed", .int(failures.count))
         object.append("excluded", .int(staged.excluded.count))
         object.append("synced_before", .int(previouslyCompleted))

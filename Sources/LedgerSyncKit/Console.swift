@@ -54,6 +54,9 @@ public final class Console {
         }
     }
 
+    /// True when stdout is a terminal: worth colour.
+    public var outIsTerminal: Bool { outHandle != nil && isatty(STDOUT_FILENO) != 0 }
+
     /// True when stderr is a terminal: worth a progress line that rewrites itself.
     public var errIsTerminal: Bool { errHandle != nil && isatty(STDERR_FILENO) != 0 }
 

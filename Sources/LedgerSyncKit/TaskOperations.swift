@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import Planner
 import RulePack
 import SQLAccount
 import StateStore

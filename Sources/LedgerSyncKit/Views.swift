@@ -26,10 +26,7 @@ extension Workflows {
                 if !orders.isEmpty { console.out(OrderViews.table(orders, withTask: task == nil)) }
                 console.out(OrderViews.countLine(orders, filter: filter.description) + "\n")
             } else {
-                var object = JSONObject()
-                object.append("format_version", .int(1))
-                object.append("orders", .array(orders.map(OrderViews.json)))
-                console.outJSONDocument(.object(object))
+                console.outJSONDocument(versionedList("orders", orders.map(OrderViews.json)))
             }
             return ExitStatus.success
         } catch {
@@ -132,10 +129,7 @@ extension Workflows {
                     console.out("\(tasks.count) task\(tasks.count == 1 ? "" : "s")\n")
                 }
             } else {
-                var object = JSONObject()
-                object.append("format_version", .int(1))
-                object.append("tasks", .array(tasks.map(TaskViews.json)))
-                console.outJSONDocument(.object(object))
+                console.outJSONDocument(versionedList("tasks", tasks.map(TaskViews.json)))
             }
             return ExitStatus.success
         } catch {
@@ -170,6 +164,11 @@ extension Workflows {
     // MARK: state
 
     /// Opens the state store only if it exists: a read-only view must never leave an empty store behind.
+    /// `{"format_version": 1, "<key>": [...]}`, the shape of every list view's JSON.
+    static func versionedList(_ key: String, _ items: [JSONValue]) -> JSONValue {
+        .object(["format_version": .int(1), key: .array(items)])
+    }
+
     static func openExistingState(_ given: String?, console: Console) -> StateStore? {
         let path = StateLocation.resolve(given)
         var isDirectory: ObjCBool = false

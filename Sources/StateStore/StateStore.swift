@@ -201,8 +201,8 @@ enum Timestamps {
 }
 
 /// FNV-1a, 64-bit: detects that an order's content changed. Not a security hash, and need not be.
-enum ContentHash {
-    static func hex(_ text: String) -> String {
+public enum ContentHash {
+    public static func hex(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

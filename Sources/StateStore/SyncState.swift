@@ -53,6 +53,13 @@ public enum DocumentTransition: Sendable, Equatable {
     case desired
     /// Cancelled in SQL Account: the order is pending again.
     case cancelled
+    /// Cancelled in SQL Account because the order itself was cancelled or returned: the order is excluded.
+    case cancelledWithOrder(reason: String)
+    /// Updated in SQL Account: the document now holds `payloadJSON`, at `updatecount`.
+    case updated(payloadJSON: String, updatecount: Int?)
+    /// An update or cancel of a synced invoice was refused: the invoice stays as it was (still completed); the
+    /// order carries the message and the next apply plans the change again.
+    case changeFailed(message: String)
 }
 
 extension StateStore {
@@ -147,6 +154,20 @@ extension StateStore {
                   AND (status IN ('failed', 'pending') OR id IN (SELECT order_id FROM documents WHERE state IN ('sending', 'unknown')))
                 ORDER BY rowid
                 """, arguments: [taskID])
+        }
+    }
+
+    /// Changes whenever an order or a document changes: a saved plan made against another fingerprint is stale.
+    public func fingerprint() throws -> String {
+        try database.read { db in
+            var text = ""
+            for row in try Row.fetchAll(db, sql: "SELECT id, content_hash, status FROM orders ORDER BY id") {
+                text += "o \(row["id"] as String? ?? "") \(row["content_hash"] as String? ?? "") \(row["status"] as String? ?? "")\n"
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT order_id, state, payload_hash, remote_updatecount FROM documents ORDER BY id") {
+                text += "d \(row["order_id"] as String? ?? "") \(row["state"] as String? ?? "") \(row["payload_hash"] as String? ?? "") \(row["remote_updatecount"] as Int? ?? -1)\n"
+            }
+            return text.isEmpty ? "empty" : ContentHash.hex(text)
         }
     }
 
@@ -310,6 +331,21 @@ extension StateStore {
                 order.status = .pending
                 order.sqlDocno = nil
                 order.sqlDockey = nil
+            case .cancelledWithOrder(let reason):
+                document.state = .cancelled
+                order.status = .excluded
+                order.excludedReason = reason
+                order.lastError = nil
+            case .updated(let payload, let updatecount):
+                document.state = .created
+                document.payloadJSON = payload
+                document.payloadHash = ContentHash.hex(payload)
+                if let updatecount { document.remoteUpdatecount = updatecount }
+                order.status = .completed
+                order.lastError = nil
+                order.changedAfterSync = false
+            case .changeFailed(let message):
+                order.lastError = message
             }
             try document.update(db)
             try order.update(db)

@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerJSON
 import OrderIO
+import Planner
 import RulePack
 import StateStore
 import Transform
@@ -81,6 +82,7 @@ public enum Staging {
             }
             report.warnings += outcome.warnings.count
             let staged: StagedOutcome
+            var payload = JSONObject()
             switch outcome.kind {
             case .excluded:
                 staged = .excluded(reason: outcome.reason ?? "excluded by the pack")
@@ -88,7 +90,7 @@ public enum Staging {
                 staged = .failed(message: outcome.errors.map(\.message).joined(separator: "; "))
             case .document:
                 guard let document = outcome.document else { continue }
-                var payload = document.payload
+                payload = document.payload
                 let edits = try store.edits(orderID: stored.id)
                 let editErrors = PayloadEdits.apply(edits, to: &payload)
                 if !editErrors.isEmpty {
@@ -100,7 +102,7 @@ public enum Staging {
             }
             switch try store.stage(orderID: stored.id, staged) {
             case .staged(let documentID):
-                if case .document(_, let key, let json) = staged, case .object(let payload)? = try? JSONParser.parse(json) {
+                if case .document(_, let key, _) = staged {
                     var writeBack = true
                     if case .bool(let flag)? = graph.plan(forStore: stored.store)?.settings.layer[.writeBackInvoiceNumber]?.value { writeBack = flag }
                     report.items.append(SyncItem(documentID: documentID, orderID: stored.id, idempotencyKey: key, payload: payload, writeBackDocno: writeBack))
@@ -120,58 +122,40 @@ public enum Staging {
     }
 }
 
-/// Operator edits (`tasks edit`) applied to a built invoice: `agent`, `description`, `sdsdocdetail[2].itemcode`…
-public enum PayloadEdits {
-    /// Applies `edits`; returns what could not be applied (a line that no longer exists).
-    public static func apply(_ edits: [OrderEdit], to payload: inout JSONObject) -> [String] {
-        var problems: [String] = []
-        for edit in edits {
-            guard let target = FieldPath(edit.field) else {
-                problems.append("the edit of '\(edit.field)' names no invoice field; remove it with `ledgersync tasks edit --unset \(edit.field)`")
-                continue
-            }
-            if let line = target.line {
-                guard var lines = payload["sdsdocdetail"]?.arrayValue, line >= 1, line <= lines.count, var row = lines[line - 1].objectValue else {
-                    problems.append("the edit of '\(edit.field)' names line \(target.line ?? 0), but the invoice has \(payload["sdsdocdetail"]?.arrayValue?.count ?? 0) lines now")
-                    continue
+extension Staging {
+    /// Records a saved plan's decisions exactly as planned: its creates with the plan's own payloads, its errors
+    /// and exclusions. Updates and cancels are carried out by `ChangeExecutor`.
+    public static func stage(_ plan: Plan, store: StateStore) throws -> StagingReport {
+        var report = StagingReport()
+        for entry in plan.entries {
+            switch entry.action {
+            case .create:
+                guard let payload = entry.payload, let key = entry.idempotencyKey else { continue }
+                let json = JSONWriter.compactString(.object(payload))
+                switch try store.stage(orderID: entry.orderID, .document(type: entry.documentType, idempotencyKey: key, payloadJSON: json)) {
+                case .staged(let documentID):
+                    report.items.append(SyncItem(documentID: documentID, orderID: entry.orderID, idempotencyKey: key, payload: payload))
+                case .alreadyCreated:
+                    report.alreadyCreated.append(entry.orderID)
+                case .failed, .keyConflict, .excluded:
+                    report.failed.append((entry.orderID, try store.order(entry.orderID)?.lastError ?? "failed"))
                 }
-                row[target.field] = value(edit.value, like: row[target.field])
-                lines[line - 1] = .object(row)
-                payload["sdsdocdetail"] = .array(lines)
-            } else {
-                payload[target.field] = value(edit.value, like: payload[target.field])
+            case .error:
+                let message = entry.reason ?? "failed in the plan"
+                if try store.order(entry.orderID) != nil { try store.stage(orderID: entry.orderID, .failed(message: message)) }
+                report.failed.append((entry.orderID, message))
+            case .update, .cancel, .unchanged:
+                break
             }
         }
-        return problems
-    }
-
-    /// Numbers stay numbers: an edited `qty` of "2" is sent as 2 when the field held a number.
-    static func value(_ text: String, like current: JSONValue?) -> JSONValue {
-        if case .number? = current, Decimal(string: text) != nil, text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) { return .number(text) }
-        return .string(text)
-    }
-}
-
-/// `agent` or `sdsdocdetail[2].itemcode` (lines counted from 1).
-public struct FieldPath: Equatable, Sendable {
-    public var field: String
-    public var line: Int?
-
-    public init?(_ text: String) {
-        if text.hasPrefix("sdsdocdetail[") {
-            let rest = text.dropFirst("sdsdocdetail[".count)
-            guard let close = rest.firstIndex(of: "]"), let line = Int(rest[..<close]), line >= 1 else { return nil }
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix("."), after.count > 1 else { return nil }
-            field = String(after.dropFirst())
-            self.line = line
-        } else {
-            guard !text.isEmpty, !text.contains("."), !text.contains("[") else { return nil }
-            field = text
-            line = nil
+        for (orderID, reason) in plan.excluded where try store.order(orderID) != nil {
+            let before = try store.order(orderID)
+            if case .excluded = try store.stage(orderID: orderID, .excluded(reason: reason)) {
+                report.excluded.append((orderID, reason))
+                if before?.status == .excluded && before?.excludedReason == reason { report.excludedAsBefore.insert(orderID) }
+            }
         }
+        return report
     }
-
-    /// The `edit_policy` name of the field: `sdsdocdetail.itemcode` for any line.
-    public var policyName: String { line == nil ? field : "sdsdocdetail.\(field)" }
 }
+

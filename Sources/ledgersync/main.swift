@@ -9,7 +9,7 @@ struct LedgerSync: ParsableCommand {
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
-        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Apply.self, Status.self, OrdersCommand.self, TasksCommand.self,
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, PlanCommand.self, Apply.self, Status.self, OrdersCommand.self, TasksCommand.self,
                       SandboxCommand.self])
 }
 
@@ -115,9 +115,10 @@ struct Status: ParsableCommand {
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import orders, turn them into invoices and sync them to SQL Account exactly once, in tasks of at most 150. Exit 0 when every syncable order is completed, 1 if any failed.")
+        abstract: "Import orders, turn them into invoices and sync them to SQL Account exactly once, in tasks of at most 150 (or carry out a saved plan). Exit 0 when every syncable order is completed, 1 if any failed.")
+    @Argument(help: "A plan saved by `ledgersync plan --out`: carry out exactly that plan (refused if the pack, the orders or the state moved).") var planFile: String?
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String?
     @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite; with --sandbox a temporary one.") var state: String?
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
     @Flag(help: "Sync into the SQL Account sandbox started in-process on a free port (no account needed).") var sandbox = false
@@ -130,6 +131,8 @@ struct Apply: ParsableCommand {
 
     func validate() throws {
         if format == .jsonl { throw ValidationError("--format for apply is text or json") }
+        if planFile == nil && orders == nil { throw ValidationError("give the orders to sync with --orders FILE, or a saved plan: ledgersync apply PLAN") }
+        if planFile != nil && orders != nil { throw ValidationError("a saved plan names its own orders file; give either PLAN or --orders, not both") }
         if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
         if sandboxFaults != nil && !sandbox { throw ValidationError("--sandbox-faults needs --sandbox; for a separate sandbox use `ledgersync sandbox serve --faults`") }
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 32") }
@@ -139,10 +142,41 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         let console = Console.standard()
-        let request = ApplyRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, endpoint: endpoint, sandbox: sandbox,
+        var request = ApplyRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, endpoint: endpoint, sandbox: sandbox,
                                    sandboxFaults: sandboxFaults, concurrency: concurrency, requestTimeout: requestTimeout, waitForLock: !noWait,
                                    format: format, asOf: try parseAsOf(asOf))
-        try finish(waitFor { await Workflows.apply(request, console: console) }, console)
+        request.planPath = planFile
+        let prepared = request
+        try finish(waitFor { await Workflows.apply(prepared, console: console) }, console)
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Dry run: what apply would create (+), update (~, field by field), cancel (-), leave (=) or fail on (!). Nothing is sent or written.",
+        discussion: "Exit 0 no changes (or changes without --detailed-exitcode), 1 error, 2 changes present with --detailed-exitcode.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite.") var state: String?
+    @Flag(help: "Also compare with SQL Accounting's own copies of synced invoices (shows edits made there).") var refresh = false
+    @Option(help: "API base URL overriding the pack's host (with --refresh).") var endpoint: String?
+    @Option(name: .customLong("out"), help: "Save the plan to this file for `ledgersync apply PLAN`.") var out: String?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when the plan has changes.") var detailedExitCode = false
+    @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD; default today in Malaysia).") var asOf: String?
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for plan is text or json") }
+        if endpoint != nil && !refresh { throw ValidationError("--endpoint only matters with --refresh") }
+        _ = try parseAsOf(asOf)
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        let request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
+                                  outPath: out, format: format, detailedExitCode: detailedExitCode, asOf: try parseAsOf(asOf))
+        try finish(waitFor { await Workflows.plan(request, console: console) }, console)
     }
 }
 

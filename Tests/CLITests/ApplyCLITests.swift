@@ -110,6 +110,18 @@ struct ApplyCLITests {
         let row = try #require(exported.first { $0["order_id"] as? String == "SG-1000101" })
         #expect(row["sql_docno"] as? String == "2509014EAM4Y3J")
         #expect(row["status"] as? String == "completed")
+
+        // A later file: the POS custom sequence continues after September's PJ-001207 instead of restarting.
+        let october = try CLI.run(["apply"] + Args.acme + ["--orders", Args.fixture("pos-october.jsonl")] + Args.asOf + ["--endpoint", sandbox.url, "--state", state],
+                                  environment: ServedSandbox.keys)
+        #expect(october.status == 0, "\(october.transcript)")
+        #expect(october.stdout.contains("  + SG-1001001 → PJ-001208 "), "\(october.stdout)")
+        #expect(october.stdout.contains("1 created, 0 adopted, 0 failed, 17 excluded, 51 synced before"), "\(october.stdout)")
+
+        // The state store never holds the keys.
+        let bytes = try #require(FileManager.default.contents(atPath: state))
+        #expect(bytes.range(of: Data("serve-test-secret".utf8)) == nil)
+        #expect(bytes.range(of: Data("Signature=".utf8)) == nil)
     }
 
     /// Each fault run is repeated (as an operator would re-run apply) until it exits 0; what matters is the end:

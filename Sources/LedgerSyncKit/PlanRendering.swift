@@ -1,0 +1,127 @@
+import Foundation
+import LedgerJSON
+import Planner
+import RulePack
+
+/// `plan` as a person reads it: one line per order that changes, every changed field old → new with the policy
+/// that decided it, and a summary line. Colour only on a terminal.
+public struct PlanRendering {
+    public var colour: Bool
+
+    public init(colour: Bool) {
+        self.colour = colour
+    }
+
+    enum Colour: String {
+        case green = "32", yellow = "33", red = "31", dim = "2", bold = "1"
+    }
+
+    func paint(_ text: String, _ colour: Colour) -> String {
+        self.colour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    func colour(for action: PlanAction) -> Colour {
+        switch action {
+        case .create: return .green
+        case .update: return .yellow
+        case .cancel, .error: return .red
+        case .unchanged: return .dim
+        }
+    }
+
+    public func text(_ plan: Plan, statePath: String?) -> String {
+        var out = "Plan for \(plan.ordersPath) with pack \(plan.packDirectory)"
+        out += statePath.map { " against \($0)" } ?? " (no state store yet: every invoice is new)"
+        out += plan.refreshed ? ", refreshed from SQL Accounting\n\n" : "\n\n"
+        var unchangedQuietly = 0
+        for entry in plan.entries {
+            if entry.action == .unchanged && entry.reason == nil && entry.changes.isEmpty && entry.drift.isEmpty {
+                unchangedQuietly += 1
+                continue
+            }
+            out += line(entry)
+        }
+        if unchangedQuietly > 0 { out += paint("  = \(unchangedQuietly) invoice\(unchangedQuietly == 1 ? "" : "s") unchanged\n", .dim) }
+        if !plan.excluded.isEmpty { out += paint("  \(plan.excluded.count) order\(plan.excluded.count == 1 ? "" : "s") excluded by the pack (ledgersync transform shows why)\n", .dim) }
+        out += "\n" + summary(plan) + "\n"
+        return out
+    }
+
+    public func summary(_ plan: Plan) -> String {
+        var text = "Plan: \(plan.count(.create)) to create, \(plan.count(.update)) to update, \(plan.count(.cancel)) to cancel, "
+        text += "\(plan.count(.error)) error\(plan.count(.error) == 1 ? "" : "s") (sales invoices); \(plan.count(.unchanged)) unchanged, \(plan.excluded.count) excluded"
+        let drifted = plan.entries.filter { !$0.drift.isEmpty }.count
+        if drifted > 0 { text += "; \(drifted) edited in SQL Accounting since sync" }
+        if !plan.hasChanges && !plan.hasErrors { text += ". No changes: SQL Accounting matches the orders." }
+        return text
+    }
+
+    func line(_ entry: PlanEntry) -> String {
+        let symbol = paint(entry.action.symbol, colour(for: entry.action))
+        var out = "  \(symbol) \(entry.orderID)  "
+        switch entry.action {
+        case .create:
+            out += describe(entry.payload, docno: entry.remoteDocno)
+            if let reason = entry.reason { out += "\n      " + paint("(\(reason))", .dim) }
+            out += "\n"
+        case .update:
+            out += "\(entry.documentType) \(entry.remoteDocno ?? "dockey \(entry.remoteDockey ?? 0)")\n"
+            out += fieldLines(entry)
+        case .cancel:
+            out += "\(entry.documentType) \(entry.remoteDocno ?? "dockey \(entry.remoteDockey ?? 0)") will be cancelled in SQL Accounting: \(entry.reason ?? "")\n"
+        case .unchanged:
+            out += "\(entry.documentType) \(entry.remoteDocno ?? "") unchanged"
+            if let reason = entry.reason { out += " — " + reason }
+            out += "\n" + fieldLines(entry)
+        case .error:
+            out += paint("error: ", .red) + (entry.reason ?? "") + "\n"
+        }
+        return out
+    }
+
+    /// The changed fields, and any drift found by `--refresh`.
+    func fieldLines(_ entry: PlanEntry) -> String {
+        var out = ""
+        for change in entry.drift {
+            out += "      " + paint("! edited in SQL Accounting: ", .red) + "\(change.path): \(show(change.old)) → \(show(change.new))\n"
+        }
+        for change in entry.changes {
+            switch change.policy {
+            case .update:
+                out += "      " + paint("~", .yellow) + " \(change.path): \(show(change.old)) → \(show(change.new))\n"
+            case .createOnly:
+                out += "      " + paint("= \(change.path): \(show(change.old)) → \(show(change.new)) (create_only: kept as \(show(change.old)))", .dim) + "\n"
+            case .ignore:
+                out += "      " + paint("= \(change.path): \(show(change.old)) → \(show(change.new)) (ignore: not sent)", .dim) + "\n"
+            }
+        }
+        return out
+    }
+
+    /// `salesinvoice 2509014EAM4Y3J  300-S0001  2025-09-01  394.00  3 lines`.
+    func describe(_ payload: JSONObject?, docno known: String?) -> String {
+        guard let payload else { return "salesinvoice" }
+        var parts = ["salesinvoice"]
+        let docno = payload["docno"]?.stringValue ?? ""
+        parts.append(docno.isEmpty ? (known ?? "(docno known after apply)") : docno)
+        for key in ["code", "docdate", "docamt"] {
+            if let value = payload[key], case .string(let text) = value { parts.append(text) }
+        }
+        let lines = payload["sdsdocdetail"]?.arrayValue?.count ?? 0
+        parts.append("\(lines) line\(lines == 1 ? "" : "s")")
+        return parts.joined(separator: "  ")
+    }
+
+    /// A value as it would be written in JSON; a whole line as `{itemcode X, qty N, amount A}`; absent as `(none)`.
+    func show(_ value: JSONValue?) -> String {
+        guard let value else { return "(none)" }
+        if case .object(let line) = value {
+            let fields = ["itemcode", "qty", "uom", "amount"].compactMap { key -> String? in
+                guard let field = line[key] else { return nil }
+                return "\(key) \(JSONWriter.compactString(field))"
+            }
+            return "{" + fields.joined(separator: ", ") + "}"
+        }
+        return JSONWriter.compactString(value)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import LedgerJSON
+import RulePack
+
+/// What the plan does with one order's document.
+public enum PlanAction: String, Sendable, CaseIterable {
+    case create, update, cancel, unchanged, error
+
+    /// Terraform's column: `+ ~ - = !`.
+    public var symbol: String {
+        switch self {
+        case .create: return "+"
+        case .update: return "~"
+        case .cancel: return "-"
+        case .unchanged: return "="
+        case .error: return "!"
+        }
+    }
+}
+
+/// One order's line in a plan.
+public struct PlanEntry: Sendable {
+    public var orderID: String
+    public var action: PlanAction
+    public var documentType: String
+    public var idempotencyKey: String?
+    /// What will be sent: the full invoice for a create, the desired invoice for an update.
+    public var payload: JSONObject?
+    /// For updates (and unchanged documents with kept differences): every field that differs and its policy.
+    public var changes: [FieldChange]
+    /// With `--refresh`: how SQL Account's copy differs from what was recorded (someone edited it there).
+    public var drift: [FieldChange]
+    /// The recorded document the plan was made against.
+    public var documentID: Int64?
+    public var remoteDockey: Int64?
+    public var remoteDocno: String?
+    /// Why (an error's message, a cancellation's cause, a note on an unchanged document).
+    public var reason: String?
+
+    public init(orderID: String, action: PlanAction, documentType: String = "salesinvoice", idempotencyKey: String? = nil,
+                payload: JSONObject? = nil, changes: [FieldChange] = [], drift: [FieldChange] = [], documentID: Int64? = nil,
+                remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil) {
+        self.orderID = orderID
+        self.action = action
+        self.documentType = documentType
+        self.idempotencyKey = idempotencyKey
+        self.payload = payload
+        self.changes = changes
+        self.drift = drift
+        self.documentID = documentID
+        self.remoteDockey = remoteDockey
+        self.remoteDocno = remoteDocno
+        self.reason = reason
+    }
+
+    /// The changes that will be sent (policy `update`).
+    public var updates: [FieldChange] { changes.filter { $0.policy == .update } }
+}
+
+/// A dry-run diff: what `apply` would do, order by order, and what it was computed against.
+public struct Plan: Sendable {
+    public static let formatVersion = 1
+
+    public var entries: [PlanEntry]
+    /// Orders the pack excludes that have no invoice (nothing to do).
+    public var excluded: [(orderID: String, reason: String)]
+    public var packDirectory: String
+    public var ordersPath: String
+    /// Fingerprints of the inputs, so a saved plan is refused when any of them moved.
+    public var packFingerprint: String
+    public var ordersFingerprint: String
+    public var stateFingerprint: String
+    public var refreshed: Bool
+    public var asOf: String
+    public var createdAt: String
+
+    public init(entries: [PlanEntry], excluded: [(orderID: String, reason: String)], packDirectory: String, ordersPath: String,
+                packFingerprint: String, ordersFingerprint: String, stateFingerprint: String, refreshed: Bool, asOf: String, createdAt: String) {
+        self.entries = entries
+        self.excluded = excluded
+        self.packDirectory = packDirectory
+        self.ordersPath = ordersPath
+        self.packFingerprint = packFingerprint
+        self.ordersFingerprint = ordersFingerprint
+        self.stateFingerprint = stateFingerprint
+        self.refreshed = refreshed
+        self.asOf = asOf
+        self.createdAt = createdAt
+    }
+
+    public func count(_ action: PlanAction) -> Int { entries.filter { $0.action == action }.count }
+
+    /// Creates, updates or cancels to make.
+    public var hasChanges: Bool { entries.contains { [.create, .update, .cancel].contains($0.action) } }
+    public var hasErrors: Bool { entries.contains { $0.action == .error } }
+}

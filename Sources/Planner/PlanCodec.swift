@@ -1,0 +1,129 @@
+import Foundation
+import LedgerJSON
+import RulePack
+import StateStore
+
+/// The plan as versioned JSON: what `plan --format json` prints and `plan --out FILE` saves for `apply FILE`.
+public enum PlanCodec {
+    public static func encode(_ plan: Plan, includePayloads: Bool = true) -> JSONValue {
+        var root = JSONObject()
+        root.append("format_version", .int(Plan.formatVersion))
+        root.append("created_at", .string(plan.createdAt))
+        root.append("pack", .string(plan.packDirectory))
+        root.append("orders", .string(plan.ordersPath))
+        root.append("as_of", .string(plan.asOf))
+        root.append("refreshed", .bool(plan.refreshed))
+        root.append("fingerprints", .object(["pack": .string(plan.packFingerprint), "orders": .string(plan.ordersFingerprint),
+                                             "state": .string(plan.stateFingerprint)]))
+        var summary = JSONObject()
+        for action in PlanAction.allCases { summary.append(action.rawValue, .int(plan.count(action))) }
+        summary.append("excluded", .int(plan.excluded.count))
+        root.append("summary", .object(summary))
+        root.append("entries", .array(plan.entries.map { encode($0, includePayload: includePayloads) }))
+        root.append("excluded", .array(plan.excluded.map { .object(["order_id": .string($0.orderID), "reason": .string($0.reason)]) }))
+        return .object(root)
+    }
+
+    static func encode(_ entry: PlanEntry, includePayload: Bool) -> JSONValue {
+        var object = JSONObject()
+        object.append("order_id", .string(entry.orderID))
+        object.append("action", .string(entry.action.rawValue))
+        object.append("type", .string(entry.documentType))
+        if let key = entry.idempotencyKey { object.append("docref1", .string(key)) }
+        if let docno = entry.remoteDocno { object.append("docno", .string(docno)) }
+        if let dockey = entry.remoteDockey { object.append("dockey", .number(String(dockey))) }
+        if let id = entry.documentID { object.append("document_id", .number(String(id))) }
+        if let reason = entry.reason { object.append("reason", .string(reason)) }
+        if !entry.changes.isEmpty { object.append("changes", .array(entry.changes.map(encode))) }
+        if !entry.drift.isEmpty { object.append("drift", .array(entry.drift.map(encode))) }
+        if includePayload, let payload = entry.payload { object.append("payload", .object(payload)) }
+        return .object(object)
+    }
+
+    static func encode(_ change: FieldChange) -> JSONValue {
+        .object(["path": .string(change.path), "policy_field": .string(change.policyName), "old": change.old ?? .null,
+                 "new": change.new ?? .null, "policy": .string(change.policy.rawValue)])
+    }
+
+    public struct DecodeError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a saved plan; throws a message naming what is wrong with the file.
+    public static func decode(_ value: JSONValue, path: String) throws -> Plan {
+        func fail(_ what: String) -> DecodeError { DecodeError(description: "\(path) is not a ledgersync plan: \(what); make it again with `ledgersync plan --out`") }
+        guard let root = value.objectValue else { throw fail("not a JSON object") }
+        guard case .number(let version)? = root["format_version"] else { throw fail("no format_version") }
+        guard Int(version) == Plan.formatVersion else {
+            throw DecodeError(description: "\(path) is a plan of format \(version); this ledgersync reads format \(Plan.formatVersion); make it again with `ledgersync plan --out`")
+        }
+        func string(_ object: JSONObject, _ key: String) throws -> String {
+            guard let text = object[key]?.stringValue else { throw fail("'\(key)' is missing") }
+            return text
+        }
+        func int64(_ object: JSONObject, _ key: String) -> Int64? {
+            if case .number(let text)? = object[key] { return Int64(text) }
+            return nil
+        }
+        guard let fingerprints = root["fingerprints"]?.objectValue else { throw fail("'fingerprints' is missing") }
+        var entries: [PlanEntry] = []
+        for (index, item) in (root["entries"]?.arrayValue ?? []).enumerated() {
+            guard let object = item.objectValue else { throw fail("entry \(index + 1) is not an object") }
+            guard let action = PlanAction(rawValue: try string(object, "action")) else { throw fail("entry \(index + 1) has an unknown action") }
+            var changes: [FieldChange] = []
+            var drift: [FieldChange] = []
+            for (key, target) in [("changes", 0), ("drift", 1)] {
+                for change in object[key]?.arrayValue ?? [] {
+                    guard let fields = change.objectValue, let path = fields["path"]?.stringValue,
+                          let policy = fields["policy"]?.stringValue.flatMap(FieldPolicy.init(rawValue:)) else { throw fail("a change of entry \(index + 1) is malformed") }
+                    let old = fields["old"].flatMap { $0.isNull ? nil : $0 }
+                    let new = fields["new"].flatMap { $0.isNull ? nil : $0 }
+                    let change = FieldChange(path: path, policyName: fields["policy_field"]?.stringValue ?? path, old: old, new: new, policy: policy)
+                    if target == 0 { changes.append(change) } else { drift.append(change) }
+                }
+            }
+            entries.append(PlanEntry(orderID: try string(object, "order_id"), action: action, documentType: object["type"]?.stringValue ?? "salesinvoice",
+                                     idempotencyKey: object["docref1"]?.stringValue, payload: object["payload"]?.objectValue, changes: changes,
+                                     drift: drift, documentID: int64(object, "document_id"), remoteDockey: int64(object, "dockey"),
+                                     remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue))
+        }
+        let excluded = (root["excluded"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
+            guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }
+            return (id, object["reason"]?.stringValue ?? "")
+        }
+        return Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
+                    packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
+                    stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
+                    asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"))
+    }
+}
+
+/// Fingerprints of a plan's inputs: if any moved, the saved plan no longer says what apply would do.
+public enum Fingerprint {
+    /// Every YAML file the pack loaded and every CSV sheet in its folder, by content.
+    public static func pack(_ pack: RulePack) -> String {
+        var paths = Set(pack.files)
+        if let enumerator = FileManager.default.enumerator(atPath: pack.directory) {
+            for case let path as String in enumerator where path.hasSuffix(".csv") || path.hasSuffix(".xlsx") {
+                paths.insert((pack.directory as NSString).appendingPathComponent(path))
+            }
+        }
+        var text = ""
+        for path in paths.sorted() {
+            let content = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
+            text += "\(path)\n\(ContentHash.hex(content))\n"
+        }
+        return ContentHash.hex(text)
+    }
+
+    public static func file(_ path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "missing" }
+        return ContentHash.hex(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The orders and documents the state store holds; "empty" when there is no store yet.
+    public static func state(_ store: StateStore?) throws -> String {
+        guard let store else { return "empty" }
+        return try store.fingerprint()
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import OrderIO
+import RulePack
+import StateStore
+import Transform
+
+/// Computes a plan: each order of a file transformed with the pack, compared with what the state store recorded
+/// for it (and, refreshed, with SQL Account's copy), under the pack's `edit_policy`.
+///
+/// - no document yet (or one never confirmed sent) → `+` create;
+/// - a synced invoice whose desired payload differs in `update` fields → `~` update; differences only in
+///   `create_only`/`ignore` fields → `=` with the kept differences listed;
+/// - a synced invoice whose order is now cancelled or returned → `-` cancel;
+/// - a transform error → `!`.
+/// Nothing is written: the state store is only read.
+public enum Planner {
+    /// Statuses that turn a synced invoice into a cancellation.
+    public static let cancellingStatuses: Set<OrderStatus> = [.cancelled, .returned]
+
+    public struct Inputs {
+        public var graph: TransformGraph
+        public var options: TransformOptions
+        /// nil when no state store exists yet: every document is new.
+        public var store: StateStore?
+        /// With `--refresh`: SQL Account's current record per order id (absent: not found there).
+        public var remote: [String: JSONObject]?
+
+        public init(graph: TransformGraph, options: TransformOptions, store: StateStore?, remote: [String: JSONObject]? = nil) {
+            self.graph = graph
+            self.options = options
+            self.store = store
+            self.remote = remote
+        }
+    }
+
+    /// Plans every record of `source`.
+    public static func entries(for source: OrderSource, _ inputs: Inputs) throws -> (entries: [PlanEntry], excluded: [(orderID: String, reason: String)]) {
+        var entries: [PlanEntry] = []
+        var excluded: [(String, String)] = []
+        var session = TransformSession()
+        if let store = inputs.store {
+            session.nextCustomNumber = try store.sequences(prefix: "invoice_number:")
+        }
+        var records: [OrderRecord] = []
+        try source.forEach { records.append($0) }
+        if let store = inputs.store {
+            for record in records {
+                guard case .success(let order) = record.result, let document = try store.document(orderID: order.id),
+                      let docno = (try? JSONParser.parse(document.payloadJSON))?["docno"]?.stringValue, !docno.isEmpty else { continue }
+                session.assignedCustomNumbers[order.id] = docno
+            }
+        }
+        for record in records {
+            let outcome: OrderOutcome
+            var order: Order?
+            switch record.result {
+            case .success(let decoded):
+                order = decoded
+                outcome = inputs.graph.run(decoded, source: record.location, options: inputs.options, session: &session)
+            case .failure(let failure):
+                outcome = .failed(failure.orderID, failure.diagnostics, source: record.location)
+            }
+            let document = try inputs.store?.document(orderID: outcome.orderID)
+            let stored = try inputs.store?.order(outcome.orderID)
+            if let entry = try entry(outcome, order: order, document: document, stored: stored, inputs) {
+                entries.append(entry)
+            } else if outcome.kind == .excluded {
+                excluded.append((outcome.orderID, outcome.reason ?? "excluded by the pack"))
+            }
+        }
+        return (entries, excluded)
+    }
+
+    static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs) throws -> PlanEntry? {
+        let synced = document.flatMap { $0.state == .created ? $0 : nil }
+        let policy = inputs.graph.pack.editPolicy
+        switch outcome.kind {
+        case .error:
+            return PlanEntry(orderID: outcome.orderID, action: .error, reason: outcome.errors.map(\.description).joined(separator: "; "))
+        case .excluded:
+            guard let synced else { return nil }
+            let reason = outcome.reason ?? "excluded by the pack"
+            if let order, cancellingStatuses.contains(order.status) {
+                return PlanEntry(orderID: outcome.orderID, action: .cancel, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                                 documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno,
+                                 reason: "the order is now \(order.status.rawValue)")
+            }
+            return PlanEntry(orderID: outcome.orderID, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                             documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno,
+                             reason: "now excluded (\(reason)), but its invoice is already in SQL Accounting; left as it is")
+        case .document:
+            guard let built = outcome.document else { return nil }
+            var payload = built.payload
+            if let store = inputs.store, stored?.status == .failed || stored?.status == .pending {
+                _ = PayloadEdits.apply(try store.edits(orderID: outcome.orderID), to: &payload)
+            }
+            guard let synced else {
+                var reason: String?
+                if let document, document.state.mayExistRemotely {
+                    reason = "an earlier attempt may have created it: apply looks it up by docref1 first and adopts it if found"
+                }
+                return PlanEntry(orderID: outcome.orderID, action: .create, documentType: built.payload.isEmpty ? "salesinvoice" : SalesInvoiceDocument.type,
+                                 idempotencyKey: built.idempotencyKey, payload: payload, documentID: document?.id, reason: reason)
+            }
+            let recorded = (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()
+            // The number SQL Account gave an auto-numbered invoice is the recorded one, not a change.
+            if case .string(let docno)? = payload["docno"], docno.isEmpty, let remoteDocno = synced.remoteDocno {
+                payload["docno"] = .string(remoteDocno)
+            }
+            var baseline = recorded
+            if let remoteDocno = synced.remoteDocno, case .string(let docno)? = baseline["docno"], docno.isEmpty {
+                baseline["docno"] = .string(remoteDocno)
+            }
+            var drift: [FieldChange] = []
+            if let remote = inputs.remote {
+                if let current = remote[outcome.orderID] {
+                    drift = PayloadDiff.changes(from: baseline, to: current, editPolicy: policy, comparingOnly: baseline)
+                    if !drift.isEmpty { baseline = merged(baseline, with: current) }
+                } else {
+                    return PlanEntry(orderID: outcome.orderID, action: .create, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                                     payload: payload, documentID: synced.id,
+                                     reason: "recorded as \(synced.remoteDocno ?? "created"), but SQL Account no longer has it (deleted there): it will be created again")
+                }
+            }
+            let changes = PayloadDiff.changes(from: baseline, to: payload, editPolicy: policy)
+            let action: PlanAction = changes.contains { $0.policy == .update } ? .update : .unchanged
+            var reason: String?
+            if action == .unchanged && !changes.isEmpty {
+                reason = "differences only in fields the edit policy keeps: " + Set(changes.map(\.policyName)).sorted().joined(separator: ", ")
+            }
+            return PlanEntry(orderID: outcome.orderID, action: action, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                             payload: payload, changes: changes, drift: drift, documentID: synced.id, remoteDockey: synced.remoteDockey,
+                             remoteDocno: synced.remoteDocno, reason: reason)
+        }
+    }
+
+    /// The recorded payload with SQL Account's values for the fields it records (a refreshed baseline).
+    static func merged(_ recorded: JSONObject, with remote: JSONObject) -> JSONObject {
+        var result = recorded
+        for key in recorded.keys where key != PayloadDiff.linesKey {
+            if let value = remote[key] { result[key] = value }
+        }
+        if let lines = remote[PayloadDiff.linesKey] { result[PayloadDiff.linesKey] = lines }
+        return result
+    }
+}

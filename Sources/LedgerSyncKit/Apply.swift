@@ -229,7 +229,7 @@ extension Workflows {
                 // A retry stays in its task (which never holds more than 150 orders).
                 chunks = [TaskChunk(orderIDs: chunks.flatMap(\.orderIDs), items: chunks.flatMap(\.items), existingTask: task)]
             }
-            if text {
+            if text && !staged.items.isEmpty {
                 console.out("syncing \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") to \(target.label) in \(chunks.count) task\(chunks.count == 1 ? "" : "s"), \(engine.options.concurrency) at a time\n")
             }
             let progress = ProgressLine(enabled: text && console.errIsTerminal, total: staged.items.count)

@@ -142,7 +142,7 @@ func waitForAsync(_ work: @escaping @Sendable () async -> Void) {
 extension Workflows {
     /// `ledgersync sandbox serve`: runs the sandbox until interrupted, printing the accepted key and the URL.
     public static func serveSandbox(port: Int, seedPath: String?, accessKey: String?, secretKey: String?, region: String, service: String,
-                                    faults: String?, statePath: String?, console: Console,
+                                    faults: String?, statePath: String?, requestLogPath: String? = nil, console: Console,
                                     environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let seed: SandboxSeed
         do {
@@ -173,6 +173,7 @@ extension Workflows {
         var configuration = SandboxConfiguration(port: port, accessKey: access ?? EmbeddedSandbox.defaultCredentials.accessKey, secretKey: secret ?? "",
                                                  region: region, service: service, seed: seed, faults: faultSpec, statePath: statePath)
         if access == nil || secret == nil { configuration.credentials = EmbeddedSandbox.defaultCredentials }
+        configuration.requestLogPath = requestLogPath
         console.flush()
         do {
             try await SandboxServer(configuration: configuration).run(printReady: true)

@@ -142,7 +142,20 @@ public enum Planner {
         for key in recorded.keys where key != PayloadDiff.linesKey {
             if let value = remote[key] { result[key] = value }
         }
-        if let lines = remote[PayloadDiff.linesKey] { result[PayloadDiff.linesKey] = lines }
+        // Lines as SQL holds them, limited to the fields that were sent (SQL adds its own, like `rate`).
+        let recordedLines = PayloadDiff.lines(recorded), remoteLines = PayloadDiff.lines(remote)
+        var lines: [JSONValue] = []
+        for pair in PayloadDiff.pairLines(recordedLines, remoteLines) {
+            guard let current = pair.new else { continue }
+            guard let sent = pair.old else {
+                lines.append(.object(current))
+                continue
+            }
+            var line = sent
+            for key in sent.keys { line[key] = current[key] }
+            lines.append(.object(line))
+        }
+        result[PayloadDiff.linesKey] = .array(lines)
         return result
     }
 }

@@ -17,6 +17,8 @@ public struct SandboxConfiguration: Sendable, CustomStringConvertible {
     public var faults: FaultSpec
     /// When set, the state is loaded from this JSON file at start and rewritten after every committed change.
     public var statePath: String?
+    /// Append one line per request (`METHOD path status`) to this file.
+    public var requestLogPath: String?
     public var behavior: SandboxBehavior
 
     public init(host: String = "127.0.0.1", port: Int = 0, accessKey: String, secretKey: String,

@@ -103,6 +103,7 @@ final class SandboxService: Sendable {
     let faults: FaultState
     let stopSignal: StopSignal
     let clock: @Sendable () -> Date
+    let requestLog: RequestLog?
 
     /// Fields `GET /<resource>/*?…` accepts, as the API documents (docs/sqlaccount-api.md §5).
     static let findFields: Set<String> = ["code", "docdate", "docno", "postdate", "eiv_utc"]
@@ -117,9 +118,26 @@ final class SandboxService: Sendable {
         self.faults = FaultState(configuration.faults)
         self.stopSignal = stopSignal
         self.clock = clock
+        self.requestLog = configuration.requestLogPath.map(RequestLog.init(path:))
     }
 
+    /// Answers one request, and notes it in the request log when there is one.
     func handle(_ request: SandboxHTTPRequest) async -> SandboxOutcome {
+        let outcome = await answer(request)
+        if let requestLog {
+            let path = request.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.target
+            let query = request.target.contains("?") ? "?" + (request.target.split(separator: "?", maxSplits: 1).last.map(String.init) ?? "") : ""
+            let result: String
+            switch outcome {
+            case .respond(let response): result = String(response.status)
+            case .dropConnection: result = "dropped"
+            }
+            requestLog.append("\(request.method.uppercased()) \(path)\(query) \(result)")
+        }
+        return outcome
+    }
+
+    func answer(_ request: SandboxHTTPRequest) async -> SandboxOutcome {
         let parts = request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let rawQuery = parts.count > 1 ? String(parts[1]) : ""
@@ -302,3 +320,22 @@ struct Paging {
         }
     }
 }
+
+/// One line per request (`POST /salesinvoice 200`), appended to a file as they are answered: what a client did.
+final class RequestLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private let handle: FileHandle?
+
+    init(path: String) {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = FileHandle(forWritingAtPath: path)
+    }
+
+    func append(_ line: String) {
+        lock.withLock {
+            handle?.seekToEndOfFile()
+            handle?.write(Data((line + "\n").utf8))
+        }
+    }
+}
+

@@ -60,7 +60,12 @@ public struct ChangeExecutor: Sendable {
             let recorded = (try? store.document(documentID)).flatMap { ($0.flatMap { try? JSONParser.parse($0.payloadJSON) })?.objectValue } ?? JSONObject()
             let drift = PayloadDiff.changes(from: recorded, to: current.object, editPolicy: editPolicy, comparingOnly: recorded)
             let updating = Set(entry.updates.map(\.policyName))
-            let clashes = drift.filter { updating.contains($0.policyName) && !PayloadDiff.same($0.new, desiredValue(at: $0.path, in: desired)) }
+            // A refreshed plan showed the edits it overwrites; anything it did not show stops the update.
+            let shown = entry.drift
+            let clashes = drift.filter { change in
+                updating.contains(change.policyName) && !PayloadDiff.same(change.new, desiredValue(at: change.path, in: desired))
+                    && !shown.contains { $0.path == change.path && PayloadDiff.same($0.new, change.new) }
+            }
             if !clashes.isEmpty {
                 let fields = clashes.map { "\($0.path) (recorded \(show($0.old)), now \(show($0.new)))" }.joined(separator: ", ")
                 return .failed(message: "SQL Accounting's copy was edited since it was synced — \(fields) — and this update would overwrite it; run `ledgersync plan --refresh` and decide")

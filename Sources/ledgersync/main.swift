@@ -193,6 +193,7 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "SigV4 service to accept.") var service: String = "sqlaccount"
         @Option(help: "Faults, e.g. latency=100,error500=0.1,ratelimit429=0.2,timeout=0.05,commit-drop=0.2") var faults: String?
         @Option(help: "Keep the sandbox's documents in this JSON file (default: memory only).") var state: String?
+        @Option(help: "Append one line per request (METHOD path status) to this file.") var log: String?
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -204,7 +205,7 @@ struct SandboxCommand: ParsableCommand {
             let options = self
             try finish(waitFor {
                 await Workflows.serveSandbox(port: options.port, seedPath: options.seed, accessKey: options.accessKey, secretKey: options.secretKey,
-                                             region: options.region, service: options.service, faults: options.faults, statePath: options.state, console: console)
+                                             region: options.region, service: options.service, faults: options.faults, statePath: options.state, requestLogPath: options.log, console: console)
             }, console)
         }
     }

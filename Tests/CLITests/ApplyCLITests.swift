@@ -10,9 +10,9 @@ final class ServedSandbox {
     let url: String
     let statePath: String
 
-    init(directory: String, faults: String? = nil, seed: String? = nil) throws {
+    init(directory: String, faults: String? = nil, seed: String? = nil, extra more: [String] = []) throws {
         statePath = directory + "/sandbox.json"
-        var extra = ["--state", statePath]
+        var extra = ["--state", statePath] + more
         if let faults { extra += ["--faults", faults] }
         if let seed { extra += ["--seed", seed] }
         (process, url) = try SandboxServeCLITests.serve(extra)

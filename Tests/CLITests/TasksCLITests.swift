@@ -31,7 +31,7 @@ struct TasksCLITests {
 
         let notEditable = try Self.tasks(["edit", "1", "SG-1000151", "--set", "docdate=2025-01-01"], state: state)
         #expect(notEditable.status == 1)
-        #expect(notEditable.stderr.contains("'docdate' is not editable; the pack's edit_policy.editable (rules/base/malaysia-marketplaces/pack.yaml:65) allows: agent, terms"), "\(notEditable.stderr)")
+        #expect(notEditable.stderr.contains("'docdate' is not editable; the pack's edit_policy.editable (rules/base/malaysia-marketplaces/pack.yaml:66) allows: agent, terms"), "\(notEditable.stderr)")
         let noLine = try Self.tasks(["edit", "1", "SG-1000151", "--set", "sdsdocdetail.itemcode=VASE-01"], state: state)
         #expect(noLine.stderr.contains("needs a line number: write sdsdocdetail[1].itemcode"), "\(noLine.stderr)")
         let completed = try Self.tasks(["edit", "1", "SG-1000101", "--set", "agent=KA-01"], state: state)

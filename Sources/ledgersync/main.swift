@@ -9,7 +9,7 @@ struct LedgerSync: ParsableCommand {
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
-        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, PlanCommand.self, Apply.self, Status.self, OrdersCommand.self, TasksCommand.self,
+        subcommands: [Validate.self, Transform.self, Explain.self, Test.self, PlanCommand.self, Apply.self, DiffCommand.self, Status.self, OrdersCommand.self, TasksCommand.self,
                       SandboxCommand.self])
 }
 
@@ -177,6 +177,28 @@ struct PlanCommand: ParsableCommand {
         let request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
                                   outPath: out, format: format, detailedExitCode: detailedExitCode, asOf: try parseAsOf(asOf))
         try finish(waitFor { await Workflows.plan(request, console: console) }, console)
+    }
+}
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Review a rule change: the pack as it is at a git revision and as it is now, run over the same orders; every document that differs, field by field.")
+    @OptionGroup var packOption: PackOption
+    @Option(help: "The git revision to compare with: a commit, branch or tag (e.g. HEAD, main, HEAD~1).") var against: String
+    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD).") var asOf: String?
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format for diff is text or json") }
+        _ = try parseAsOf(asOf)
+    }
+
+    func run() throws {
+        let console = Console.standard()
+        try finish(Workflows.ruleDiff(packDirectory: packOption.pack, revision: against, ordersPath: orders, format: format,
+                                      asOf: try parseAsOf(asOf), console: console), console)
     }
 }
 

@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named so the sandbox can stop gracefully (see SandboxServer.stop).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
@@ -35,7 +37,8 @@ let package = Package(
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
-        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),
+        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
         // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans.
         .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
         // apply: orders into the state store, staged documents, tasks of ≤150 synced exactly once with bounded concurrency.
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),

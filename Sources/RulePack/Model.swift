@@ -158,6 +158,11 @@ public struct EditPolicy: Sendable {
     /// Fields an operator may edit on a failed order before retrying.
     public var editable: [Traced<String>]
 
+    public init(fields: [String: Traced<FieldPolicy>], editable: [Traced<String>]) {
+        self.fields = fields
+        self.editable = editable
+    }
+
     public func policy(for field: String) -> FieldPolicy { fields[field]?.value ?? .update }
 
     public static let invoiceHeaderFields = ["docno", "docnoex", "docdate", "postdate", "taxdate", "code", "companyname", "agent", "terms", "project", "area", "currencycode", "currencyrate", "description", "docref1", "docamt", "cancelled"]

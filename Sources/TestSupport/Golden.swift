@@ -66,6 +66,16 @@ public enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[candidates.count - 1]
     }
 
+    /// `run` for async tests: the wait for the child process happens on a Dispatch thread, not on one of the few
+    /// threads of Swift's cooperative pool, which the in-process async tests (the sandbox's) need meanwhile.
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(arguments, in: directory, environment: environment) as Result })
+            }
+        }
+    }
+
     /// Runs `ledgersync` with `arguments` in `directory` (default: the package root).
     public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()

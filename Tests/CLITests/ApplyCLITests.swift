@@ -50,8 +50,8 @@ enum Sync {
     /// The 51 invoices the example orders yield (68 orders, 17 excluded).
     static let syncableOrders = 51
 
-    static func apply(_ sandbox: ServedSandbox, state: String, _ extra: [String] = [], environment: [String: String] = ServedSandbox.keys) throws -> CLI.Result {
-        try CLI.run(["apply"] + Args.acme + Args.september + Args.asOf + ["--endpoint", sandbox.url, "--state", state] + extra, environment: environment)
+    static func apply(_ sandbox: ServedSandbox, state: String, _ extra: [String] = [], environment: [String: String] = ServedSandbox.keys) async throws -> CLI.Result {
+        try await CLI.run(["apply"] + Args.acme + Args.september + Args.asOf + ["--endpoint", sandbox.url, "--state", state] + extra, environment: environment)
     }
 
     /// Exactly one invoice per syncable order: 51 distinct docref1 values, none twice.
@@ -66,8 +66,8 @@ enum Sync {
 @Suite("ledgersync apply", .serialized)
 struct ApplyCLITests {
     @Test("the README's command: a full sync into the embedded sandbox with a temporary state store, no account needed")
-    func embeddedSandbox() throws {
-        let result = try CLI.run(["apply"] + Args.acme + Args.september + Args.asOf + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
+    func embeddedSandbox() async throws {
+        let result = try await CLI.run(["apply"] + Args.acme + Args.september + Args.asOf + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
         #expect(result.status == 0, "\(result.transcript)")
         #expect(result.stdout.contains("into a temporary state store: 68 new"))
         #expect(result.stdout.contains("51 created, 0 adopted, 0 failed, 17 excluded (task 1,"), "\(result.stdout)")
@@ -79,13 +79,13 @@ struct ApplyCLITests {
     }
 
     @Test("a full sync, then a re-run that creates nothing; the docno and dockey are written back")
-    func fullSyncThenRerun() throws {
+    func fullSyncThenRerun() async throws {
         let directory = try scratchDirectory("rerun")
         let sandbox = try ServedSandbox(directory: directory)
         defer { sandbox.stop() }
         let state = directory + "/state.sqlite"
 
-        let first = try Sync.apply(sandbox, state: state)
+        let first = try await Sync.apply(sandbox, state: state)
         #expect(first.status == 0, "\(first.transcript)")
         #expect(first.stdout.contains("51 created, 0 adopted, 0 failed, 17 excluded"), "\(first.stdout)")
         try Sync.expectExactlyOnce(sandbox)
@@ -93,7 +93,7 @@ struct ApplyCLITests {
         #expect(invoice["docno"] as? String == "2509014EAM4Y3J")
         #expect(invoice["docamt"] as? String == "394.00")
 
-        let second = try Sync.apply(sandbox, state: state, ["--format", "json"])
+        let second = try await Sync.apply(sandbox, state: state, ["--format", "json"])
         #expect(second.status == 0, "\(second.transcript)")
         let summary = try JSON.object(second.stdout, "apply --format json")
         #expect(summary["created"] as? Int == 0)
@@ -103,7 +103,7 @@ struct ApplyCLITests {
         #expect(second.stderr.isEmpty, "json mode prints no progress: \(second.stderr)")
         try Sync.expectExactlyOnce(sandbox)
 
-        let export = try CLI.run(["orders", "export", "--state", state, "--format", "json"])
+        let export = try await CLI.run(["orders", "export", "--state", state, "--format", "json"])
         #expect(export.status == 0, "\(export.transcript)")
         let exported = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]])
         #expect(exported.count == 68)
@@ -112,7 +112,7 @@ struct ApplyCLITests {
         #expect(row["status"] as? String == "completed")
 
         // A later file: the POS custom sequence continues after September's PJ-001207 instead of restarting.
-        let october = try CLI.run(["apply"] + Args.acme + ["--orders", Args.fixture("pos-october.jsonl")] + Args.asOf + ["--endpoint", sandbox.url, "--state", state],
+        let october = try await CLI.run(["apply"] + Args.acme + ["--orders", Args.fixture("pos-october.jsonl")] + Args.asOf + ["--endpoint", sandbox.url, "--state", state],
                                   environment: ServedSandbox.keys)
         #expect(october.status == 0, "\(october.transcript)")
         #expect(october.stdout.contains("  + SG-1001001 → PJ-001208 "), "\(october.stdout)")
@@ -133,14 +133,14 @@ struct ApplyCLITests {
         "commit-drop=0.4,seed=14",
         "error500=0.15,ratelimit429=0.15,timeout=0.1,hold=3000,commit-drop=0.25,seed=15",
     ])
-    func faultRun(faults: String) throws {
+    func faultRun(faults: String) async throws {
         let directory = try scratchDirectory("faults")
         let sandbox = try ServedSandbox(directory: directory, faults: faults)
         defer { sandbox.stop() }
         let state = directory + "/state.sqlite"
         var runs: [CLI.Result] = []
         for _ in 1...4 {
-            let run = try Sync.apply(sandbox, state: state, ["--concurrency", "8", "--request-timeout", "1"])
+            let run = try await Sync.apply(sandbox, state: state, ["--concurrency", "8", "--request-timeout", "1"])
             runs.append(run)
             if run.status == 0 { break }
             // Only the documented failure: no clear answer, and a lookup that finds nothing.
@@ -156,11 +156,11 @@ struct ApplyCLITests {
     }
 
     @Test("an order SQL Account refuses fails with the API's message, the others complete, and a fixed re-run completes it once")
-    func refusedOrdersDoNotBlockTheTask() throws {
+    func refusedOrdersDoNotBlockTheTask() async throws {
         let directory = try scratchDirectory("refused")
         let state = directory + "/state.sqlite"
         let partial = try ServedSandbox(directory: directory, seed: Args.fixture("sandbox/seed-without-lazada.yaml"))
-        let first = try Sync.apply(partial, state: state)
+        let first = try await Sync.apply(partial, state: state)
         partial.stop()
         #expect(first.status == 1, "\(first.transcript)")
         #expect(first.stdout.contains("! SG-1000102: SQL Account refused the request (HTTP 400"), "\(first.stdout)")
@@ -173,37 +173,28 @@ struct ApplyCLITests {
         // The customer now exists in SQL Account: the same state store and books, the full seed.
         let fixed = try ServedSandbox(directory: directory)
         defer { fixed.stop() }
-        let second = try Sync.apply(fixed, state: state)
+        let second = try await Sync.apply(fixed, state: state)
         #expect(second.status == 0, "\(second.transcript)")
         #expect(second.stdout.contains("\(failed) created, 0 adopted, 0 failed"), "\(second.stdout)")
         try Sync.expectExactlyOnce(fixed)
     }
 
     @Test("two applies on one state store: the second waits for the first, or refuses with --no-wait; nothing is created twice")
-    func concurrentApplies() throws {
+    func concurrentApplies() async throws {
         let directory = try scratchDirectory("concurrent")
         let sandbox = try ServedSandbox(directory: directory, faults: "latency=40")
         defer { sandbox.stop() }
         let state = directory + "/state.sqlite"
-        let group = DispatchGroup()
-        let results = ResultsBox()
-        for index in 0..<2 {
-            group.enter()
-            Thread {
-                let result = try? Sync.apply(sandbox, state: state, ["--concurrency", "2"])
-                results.set(index, result)
-                group.leave()
-            }.start()
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        // A third, impatient run while the first still holds the lock.
-        let impatient = try Sync.apply(sandbox, state: state, ["--no-wait"])
-        group.wait()
+        // Two applies started 0.3 s apart, and a third, impatient one while the first still holds the lock.
+        async let first = Sync.apply(sandbox, state: state, ["--concurrency", "2"])
+        try await Task.sleep(nanoseconds: 300_000_000)
+        async let second = Sync.apply(sandbox, state: state, ["--concurrency", "2"])
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let impatient = try await Sync.apply(sandbox, state: state, ["--no-wait"])
+        let both = [try await first, try await second]
         #expect(impatient.status == 1)
         #expect(impatient.stderr.contains("is syncing with this state store"), "\(impatient.transcript)")
         #expect(impatient.stderr.contains("pid "), "names the holder: \(impatient.stderr)")
-        let both = results.all.compactMap { $0 }
-        #expect(both.count == 2)
         #expect(both.allSatisfy { $0.status == 0 }, "\(both.map(\.transcript))")
         #expect(both.contains { $0.stderr.contains("waiting: another ledgersync process") }, "\(both.map(\.stderr))")
         let created = both.map { $0.stdout.contains("51 created") }
@@ -212,7 +203,7 @@ struct ApplyCLITests {
     }
 
     @Test("an apply killed mid-sync is resumed by the next one without a second invoice")
-    func killedApplyResumes() throws {
+    func killedApplyResumes() async throws {
         let directory = try scratchDirectory("killed")
         let sandbox = try ServedSandbox(directory: directory, faults: "latency=60")
         defer { sandbox.stop() }
@@ -226,23 +217,23 @@ struct ApplyCLITests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, (try? sandbox.invoices().count) ?? 0 < 10 { Thread.sleep(forTimeInterval: 0.05) }
+        while Date() < deadline, (try? sandbox.invoices().count) ?? 0 < 10 { try await Task.sleep(nanoseconds: 50_000_000) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let before = try sandbox.invoices().count
         #expect(before >= 10 && before < Sync.syncableOrders, "killed after \(before) invoices")
 
-        let resumed = try Sync.apply(sandbox, state: state)
+        let resumed = try await Sync.apply(sandbox, state: state)
         #expect(resumed.status == 0, "\(resumed.transcript)")
         try Sync.expectExactlyOnce(sandbox)
     }
 
     @Test("wrong keys stop before anything is sent: Inactive with the reason, orders stay pending")
-    func badCredentials() throws {
+    func badCredentials() async throws {
         let directory = try scratchDirectory("badkeys")
         let sandbox = try ServedSandbox(directory: directory)
         defer { sandbox.stop() }
-        let result = try Sync.apply(sandbox, state: directory + "/state.sqlite", environment: ["LEDGERSYNC_ACCESS_KEY": "tenant123.sql.my/APIUSER", "LEDGERSYNC_SECRET_KEY": "wrong-secret"])
+        let result = try await Sync.apply(sandbox, state: directory + "/state.sqlite", environment: ["LEDGERSYNC_ACCESS_KEY": "tenant123.sql.my/APIUSER", "LEDGERSYNC_SECRET_KEY": "wrong-secret"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("Inactive: credentials rejected"), "\(result.transcript)")
         #expect(result.stderr.contains("nothing was sent — 51 invoices stay pending"))
@@ -251,33 +242,22 @@ struct ApplyCLITests {
     }
 
     @Test("a stopped SQL Account is Timeout, nothing is sent, exit 1")
-    func stoppedServer() throws {
+    func stoppedServer() async throws {
         let directory = try scratchDirectory("stopped")
         let sandbox = try ServedSandbox(directory: directory)
         sandbox.stop()
-        let result = try Sync.apply(sandbox, state: directory + "/state.sqlite")
+        let result = try await Sync.apply(sandbox, state: directory + "/state.sqlite")
         #expect(result.status == 1)
         #expect(result.stderr.contains("Timeout: connection refused"), "\(result.transcript)")
     }
 
     @Test("usage errors exit 1 and name the flag")
-    func usage() throws {
-        let both = try CLI.run(["apply"] + Args.acme + Args.september + ["--sandbox", "--endpoint", "http://127.0.0.1:1"])
+    func usage() async throws {
+        let both = try await CLI.run(["apply"] + Args.acme + Args.september + ["--sandbox", "--endpoint", "http://127.0.0.1:1"])
         #expect(both.status == 1)
         #expect(both.stderr.contains("give either --sandbox or --endpoint"))
-        let concurrency = try CLI.run(["apply"] + Args.acme + Args.september + ["--sandbox", "--concurrency", "0"])
+        let concurrency = try await CLI.run(["apply"] + Args.acme + Args.september + ["--sandbox", "--concurrency", "0"])
         #expect(concurrency.status == 1)
         #expect(concurrency.stderr.contains("--concurrency must be between 1 and 32"))
     }
-}
-
-final class ResultsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Int: CLI.Result] = [:]
-
-    func set(_ index: Int, _ value: CLI.Result?) {
-        lock.withLock { values[index] = value }
-    }
-
-    var all: [CLI.Result?] { lock.withLock { (0..<2).map { values[$0] } } }
 }

@@ -22,14 +22,14 @@ struct DiffCLITests {
         return directory
     }
 
-    static func diff(_ directory: String, _ extra: [String] = []) throws -> CLI.Result {
-        try CLI.run(["diff", "--pack", directory + "/rules/acme-living", "--orders", "examples/orders/2025-09.jsonl"] + Args.asOf + extra)
+    static func diff(_ directory: String, _ extra: [String] = []) async throws -> CLI.Result {
+        try await CLI.run(["diff", "--pack", directory + "/rules/acme-living", "--orders", "examples/orders/2025-09.jsonl"] + Args.asOf + extra)
     }
 
     @Test("a rule change shows, per document and field, what it does; the edit policy says what synced invoices keep")
-    func ruleChange() throws {
+    func ruleChange() async throws {
         let directory = try Self.repository()
-        let unchanged = try Self.diff(directory, ["--against", "HEAD"])
+        let unchanged = try await Self.diff(directory, ["--against", "HEAD"])
         #expect(unchanged.status == 0, "\(unchanged.transcript)")
         #expect(unchanged.stdout.contains("Diff: 0 invoices change, 0 newly synced, 0 newly excluded, 0 newly failing, 0 fixed, 68 unchanged"), "\(unchanged.stdout)")
 
@@ -40,20 +40,20 @@ struct DiffCLITests {
         text = text.replacingOccurrences(of: "    lazada-acme-my: {channel: lazada, name: Acme Living (LazMall)}\n", with: "")
         try text.write(toFile: pack, atomically: true, encoding: .utf8)
 
-        let result = try Self.diff(directory, ["--against", "HEAD"])
+        let result = try await Self.diff(directory, ["--against", "HEAD"])
         #expect(result.status == 0, "\(result.transcript)")
         if let mismatch = Golden.mismatch(result.stdout.replacingOccurrences(of: directory, with: "$TMP"), goldenFile: "Tests/CLITests/Golden/diff-rule-change.txt") {
             Issue.record("\(mismatch)")
         }
-        let json = try JSON.object(try Self.diff(directory, ["--against", "HEAD", "--format", "json"]).stdout, "diff --format json")
+        let json = try JSON.object(try await Self.diff(directory, ["--against", "HEAD", "--format", "json"]).stdout, "diff --format json")
         let differences = try #require(json["differences"] as? [[String: Any]])
         #expect(differences.contains { $0["order_id"] as? String == "SG-1000102" && $0["kind"] as? String == "now_excluded" })
     }
 
     @Test("an unknown revision exits 1 and says what to give")
-    func unknownRevision() throws {
+    func unknownRevision() async throws {
         let directory = try Self.repository()
-        let result = try Self.diff(directory, ["--against", "no-such-branch"])
+        let result = try await Self.diff(directory, ["--against", "no-such-branch"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("git cannot read revision 'no-such-branch'"), "\(result.stderr)")
         #expect(result.stderr.contains("e.g. --against HEAD~1"))

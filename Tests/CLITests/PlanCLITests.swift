@@ -39,8 +39,8 @@ struct PlanCLITests {
     static let v2 = ["--pack", Args.fixture("packs/acme-living-v2")]
     static let changedOrders = ["--orders", Args.fixture("2025-09-changed.jsonl")]
 
-    static func plan(_ state: String, _ extra: [String], pack: [String] = Args.acme, orders: [String] = Args.september) throws -> CLI.Result {
-        try CLI.run(["plan"] + pack + orders + Args.asOf + ["--state", state] + extra, environment: ServedSandbox.keys)
+    static func plan(_ state: String, _ extra: [String], pack: [String] = Args.acme, orders: [String] = Args.september) async throws -> CLI.Result {
+        try await CLI.run(["plan"] + pack + orders + Args.asOf + ["--state", state] + extra, environment: ServedSandbox.keys)
     }
 
     static func expectGolden(_ text: String, _ name: String, replacing directory: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -57,20 +57,20 @@ struct PlanCLITests {
     }
 
     @Test("first sync: every invoice to create; apply PLAN makes exactly those calls; the re-plan is a no-op")
-    func firstSyncAndNoOp() throws {
+    func firstSyncAndNoOp() async throws {
         let directory = try scratchDirectory("plan-first")
         let logged = try LoggedSandbox(directory: directory)
         defer { logged.sandbox.stop() }
         let state = directory + "/state.sqlite"
         let planPath = directory + "/first.plan.json"
 
-        let first = try Self.plan(state, ["--out", planPath, "--detailed-exitcode"])
+        let first = try await Self.plan(state, ["--out", planPath, "--detailed-exitcode"])
         #expect(first.status == 2, "changes present: \(first.transcript)")
         Self.expectGolden(first.stdout, "plan-first-sync.txt", replacing: directory)
         #expect(!FileManager.default.fileExists(atPath: state), "plan writes no state store")
 
         let before = logged.requests().count
-        let apply = try CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        let apply = try await CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
         #expect(apply.status == 0, "\(apply.transcript)")
         #expect(apply.stdout.contains("51 created, 0 adopted, 0 failed, 17 excluded"), "\(apply.stdout)")
         #expect(logged.counts(since: before) == [
@@ -79,32 +79,32 @@ struct PlanCLITests {
             "POST /salesinvoice 200": 51,
         ], "exactly the plan's calls: a connection check, then a lookup and a create per invoice")
 
-        let again = try Self.plan(state, ["--detailed-exitcode"])
+        let again = try await Self.plan(state, ["--detailed-exitcode"])
         #expect(again.status == 0, "no changes: \(again.transcript)")
         Self.expectGolden(again.stdout, "plan-no-op.txt", replacing: directory)
-        let json = try Self.plan(state, ["--format", "json"])
+        let json = try await Self.plan(state, ["--format", "json"])
         Self.expectGolden(json.stdout, "plan-no-op.json", replacing: directory)
         #expect(try JSON.object(json.stdout, "plan --format json")["format_version"] as? Int == 1)
     }
 
     @Test("a rule change: updates field by field; create_only dates kept; applying it updates each invoice once, keeping its lines")
-    func ruleChange() throws {
+    func ruleChange() async throws {
         let directory = try scratchDirectory("plan-rules")
         let logged = try LoggedSandbox(directory: directory)
         defer { logged.sandbox.stop() }
         let state = directory + "/state.sqlite"
-        #expect(try Sync.apply(logged.sandbox, state: state).status == 0)
+        #expect(try await Sync.apply(logged.sandbox, state: state).status == 0)
 
-        let plan = try Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
+        let plan = try await Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
         #expect(plan.status == 2, "\(plan.transcript)")
         Self.expectGolden(plan.stdout, "plan-rule-change.txt", replacing: directory)
         // Zalora invoices are now numbered by SQL Account: new ones show it, synced ones keep their number.
-        let fresh = try Self.plan(directory + "/none.sqlite", [], pack: Self.v2)
+        let fresh = try await Self.plan(directory + "/none.sqlite", [], pack: Self.v2)
         #expect(fresh.stdout.contains("  + SG-1000108  salesinvoice  (docno known after apply)  300-Z0001"), "\(fresh.stdout)")
         #expect(!plan.stdout.contains("docno: \"ZMY"), "a synced invoice's docno is not a change")
 
         let before = logged.requests().count
-        let apply = try CLI.run(["apply"] + Self.v2 + Args.september + Args.asOf + ["--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        let apply = try await CLI.run(["apply"] + Self.v2 + Args.september + Args.asOf + ["--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
         #expect(apply.status == 0, "\(apply.transcript)")
         #expect(apply.stdout.contains("0 created, 0 adopted, 46 updated, 0 cancelled, 0 failed"), "\(apply.stdout)")
         #expect(logged.counts(since: before) == ["GET /version 200": 1, "GET /salesinvoice/{dockey} 200": 46, "PUT /salesinvoice/{dockey} 200": 46], "only the 46 invoices whose update-policy fields change; the 5 Shopee SG ones differ only in create_only dates")
@@ -116,27 +116,27 @@ struct PlanCLITests {
         #expect(lines.allSatisfy { ($0["dtlkey"] as? Int ?? 0) > 0 }, "lines were updated in place, not re-inserted")
         try Sync.expectExactlyOnce(logged.sandbox)
 
-        let settled = try Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
+        let settled = try await Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
         #expect(settled.status == 0, "after apply the plan is empty: \(settled.stdout)")
     }
 
     @Test("a cancelled order is planned as a cancel and a changed order as an update, never a second invoice; the saved plan makes exactly those calls")
-    func changedOrders() throws {
+    func changedOrders() async throws {
         let directory = try scratchDirectory("plan-orders")
         let logged = try LoggedSandbox(directory: directory)
         defer { logged.sandbox.stop() }
         let state = directory + "/state.sqlite"
-        #expect(try Sync.apply(logged.sandbox, state: state).status == 0)
+        #expect(try await Sync.apply(logged.sandbox, state: state).status == 0)
         let planPath = directory + "/changed.plan.json"
 
-        let plan = try Self.plan(state, ["--out", planPath], orders: Self.changedOrders)
+        let plan = try await Self.plan(state, ["--out", planPath], orders: Self.changedOrders)
         #expect(plan.status == 0)
         Self.expectGolden(plan.stdout, "plan-changed-orders.txt", replacing: directory)
-        let json = try Self.plan(state, ["--format", "json"], orders: Self.changedOrders)
+        let json = try await Self.plan(state, ["--format", "json"], orders: Self.changedOrders)
         Self.expectGolden(json.stdout, "plan-changed-orders.json", replacing: directory)
 
         let before = logged.requests().count
-        let apply = try CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        let apply = try await CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
         #expect(apply.status == 0, "\(apply.transcript)")
         #expect(apply.stdout.contains("  - SG-1000101 → 2509014EAM4Y3J cancelled in SQL Accounting (the order is now cancelled)"), "\(apply.stdout)")
         #expect(apply.stdout.contains("  ~ SG-1000103 → 25090201672845 updated (2 fields: docnoex, description)"), "\(apply.stdout)")
@@ -148,11 +148,11 @@ struct PlanCLITests {
     }
 
     @Test("--refresh shows an edit made in SQL Accounting as drift; apply without a refreshed plan refuses to overwrite it; a refreshed plan, applied, does")
-    func refreshDrift() throws {
+    func refreshDrift() async throws {
         let directory = try scratchDirectory("plan-refresh")
         var logged = try LoggedSandbox(directory: directory)
         let state = directory + "/state.sqlite"
-        #expect(try Sync.apply(logged.sandbox, state: state).status == 0)
+        #expect(try await Sync.apply(logged.sandbox, state: state).status == 0)
         logged.sandbox.stop()
         // Someone edits an invoice in SQL Accounting.
         let books = logged.sandbox.statePath
@@ -162,23 +162,23 @@ struct PlanCLITests {
         logged = try LoggedSandbox(directory: directory)
         defer { logged.sandbox.stop() }
 
-        let plain = try Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
+        let plain = try await Self.plan(state, ["--detailed-exitcode"], pack: Self.v2)
         #expect(!plain.stdout.contains("edited in SQL Accounting"), "without --refresh only the state store is read")
-        let refreshed = try Self.plan(state, ["--refresh", "--endpoint", logged.sandbox.url, "--detailed-exitcode"], pack: Self.v2)
+        let refreshed = try await Self.plan(state, ["--refresh", "--endpoint", logged.sandbox.url, "--detailed-exitcode"], pack: Self.v2)
         #expect(refreshed.status == 2, "\(refreshed.transcript)")
         Self.expectGolden(refreshed.stdout, "plan-refresh-drift.txt", replacing: directory)
 
         // apply without the refreshed plan: the update that would overwrite the edit is refused for that invoice.
-        let blind = try CLI.run(["apply"] + Self.v2 + Args.september + Args.asOf + ["--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        let blind = try await CLI.run(["apply"] + Self.v2 + Args.september + Args.asOf + ["--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
         #expect(blind.status == 1)
         #expect(blind.stdout.contains("! SG-1000102: SQL Accounting's copy was edited since it was synced — description"), "\(blind.stdout)")
         #expect(blind.stdout.contains("45 updated, 0 cancelled, 1 failed"), "\(blind.stdout)")
 
         // The refreshed plan, made now, shows the edit it overwrites; carrying it out restores the pack's text.
         let planPath = directory + "/after.plan.json"
-        let replan = try Self.plan(state, ["--refresh", "--endpoint", logged.sandbox.url, "--out", planPath], pack: Self.v2)
+        let replan = try await Self.plan(state, ["--refresh", "--endpoint", logged.sandbox.url, "--out", planPath], pack: Self.v2)
         #expect(replan.stdout.contains("Plan: 0 to create, 1 to update, 0 to cancel, 0 errors"), "\(replan.stdout)")
-        let apply = try CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        let apply = try await CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
         #expect(apply.status == 0, "\(apply.transcript)")
         #expect(apply.stdout.contains("  ~ SG-1000102 → 157683824297273 updated (1 field: description)"), "\(apply.stdout)")
         let invoice = try #require(try logged.sandbox.invoices().first { $0["docref1"] as? String == "LS-SG-1000102" })
@@ -186,39 +186,39 @@ struct PlanCLITests {
     }
 
     @Test("a saved plan is refused when the state, the pack or the orders moved since it was made")
-    func stalePlans() throws {
+    func stalePlans() async throws {
         let directory = try scratchDirectory("plan-stale")
         let sandbox = try ServedSandbox(directory: directory)
         defer { sandbox.stop() }
         let state = directory + "/state.sqlite"
         let planPath = directory + "/stale.plan.json"
-        #expect(try Self.plan(state, ["--out", planPath]).status == 0)
-        #expect(try Sync.apply(sandbox, state: state).status == 0)
-        let stale = try CLI.run(["apply", planPath, "--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(try await Self.plan(state, ["--out", planPath]).status == 0)
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+        let stale = try await CLI.run(["apply", planPath, "--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
         #expect(stale.status == 1)
         #expect(stale.stderr.contains("the plan is stale: the state store \(state) changed since it was made"), "\(stale.transcript)")
         #expect(try sandbox.invoices().count == 51, "nothing was sent twice")
 
-        let otherPack = try CLI.run(["apply", planPath] + Self.v2 + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        let otherPack = try await CLI.run(["apply", planPath] + Self.v2 + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
         #expect(otherPack.status == 1)
         #expect(otherPack.stderr.contains("the plan was made with the pack rules/acme-living"), "\(otherPack.stderr)")
 
         let orders = directory + "/orders.jsonl"
         try FileManager.default.copyItem(atPath: "\(Golden.packageRoot)/examples/orders/2025-09.jsonl", toPath: orders)
         let fresh = directory + "/fresh.sqlite"
-        let planned = try CLI.run(["plan"] + Args.acme + ["--orders", orders] + Args.asOf + ["--state", fresh, "--out", planPath])
+        let planned = try await CLI.run(["plan"] + Args.acme + ["--orders", orders] + Args.asOf + ["--state", fresh, "--out", planPath])
         #expect(planned.status == 0)
         let handle = try #require(FileHandle(forWritingAtPath: orders))
         handle.seekToEndOfFile()
         handle.write(Data("\n".utf8))
         try handle.close()
-        let moved = try CLI.run(["apply", planPath, "--state", fresh, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        let moved = try await CLI.run(["apply", planPath, "--state", fresh, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
         #expect(moved.status == 1)
         #expect(moved.stderr.contains("the plan is stale: the orders file \(orders) changed"), "\(moved.stderr)")
 
         let garbage = directory + "/not-a-plan.json"
         try "{\"hello\": 1}".write(toFile: garbage, atomically: true, encoding: .utf8)
-        let bad = try CLI.run(["apply", garbage, "--state", fresh])
+        let bad = try await CLI.run(["apply", garbage, "--state", fresh])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("is not a ledgersync plan: no format_version"), "\(bad.stderr)")
     }

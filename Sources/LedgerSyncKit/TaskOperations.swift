@@ -180,35 +180,12 @@ extension Workflows {
         }
     }
 
-    /// Cancels one created invoice the way SQL does (fetched record, `cancelled: true`, updatecount + 1). Nil when done.
+    /// Cancels one created invoice in SQL Accounting; nil when done, else why not.
     static func cancelRemotely(_ document: StoredDocument, client: SQLAccountClient, state: StateStore, taskID: Int64) async -> String? {
         guard let id = document.id, let dockey = document.remoteDockey else { return "no dockey recorded" }
-        let resource = SQLAccountResource(document.type)
-        let path = "/\(resource)/\(dockey)"
-        do {
-            guard let current = try await client.get(resource, dockey: Int(dockey)) else {
-                try state.transition(documentID: id, to: .cancelled, taskID: taskID,
-                                     attempt: AttemptRecord(method: "GET", path: path, summary: "before cancelling", responseStatus: 404,
-                                                            responseSummary: "not in SQL Account any more", outcome: .failed))
-                return nil
-            }
-            if current.cancelled == true {
-                try state.transition(documentID: id, to: .cancelled, taskID: taskID,
-                                     attempt: AttemptRecord(method: "GET", path: path, summary: "before cancelling", responseStatus: 200,
-                                                            responseSummary: "already cancelled in SQL Account", outcome: .updated))
-                return nil
-            }
-            let answer = try await client.cancel(resource, dockey: Int(dockey), current: current)
-            try state.transition(documentID: id, to: .cancelled, taskID: taskID,
-                                 attempt: AttemptRecord(method: "PUT", path: path, summary: "cancelled: true, updatecount \((current.updatecount ?? 0) + 1)",
-                                                        responseStatus: 200, responseSummary: SyncEngine.summary(of: answer), outcome: .updated))
-            return nil
-        } catch let error as SQLAccountError {
-            _ = try? state.transition(documentID: id, to: .created(dockey: dockey, docno: document.remoteDocno, updatecount: document.remoteUpdatecount), taskID: taskID,
-                                      attempt: AttemptRecord(method: "PUT", path: path, summary: "cancel", responseStatus: error.status, responseSummary: error.message, outcome: .failed))
-            return error.message
-        } catch {
-            return "\(error)"
-        }
+        let outcome = await ChangeExecutor.cancel(documentID: id, type: document.type, dockey: dockey, docno: document.remoteDocno, client: client,
+                                                  store: state, taskID: taskID, leaving: .cancelled)
+        if case .failed(let message) = outcome { return message }
+        return nil
     }
 }

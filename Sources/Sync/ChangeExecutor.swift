@@ -93,26 +93,37 @@ public struct ChangeExecutor: Sendable {
     }
 
     func cancel(_ entry: PlanEntry, documentID: Int64, dockey: Int64, taskID: Int64?) async -> ChangeOutcome {
-        let resource = SQLAccountResource(entry.documentType)
+        await Self.cancel(documentID: documentID, type: entry.documentType, dockey: dockey, docno: entry.remoteDocno, client: client, store: store,
+                          taskID: taskID, leaving: .cancelledWithOrder(reason: entry.reason ?? "the order was cancelled"))
+    }
+
+    /// Cancels one invoice the way SQL does it (the fetched record, `cancelled: true`, `updatecount` + 1) and moves
+    /// its document to `transition`. One already cancelled, or gone, in SQL Accounting counts as done.
+    public static func cancel(documentID: Int64, type: String, dockey: Int64, docno: String?, client: SQLAccountClient, store: StateStore,
+                              taskID: Int64?, leaving transition: DocumentTransition) async -> ChangeOutcome {
+        let resource = SQLAccountResource(type)
         let path = "/\(resource)/\(dockey)"
-        let reason = entry.reason ?? "the order was cancelled"
         do {
             guard let current = try await client.get(resource, dockey: Int(dockey)) else {
-                try store.transition(documentID: documentID, to: .cancelledWithOrder(reason: reason), taskID: taskID,
+                try store.transition(documentID: documentID, to: transition, taskID: taskID,
                                      attempt: AttemptRecord(method: "GET", path: path, summary: "before cancelling", responseStatus: 404,
                                                             responseSummary: "not in SQL Account any more", outcome: .failed))
-                return .cancelled(docno: entry.remoteDocno)
+                return .cancelled(docno: docno)
             }
-            if current.cancelled != true {
-                let answer = try await client.cancel(resource, dockey: Int(dockey), current: current)
-                try store.transition(documentID: documentID, to: .cancelledWithOrder(reason: reason), taskID: taskID,
-                                     attempt: AttemptRecord(method: "PUT", path: path, summary: "cancelled: true", responseStatus: 200,
-                                                            responseSummary: SyncEngine.summary(of: answer), outcome: .updated))
+            if current.cancelled == true {
+                try store.transition(documentID: documentID, to: transition, taskID: taskID,
+                                     attempt: AttemptRecord(method: "GET", path: path, summary: "before cancelling", responseStatus: 200,
+                                                            responseSummary: "already cancelled in SQL Account", outcome: .updated))
             } else {
-                try store.transition(documentID: documentID, to: .cancelledWithOrder(reason: reason), taskID: taskID, attempt: nil)
+                let answer = try await client.cancel(resource, dockey: Int(dockey), current: current)
+                try store.transition(documentID: documentID, to: transition, taskID: taskID,
+                                     attempt: AttemptRecord(method: "PUT", path: path, summary: "cancelled: true, updatecount \((current.updatecount ?? 0) + 1)",
+                                                            responseStatus: 200, responseSummary: SyncEngine.summary(of: answer), outcome: .updated))
             }
-            return .cancelled(docno: current.docno ?? entry.remoteDocno)
+            return .cancelled(docno: current.docno ?? docno)
         } catch let error as SQLAccountError {
+            _ = try? store.transition(documentID: documentID, to: .changeFailed(message: error.message), taskID: taskID,
+                                      attempt: AttemptRecord(method: "PUT", path: path, summary: "cancel", responseStatus: error.status, responseSummary: error.message, outcome: .failed))
             return .failed(message: error.message)
         } catch {
             return .failed(message: "\(error)")

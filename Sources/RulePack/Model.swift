@@ -17,6 +17,7 @@ public struct RulePack: Sendable {
     public var matching: Matching
     public var rules: [ConditionalRule]
     public var editPolicy: EditPolicy
+    public var payments: PaymentSettings
 }
 
 public struct Profile: Sendable {
@@ -169,4 +170,35 @@ public struct EditPolicy: Sendable {
     public static let invoiceLineFields = ["seq", "itemcode", "location", "project", "description", "qty", "uom", "unitprice", "disc", "tax", "taxrate", "taxinclusive", "taxamt", "amount", "account", "sdsserialnumber"]
     public static var allFields: [String] { invoiceHeaderFields + invoiceLineFields.map { "sdsdocdetail.\($0)" } }
     public static let builtInCreateOnly = ["docno", "code", "docdate", "docref1"]
+}
+
+/// How channel payouts become customer payments (official receipts).
+public struct PaymentSettings: Sendable {
+    /// What happens to the marketplace's fees (commission, service, transaction, shipping adjustments).
+    public enum FeeTreatment: String, CaseIterable, Sendable {
+        /// The receipt pays the invoices in full (`docamt` = the amount knocked off) and the fees are its
+        /// `bankcharge`, posted to `fee_account`; the bank receives `docamt − bankcharge` = the payout.
+        case bankCharge = "bank_charge"
+        /// The receipt is the payout only; the fees stay outstanding on the invoices for a credit note later.
+        case outstanding
+    }
+
+    public var fees: Traced<FeeTreatment>
+    /// `bankchargeaccount`: the GL account the fees are posted to (with `bank_charge`).
+    public var feeAccount: Traced<String>?
+    /// `journal`: BANK or CASH.
+    public var journal: Traced<String>
+    /// The receipt's description: `{channel}`, `{payout_date}`, `{reference}`.
+    public var description: Traced<String>
+
+    public static let placeholders = ["channel", "payout_date", "reference"]
+
+    public init(fees: Traced<FeeTreatment> = Traced(.bankCharge, .builtIn("payments.fees")), feeAccount: Traced<String>? = nil,
+                journal: Traced<String> = Traced("BANK", .builtIn("payments.journal")),
+                description: Traced<String> = Traced("{channel} payout {payout_date} ({reference})", .builtIn("payments.description"))) {
+        self.fees = fees
+        self.feeAccount = feeAccount
+        self.journal = journal
+        self.description = description
+    }
 }

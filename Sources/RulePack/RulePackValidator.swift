@@ -4,7 +4,7 @@ import LedgerCore
 
 /// Turns a layered pack tree into the validated `RulePack`, collecting every problem before failing.
 public struct RulePackValidator {
-    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy"]
+    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments"]
 
     let loader: PackLoader
     let layered: LayeredPack
@@ -76,10 +76,11 @@ public struct RulePackValidator {
         let matching = top["matching"].map { readMatching($0, targets: matchTargets, checkTargets: profile != nil) } ?? Matching()
         let rules = top["rules"].map { readRules($0) } ?? []
         let editPolicy = top["edit_policy"].map { readEditPolicy($0) } ?? EditPolicy(fields: [:], editable: [])
+        let payments = top["payments"].map { readPayments($0) } ?? PaymentSettings()
 
         let pack = RulePack(name: name, kind: kind, directory: layered.directory, files: layered.files, profile: profile,
                             defaults: defaults, channelOverrides: channelOverrides, storeOverrides: storeOverrides,
-                            presets: presets, matching: matching, rules: rules, editPolicy: editPolicy)
+                            presets: presets, matching: matching, rules: rules, editPolicy: editPolicy, payments: payments)
         if kind == .client { checkCompleteness(pack, root: root) }
         return (pack, reader.diagnostics)
     }
@@ -629,6 +630,45 @@ public struct RulePackValidator {
     // MARK: completeness
 
     /// Settings without a built-in default that some store would need.
+    // MARK: payments
+
+    private func readPayments(_ node: YAMLNode) -> PaymentSettings {
+        var settings = PaymentSettings()
+        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description"]) else { return settings }
+        for entry in entries {
+            let path = "payments.\(entry.key)"
+            switch entry.key {
+            case "fees":
+                if let choice = reader.choice(entry.value, path, PaymentSettings.FeeTreatment.allCases.map(\.rawValue)),
+                   let treatment = PaymentSettings.FeeTreatment(rawValue: choice) {
+                    settings.fees = Traced(treatment, reader.origin(path, entry.value))
+                }
+            case "fee_account":
+                if let code = reader.string(entry.value, path) {
+                    if code.isEmpty || code.count > 10 {
+                        reader.error("'\(code)' is not a GL account code (1–10 characters, e.g. 908-000)", at: entry.value, path, code: "invalid-value")
+                    } else {
+                        settings.feeAccount = Traced(code, reader.origin(path, entry.value))
+                    }
+                }
+            case "journal":
+                if let journal = reader.choice(entry.value, path, ["BANK", "CASH"]) { settings.journal = Traced(journal, reader.origin(path, entry.value)) }
+            default:
+                if let text = reader.string(entry.value, path) {
+                    for name in Template.placeholders(in: text) where !PaymentSettings.placeholders.contains(name) {
+                        reader.error("'{\(name)}' is not a payment description placeholder; use one of: \(PaymentSettings.placeholders.map { "{\($0)}" }.joined(separator: ", "))",
+                                     at: entry.value, path, code: "unknown-placeholder", suggestion: Suggest.closest(to: name, in: PaymentSettings.placeholders))
+                    }
+                    settings.description = Traced(text, reader.origin(path, entry.value))
+                }
+            }
+        }
+        if settings.fees.value == .bankCharge && settings.feeAccount == nil {
+            reader.error("payments.fees is bank_charge, so the fees need an account: add payments.fee_account (e.g. 908-000, marketplace fees)", at: node, "payments.fee_account", code: "missing-key")
+        }
+        return settings
+    }
+
     private func checkCompleteness(_ pack: RulePack, root: YAMLNode) {
         guard let profile = pack.profile else { return }
         for store in profile.stores {

@@ -86,6 +86,52 @@ enum Schema {
             try db.create(index: "documents_state", on: "documents", columns: ["state"])
             try db.create(index: "orders_task", on: "orders", columns: ["task_id"])
         }
+        migrator.registerMigration("2026-11-27-settlements-payments") { db in
+            // One row per settlement file imported: re-importing the same bytes is a no-op.
+            try db.create(table: "settlement_files") { t in
+                t.primaryKey("content_hash", .text)
+                t.column("name", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("imported_at", .text).notNull()
+                t.column("row_count", .integer).notNull()
+            }
+            try db.create(table: "payments") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("channel", .text).notNull()
+                t.column("payout_date", .text).notNull()
+                t.column("reference", .text).notNull()
+                t.column("customer_code", .text).notNull()
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_docno", .text)
+                t.column("remote_dockey", .integer)
+                t.column("or_number", .text)
+                t.column("last_error", .text)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+            }
+            // One row per order per payout; an overlapping file adds only the rows not seen before.
+            try db.create(table: "settlement_rows") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("channel", .text).notNull()
+                t.column("order_id", .text).notNull().indexed()
+                t.column("payout_date", .text).notNull()
+                t.column("reference", .text).notNull()
+                t.column("currency", .text).notNull()
+                // Money in sen, never floating point.
+                t.column("gross_sen", .integer).notNull()
+                t.column("fees_sen", .integer).notNull()
+                t.column("net_sen", .integer).notNull()
+                // The fees by kind, as [[kind, sen], …].
+                t.column("fee_detail_json", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("file_hash", .text).notNull().references("settlement_files", onDelete: .cascade)
+                t.column("payment_id", .integer).references("payments", onDelete: .setNull)
+                t.uniqueKey(["channel", "order_id", "payout_date", "reference"])
+            }
+        }
         return migrator
     }
 }

@@ -13,11 +13,11 @@ struct StateStoreTests {
     func createsWithMigrations() throws {
         let path = temporaryStorePath()
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits"])
+        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 2)
+        #expect(try StateStore(path: path).appliedMigrations().count == 3)
     }
 
     @Test("re-importing the same order is a no-op; a changed order is a new revision")
@@ -141,5 +141,38 @@ struct SyncStateTests {
         // The invoice SQL Account holds stays recorded as possibly there, so the next apply looks it up and adopts it.
         #expect(try store.document(one)?.state == .unknown)
         #expect(try store.ordersToSync().map(\.id) == ["SG-1", "SG-2"])
+    }
+}
+
+@Suite("State store: settlements and payments")
+struct SettlementStateTests {
+    static func row(_ order: String, _ date: String = "2025-10-03", reference: String = "P-1", gross: Int64 = 10_000, fees: Int64 = 700) -> StoredSettlementRow {
+        StoredSettlementRow(channel: "shopee", orderID: order, payoutDate: date, reference: reference, currency: "MYR", grossSen: gross, feesSen: fees,
+                            netSen: gross - fees, feeDetailJSON: "[[\"commission\", \(fees)]]", source: "income.xlsx, Income, row 7")
+    }
+
+    @Test("the same file again is a no-op; an overlapping file adds only its new rows")
+    func idempotentImport() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let first = try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")])
+        #expect(first == SettlementImportResult(alreadyImported: false, added: 2, skipped: 0))
+        #expect(try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")]).alreadyImported)
+        let overlap = try store.importSettlement(contentHash: "h2", name: "b.xlsx", channel: "shopee", rows: [Self.row("B"), Self.row("C")])
+        #expect(overlap == SettlementImportResult(alreadyImported: false, added: 1, skipped: 1))
+        #expect(try store.settlementRows(channel: "shopee").map(\.orderID) == ["A", "B", "C"])
+        #expect(try store.settlementRows(channel: "shopee").map(\.netSen) == [9_300, 9_300, 9_300])
+    }
+
+    @Test("a staged payment covers its rows; a sent one is not re-staged; the O/R number is recorded")
+    func payments() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        _ = try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")])
+        let ids = try store.settlementRows().compactMap(\.id)
+        let payment = try store.stagePayment(channel: "shopee", payoutDate: "2025-10-03", reference: "P-1", customerCode: "300-S0001",
+                                             idempotencyKey: "LS-PAY-shopee-P-1", payloadJSON: "{}", rowIDs: ids)
+        #expect(try store.settlementRows(unpaidOnly: true).count == 2, "a payment not yet sent leaves its rows to plan again")
+        try store.setReceiptNumber(paymentID: payment.id ?? 0, "OR-2025-0001")
+        #expect(try store.payment(payment.id ?? 0)?.orNumber == "OR-2025-0001")
+        #expect(throws: StateStoreError.unknownPayment(99)) { try store.setReceiptNumber(paymentID: 99, "X") }
     }
 }

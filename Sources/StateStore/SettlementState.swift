@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+
+/// One order's line of a channel payout, as imported from a settlement report. Money in sen.
+public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "settlement_rows"
+
+    public var id: Int64?
+    public var channel: String
+    public var orderID: String
+    /// YYYY-MM-DD.
+    public var payoutDate: String
+    public var reference: String
+    public var currency: String
+    public var grossSen: Int64
+    public var feesSen: Int64
+    public var netSen: Int64
+    /// `[[kind, sen], …]`.
+    public var feeDetailJSON: String
+    /// `file, sheet, row` the line came from.
+    public var source: String
+    public var fileHash: String
+    public var paymentID: Int64?
+
+    public init(channel: String, orderID: String, payoutDate: String, reference: String, currency: String, grossSen: Int64, feesSen: Int64,
+                netSen: Int64, feeDetailJSON: String, source: String, fileHash: String = "", paymentID: Int64? = nil) {
+        self.channel = channel
+        self.orderID = orderID
+        self.payoutDate = payoutDate
+        self.reference = reference
+        self.currency = currency
+        self.grossSen = grossSen
+        self.feesSen = feesSen
+        self.netSen = netSen
+        self.feeDetailJSON = feeDetailJSON
+        self.source = source
+        self.fileHash = fileHash
+        self.paymentID = paymentID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, channel, reference, currency, source
+        case orderID = "order_id", payoutDate = "payout_date", grossSen = "gross_sen", feesSen = "fees_sen", netSen = "net_sen"
+        case feeDetailJSON = "fee_detail_json", fileHash = "file_hash", paymentID = "payment_id"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A customer payment (official receipt) built from one payout, and where it stands in SQL Account.
+public struct StoredPayment: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "payments"
+
+    public var id: Int64?
+    public var channel: String
+    public var payoutDate: String
+    public var reference: String
+    public var customerCode: String
+    public var idempotencyKey: String
+    public var payloadJSON: String
+    public var state: DocumentState
+    public var remoteDocno: String?
+    public var remoteDockey: Int64?
+    /// The official-receipt number an operator recorded (`payments set-or`).
+    public var orNumber: String?
+    public var lastError: String?
+    public var createdAt: String
+    public var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, channel, reference, state
+        case payoutDate = "payout_date", customerCode = "customer_code", idempotencyKey = "idempotency_key", payloadJSON = "payload_json"
+        case remoteDocno = "remote_docno", remoteDockey = "remote_dockey", orNumber = "or_number", lastError = "last_error"
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// What importing a settlement file did.
+public struct SettlementImportResult: Equatable, Sendable {
+    /// The same bytes were imported before: nothing was written.
+    public var alreadyImported: Bool
+    public var added: Int
+    /// Rows already known from an earlier (overlapping) file.
+    public var skipped: Int
+
+    public init(alreadyImported: Bool, added: Int, skipped: Int) {
+        self.alreadyImported = alreadyImported
+        self.added = added
+        self.skipped = skipped
+    }
+}
+
+extension StateStore {
+    /// Records a settlement file's rows in one transaction: all or nothing. The same file again is a no-op; an
+    /// overlapping file adds only the rows not seen before (same channel, order, payout date and reference).
+    public func importSettlement(contentHash: String, name: String, channel: String, rows: [StoredSettlementRow], now: Date = Date()) throws -> SettlementImportResult {
+        try database.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM settlement_files WHERE content_hash = ?", arguments: [contentHash]) != nil {
+                return SettlementImportResult(alreadyImported: true, added: 0, skipped: rows.count)
+            }
+            try db.execute(sql: "INSERT INTO settlement_files(content_hash, name, channel, imported_at, row_count) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [contentHash, name, channel, Timestamps.iso(now), rows.count])
+            var added = 0
+            for var row in rows {
+                row.fileHash = contentHash
+                let exists = try Row.fetchOne(db, sql: "SELECT 1 FROM settlement_rows WHERE channel = ? AND order_id = ? AND payout_date = ? AND reference = ?",
+                                              arguments: [row.channel, row.orderID, row.payoutDate, row.reference]) != nil
+                if exists { continue }
+                try row.insert(db)
+                added += 1
+            }
+            return SettlementImportResult(alreadyImported: false, added: added, skipped: rows.count - added)
+        }
+    }
+
+    /// Settlement rows of a channel (optionally within payout dates, inclusive), in payout order; `unpaidOnly`
+    /// leaves out rows a payment already covers.
+    public func settlementRows(channel: String? = nil, from: String? = nil, to: String? = nil, unpaidOnly: Bool = false) throws -> [StoredSettlementRow] {
+        try database.read { db in
+            var request = StoredSettlementRow.all()
+            if let channel { request = request.filter(Column("channel") == channel) }
+            if let from { request = request.filter(Column("payout_date") >= from) }
+            if let to { request = request.filter(Column("payout_date") <= to) }
+            if unpaidOnly {
+                request = request.filter(sql: "payment_id IS NULL OR payment_id IN (SELECT id FROM payments WHERE state IN ('desired', 'failed'))")
+            }
+            return try request.order(Column("payout_date"), Column("reference"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Records a planned payment covering `rowIDs` (replacing an unsent one with the same key).
+    @discardableResult
+    public func stagePayment(channel: String, payoutDate: String, reference: String, customerCode: String, idempotencyKey: String,
+                             payloadJSON: String, rowIDs: [Int64], now: Date = Date()) throws -> StoredPayment {
+        try database.write { db in
+            let stamp = Timestamps.iso(now)
+            if var existing = try StoredPayment.filter(Column("idempotency_key") == idempotencyKey).fetchOne(db) {
+                if !existing.state.mayExistRemotely {
+                    existing.payloadJSON = payloadJSON
+                    existing.state = .desired
+                    existing.updatedAt = stamp
+                    try existing.update(db)
+                }
+                for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ? WHERE id = ?", arguments: [existing.id, id]) }
+                return existing
+            }
+            var payment = StoredPayment(id: nil, channel: channel, payoutDate: payoutDate, reference: reference, customerCode: customerCode,
+                                        idempotencyKey: idempotencyKey, payloadJSON: payloadJSON, state: .desired, remoteDocno: nil, remoteDockey: nil,
+                                        orNumber: nil, lastError: nil, createdAt: stamp, updatedAt: stamp)
+            try payment.insert(db)
+            for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ? WHERE id = ?", arguments: [payment.id, id]) }
+            return payment
+        }
+    }
+
+    public func payments() throws -> [StoredPayment] {
+        try database.read { db in try StoredPayment.order(Column("payout_date"), Column("id")).fetchAll(db) }
+    }
+
+    public func payment(_ id: Int64) throws -> StoredPayment? {
+        try database.read { db in try StoredPayment.fetchOne(db, key: id) }
+    }
+
+    /// Records the official-receipt number an operator gave a synced payment.
+    public func setReceiptNumber(paymentID: Int64, _ number: String, now: Date = Date()) throws {
+        try database.write { db in
+            guard var payment = try StoredPayment.fetchOne(db, key: paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
+            payment.orNumber = number
+            payment.updatedAt = Timestamps.iso(now)
+            try payment.update(db)
+        }
+    }
+}

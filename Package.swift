@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON"], swiftSettings: v5),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON", "LedgerCore", "StateStore"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),

@@ -1,0 +1,132 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import RulePack
+import StateStore
+
+/// The invoice a settled order is paid against: what the state store recorded when it was synced.
+public struct SyncedInvoice: Sendable, Equatable {
+    public var orderID: String
+    public var store: String
+    public var docno: String
+    public var customerCode: String
+    public var amount: Money
+
+    public init(orderID: String, store: String, docno: String, customerCode: String, amount: Money) {
+        self.orderID = orderID
+        self.store = store
+        self.docno = docno
+        self.customerCode = customerCode
+        self.amount = amount
+    }
+}
+
+/// One receipt to create: a payout of one channel, on one date, under one statement reference, for one customer.
+public struct PlannedPayment: Sendable {
+    public var channel: String
+    public var payoutDate: String
+    public var reference: String
+    public var customerCode: String
+    public var idempotencyKey: String
+    /// The `customerpayment` body.
+    public var payload: JSONObject
+    public var knockOffs: [(orderID: String, docno: String, amount: Money)]
+    /// What the receipt records: `docamt`, the fees as `bankcharge`, what reaches the bank and what stays unapplied.
+    public var amount: Money
+    public var bankCharge: Money
+    public var payout: Money
+    public var unapplied: Money
+    /// The settlement rows it covers.
+    public var rowIDs: [Int64]
+}
+
+/// Groups settled orders into customer payments (product spec §6), under the pack's `payments` settings:
+/// per channel, payout date, statement reference and customer, each order's synced invoice knocked off. An order
+/// without a synced invoice, a negative payout or an invoice that differs from the settled amount is reported,
+/// never silently dropped.
+public enum PaymentPlanner {
+    public struct Result: Sendable {
+        public var payments: [PlannedPayment]
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// - Parameters:
+    ///   - invoice: the synced invoice of an order, or nil when it has none (not imported, not synced yet).
+    ///   - paymentMethod: the `paymentmethod` for an order's store and channel (`matching.payments`), or nil.
+    public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (String) -> SyncedInvoice?,
+                            paymentMethod: (_ store: String, _ channel: String) -> String?) -> Result {
+        var diagnostics: [Diagnostic] = []
+        struct GroupKey: Hashable { var channel, date, reference, customer: String }
+        var groups: [GroupKey: [(StoredSettlementRow, SyncedInvoice)]] = [:]
+        var order: [GroupKey] = []
+        for row in rows {
+            let at = SourceLocation(file: row.source)
+            if row.netSen < 0 {
+                diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))), a refund or adjustment; it is not paid by a receipt — raise a credit note in SQL Accounting", at: at, code: "negative-payout"))
+                continue
+            }
+            guard let synced = invoice(row.orderID) else {
+                diagnostics.append(.warning("order \(row.orderID) has no synced invoice (import and apply its order first); its \(Money(minorUnits: row.grossSen)) is left out of the \(row.payoutDate) payout", at: at, code: "invoice-not-synced"))
+                continue
+            }
+            let key = GroupKey(channel: row.channel, date: row.payoutDate, reference: row.reference, customer: synced.customerCode)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append((row, synced))
+        }
+        var payments: [PlannedPayment] = []
+        for key in order {
+            guard let members = groups[key], let first = members.first else { continue }
+            var knockOffs: [(String, String, Money)] = []
+            var gross = Money.zero, fees = Money.zero, net = Money.zero, knocked = Money.zero
+            for (row, synced) in members {
+                let rowGross = Money(minorUnits: row.grossSen), rowFees = Money(minorUnits: row.feesSen), rowNet = Money(minorUnits: row.netSen)
+                gross += rowGross
+                fees += rowFees
+                net += rowNet
+                // With the fees as bank charge the receipt pays the settled gross; otherwise only what arrived.
+                let paying = settings.fees.value == .bankCharge ? rowGross : rowNet
+                let applied = min(paying, synced.amount)
+                if rowGross != synced.amount {
+                    diagnostics.append(.warning("order \(row.orderID): the settlement's \(rowGross) differs from invoice \(synced.docno)'s \(synced.amount); \(applied) is knocked off\(paying > synced.amount ? " and \(paying - synced.amount) stays unapplied" : ", leaving \(synced.amount - applied) outstanding")",
+                                                at: SourceLocation(file: row.source), code: "amount-mismatch"))
+                }
+                if applied.minorUnits > 0 { knockOffs.append((row.orderID, synced.docno, applied)) }
+                knocked += applied
+            }
+            let amount = settings.fees.value == .bankCharge ? gross : net
+            let bankCharge = settings.fees.value == .bankCharge ? fees : .zero
+            let method = paymentMethod(first.1.store, key.channel)
+            if method == nil {
+                diagnostics.append(.error("no payment method for \(key.channel): add matching.payments.\(key.channel) (the bank or wallet account the payout reaches)", code: "missing-key"))
+                continue
+            }
+            let description = settings.description.value
+                .replacingOccurrences(of: "{channel}", with: key.channel.prefix(1).uppercased() + key.channel.dropFirst())
+                .replacingOccurrences(of: "{payout_date}", with: key.date)
+                .replacingOccurrences(of: "{reference}", with: key.reference)
+            let idempotencyKey = String("LS-PAY-\(key.channel)-\(key.reference)-\(key.customer)".prefix(60))
+            var payload = JSONObject()
+            payload.append("docno", .string(""))
+            payload.append("code", .string(key.customer))
+            payload.append("docdate", .string(key.date))
+            payload.append("postdate", .string(key.date))
+            payload.append("description", .string(description))
+            payload.append("paymentmethod", .string(method ?? ""))
+            payload.append("journal", .string(settings.journal.value))
+            payload.append("chequenumber", .string(String(key.reference.prefix(20))))
+            payload.append("currencycode", .string("----"))
+            payload.append("currencyrate", .string("1.00"))
+            payload.append("docamt", .string(amount.description))
+            payload.append("bankcharge", .string(bankCharge.description))
+            if settings.fees.value == .bankCharge, let account = settings.feeAccount?.value { payload.append("bankchargeaccount", .string(account)) }
+            payload.append("docref1", .string(idempotencyKey))
+            payload.append("cancelled", .bool(false))
+            payload.append("sdsknockoff", .array(knockOffs.map { .object(["doctype": .string("IV"), "docno": .string($0.1), "koamt": .string($0.2.description), "knockoff": .bool(true)]) }))
+            payments.append(PlannedPayment(channel: key.channel, payoutDate: key.date, reference: key.reference, customerCode: key.customer,
+                                           idempotencyKey: idempotencyKey, payload: payload, knockOffs: knockOffs, amount: amount, bankCharge: bankCharge,
+                                           payout: amount - bankCharge, unapplied: amount - knocked,
+                                           rowIDs: members.compactMap { $0.0.id }))
+        }
+        return Result(payments: payments, diagnostics: diagnostics)
+    }
+}

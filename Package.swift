@@ -67,6 +67,6 @@ let package = Package(
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

@@ -163,6 +163,32 @@ extension StateStore {
         try database.read { db in try StoredPayment.fetchOne(db, key: id) }
     }
 
+    /// Moves a payment to a new state, as the sync engine reports it.
+    public func transitionPayment(_ paymentID: Int64, to transition: DocumentTransition, now: Date = Date()) throws {
+        try database.write { db in
+            guard var payment = try StoredPayment.fetchOne(db, key: paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
+            switch transition {
+            case .sending: payment.state = .sending
+            case .created(let dockey, let docno, _):
+                payment.state = .created
+                payment.remoteDockey = dockey
+                payment.remoteDocno = docno
+                payment.lastError = nil
+            case .failed(let message):
+                payment.state = .failed
+                payment.lastError = message
+            case .unknown(let message):
+                payment.state = .unknown
+                payment.lastError = message
+            case .desired: payment.state = .desired
+            case .cancelled, .cancelledWithOrder: payment.state = .cancelled
+            case .updated, .changeFailed: break
+            }
+            payment.updatedAt = Timestamps.iso(now)
+            try payment.update(db)
+        }
+    }
+
     /// Records the official-receipt number an operator gave a synced payment.
     public func setReceiptNumber(paymentID: Int64, _ number: String, now: Date = Date()) throws {
         try database.write { db in

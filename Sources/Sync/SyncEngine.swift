@@ -86,14 +86,19 @@ public struct SyncStopped: Error, Sendable, CustomStringConvertible {
 ///    when found, post again only when it is certainly absent — at most `maxAmbiguousRounds` times;
 /// 6. on a refusal record the server's message; the other documents carry on.
 public final class SyncEngine: Sendable {
-    public let store: StateStore
+    /// Where each step is recorded: the state store's invoice documents, or its customer payments.
+    public let ledger: any SyncLedger
     public let client: SQLAccountClient
     public let options: SyncOptions
     let resource: SQLAccountResource
     let stop = StopFlag()
 
-    public init(store: StateStore, client: SQLAccountClient, options: SyncOptions, resource: SQLAccountResource = .salesInvoice) {
-        self.store = store
+    public convenience init(store: StateStore, client: SQLAccountClient, options: SyncOptions, resource: SQLAccountResource = .salesInvoice) {
+        self.init(ledger: store, client: client, options: options, resource: resource)
+    }
+
+    public init(ledger: any SyncLedger, client: SQLAccountClient, options: SyncOptions, resource: SQLAccountResource) {
+        self.ledger = ledger
         self.client = client
         self.options = options
         self.resource = resource
@@ -148,7 +153,7 @@ public final class SyncEngine: Sendable {
             round += 1
             if let reason = stop.reason { return .skipped(reason: reason) }
             let request = AttemptRecord(method: "POST", path: "/\(resource)", summary: Self.summary(of: item.payload), outcome: .sending)
-            let attemptID = try store.transition(documentID: item.documentID, to: .sending, taskID: taskID, attempt: request)
+            let attemptID = try ledger.transition(documentID: item.documentID, to: .sending, taskID: taskID, attempt: request)
             do {
                 var record = try await client.create(resource, body: item.payload)
                 var note: String?
@@ -161,17 +166,17 @@ public final class SyncEngine: Sendable {
                 }
                 guard let dockey = record.dockey else {
                     let message = "SQL Account accepted the invoice but returned no dockey and a lookup by docref1 '\(item.idempotencyKey)' found nothing; run apply again to look it up"
-                    try store.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
+                    try ledger.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
                                          attempt: Self.answer(request, status: 200, summary: "no dockey", outcome: .ambiguous), finishing: attemptID)
                     return .unknown(message: message)
                 }
-                try store.transition(documentID: item.documentID, to: .created(dockey: Int64(dockey), docno: record.docno, updatecount: record.updatecount),
+                try ledger.transition(documentID: item.documentID, to: .created(dockey: Int64(dockey), docno: record.docno, updatecount: record.updatecount),
                                      taskID: taskID, attempt: Self.answer(request, status: 200, summary: Self.summary(of: record) + (note.map { "; \($0)" } ?? ""), outcome: .created),
                                      finishing: attemptID, writeBackDocno: item.writeBackDocno)
                 return .created(docno: record.docno, dockey: Int64(dockey))
             } catch let error as SQLAccountError {
                 if error.isAmbiguous || Self.mayHaveCommitted(error) {
-                    try store.transition(documentID: item.documentID, to: .sending, taskID: taskID,
+                    try ledger.transition(documentID: item.documentID, to: .sending, taskID: taskID,
                                          attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .ambiguous), finishing: attemptID)
                     try await settle()
                     switch await lookUp(item, taskID: taskID) {
@@ -181,18 +186,18 @@ public final class SyncEngine: Sendable {
                         if let reason = Self.applicationRefusal(error) {
                             // SQL Account's own error text, and the lookup proves nothing was saved: a refusal, not a glitch.
                             let message = "SQL Account refused the invoice (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (item, UOM or location codes must exist in SQL Account) and retry."
-                            try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
+                            try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
                             return .failed(message: message)
                         }
                         if round < options.maxAmbiguousRounds { continue }
                         let message = "SQL Account gave no clear answer \(round) times (last: \(error.message)) and a lookup by docref1 '\(item.idempotencyKey)' finds no invoice, so nothing was created; run `ledgersync tasks retry` when SQL Account is healthy"
-                        try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
+                        try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
                         return .failed(message: message)
                     }
                 }
                 if case .authentication = error {
                     stop.set(error.message)
-                    try store.transition(documentID: item.documentID, to: .desired, taskID: taskID,
+                    try ledger.transition(documentID: item.documentID, to: .desired, taskID: taskID,
                                          attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                     throw SyncStopped(message: error.message)
                 }
@@ -201,12 +206,12 @@ public final class SyncEngine: Sendable {
                    let cancelled = try? await find(item.idempotencyKey).first(where: { $0.cancelled == true }) {
                     message = "this order's invoice \(cancelled.docno ?? "") was cancelled in SQL Accounting and its number stays used there, so SQL Account refuses a new invoice with the same number; delete the cancelled invoice in SQL Accounting, or number invoices differently (invoice_number.source: sqlaccount or a store_suffix), then retry"
                 }
-                try store.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID,
+                try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID,
                                      attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                 return .failed(message: message)
             } catch is CancellationError {
                 let message = "the run was interrupted while the invoice was being sent; the next apply looks it up before sending again"
-                try store.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
+                try ledger.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
                                      attempt: Self.answer(request, status: nil, summary: "interrupted", outcome: .ambiguous), finishing: attemptID)
                 return .unknown(message: message)
             }
@@ -227,10 +232,10 @@ public final class SyncEngine: Sendable {
                 .filter { $0.cancelled != true && $0.dockey != nil }
                 .sorted { ($0.dockey ?? 0) < ($1.dockey ?? 0) }
             guard let first = matches.first, let dockey = first.dockey else {
-                let current = try store.document(item.documentID)
+                let current = try ledger.state(of: item.documentID)
                 // A document left `sending`/`unknown` by an earlier run was never saved: it is safe to post.
-                if let state = current?.state, state == .sending || state == .unknown {
-                    try store.transition(documentID: item.documentID, to: .desired, taskID: taskID,
+                if let state = current, state == .sending || state == .unknown {
+                    try ledger.transition(documentID: item.documentID, to: .desired, taskID: taskID,
                                          attempt: AttemptRecord(method: "GET", path: path, summary: "docref1 \(item.idempotencyKey)", responseStatus: 200,
                                                                 responseSummary: "not found: the earlier attempt did not create it", outcome: .retried))
                 }
@@ -241,7 +246,7 @@ public final class SyncEngine: Sendable {
                 let numbers = matches.compactMap(\.docno).joined(separator: ", ")
                 note = "SQL Account holds \(matches.count) invoices with docref1 '\(item.idempotencyKey)' (\(numbers)); adopted \(first.docno ?? "dockey \(dockey)") — cancel the others in SQL Accounting"
             }
-            try store.transition(documentID: item.documentID, to: .created(dockey: Int64(dockey), docno: first.docno, updatecount: first.updatecount), taskID: taskID,
+            try ledger.transition(documentID: item.documentID, to: .created(dockey: Int64(dockey), docno: first.docno, updatecount: first.updatecount), taskID: taskID,
                                  attempt: AttemptRecord(method: "GET", path: path, summary: "docref1 \(item.idempotencyKey)", responseStatus: 200,
                                                         responseSummary: "found " + Self.summary(of: first) + (note.map { "; \($0)" } ?? ""), outcome: .adopted),
                                  writeBackDocno: item.writeBackDocno)
@@ -252,9 +257,9 @@ public final class SyncEngine: Sendable {
                 return .failed(.skipped(reason: error.message))
             }
             let message = "could not look the invoice up by docref1 '\(item.idempotencyKey)' before sending, so it was not sent: \(error.message)"
-            let state = (try? store.document(item.documentID))?.state
+            let state = (try? ledger.state(of: item.documentID)) ?? nil
             let transition: DocumentTransition = state == .sending || state == .unknown ? .unknown(message: message) : .failed(message: message)
-            _ = try? store.transition(documentID: item.documentID, to: transition, taskID: taskID,
+            _ = try? ledger.transition(documentID: item.documentID, to: transition, taskID: taskID,
                                       attempt: AttemptRecord(method: "GET", path: path, summary: "docref1 \(item.idempotencyKey)", responseStatus: error.status, responseSummary: error.message, outcome: .failed))
             if case .unknown = transition { return .failed(.unknown(message: message)) }
             return .failed(.failed(message: message))
@@ -361,5 +366,46 @@ final class StopFlag: @unchecked Sendable {
 
     func set(_ reason: String) {
         lock.withLock { if value == nil { value = reason } }
+    }
+}
+
+/// Where the exactly-once engine records each step of a document it brings into SQL Account.
+public protocol SyncLedger: Sendable {
+    /// The document's recorded state, nil when unknown.
+    func state(of documentID: Int64) throws -> DocumentState?
+    /// Moves the document to a new state and records the request; returns the attempt's id.
+    @discardableResult
+    func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
+                    finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64?
+}
+
+extension SyncLedger {
+    @discardableResult
+    func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
+                    finishing attemptID: Int64? = nil, writeBackDocno: Bool = true) throws -> Int64? {
+        try self.transition(documentID: documentID, to: transition, taskID: taskID, attempt: attempt, finishing: attemptID,
+                            writeBackDocno: writeBackDocno, now: Date())
+    }
+}
+
+/// Invoices: the state store's documents, each tied to its order.
+extension StateStore: SyncLedger {
+    public func state(of documentID: Int64) throws -> DocumentState? { try document(documentID)?.state }
+}
+
+/// Customer payments: the state store's `payments`, whose ids stand in for document ids.
+public struct PaymentLedger: SyncLedger {
+    public let store: StateStore
+
+    public init(store: StateStore) {
+        self.store = store
+    }
+
+    public func state(of documentID: Int64) throws -> DocumentState? { try store.payment(documentID)?.state }
+
+    public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
+                           finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
+        try store.transitionPayment(documentID, to: transition, now: now)
+        return nil
     }
 }

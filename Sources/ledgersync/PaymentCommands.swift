@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import LedgerSyncKit
+
+/// `ledgersync payments …`: channel payouts → customer payments (official receipts) knocking off the invoices.
+struct PaymentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments", abstract: "Customer payments from channel settlement reports: plan them, sync them exactly once, record the O/R numbers.",
+        subcommands: [Plan.self, Apply.self, List.self, Show.self, SetOR.self])
+
+    struct Selection: ParsableArguments {
+        @Option(help: "Only this channel's payouts (shopee, lazada, tiktok…).") var channel: String?
+        @Option(help: "Only payouts on or after this date (YYYY-MM-DD).") var from: String?
+        @Option(help: "Only payouts on or before this date (YYYY-MM-DD).") var to: String?
+
+        func validate() throws {
+            for (flag, value) in [("--from", from), ("--to", to)] {
+                if let value, value.count != 10 || value.split(separator: "-").count != 3 { throw ValidationError("\(flag) must be a date like 2025-10-01, found '\(value)'") }
+            }
+        }
+    }
+
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the receipts the imported settlements call for — each knock-off, the fees, what stays unapplied — before anything is sent.")
+        @OptionGroup var packOption: PackOption
+        @OptionGroup var selection: Selection
+        @Option(help: stateHelp) var state: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.paymentsPlan(packDirectory: packOption.pack, statePath: state, channel: selection.channel, from: selection.from,
+                                              to: selection.to, format: format, console: console), console)
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first). Exit 0 when all are in.")
+        @OptionGroup var packOption: PackOption
+        @OptionGroup var selection: Selection
+        @Option(help: stateHelp) var state: String?
+        @Option(help: "API base URL overriding the pack's host.") var endpoint: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            let console = Console.standard()
+            let options = self
+            try finish(waitFor {
+                await Workflows.paymentsApply(packDirectory: options.packOption.pack, statePath: options.state, channel: options.selection.channel,
+                                              from: options.selection.from, to: options.selection.to, endpoint: options.endpoint,
+                                              format: options.format, console: console)
+            }, console)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the payments with their SQL receipt numbers and O/R numbers.")
+        @Option(help: stateHelp) var state: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.paymentsList(statePath: state, format: format, console: console), console)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one payment: its state, numbers and the receipt sent.")
+        @Argument(help: "The payment number.") var paymentID: Int64
+        @Option(help: stateHelp) var state: String?
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.paymentShow(statePath: state, paymentID: paymentID, console: console), console)
+        }
+    }
+
+    struct SetOR: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-or", abstract: "Record the official-receipt (O/R) number of a payment.")
+        @Argument(help: "The payment number.") var paymentID: Int64
+        @Argument(help: "The O/R number.") var receiptNumber: String
+        @Option(help: stateHelp) var state: String?
+
+        func validate() throws {
+            if receiptNumber.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("the O/R number cannot be empty") }
+        }
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.paymentsSetOR(statePath: state, paymentID: paymentID, receiptNumber: receiptNumber, console: console), console)
+        }
+    }
+}

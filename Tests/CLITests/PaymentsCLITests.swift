@@ -1,0 +1,78 @@
+import Foundation
+import StateStore
+import Testing
+import TestSupport
+
+@Suite("ledgersync payments", .serialized)
+struct PaymentsCLITests {
+    static func payments(_ arguments: [String], state: String, sandbox: ServedSandbox? = nil) async throws -> CLI.Result {
+        var extra = ["--state", state]
+        if ["plan", "apply"].contains(arguments.first ?? "") { extra += Args.acme }
+        if let sandbox, arguments.first == "apply" { extra += ["--endpoint", sandbox.url] }
+        return try await CLI.run(["payments"] + arguments + extra, environment: ServedSandbox.keys)
+    }
+
+    /// Sen as SQL Account writes an amount: 39400 → "394.00".
+    static func amount(_ sen: Int64) -> String { "\(sen / 100).\(String(format: "%02lld", sen % 100))" }
+
+    @Test("synced invoices, a Shopee payout, a planned receipt applied once: every knocked-off invoice fully paid, to the sen")
+    func payoutKnocksOffInvoices() async throws {
+        let directory = try scratchDirectory("payments")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+
+        // The payout of three synced Shopee orders and one the store never saw, with the marketplace's fees.
+        let store = try StateStore(path: state)
+        var rows: [StoredSettlementRow] = []
+        var invoiceAmounts: [String: Int64] = [:]
+        for (index, orderID) in ["SG-1000101", "SG-1000103", "SG-1000106"].enumerated() {
+            let payload = try #require(try store.document(orderID: orderID)).payloadJSON
+            let invoice = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            let docamt = try #require(invoice["docamt"] as? String)
+            let sen = try #require(Int64(docamt.replacingOccurrences(of: ".", with: "")), "docamt \(docamt) has two decimals")
+            invoiceAmounts[orderID] = sen
+            rows.append(StoredSettlementRow(channel: "shopee", orderID: orderID, payoutDate: "2025-10-06", reference: "SPX-PAYOUT-1006", currency: "MYR",
+                                            grossSen: sen, feesSen: 500 + Int64(index) * 100, netSen: sen - 500 - Int64(index) * 100,
+                                            feeDetailJSON: "[]", source: "income.xlsx, Income, row \(7 + index)"))
+        }
+        rows.append(StoredSettlementRow(channel: "shopee", orderID: "SG-9999999", payoutDate: "2025-10-06", reference: "SPX-PAYOUT-1006", currency: "MYR",
+                                        grossSen: 1_000, feesSen: 100, netSen: 900, feeDetailJSON: "[]", source: "income.xlsx, Income, row 10"))
+        _ = try store.importSettlement(contentHash: "test-payout", name: "income.xlsx", channel: "shopee", rows: rows)
+        let gross = invoiceAmounts.values.reduce(0, +)
+
+        let plan = try await Self.payments(["plan"], state: state)
+        #expect(plan.status == 0, "\(plan.transcript)")
+        #expect(plan.stdout.contains("  + receipt Shopee payout 2025-10-06 (SPX-PAYOUT-1006)  300-S0001"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("bank charge 18.00"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("order SG-9999999 has no synced invoice"), "reported, not dropped: \(plan.stdout)")
+
+        let apply = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("1 payment in SQL Accounting, 0 failed"), "\(apply.stdout)")
+
+        // The sandbox's books: one receipt, each invoice knocked off by exactly its amount.
+        let data = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let receipts = try #require((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])
+        #expect(receipts.count == 1)
+        let receipt = try #require(receipts.first)
+        #expect(receipt["docamt"] as? String == Self.amount(gross))
+        #expect(receipt["bankcharge"] as? String == "18.00")
+        let knockOffs = try #require(receipt["sdsknockoff"] as? [[String: Any]])
+        let invoices = try sandbox.invoices()
+        for (orderID, sen) in invoiceAmounts {
+            let docno = try #require(invoices.first { $0["docref1"] as? String == "LS-\(orderID)" }?["docno"] as? String)
+            let paid = knockOffs.filter { $0["docno"] as? String == docno }.compactMap { $0["koamt"] as? String }
+            #expect(paid == [Self.amount(sen)], "\(orderID) (\(docno)) fully paid")
+        }
+
+        let again = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(again.stdout.contains("no payments to send"), "\(again.stdout)")
+        let list = try await Self.payments(["list"], state: state)
+        #expect(list.stdout.contains("created"), "\(list.stdout)")
+        #expect(try await Self.payments(["set-or", "1", "OR-2025-0001"], state: state).status == 0)
+        #expect(try await Self.payments(["list"], state: state).stdout.contains("OR-2025-0001"))
+    }
+}

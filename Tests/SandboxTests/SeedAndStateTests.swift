@@ -29,7 +29,7 @@ struct SeedAndStateTests {
         #expect(seed.terms.map(\.code) == ["----", "C.O.D.", "30 DAYS"])
         #expect(seed.locations.map(\.code) == ["----", "PJ-WH", "PJ-SR"])
         #expect(seed.taxCodes.map { "\($0.code) \($0.rate)" } == ["ST5 5%", "ST 10%", "SV 8%"])
-        #expect(seed.accounts.map(\.code) == ["500-000", "510-000"])
+        #expect(seed.accounts.map(\.code) == ["500-000", "510-000", "908-000"])
         #expect(seed.paymentMethods.map(\.code) == ["310-SHP", "310-LZD", "310-TTS", "310-ZLR", "310-STR", "320-000"])
         #expect(seed.currencies.map(\.code) == ["----", "SGD"])
     }

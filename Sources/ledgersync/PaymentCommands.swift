@@ -6,7 +6,7 @@ import LedgerSyncKit
 struct PaymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments", abstract: "Customer payments from channel settlement reports: plan them, sync them exactly once, record the O/R numbers.",
-        subcommands: [Plan.self, Apply.self, List.self, Show.self, SetOR.self])
+        subcommands: [Import.self, Plan.self, Apply.self, List.self, Show.self, SetOR.self])
 
     struct Selection: ParsableArguments {
         @Option(help: "Only this channel's payouts (shopee, lazada, tiktok…).") var channel: String?
@@ -17,6 +17,20 @@ struct PaymentsCommand: ParsableCommand {
             for (flag, value) in [("--from", from), ("--to", to)] {
                 if let value, value.count != 10 || value.split(separator: "-").count != 3 { throw ValidationError("\(flag) must be a date like 2025-10-01, found '\(value)'") }
             }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op.")
+        @Option(help: "shopee, lazada or tiktok: the channel the file must be from.") var channel: String
+        @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement).") var file: String
+        @Flag(help: "Show the parsed rows.") var preview = false
+        @Option(help: stateHelp) var state: String?
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview, console: console), console)
         }
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import LedgerCore
+import Settlements
 import StateStore
 import Testing
 import TestSupport
@@ -75,4 +77,54 @@ struct PaymentsCLITests {
         #expect(try await Self.payments(["set-or", "1", "OR-2025-0001"], state: state).status == 0)
         #expect(try await Self.payments(["list"], state: state).stdout.contains("OR-2025-0001"))
     }
+
+    @Test("a Lazada statement (CSV, ';', banner row, one row per fee) imported once, refused as Shopee, a broken one writes nothing; its payout pays the invoices")
+    func lazadaStatementImport() async throws {
+        let directory = try scratchDirectory("lazada")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+        let store = try StateStore(path: state)
+        var orders: [SettlementFixtureOrder] = []
+        for orderID in ["SG-1000102", "SG-1000109"] {
+            let payload = try #require(try store.document(orderID: orderID)).payloadJSON
+            let invoice = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            let docamt = try #require(invoice["docamt"] as? String)
+            let gross = try #require(Money(parsing: docamt))
+            let payoutDate = try #require(CalendarDate(parsing: "2025-10-08"))
+            orders.append(SettlementFixtureOrder(orderID, payoutDate: payoutDate, gross: gross,
+                                                 fees: [.commission: Money(minorUnits: 1_200), .transaction: Money(minorUnits: 250)], statement: "LZD-ST-1008"))
+        }
+        let file = directory + "/statement.csv"
+        try SettlementFixtures.lazadaStatementCSV(orders).write(toFile: file, atomically: true, encoding: .utf8)
+        let broken = directory + "/broken.csv"
+        try SettlementFixtures.lazadaStatementCSV(orders, defects: [.badAmount(order: 0)]).write(toFile: broken, atomically: true, encoding: .utf8)
+
+        let refused = try await Self.payments(["import", "--channel", "shopee", file], state: state)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("this looks like a Lazada statement"), "\(refused.transcript)")
+        let bad = try await Self.payments(["import", "--channel", "lazada", broken], state: state)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("'12.3O' is not an amount"), "\(bad.transcript)")
+        #expect(bad.stderr.contains("nothing was imported"))
+        #expect(try store.settlementRows().isEmpty, "an import with errors writes nothing")
+
+        let imported = try await Self.payments(["import", "--channel", "lazada", file, "--preview"], state: state)
+        #expect(imported.status == 0, "\(imported.transcript)")
+        #expect(imported.stdout.contains("2 settled orders, 2 new, 0 already known"), "\(imported.stdout)")
+        let again = try await Self.payments(["import", "--channel", "lazada", file], state: state)
+        #expect(again.stdout.contains("was imported before; nothing changed"), "\(again.stdout)")
+
+        let apply = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        let data = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let receipt = try #require(((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.first)
+        #expect(receipt["paymentmethod"] as? String == "310-LZD")
+        #expect(receipt["bankcharge"] as? String == "29.00", "2 × (12.00 commission + 2.50 payment fee)")
+        let paid = (receipt["sdsknockoff"] as? [[String: Any]] ?? []).compactMap { $0["koamt"] as? String }
+        #expect(paid == orders.map(\.gross.description))
+    }
 }
+

@@ -1,0 +1,84 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import Settlements
+import StateStore
+
+extension Workflows {
+    /// Reads a settlement file into the parsers' row model. Set by the spreadsheet reader for xlsx files.
+    nonisolated(unsafe) static var readWorkbook: ((_ path: String, _ displayName: String) throws -> SettlementSource)?
+
+    /// A settlement file as rows: CSV text, or an xlsx workbook (detected by content, not by name).
+    static func settlementSource(_ path: String) throws -> (source: SettlementSource, contentHash: String) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic.error("cannot read the settlement file '\(path)'; check the path", at: SourceLocation(file: path), code: "unreadable-file")
+        }
+        let name = (path as NSString).lastPathComponent
+        let bytes = [UInt8](data)
+        let hash = ContentHash.hex(String(decoding: bytes, as: UTF8.self)) + "-\(bytes.count)"
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            guard let readWorkbook else {
+                throw Diagnostic.error("'\(name)' is an xlsx workbook; this build reads settlement reports as CSV only — export the report as CSV", at: SourceLocation(file: path), code: "unsupported-format")
+            }
+            return (try readWorkbook(path, name), hash)
+        }
+        return (try SettlementSource.csv(text: String(decoding: bytes, as: UTF8.self), fileName: name), hash)
+    }
+
+    /// `ledgersync payments import --channel C FILE`: parse, check against the state store, and record the rows
+    /// — all or nothing. Errors block the import; warnings are shown with the parsed rows (`--preview`).
+    public static func paymentsImport(statePath: String?, channel: String, path: String, preview: Bool, console: Console) -> Int32 {
+        guard let expected = Channel(rawValue: channel), SettlementDetector.supportedChannels.contains(expected) else {
+            console.err("--channel must be one of \(SettlementDetector.supportedChannels.map(\.rawValue).joined(separator: ", ")), found '\(channel)'\n")
+            return ExitStatus.failure
+        }
+        do {
+            let (source, hash) = try settlementSource(path)
+            let result = SettlementImport.parse(source, expected: expected)
+            var diagnostics = result.diagnostics
+            let state = StateLocation.resolve(statePath)
+            let store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil
+            for row in result.rows {
+                let at = SourceLocation(file: row.source.file, line: row.source.row)
+                guard let order = try store?.order(row.orderID) else {
+                    diagnostics.append(.warning("order \(row.orderID) is not in the state store; import and apply its orders before planning its payment", at: at, code: "unknown-order"))
+                    continue
+                }
+                if order.status != .completed {
+                    diagnostics.append(.warning("order \(row.orderID) is \(order.status.rawValue), not yet invoiced in SQL Accounting; its payment waits for the invoice", at: at, code: "not-invoiced"))
+                }
+            }
+            if !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
+            if preview || result.hasErrors { console.out(result.preview(limit: 20)) }
+            guard !result.hasErrors else {
+                console.err("\(path): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); nothing was imported — fix the file (or export it again) and import it again\n")
+                return ExitStatus.failure
+            }
+            guard let store = store ?? (try? StateStore(path: state)) else {
+                console.err("cannot open the state store \(state)\n")
+                return ExitStatus.failure
+            }
+            let rows = result.rows.map { row -> StoredSettlementRow in
+                let detail = JSONValue.array(row.fees.map { .array([.string($0.kind.rawValue), .string($0.name), .number(String($0.amount.minorUnits))]) })
+                let date = row.payoutDate.description
+                return StoredSettlementRow(channel: expected.rawValue, orderID: row.orderID, payoutDate: date,
+                                           reference: row.statementReference ?? "payout-\(date)", currency: row.currency,
+                                           grossSen: row.gross.minorUnits, feesSen: row.totalFees.minorUnits, netSen: row.net.minorUnits,
+                                           feeDetailJSON: JSONWriter.compactString(detail), source: row.source.description)
+            }
+            let outcome = try store.importSettlement(contentHash: hash, name: (path as NSString).lastPathComponent, channel: expected.rawValue, rows: rows)
+            if outcome.alreadyImported {
+                console.out("\(path) was imported before; nothing changed\n")
+            } else {
+                console.out("imported \(path): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(outcome.added) new, \(outcome.skipped) already known; \(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")\n")
+            }
+            return ExitStatus.success
+        } catch let diagnostic as Diagnostic {
+            console.err(DiagnosticRendering.text([diagnostic]))
+            return ExitStatus.failure
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
+        }
+    }
+}

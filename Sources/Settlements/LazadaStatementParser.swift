@@ -1,0 +1,126 @@
+import LedgerCore
+
+/// Lazada statement (csv, `;`-separated, or an "Income Overview" sheet; channels doc §3.2) → one
+/// `SettlementRow` per order per statement and release date. The file has one row per fee per order
+/// line, signed as it moves the payout: the item-price rows make the gross, every other row is a fee
+/// (minus its amount), and the payout is the sum of all of them. A row with an error drops its whole
+/// order from that statement (its total would be wrong), after reporting every row's errors.
+public enum LazadaStatementParser {
+    public static let reportName = "Lazada statement"
+
+    public static func parse(_ source: SettlementSource, columns: LazadaStatementColumns = .standard,
+                             defaultCurrency: String = "MYR") -> SettlementParseResult {
+        var result = SettlementParseResult(channel: .lazada, fileName: source.fileName)
+        let header: SettlementHeader
+        switch SettlementHeader.find(in: source, preferredSheets: columns.sheetNames,
+                                     required: [columns.orderID, columns.feeName, columns.amount, columns.payoutDate],
+                                     reportName: reportName) {
+        case .success(let found): header = found
+        case .failure(let diagnostic):
+            result.diagnostics.append(diagnostic)
+            return result
+        }
+        let orderIndex = header.index(of: columns.orderID), feeIndex = header.index(of: columns.feeName)
+        let amountIndex = header.index(of: columns.amount), dateIndex = header.index(of: columns.payoutDate)
+        let statementIndex = header.index(of: columns.statement), statusIndex = header.index(of: columns.releaseStatus)
+        let notReleased = Set(columns.notReleasedStatuses.map(SettlementHeaderName.normalised))
+        var statusSeen: [String: Bool] = [:]
+        func isNotReleased(_ status: String) -> Bool {
+            if let known = statusSeen[status] { return known }
+            let answer = notReleased.contains(SettlementHeaderName.normalised(status))
+            statusSeen[status] = answer
+            return answer
+        }
+        let classify = columns.classifier()
+        var unreleased: (first: SettlementCellReader, status: String, count: Int)?
+
+        struct OrderInStatement: Hashable { var orderID: String; var statement: String? }
+        struct GroupKey: Hashable { var order: OrderInStatement; var payoutDate: CalendarDate }
+        struct Group {
+            var key: GroupKey
+            var firstRow: SettlementSourceRow
+            var gross = Money.zero
+            var net = Money.zero
+            var fees: [SettlementFee] = []
+            var rows: [Int] = []
+        }
+        var groups: [Group] = []                      // in order of first appearance
+        var groupIndex: [GroupKey: Int] = [:]
+        var failed: Set<OrderInStatement> = []
+        var unknownFeesWarned: Set<String> = []
+
+        for row in source.sheets[header.sheetIndex].rows.dropFirst(header.rowIndex + 1) {
+            var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
+            if reader.isBlank { continue }
+            let status = reader.text(statusIndex)
+            if !status.isEmpty, isNotReleased(status) {
+                if unreleased == nil { unreleased = (reader, status, 0) }
+                unreleased!.count += 1
+                continue
+            }
+            let statementText = reader.text(statementIndex)
+            let statement: String? = statementText.isEmpty ? nil : statementText
+            let orderID = reader.orderID(orderIndex, role: columns.orderID.role)
+            let payoutDate = reader.payoutDate(dateIndex)
+            let amount = reader.amount(amountIndex, role: columns.amount.role, required: true)
+            let feeName = reader.text(feeIndex)
+            let (kind, known) = classify(feeName)
+            if !known, !reader.hasErrors, unknownFeesWarned.insert(SettlementHeaderName.normalised(feeName)).inserted {
+                reader.warning(feeIndex, feeName.isEmpty
+                               ? "the fee name is empty; the amount is counted as an 'other' fee"
+                               : "fee name '\(feeName)' is not in ledgersync's Lazada fee table; it is counted as an 'other' fee",
+                               code: "settlement-unknown-fee")
+            }
+            result.diagnostics += reader.diagnostics
+            guard let orderID else { continue }
+            let order = OrderInStatement(orderID: orderID, statement: statement)
+            guard !reader.hasErrors, let payoutDate, let amount else {
+                failed.insert(order)
+                continue
+            }
+            let key = GroupKey(order: order, payoutDate: payoutDate)
+            let index: Int
+            if let existing = groupIndex[key] {
+                index = existing
+            } else {
+                index = groups.count
+                groupIndex[key] = index
+                groups.append(Group(key: key, firstRow: row))
+            }
+            groups[index].rows.append(row.number)
+            groups[index].net += amount
+            if let kind {
+                let fee = -amount
+                if let existing = groups[index].fees.firstIndex(where: { $0.kind == kind && $0.name == feeName }) {
+                    groups[index].fees[existing].amount += fee
+                } else if fee != .zero {
+                    groups[index].fees.append(SettlementFee(kind, feeName, fee))
+                }
+            } else {
+                groups[index].gross += amount
+            }
+        }
+
+        if let (first, status, count) = unreleased {
+            var reader = first
+            reader.warning(statusIndex, "\(count) row\(count == 1 ? " is" : "s are") not released yet (\(header.names[statusIndex!]) '\(status)'"
+                           + "\(count == 1 ? "" : ", the first here")) and left out: they belong to a later payout", code: "settlement-not-released")
+            result.diagnostics += reader.diagnostics
+        }
+        for group in groups where !failed.contains(group.key.order) {
+            let settlement = SettlementRow(
+                channel: .lazada, orderID: group.key.order.orderID, payoutDate: group.key.payoutDate, statementReference: group.key.order.statement,
+                currency: defaultCurrency, gross: group.gross, fees: group.fees.filter { $0.amount != .zero }, net: group.net,
+                source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: group.rows))
+            let reader = SettlementCellReader(file: source.fileName, header: header, row: group.firstRow)
+            var place = (header.sheet.map { "sheet '\($0)' " } ?? "") + settlement.source.rowsDescription
+            if let amountIndex { place += ", column '\(header.names[amountIndex])'" }
+            if SettlementChecks.check(settlement, place: place, at: reader.location(amountIndex),
+                                      cell: reader.cell(amountIndex), into: &result.diagnostics) {
+                result.rows.append(settlement)
+            }
+        }
+        result.diagnostics = result.diagnostics.sortedForDisplay()
+        return result
+    }
+}

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already in the graph through Hummingbird; named so the sandbox can stop gracefully (see SandboxServer.stop).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
@@ -39,6 +40,8 @@ let package = Package(
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
         .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
+        // Streaming xlsx/csv reading (content-detected, exact cell text, header finding) and atomic xlsx/csv writing.
+        .target(name: "Spreadsheets", dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
         // Settlement reports (Shopee income, Lazada statement, TikTok settlement) → one exact SettlementRow per order per payout; pure parsing.
         .target(name: "Settlements", dependencies: ["LedgerCore", .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
         // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans.
@@ -46,7 +49,7 @@ let package = Package(
         // apply: orders into the state store, staged documents, tasks of ≤150 synced exactly once with bounded concurrency.
         .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
         // The use cases behind each command (validate, transform, explain, test, status, apply, tasks, orders) and their rendering.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements"], swiftSettings: v5),
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",
@@ -69,7 +72,8 @@ let package = Package(
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "LedgerCore"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "LedgerCore"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

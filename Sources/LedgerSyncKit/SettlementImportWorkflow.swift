@@ -2,11 +2,23 @@ import Foundation
 import LedgerCore
 import LedgerJSON
 import Settlements
+import Spreadsheets
 import StateStore
 
 extension Workflows {
-    /// Reads a settlement file into the parsers' row model. Set by the spreadsheet reader for xlsx files.
-    nonisolated(unsafe) static var readWorkbook: ((_ path: String, _ displayName: String) throws -> SettlementSource)?
+    /// Every sheet of a workbook as the parsers' rows: each cell's exact text, row numbers as Excel shows them.
+    static func readWorkbook(_ path: String, _ name: String) throws -> SettlementSource {
+        let reader = try SpreadsheetReader(path: path)
+        var sheets: [(name: String, rows: [SettlementSourceRow])] = []
+        for sheet in reader.sheetNames {
+            var rows: [SettlementSourceRow] = []
+            try reader.rows(sheet: sheet).forEachRow { row in
+                rows.append(SettlementSourceRow(number: row.number, cells: row.cells.map(\.text)))
+            }
+            sheets.append((sheet, rows))
+        }
+        return SettlementSource(fileName: name, sheets: sheets)
+    }
 
     /// A settlement file as rows: CSV text, or an xlsx workbook (detected by content, not by name).
     static func settlementSource(_ path: String) throws -> (source: SettlementSource, contentHash: String) {
@@ -17,10 +29,11 @@ extension Workflows {
         let bytes = [UInt8](data)
         let hash = ContentHash.hex(String(decoding: bytes, as: UTF8.self)) + "-\(bytes.count)"
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            guard let readWorkbook else {
-                throw Diagnostic.error("'\(name)' is an xlsx workbook; this build reads settlement reports as CSV only — export the report as CSV", at: SourceLocation(file: path), code: "unsupported-format")
+            do {
+                return (try readWorkbook(path, name), hash)
+            } catch let error as SpreadsheetError {
+                throw Diagnostic.error("\(error)", at: SourceLocation(file: path), code: "unreadable-file")
             }
-            return (try readWorkbook(path, name), hash)
         }
         return (try SettlementSource.csv(text: String(decoding: bytes, as: UTF8.self), fileName: name), hash)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import Settlements
+import Spreadsheets
 import StateStore
 import Testing
 import TestSupport
@@ -125,6 +126,40 @@ struct PaymentsCLITests {
         #expect(receipt["bankcharge"] as? String == "29.00", "2 × (12.00 commission + 2.50 payment fee)")
         let paid = (receipt["sdsknockoff"] as? [[String: Any]] ?? []).compactMap { $0["koamt"] as? String }
         #expect(paid == orders.map(\.gross.description))
+    }
+
+    @Test("a Shopee income report as an xlsx workbook (banner rows, negative fees) is read by content and imported; as TikTok it is refused")
+    func shopeeWorkbookImport() async throws {
+        let directory = try scratchDirectory("shopee-xlsx")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+        let payoutDate = try #require(CalendarDate(parsing: "2025-10-06"))
+        let source = SettlementFixtures.shopeeIncome([
+            SettlementFixtureOrder("SG-1000101", payoutDate: payoutDate, gross: Money(minorUnits: 39_400), fees: [.commission: Money(minorUnits: 2_364), .transaction: Money(minorUnits: 788)]),
+        ])
+        // The workbook as Shopee writes it: numbers as numbers, everything else as text.
+        let sheets = source.sheets.map { sheet in
+            (name: sheet.name, rows: sheet.rows.map { row in
+                row.cells.map { cell -> SheetValue in
+                    if cell.isEmpty { return .empty }
+                    return Double(cell) != nil && !cell.contains("e") ? .number(cell) : .string(cell)
+                }
+            })
+        }
+        let file = directory + "/Income.released.my.xlsx.download"
+        try SpreadsheetWriter.writeXLSX(path: file, sheets: sheets)
+
+        let refused = try await Self.payments(["import", "--channel", "tiktok", file], state: state)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("this looks like a Shopee income report"), "\(refused.transcript)")
+        let imported = try await Self.payments(["import", "--channel", "shopee", file], state: state)
+        #expect(imported.status == 0, "\(imported.transcript)")
+        #expect(imported.stdout.contains("1 settled order, 1 new"), "\(imported.stdout)")
+        let plan = try await Self.payments(["plan"], state: state)
+        #expect(plan.stdout.contains("knock off 2509014EAM4Y3J  (order SG-1000101)  394.00"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("bank charge 31.52"), "\(plan.stdout)")
     }
 }
 

@@ -103,13 +103,16 @@ extension StateStore {
             try db.execute(sql: "INSERT INTO settlement_files(content_hash, name, channel, imported_at, row_count) VALUES (?, ?, ?, ?, ?)",
                            arguments: [contentHash, name, channel, Timestamps.iso(now), rows.count])
             var added = 0
-            for var row in rows {
-                row.fileHash = contentHash
-                let exists = try Row.fetchOne(db, sql: "SELECT 1 FROM settlement_rows WHERE channel = ? AND order_id = ? AND payout_date = ? AND reference = ?",
-                                              arguments: [row.channel, row.orderID, row.payoutDate, row.reference]) != nil
-                if exists { continue }
-                try row.insert(db)
-                added += 1
+            // One prepared statement for every row; rows already known (an overlapping file) are skipped by the unique key.
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO settlement_rows(channel, order_id, payout_date, reference, currency, gross_sen, fees_sen, net_sen,
+                                                      fee_detail_json, source, file_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for row in rows {
+                try insert.execute(arguments: [row.channel, row.orderID, row.payoutDate, row.reference, row.currency, row.grossSen, row.feesSen,
+                                               row.netSen, row.feeDetailJSON, row.source, contentHash])
+                added += db.changesCount
             }
             return SettlementImportResult(alreadyImported: false, added: added, skipped: rows.count - added)
         }

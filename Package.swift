@@ -30,7 +30,7 @@ let package = Package(
         // The one narrow boundary where order JSON is read from files and documents are written out.
         .target(name: "OrderIO", dependencies: ["LedgerCore", "LedgerJSON"], swiftSettings: v5),
         // YAML rule packs: load with positions, layer `extends`, validate into the RulePack model; expressions.
-        .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Yams", .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
+        .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Spreadsheets", "Yams"], swiftSettings: v5),
         // Compiles a RulePack into a transformation graph and runs orders through it, with provenance.
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // The SQLite state store: named migrations, imported orders, tasks, documents, sync attempts.
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
-        .testTarget(name: "RulePackTests", dependencies: ["RulePack", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "RulePackTests", dependencies: ["RulePack", "Spreadsheets", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON", "LedgerCore", "StateStore"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),

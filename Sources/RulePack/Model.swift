@@ -109,9 +109,30 @@ public struct CurrencyMatch: Sendable {
     public var origin: Origin
 }
 
+/// A sheet listed under `matching.item_sheets`, where `match import` writes.
+public struct ItemSheetReference: Sendable, Equatable {
+    /// Absolute path of the sheet.
+    public var path: String
+    /// As diagnostics show it.
+    public var displayPath: String
+    /// The `item_sheets` entry that lists it.
+    public var declaredAt: SourceLocation
+    /// Absolute path of the YAML file holding that entry: a client pack's own file, or a base pack's.
+    public var declaringFile: String
+
+    public init(path: String, displayPath: String, declaredAt: SourceLocation, declaringFile: String) {
+        self.path = path
+        self.displayPath = displayPath
+        self.declaredAt = declaredAt
+        self.declaringFile = declaringFile
+    }
+}
+
 public struct Matching: Sendable {
     /// Pack-wide item matching by SKU: inline rows over sheet rows.
     public var items: [String: ItemMatch] = [:]
+    /// The sheets in effect (an upper layer's list replaces the base's), in the order listed.
+    public var itemSheets: [ItemSheetReference] = []
     /// Customer code by channel name or store id.
     public var customers: [String: Traced<String>] = [:]
     public var shipping: [String: ShippingMatch] = [:]

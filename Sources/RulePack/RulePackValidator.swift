@@ -355,6 +355,8 @@ public struct RulePackValidator {
                     let declaringDirectory = (loader.absolutePath(sheet.location.file) as NSString).deletingLastPathComponent
                     guard let file = loader.confinedPath(relative, relativeTo: declaringDirectory, repositoryRoot: layered.repositoryRoot, at: sheet.location, keyPath: path, diagnostics: &reader.diagnostics) else { continue }
                     let (rows, diagnostics) = ItemSheet.read(path: file, displayPath: loader.displayPath(file), declaredAt: sheet.location)
+                    matching.itemSheets.append(ItemSheetReference(path: file, displayPath: loader.displayPath(file), declaredAt: sheet.location,
+                                                                  declaringFile: loader.absolutePath(sheet.location.file)))
                     reader.diagnostics += diagnostics
                     for row in rows {
                         if let earlier = sheetRows[row.sku] {

@@ -60,8 +60,8 @@ public enum SpreadsheetWriter {
     }
 
     /// RFC 4180 CSV with the given delimiter: fields containing the delimiter, a quote, CR or LF are quoted (quotes
-    /// doubled); records end with CRLF; UTF-8 without a BOM.
-    public static func writeCSV(path: String, rows: [[String]], delimiter: Character = ",") throws {
+    /// doubled); records end with CRLF (or `lineEnding`, e.g. "\n" for files kept in git); UTF-8 without a BOM.
+    public static func writeCSV(path: String, rows: [[String]], delimiter: Character = ",", lineEnding: String = "\r\n") throws {
         guard delimiter != "\"" && delimiter != "\n" && delimiter != "\r" && delimiter != "\r\n" else {
             throw SpreadsheetError(file: path, .invalidValue("'\(delimiter)' cannot be a CSV delimiter"))
         }
@@ -92,7 +92,7 @@ public enum SpreadsheetWriter {
                         try out.write(field)
                     }
                 }
-                try out.write("\r\n")
+                try out.write(lineEnding)
             }
             try out.finish()
         }

@@ -1,0 +1,112 @@
+import Foundation
+import LedgerCore
+import OrderIO
+import RulePack
+import Transform
+
+/// One SKU seen in the orders and how the pack matches it today: a row of `match export`.
+public struct SKUMatchReport: Sendable, Equatable {
+    public var sku: String
+    /// The channel's product name (the first one seen).
+    public var name: String
+    /// The pack-wide match (item sheet or `matching.items`); empty when the SKU has none.
+    public var code: String
+    public var uom: String
+    public var rate: Int?
+    /// Every store it was sold in resolves it to an item (pack-wide, channel or store matching, or a preset).
+    public var matched: Bool
+    /// What decides the item in each store, with file:line: "item sheet row 3 (…/items.csv:3)", "preset 'pos' …",
+    /// "unmatched → defaults.product_code ECOM-MISC".
+    public var matchedBy: String
+    public var stores: [String]
+    public var orderLines: Int
+}
+
+/// The SKUs of an orders file against a pack's item matching, as the transform resolves them.
+public struct ItemMatchReport: Sendable {
+    public var rows: [SKUMatchReport]
+    public var orders: Int
+    /// Orders whose store the pack does not sync, or that could not be read: their SKUs are not listed.
+    public var skippedOrders: [(orderID: String, reason: String)]
+
+    public var unmatched: [SKUMatchReport] { rows.filter { !$0.matched } }
+
+    /// Unmatched SKUs first (the work to do), then matched ones; each by SKU.
+    public static func build(graph: TransformGraph, orders: OrderSource) throws -> ItemMatchReport {
+        struct Usage {
+            var name = ""
+            var stores: [String] = []
+            var lines = 0
+        }
+        var usage: [String: Usage] = [:]
+        var orderCount = 0
+        var skipped: [(String, String)] = []
+        try orders.forEach { record in
+            switch record.result {
+            case .failure(let failure):
+                skipped.append((failure.orderID, failure.diagnostics.first?.message ?? "unreadable order"))
+            case .success(let order):
+                guard let plan = graph.plan(forStore: order.store) else {
+                    skipped.append((order.id, "store '\(order.store)' is not declared in the pack's profile"))
+                    return
+                }
+                orderCount += 1
+                func note(_ sku: String, _ name: String) {
+                    guard !sku.isEmpty else { return }
+                    var entry = usage[sku] ?? Usage()
+                    if entry.name.isEmpty { entry.name = name }
+                    if !entry.stores.contains(order.store) { entry.stores.append(order.store) }
+                    entry.lines += 1
+                    usage[sku] = entry
+                }
+                for line in order.lines {
+                    note(line.sku, line.name)
+                    if plan.settings.showBundleItems.value {
+                        for component in line.bundle { note(component.sku, component.name) }
+                    }
+                }
+            }
+        }
+        var rows: [SKUMatchReport] = []
+        for (sku, entry) in usage {
+            var resolutions: [(description: String, matched: Bool, stores: [String])] = []
+            for store in entry.stores.sorted() {
+                guard let plan = graph.plan(forStore: store) else { continue }
+                let resolution: (String, Bool)
+                if let preset = plan.preset {
+                    resolution = ("preset '\(preset.name)' → \(preset.itemCode) \(preset.uom) (\(preset.origin.location?.fileAndLine ?? "pack"))", true)
+                } else if let match = plan.items[sku] {
+                    resolution = (match.origin.description, true)
+                } else if plan.settings.unmatchedIsError.value {
+                    resolution = ("unmatched: the order fails (unmatched_items: error)", false)
+                } else {
+                    resolution = ("unmatched → defaults.product_code \(plan.settings.productCode.value)", false)
+                }
+                if let index = resolutions.firstIndex(where: { $0.description == resolution.0 }) {
+                    resolutions[index].stores.append(store)
+                } else {
+                    resolutions.append((resolution.0, resolution.1, [store]))
+                }
+            }
+            // The way most stores resolve it first, then the exceptions with their stores.
+            let ranked = resolutions.enumerated().sorted { ($1.element.stores.count, $0.offset) < ($0.element.stores.count, $1.offset) }.map(\.element)
+            let matchedBy = ([ranked[0].description] + ranked.dropFirst().map { "in \($0.stores.joined(separator: ", ")): \($0.description)" })
+                .joined(separator: "; ")
+            let packWide = graph.pack.matching.items[sku]
+            rows.append(SKUMatchReport(sku: sku, name: entry.name, code: packWide?.code ?? "", uom: packWide?.uom ?? "", rate: packWide?.rate,
+                                       matched: resolutions.allSatisfy(\.matched), matchedBy: matchedBy, stores: entry.stores.sorted(), orderLines: entry.lines))
+        }
+        rows.sort { ($0.matched ? 1 : 0, $0.sku) < ($1.matched ? 1 : 0, $1.sku) }
+        return ItemMatchReport(rows: rows, orders: orderCount, skippedOrders: skipped)
+    }
+
+    /// The export sheet: what `match import` reads back.
+    public static let columns = ["sku", "name", "syncapp_code", "syncapp_uom", "syncapp_rate", "status", "matched_by", "stores", "order_lines"]
+
+    public var sheetRows: [[String]] {
+        rows.map { row in
+            [row.sku, row.name, row.code, row.uom, row.rate.map(String.init) ?? "", row.matched ? "matched" : "unmatched", row.matchedBy,
+             row.stores.joined(separator: ", "), String(row.orderLines)]
+        }
+    }
+}

@@ -31,6 +31,7 @@ public enum LazadaStatementParser {
             statusSeen[status] = answer
             return answer
         }
+        let lineMarkerIndexes = columns.orderLineMarkers.compactMap { header.index(of: $0) }
         let classify = columns.classifier()
         var unreleased: (first: SettlementCellReader, status: String, count: Int)?
 
@@ -56,6 +57,17 @@ public enum LazadaStatementParser {
             if !status.isEmpty, isNotReleased(status) {
                 if unreleased == nil { unreleased = (reader, status, 0) }
                 unreleased!.count += 1
+                continue
+            }
+            if reader.text(orderIndex).isEmpty, lineMarkerIndexes.allSatisfy({ reader.text($0).isEmpty }),
+               let kind = classify(reader.text(feeIndex)).kind {
+                // Not an order's fee: it comes off the bank payout but knocks off no invoice.
+                if let amount = reader.amount(amountIndex, role: columns.amount.role, required: true), !reader.hasErrors {
+                    reader.warning(orderIndex, "'\(reader.text(feeIndex))' (\(kind.rawValue)) of \(amount) names no order or order line: an account-level charge, "
+                                   + "not part of any order's payout, so no receipt covers it; record it in SQL Accounting yourself "
+                                   + "(e.g. a journal to the marketing or bank-charge account)", code: "settlement-fee-without-order")
+                }
+                result.diagnostics += reader.diagnostics
                 continue
             }
             let statementText = reader.text(statementIndex)

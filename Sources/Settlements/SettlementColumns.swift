@@ -111,6 +111,9 @@ public struct LazadaStatementColumns: Hashable, Sendable {
     /// Rows whose status is one of `notReleasedStatuses` are not in a payout yet and are left out.
     public var releaseStatus: SettlementColumn
     public var notReleasedStatuses: [String]
+    /// What ties a row to an order line besides the order number. A fee row with none of them (and no order
+    /// number) is an account-level charge, such as a marketing top-up, not part of any order's payout.
+    public var orderLineMarkers: [SettlementColumn]
     /// Fee names whose amounts make up the gross (the item price).
     public var revenueFeeNames: [String]
     /// Every other known fee name by kind; an unknown fee name counts as `other` with a warning.
@@ -127,6 +130,8 @@ public struct LazadaStatementColumns: Hashable, Sendable {
         statement: SettlementColumn("statement", ["Statement Number", "Statement"]),
         releaseStatus: SettlementColumn("release status", ["Release Status", "Paid Status"], inferred: true),
         notReleasedStatuses: ["Not Released", "Unreleased", "Pending", "Not Paid", "Unpaid"],
+        orderLineMarkers: [SettlementColumn("order line", ["Order Line ID", "Order Item No.", "Order Item No"]),
+                           SettlementColumn("seller SKU", ["Seller SKU"]), SettlementColumn("Lazada SKU", ["Lazada SKU"])],
         revenueFeeNames: ["Item Price Credit", "Product Price Paid by Buyer", "Item Price"],
         feeNames: [
             SettlementFeeNames(.commission, ["Commission", "Commission Fee", "Sponsored Affiliates"]),

@@ -104,6 +104,24 @@ struct LazadaStatementTests {
         ])
     }
 
+    @Test("a fee row naming no order, order line or SKU is an account-level charge: a warning, left out, the orders still import")
+    func accountLevelFee() throws {
+        let topUp = "15 Sep 2025 - 21 Sep 2025;MY20250915-W;14 Sep 2025;Sponsored Discovery - Top up;-50.00;0.00;Released;15 Sep 2025;;;;;;;0.00;No;;;"
+        let text = SettlementFixtures.lazadaStatementCSV(standardOrders) + topUp + "\n"
+        let result = LazadaStatementParser.parse(try SettlementSource.csv(text: text, fileName: file))
+        #expect(result.rows == expectedRows)
+        #expect(seen(result) == [
+            negativeWarning,
+            Seen(.warning, "row 15, column 'Order Number': 'Sponsored Discovery - Top up' (other) of -50.00 names no order or order line: an account-level charge, "
+                 + "not part of any order's payout, so no receipt covers it; record it in SQL Accounting yourself (e.g. a journal to the marketing or bank-charge account)",
+                 line: 15, column: 11, cell: "K15", code: "settlement-fee-without-order"),
+        ])
+        // An item-price row without an order number is still an error: that money belongs to some invoice.
+        let revenue = topUp.replacingOccurrences(of: "Sponsored Discovery - Top up;-50.00", with: "Item Price Credit;50.00")
+        let broken = LazadaStatementParser.parse(try SettlementSource.csv(text: SettlementFixtures.lazadaStatementCSV(standardOrders) + revenue + "\n", fileName: file))
+        #expect(broken.errors.map(\.code) == ["settlement-missing-order-id"])
+    }
+
     @Test("a bad amount drops its order (its total would be wrong) and names the row")
     func badAmount() {
         let result = LazadaStatementParser.parse(SettlementFixtures.lazadaStatement(standardOrders, defects: [.badAmount(order: 1)]))

@@ -12,9 +12,11 @@ import Sync
 /// synced invoices.
 extension Workflows {
     /// The receipts the imported settlements call for, with every knock-off, before anything is sent.
-    static func planPayments(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?) throws -> PaymentPlanner.Result {
+    /// With `paidAmount`, the selection must make exactly one receipt, whose payout becomes that amount.
+    static func planPayments(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?,
+                             paidAmount: Money? = nil) throws -> PaymentPlanner.Result {
         let rows = try store.settlementRows(channel: channel, from: from, to: to, unpaidOnly: true)
-        return PaymentPlanner.plan(rows, settings: graph.pack.payments, invoice: { orderID in
+        var result = PaymentPlanner.plan(rows, settings: graph.pack.payments, invoice: { orderID in
             guard let order = try? store.order(orderID), order.status == .completed,
                   let document = try? store.document(orderID: orderID), document.state == .created,
                   let payload = (try? JSONParser.parse(document.payloadJSON))?.objectValue else { return nil }
@@ -23,15 +25,43 @@ extension Workflows {
             return SyncedInvoice(orderID: orderID, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "", amount: amount)
         }, paymentMethod: { storeID, channel in
             graph.pack.matching.payments[storeID]?.value ?? graph.pack.matching.payments[channel]?.value
-        })
+        }, paidAmount: paidAmount)
+        let sent = try store.payments().filter(\.state.mayExistRemotely)
+        // A planned receipt whose docref1 was sent before (late rows of a payout already paid): apply will not touch it.
+        let plannedKeys = Set(result.payments.map(\.idempotencyKey))
+        for payment in sent where plannedKeys.contains(payment.idempotencyKey) {
+            let consequence = payment.state == .created
+                ? "; apply will neither send it again nor change it, so the orders added to this payout since stay unpaid — pay them in SQL Accounting"
+                : "; apply completes the receipt as it was sent, without the orders added to this payout since"
+            result.diagnostics.append(.warning(alreadySentMessage(payment) + consequence, code: "payment-already-sent"))
+        }
+        if paidAmount != nil, result.payments.isEmpty {
+            // The payout the operator means is most likely one whose receipt is already in: say so rather than only "none".
+            let selected = sent.filter { payment in
+                (channel.map { $0 == payment.channel } ?? true) && (from.map { payment.payoutDate >= $0 } ?? true) && (to.map { payment.payoutDate <= $0 } ?? true)
+            }
+            for payment in selected {
+                result.diagnostics.append(.warning(alreadySentMessage(payment) + "; --paid-amount never re-sends or changes a sent receipt — correct it in SQL Accounting",
+                                                   code: "payment-already-sent"))
+            }
+        }
+        return result
     }
 
-    public static func paymentsPlan(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, format: OutputFormat,
-                                    console: Console) -> Int32 {
+    /// `shopee payout 2025-10-06 (SPX-1006): payment 1 is already in SQL Accounting as OR-00001 with docamt 534.40`.
+    static func alreadySentMessage(_ payment: StoredPayment) -> String {
+        let amount = (try? JSONParser.parse(payment.payloadJSON))?["docamt"]?.stringValue ?? "?"
+        let standing = payment.state == .created ? "is already in SQL Accounting as \(payment.remoteDocno ?? "dockey \(payment.remoteDockey.map(String.init) ?? "?")")"
+            : "was sent (\(payment.state.rawValue)) without a confirmed answer and is looked up before anything is sent again"
+        return "\(payment.channel) payout \(payment.payoutDate) (\(payment.reference)): payment \(payment.id ?? 0) \(standing) with docamt \(amount)"
+    }
+
+    public static func paymentsPlan(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, paidAmount: Money? = nil,
+                                    format: OutputFormat, console: Console) -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
         guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
         do {
-            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to)
+            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount)
             if format == .text {
                 console.out(PaymentRendering.text(result))
             } else {
@@ -45,8 +75,8 @@ extension Workflows {
     }
 
     /// Plans the receipts and syncs them exactly once (looked up by docref1 first, like invoices).
-    public static func paymentsApply(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, endpoint: String?,
-                                     format: OutputFormat, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+    public static func paymentsApply(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, paidAmount: Money? = nil,
+                                     endpoint: String?, format: OutputFormat, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
         guard let profile = graph.pack.profile else {
             console.err("pack '\(packDirectory)' has no profile; apply payments with the client pack\n")
@@ -60,21 +90,58 @@ extension Workflows {
             defer { lock.release() }
             var client = try client(for: profile.connection, endpoint: endpoint, environment: environment)
             client.retryPolicy = syncRetryPolicy()
-            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to)
+            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount)
             if format == .text { console.out(PaymentRendering.text(result)) }
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
             var items: [SyncItem] = []
+            var out = ""
+            var refused = 0
             for planned in result.payments {
+                let payloadJSON = JSONWriter.compactString(.object(planned.payload))
                 let staged = try store.stagePayment(channel: planned.channel, payoutDate: planned.payoutDate, reference: planned.reference,
                                                     customerCode: planned.customerCode, idempotencyKey: planned.idempotencyKey,
-                                                    payloadJSON: JSONWriter.compactString(.object(planned.payload)), rowIDs: planned.rowIDs)
+                                                    payloadJSON: payloadJSON, rowIDs: planned.rowIDs)
                 guard let id = staged.id else { continue }
-                items.append(SyncItem(documentID: id, orderID: "\(planned.channel) \(planned.payoutDate) \(planned.reference)",
-                                      idempotencyKey: planned.idempotencyKey, payload: planned.payload))
+                let label = "\(planned.channel) \(planned.payoutDate) \(planned.reference)"
+                var payload = planned.payload
+                if staged.state.mayExistRemotely && staged.payloadJSON != payloadJSON {
+                    // SQL Account may hold the receipt sent earlier: never a second one, never a silent change to it.
+                    let sentAmount = (try? JSONParser.parse(staged.payloadJSON))?["docamt"]?.stringValue ?? "?"
+                    if staged.state == .created {
+                        refused += 1
+                        out += "  ! \(label): payment \(id) is already in SQL Accounting as \(staged.remoteDocno ?? "dockey \(staged.remoteDockey.map(String.init) ?? "?")") with docamt \(sentAmount); "
+                            + "it is not sent again and not changed, though the plan now says docamt \(planned.amount) — correct the receipt in SQL Accounting\n"
+                        continue
+                    }
+                    // Sent before without a confirmed answer: complete that receipt (looked up first), not the new plan.
+                    guard let sent = (try? JSONParser.parse(staged.payloadJSON))?.objectValue else {
+                        refused += 1
+                        out += "  ! \(label): payment \(id) was sent before without a confirmed answer, and the receipt sent cannot be read back from the state store; it is not sent again\n"
+                        continue
+                    }
+                    payload = sent
+                    out += "  ? \(label): payment \(id) was sent before without a confirmed answer (docamt \(sentAmount)); it is looked up and completed as sent, the plan's docamt \(planned.amount) is not applied\n"
+                }
+                items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: planned.idempotencyKey, payload: payload))
+            }
+            // Receipts an interrupted run left in doubt (POST started, answer never recorded) hold no unpaid rows any more,
+            // so no plan brings them back: finish them as sent, looked up by docref1 first.
+            let planned = Set(items.map(\.documentID))
+            for stranded in try store.payments() where stranded.state == .sending || stranded.state == .unknown {
+                guard let id = stranded.id, !planned.contains(id), channel == nil || stranded.channel == channel,
+                      from.map({ stranded.payoutDate >= $0 }) ?? true, to.map({ stranded.payoutDate <= $0 }) ?? true else { continue }
+                let label = "\(stranded.channel) \(stranded.payoutDate) \(stranded.reference)"
+                guard let sent = (try? JSONParser.parse(stranded.payloadJSON))?.objectValue else {
+                    refused += 1
+                    out += "  ! \(label): payment \(id) was left in doubt by an earlier run and the receipt sent cannot be read back from the state store; it is not sent again\n"
+                    continue
+                }
+                out += "  ? \(label): payment \(id) was left in doubt by an earlier run (\(stranded.state.rawValue)); it is looked up and completed as sent\n"
+                items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: stranded.idempotencyKey, payload: sent))
             }
             guard !items.isEmpty else {
-                if format == .text { console.out("no payments to send\n") }
-                return ExitStatus.success
+                if format == .text { console.out(out + (refused == 0 ? "no payments to send\n" : "")) }
+                return refused == 0 ? ExitStatus.success : ExitStatus.failure
             }
             let status = await ConnectionStatus.check(client, integrationEnabled: true)
             if case .active = status {} else {
@@ -84,7 +151,6 @@ extension Workflows {
             let engine = SyncEngine(ledger: PaymentLedger(store: store), client: client, options: SyncOptions(concurrency: 2), resource: .customerPayment)
             let results = await engine.sync(taskID: 0, items: items)
             var failed = 0
-            var out = ""
             for result in results {
                 switch result.outcome {
                 case .created(let docno, _): out += "  + \(result.item.orderID) → \(docno ?? "")\n"
@@ -95,13 +161,14 @@ extension Workflows {
                 }
             }
             let synced = results.count - failed
-            out += "\(synced) payment\(synced == 1 ? "" : "s") in SQL Accounting, \(failed) failed\n"
+            out += "\(synced) payment\(synced == 1 ? "" : "s") in SQL Accounting, \(failed) failed"
+            out += refused == 0 ? "\n" : ", \(refused) already sent and left unchanged\n"
             if format == .text {
                 console.out(out)
             } else {
-                console.outJSONDocument(.object(["format_version": .int(1), "synced": .int(synced), "failed": .int(failed)]))
+                console.outJSONDocument(.object(["format_version": .int(1), "synced": .int(synced), "failed": .int(failed), "left_unchanged": .int(refused)]))
             }
-            return failed == 0 ? ExitStatus.success : ExitStatus.failure
+            return failed == 0 && refused == 0 ? ExitStatus.success : ExitStatus.failure
         } catch {
             console.err("\(error)\n")
             return ExitStatus.failure
@@ -131,15 +198,27 @@ extension Workflows {
         }
     }
 
-    public static func paymentShow(statePath: String?, paymentID: Int64, console: Console) -> Int32 {
+    public static func paymentShow(statePath: String?, paymentID: Int64, format: OutputFormat = .text, console: Console) -> Int32 {
         guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
         do {
             guard let payment = try store.payment(paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
-            let payload = (try? JSONParser.parse(payment.payloadJSON)) ?? .null
+            let payload = (try? JSONParser.parse(payment.payloadJSON)) ?? .string(payment.payloadJSON)
+            let attempts = try store.paymentAttempts(paymentID: paymentID)
+            if format != .text {
+                var object = JSONObject()
+                object.append("format_version", .int(1))
+                object.append("payment", PaymentRendering.json(payment))
+                object.append("last_error", payment.lastError.map { .string($0) } ?? .null)
+                object.append("payload", payload)
+                object.append("attempts", .array(attempts.map { AttemptViews.json($0) }))
+                console.outJSONDocument(.object(object))
+                return ExitStatus.success
+            }
             console.out("payment \(paymentID): \(payment.channel) payout \(payment.payoutDate) (\(payment.reference)), customer \(payment.customerCode)\n")
             console.out("state \(payment.state.rawValue)\(payment.remoteDocno.map { ", SQL \($0)" } ?? "")\(payment.orNumber.map { ", O/R \($0)" } ?? "")\n")
             if let error = payment.lastError { console.out("last error: \(error)\n") }
             console.out(JSONWriter.prettyString(payload) + "\n")
+            console.out(AttemptViews.text(attempts, indent: ""))
             return ExitStatus.success
         } catch {
             console.err("\(error)\n")
@@ -168,7 +247,8 @@ enum PaymentRendering {
             let description = payment.payload["description"]?.stringValue ?? ""
             out += "  + receipt \(description)  \(payment.customerCode)  docamt \(payment.amount)"
             if payment.bankCharge != .zero { out += "  bank charge \(payment.bankCharge)" }
-            out += "  → bank \(payment.payout)  via \(payment.payload["paymentmethod"]?.stringValue ?? "")\n"
+            out += payment.paidAmountEntered ? "  → bank: paid \(payment.payout) (entered; settlement says \(payment.settlementPayout))" : "  → bank \(payment.payout)"
+            out += "  via \(payment.payload["paymentmethod"]?.stringValue ?? "")\n"
             for knockOff in payment.knockOffs {
                 out += "      knock off \(knockOff.docno)  (order \(knockOff.orderID))  \(knockOff.amount)\n"
             }
@@ -186,8 +266,12 @@ enum PaymentRendering {
 
     static func json(_ result: PaymentPlanner.Result) -> JSONValue {
         .object(["format_version": .int(1),
-                 "payments": .array(result.payments.map { .object(["docref1": .string($0.idempotencyKey), "unapplied": .string($0.unapplied.description),
-                                                                     "payload": .object($0.payload)]) }),
+                 "payments": .array(result.payments.map { payment in
+                     .object(["docref1": .string(payment.idempotencyKey), "unapplied": .string(payment.unapplied.description),
+                              // What reached the bank, and whether the operator entered it (--paid-amount) or the settlement said so.
+                              "paid": .string(payment.payout.description), "paid_source": .string(payment.paidAmountEntered ? "entered" : "settlement"),
+                              "settlement_payout": .string(payment.settlementPayout.description), "payload": .object(payment.payload)])
+                 }),
                  "diagnostics": DiagnosticRendering.json(result.diagnostics)])
     }
 

@@ -278,18 +278,7 @@ enum OrderViews {
         object.append("updated_at", .string(document.updatedAt))
         object.append("payload", (try? JSONParser.parse(document.payloadJSON)) ?? .string(document.payloadJSON))
         object.append("attempts", .array(attempts.map { attempt in
-            var row = JSONObject()
-            row.append("id", attempt.id.map { .number(String($0)) } ?? .null)
-            row.append("task_id", attempt.taskID.map { .number(String($0)) } ?? .null)
-            row.append("started_at", .string(attempt.startedAt))
-            row.append("finished_at", attempt.finishedAt.map { .string($0) } ?? .null)
-            row.append("request_method", .string(attempt.requestMethod))
-            row.append("request_path", .string(attempt.requestPath))
-            row.append("request_summary", .string(attempt.requestSummary))
-            row.append("response_status", attempt.responseStatus.map { .int($0) } ?? .null)
-            row.append("response_summary", attempt.responseSummary.map { .string($0) } ?? .null)
-            row.append("outcome", .string(attempt.outcome.rawValue))
-            return .object(row)
+            AttemptViews.json(attempt, after: [("task_id", attempt.taskID.map { .number(String($0)) } ?? .null)])
         }))
         return .object(object)
     }
@@ -345,19 +334,7 @@ enum OrderViews {
             out += TextTable.fields(documentFields, indent: "  ")
             let payload = (try? JSONParser.parse(document.payloadJSON)).map(JSONWriter.prettyString) ?? document.payloadJSON
             out += "  payload sent:\n" + TextTable.indent(payload, by: "    ") + "\n"
-            if attempts.isEmpty {
-                out += "  no sync attempts yet\n"
-            } else {
-                out += "  sync attempts (\(attempts.count)):\n"
-                for attempt in attempts {
-                    out += "    \(attempt.startedAt)  \(attempt.requestMethod) \(attempt.requestPath)\n"
-                    var lines: [(String, String)] = [("request", attempt.requestSummary)]
-                    let status = attempt.responseStatus.map(String.init) ?? "no answer"
-                    lines.append(("response", attempt.responseSummary.map { "\(status) \($0)" } ?? status))
-                    lines.append(("outcome", attempt.outcome.rawValue + (attempt.finishedAt.map { " at \($0)" } ?? "")))
-                    out += TextTable.fields(lines, indent: "      ")
-                }
-            }
+            out += AttemptViews.text(attempts, indent: "  ")
         }
         if documents.isEmpty {
             out += "\nno document: " + (order.status == .excluded ? "the order is excluded\n" : order.status == .failed ? "the order failed before an invoice could be built\n" : "not staged yet\n")
@@ -367,6 +344,39 @@ enum OrderViews {
             out += TextTable.fields(edits.map { ($0.field, "\($0.value)  (edited \($0.editedAt))") }, indent: "  ")
         }
         return out
+    }
+}
+
+/// The requests made to SQL Account for one invoice or payment, as `orders show` and `payments show` list them.
+enum AttemptViews {
+    static func text(_ attempts: [some RecordedAttempt], indent: String) -> String {
+        guard !attempts.isEmpty else { return indent + "no sync attempts yet\n" }
+        var out = indent + "sync attempts (\(attempts.count)):\n"
+        for attempt in attempts {
+            out += indent + "  \(attempt.startedAt)  \(attempt.requestMethod) \(attempt.requestPath)\n"
+            var lines: [(String, String)] = [("request", attempt.requestSummary)]
+            let status = attempt.responseStatus.map(String.init) ?? "no answer"
+            lines.append(("response", attempt.responseSummary.map { "\(status) \($0)" } ?? status))
+            lines.append(("outcome", attempt.outcome.rawValue + (attempt.finishedAt.map { " at \($0)" } ?? "")))
+            out += TextTable.fields(lines, indent: indent + "    ")
+        }
+        return out
+    }
+
+    /// One attempt as JSON; `after` are fields of its own kind placed right after the id (an invoice's task).
+    static func json(_ attempt: some RecordedAttempt, after extra: [(String, JSONValue)] = []) -> JSONValue {
+        var row = JSONObject()
+        row.append("id", attempt.id.map { .number(String($0)) } ?? .null)
+        for (key, value) in extra { row.append(key, value) }
+        row.append("started_at", .string(attempt.startedAt))
+        row.append("finished_at", attempt.finishedAt.map { .string($0) } ?? .null)
+        row.append("request_method", .string(attempt.requestMethod))
+        row.append("request_path", .string(attempt.requestPath))
+        row.append("request_summary", .string(attempt.requestSummary))
+        row.append("response_status", attempt.responseStatus.map { .int($0) } ?? .null)
+        row.append("response_summary", attempt.responseSummary.map { .string($0) } ?? .null)
+        row.append("outcome", .string(attempt.outcome.rawValue))
+        return .object(row)
     }
 }
 

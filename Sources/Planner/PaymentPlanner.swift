@@ -38,6 +38,10 @@ public struct PlannedPayment: Sendable {
     public var unapplied: Money
     /// The settlement rows it covers.
     public var rowIDs: [Int64]
+    /// What the settlement says reaches the bank; equal to `payout` unless an amount was entered.
+    public var settlementPayout: Money
+    /// `payout` is the amount the operator entered (`--paid-amount`), not the settlement's.
+    public var paidAmountEntered: Bool
 }
 
 /// Groups settled orders into customer payments (product spec §6), under the pack's `payments` settings:
@@ -53,8 +57,10 @@ public enum PaymentPlanner {
     /// - Parameters:
     ///   - invoice: the synced invoice of an order, or nil when it has none (not imported, not synced yet).
     ///   - paymentMethod: the `paymentmethod` for an order's store and channel (`matching.payments`), or nil.
+    ///   - paidAmount: what actually reached the bank, entered by the operator; it replaces the settlement's payout
+    ///     and is only accepted when the rows make exactly one receipt (see `enter(_:into:)`).
     public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (String) -> SyncedInvoice?,
-                            paymentMethod: (_ store: String, _ channel: String) -> String?) -> Result {
+                            paymentMethod: (_ store: String, _ channel: String) -> String?, paidAmount: Money? = nil) -> Result {
         var diagnostics: [Diagnostic] = []
         struct GroupKey: Hashable { var channel, date, reference, customer: String }
         var groups: [GroupKey: [(StoredSettlementRow, SyncedInvoice)]] = [:]
@@ -76,7 +82,7 @@ public enum PaymentPlanner {
         var payments: [PlannedPayment] = []
         for key in order {
             guard let members = groups[key], let first = members.first else { continue }
-            var knockOffs: [(String, String, Money)] = []
+            var knockOffs: [(orderID: String, docno: String, amount: Money)] = []
             var gross = Money.zero, fees = Money.zero, net = Money.zero, knocked = Money.zero
             for (row, synced) in members {
                 let rowGross = Money(minorUnits: row.grossSen), rowFees = Money(minorUnits: row.feesSen), rowNet = Money(minorUnits: row.netSen)
@@ -121,12 +127,83 @@ public enum PaymentPlanner {
             if settings.fees.value == .bankCharge, let account = settings.feeAccount?.value { payload.append("bankchargeaccount", .string(account)) }
             payload.append("docref1", .string(idempotencyKey))
             payload.append("cancelled", .bool(false))
-            payload.append("sdsknockoff", .array(knockOffs.map { .object(["doctype": .string("IV"), "docno": .string($0.1), "koamt": .string($0.2.description), "knockoff": .bool(true)]) }))
+            payload.append("sdsknockoff", knockOffRows(knockOffs))
             payments.append(PlannedPayment(channel: key.channel, payoutDate: key.date, reference: key.reference, customerCode: key.customer,
                                            idempotencyKey: idempotencyKey, payload: payload, knockOffs: knockOffs, amount: amount, bankCharge: bankCharge,
                                            payout: amount - bankCharge, unapplied: amount - knocked,
-                                           rowIDs: members.compactMap { $0.0.id }))
+                                           rowIDs: members.compactMap { $0.0.id }, settlementPayout: amount - bankCharge, paidAmountEntered: false))
+        }
+        if let paidAmount {
+            // One figure from the bank statement can only describe one receipt: never spread it over several.
+            guard payments.count == 1, var only = payments.first else {
+                diagnostics.append(.error(selectionMessage(paidAmount, payments), code: "paid-amount-selection"))
+                return Result(payments: payments, diagnostics: diagnostics)
+            }
+            diagnostics += enter(paidAmount, into: &only)
+            payments = [only]
         }
         return Result(payments: payments, diagnostics: diagnostics)
+    }
+
+    /// Makes `paid` the amount that reached the bank for `payment`: `docamt` becomes `paid` plus the fees booked as
+    /// bank charge (none with `fees: outstanding`), the planned knock-offs are kept in order while they fit — the last
+    /// one partly — and what is left over stays unapplied. The docref1 is untouched: it names the payout, not the amount.
+    static func enter(_ paid: Money, into payment: inout PlannedPayment) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let receipt = "\(payment.channel) payout \(payment.payoutDate) (\(payment.reference))"
+        let settled = payment.settlementPayout
+        if paid != settled {
+            let difference = paid < settled ? "\(settled - paid) less" : "\(paid - settled) more"
+            diagnostics.append(.warning("\(receipt): the entered paid amount \(paid) differs from the settlement's payout \(settled) — \(difference) reached the bank",
+                                        code: "paid-amount-differs"))
+        }
+        let amount = paid + payment.bankCharge
+        var left = amount
+        var knockOffs: [(orderID: String, docno: String, amount: Money)] = []
+        var shortfalls: [String] = []
+        for knockOff in payment.knockOffs {
+            let applied = min(knockOff.amount, left)
+            left -= applied
+            if applied.minorUnits > 0 { knockOffs.append((knockOff.orderID, knockOff.docno, applied)) }
+            if applied < knockOff.amount {
+                let part = applied.minorUnits > 0 ? "\(applied) of \(knockOff.amount) knocked off" : "nothing knocked off"
+                shortfalls.append("\(knockOff.docno) (order \(knockOff.orderID)) \(knockOff.amount - applied) (\(part))")
+            }
+        }
+        if !shortfalls.isEmpty {
+            let planned = payment.knockOffs.reduce(Money.zero) { $0 + $1.amount }
+            let covering = payment.bankCharge == .zero ? "\(amount)" : "\(amount) (\(paid) paid + \(payment.bankCharge) bank charge)"
+            diagnostics.append(.warning("\(receipt): the receipt's \(covering) does not cover the \(planned) planned to knock off; still outstanding: \(shortfalls.joined(separator: ", "))",
+                                        code: "paid-amount-short"))
+        }
+        payment.amount = amount
+        payment.payout = paid
+        payment.unapplied = left
+        payment.knockOffs = knockOffs
+        payment.paidAmountEntered = true
+        payment.payload["docamt"] = .string(amount.description)
+        payment.payload["sdsknockoff"] = knockOffRows(knockOffs)
+        return diagnostics
+    }
+
+    /// Why an entered amount cannot be used: the rows make no receipt, or several.
+    static func selectionMessage(_ paid: Money, _ payments: [PlannedPayment]) -> String {
+        guard !payments.isEmpty else {
+            return "--paid-amount \(paid) is for exactly one receipt, but no unpaid payout matches the selection; nothing is sent"
+        }
+        let listed = payments.map { "\($0.channel) \($0.payoutDate) \($0.reference) (customer \($0.customerCode), settlement payout \($0.settlementPayout))" }
+        var message = "--paid-amount \(paid) is for exactly one receipt, but the selection matches \(payments.count): \(listed.joined(separator: "; ")); "
+            + "narrow it with --channel, --from and --to; nothing is sent"
+        let payouts = Set(payments.map { "\($0.channel)|\($0.payoutDate)|\($0.reference)" })
+        if payouts.count < payments.count {
+            // The same payout split by customer cannot be narrowed by channel or date.
+            message += " (one payout paying several customers makes one receipt each; plan it without --paid-amount)"
+        }
+        return message
+    }
+
+    /// `sdsknockoff`: one `IV` row per invoice paid.
+    static func knockOffRows(_ knockOffs: [(orderID: String, docno: String, amount: Money)]) -> JSONValue {
+        .array(knockOffs.map { .object(["doctype": .string("IV"), "docno": .string($0.docno), "koamt": .string($0.amount.description), "knockoff": .bool(true)]) })
     }
 }

@@ -132,6 +132,23 @@ enum Schema {
                 t.uniqueKey(["channel", "order_id", "payout_date", "reference"])
             }
         }
+        migrator.registerMigration("2026-11-28-payment-attempts") { db in
+            // Every request `payments apply` makes for a receipt, like `sync_attempts` for invoices. A table of its
+            // own because `sync_attempts` belongs to documents and tasks, and payments are neither.
+            try db.create(table: "payment_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("payment_id", .integer).notNull().references("payments", onDelete: .cascade).indexed()
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+                    .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
+            }
+        }
         return migrator
     }
 }

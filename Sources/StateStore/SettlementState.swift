@@ -77,6 +77,31 @@ public struct StoredPayment: Codable, Equatable, Sendable, FetchableRecord, Muta
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+/// One request `payments apply` made for a payment and what came back, summarised (never the keys or signature).
+public struct PaymentAttempt: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord, RecordedAttempt {
+    public static let databaseTableName = "payment_attempts"
+
+    public var id: Int64?
+    public var paymentID: Int64
+    public var startedAt: String
+    public var finishedAt: String?
+    public var requestMethod: String
+    public var requestPath: String
+    public var requestSummary: String
+    public var responseStatus: Int?
+    public var responseSummary: String?
+    public var outcome: AttemptOutcome
+
+    enum CodingKeys: String, CodingKey {
+        case id, outcome
+        case paymentID = "payment_id", startedAt = "started_at", finishedAt = "finished_at"
+        case requestMethod = "request_method", requestPath = "request_path", requestSummary = "request_summary"
+        case responseStatus = "response_status", responseSummary = "response_summary"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
 /// What importing a settlement file did.
 public struct SettlementImportResult: Equatable, Sendable {
     /// The same bytes were imported before: nothing was written.
@@ -133,19 +158,21 @@ extension StateStore {
         }
     }
 
-    /// Records a planned payment covering `rowIDs` (replacing an unsent one with the same key).
+    /// Records a planned payment covering `rowIDs`, replacing the payload of an unsent one with the same key (so a
+    /// re-plan, say with an entered paid amount, is what gets sent). One SQL Account may already hold (sent, in
+    /// doubt or created) is returned untouched and does not take the rows over: they are not on the receipt it sent.
+    /// The caller compares its `payloadJSON` with the plan's to tell the two apart.
     @discardableResult
     public func stagePayment(channel: String, payoutDate: String, reference: String, customerCode: String, idempotencyKey: String,
                              payloadJSON: String, rowIDs: [Int64], now: Date = Date()) throws -> StoredPayment {
         try database.write { db in
             let stamp = Timestamps.iso(now)
             if var existing = try StoredPayment.filter(Column("idempotency_key") == idempotencyKey).fetchOne(db) {
-                if !existing.state.mayExistRemotely {
-                    existing.payloadJSON = payloadJSON
-                    existing.state = .desired
-                    existing.updatedAt = stamp
-                    try existing.update(db)
-                }
+                if existing.state.mayExistRemotely { return existing }
+                existing.payloadJSON = payloadJSON
+                existing.state = .desired
+                existing.updatedAt = stamp
+                try existing.update(db)
                 for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ? WHERE id = ?", arguments: [existing.id, id]) }
                 return existing
             }
@@ -166,9 +193,19 @@ extension StateStore {
         try database.read { db in try StoredPayment.fetchOne(db, key: id) }
     }
 
-    /// Moves a payment to a new state, as the sync engine reports it.
-    public func transitionPayment(_ paymentID: Int64, to transition: DocumentTransition, now: Date = Date()) throws {
-        try database.write { db in
+    public func paymentAttempts(paymentID: Int64) throws -> [PaymentAttempt] {
+        try database.read { db in
+            try PaymentAttempt.filter(Column("payment_id") == paymentID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Moves a payment to a new state, as the sync engine reports it, recording the request in the same transaction:
+    /// a new attempt, or `finishing` an earlier one (the POST that was marked `sending`). Returns the attempt's id.
+    @discardableResult
+    public func transitionPayment(_ paymentID: Int64, to transition: DocumentTransition, attempt: AttemptRecord? = nil,
+                                  finishing attemptID: Int64? = nil, now: Date = Date()) throws -> Int64? {
+        let stamp = Timestamps.iso(now)
+        return try database.write { db in
             guard var payment = try StoredPayment.fetchOne(db, key: paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
             switch transition {
             case .sending: payment.state = .sending
@@ -187,8 +224,22 @@ extension StateStore {
             case .cancelled, .cancelledWithOrder: payment.state = .cancelled
             case .updated, .changeFailed: break
             }
-            payment.updatedAt = Timestamps.iso(now)
+            payment.updatedAt = stamp
             try payment.update(db)
+            guard let attempt else { return nil }
+            if let attemptID, var row = try PaymentAttempt.filter(Column("id") == attemptID && Column("payment_id") == paymentID).fetchOne(db) {
+                row.finishedAt = stamp
+                row.responseStatus = attempt.responseStatus
+                row.responseSummary = attempt.responseSummary
+                row.outcome = attempt.outcome
+                try row.update(db)
+                return attemptID
+            }
+            var row = PaymentAttempt(id: nil, paymentID: paymentID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
+                                     requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
+                                     responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
+            try row.insert(db)
+            return row.id
         }
     }
 

@@ -74,8 +74,21 @@ public enum AttemptOutcome: String, Codable, CaseIterable, Sendable {
     case sending, created, updated, adopted, failed, ambiguous, retried
 }
 
+/// A recorded request to SQL Account and its answer, for an invoice (`SyncAttempt`) or a payment (`PaymentAttempt`).
+public protocol RecordedAttempt {
+    var id: Int64? { get }
+    var startedAt: String { get }
+    var finishedAt: String? { get }
+    var requestMethod: String { get }
+    var requestPath: String { get }
+    var requestSummary: String { get }
+    var responseStatus: Int? { get }
+    var responseSummary: String? { get }
+    var outcome: AttemptOutcome { get }
+}
+
 /// One request about a document and what came back, summarised (never the keys or signature).
-public struct SyncAttempt: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct SyncAttempt: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord, RecordedAttempt {
     public static let databaseTableName = "sync_attempts"
 
     public var id: Int64?

@@ -92,6 +92,10 @@ public final class SyncEngine: Sendable {
     public let options: SyncOptions
     let resource: SQLAccountResource
     let stop = StopFlag()
+    /// How messages name the document: an invoice, or a receipt (customer payment).
+    var documentName: String { resource == .customerPayment ? "receipt" : "invoice" }
+    /// The command that sends the documents still waiting.
+    var retryCommand: String { resource == .customerPayment ? "ledgersync payments apply" : "ledgersync tasks retry" }
 
     public convenience init(store: StateStore, client: SQLAccountClient, options: SyncOptions, resource: SQLAccountResource = .salesInvoice) {
         self.init(ledger: store, client: client, options: options, resource: resource)
@@ -137,7 +141,7 @@ public final class SyncEngine: Sendable {
             return .skipped(reason: stopped.message)
         } catch {
             // Only the state store can throw here: nothing was sent that is not recorded as `sending`.
-            return .unknown(message: "could not record the outcome in the state store: \(error); run apply again — it looks the invoice up before sending")
+            return .unknown(message: "could not record the outcome in the state store: \(error); run apply again — it looks the \(documentName) up before sending")
         }
     }
 
@@ -165,7 +169,7 @@ public final class SyncEngine: Sendable {
                     }
                 }
                 guard let dockey = record.dockey else {
-                    let message = "SQL Account accepted the invoice but returned no dockey and a lookup by docref1 '\(item.idempotencyKey)' found nothing; run apply again to look it up"
+                    let message = "SQL Account accepted the \(documentName) but returned no dockey and a lookup by docref1 '\(item.idempotencyKey)' found nothing; run apply again to look it up"
                     try ledger.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
                                          attempt: Self.answer(request, status: 200, summary: "no dockey", outcome: .ambiguous), finishing: attemptID)
                     return .unknown(message: message)
@@ -185,12 +189,12 @@ public final class SyncEngine: Sendable {
                     case .absent:
                         if let reason = Self.applicationRefusal(error) {
                             // SQL Account's own error text, and the lookup proves nothing was saved: a refusal, not a glitch.
-                            let message = "SQL Account refused the invoice (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (item, UOM or location codes must exist in SQL Account) and retry."
+                            let message = "SQL Account refused the \(documentName) (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (item, UOM or location codes must exist in SQL Account) and retry."
                             try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
                             return .failed(message: message)
                         }
                         if round < options.maxAmbiguousRounds { continue }
-                        let message = "SQL Account gave no clear answer \(round) times (last: \(error.message)) and a lookup by docref1 '\(item.idempotencyKey)' finds no invoice, so nothing was created; run `ledgersync tasks retry` when SQL Account is healthy"
+                        let message = "SQL Account gave no clear answer \(round) times (last: \(error.message)) and a lookup by docref1 '\(item.idempotencyKey)' finds no \(documentName), so nothing was created; run `\(retryCommand)` when SQL Account is healthy"
                         try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
                         return .failed(message: message)
                     }
@@ -201,7 +205,7 @@ public final class SyncEngine: Sendable {
                                          attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                     throw SyncStopped(message: error.message)
                 }
-                var message = Self.failureMessage(error, item: item)
+                var message = failureMessage(error, item: item)
                 if case .duplicateDocumentNumber = error,
                    let cancelled = try? await find(item.idempotencyKey).first(where: { $0.cancelled == true }) {
                     message = "this order's invoice \(cancelled.docno ?? "") was cancelled in SQL Accounting and its number stays used there, so SQL Account refuses a new invoice with the same number; delete the cancelled invoice in SQL Accounting, or number invoices differently (invoice_number.source: sqlaccount or a store_suffix), then retry"
@@ -210,7 +214,7 @@ public final class SyncEngine: Sendable {
                                      attempt: Self.answer(request, status: error.status, summary: error.message, outcome: .failed), finishing: attemptID)
                 return .failed(message: message)
             } catch is CancellationError {
-                let message = "the run was interrupted while the invoice was being sent; the next apply looks it up before sending again"
+                let message = "the run was interrupted while the \(documentName) was being sent; the next apply looks it up before sending again"
                 try ledger.transition(documentID: item.documentID, to: .unknown(message: message), taskID: taskID,
                                      attempt: Self.answer(request, status: nil, summary: "interrupted", outcome: .ambiguous), finishing: attemptID)
                 return .unknown(message: message)
@@ -256,7 +260,7 @@ public final class SyncEngine: Sendable {
                 stop.set(error.message)
                 return .failed(.skipped(reason: error.message))
             }
-            let message = "could not look the invoice up by docref1 '\(item.idempotencyKey)' before sending, so it was not sent: \(error.message)"
+            let message = "could not look the \(documentName) up by docref1 '\(item.idempotencyKey)' before sending, so it was not sent: \(error.message)"
             let state = (try? ledger.state(of: item.documentID)) ?? nil
             let transition: DocumentTransition = state == .sending || state == .unknown ? .unknown(message: message) : .failed(message: message)
             _ = try? ledger.transition(documentID: item.documentID, to: transition, taskID: taskID,
@@ -310,12 +314,12 @@ public final class SyncEngine: Sendable {
         return false
     }
 
-    static func failureMessage(_ error: SQLAccountError, item: SyncItem) -> String {
+    func failureMessage(_ error: SQLAccountError, item: SyncItem) -> String {
         switch error {
         case .rateLimited:
-            return error.message + " The invoice was not created; run `ledgersync tasks retry` later or lower --concurrency."
+            return error.message + " The \(documentName) was not created; run `\(retryCommand)` later or lower --concurrency."
         case .server(_, _, false):
-            return error.message + " The invoice was not created."
+            return error.message + " The \(documentName) was not created."
         default:
             return error.message
         }
@@ -335,8 +339,12 @@ public final class SyncEngine: Sendable {
         for key in ["docref1", "docno", "code", "docdate", "docamt"] {
             if let value = payload[key], let text = display(value), !text.isEmpty { parts.append("\(key)=\(text)") }
         }
-        let lines = payload["sdsdocdetail"]?.arrayValue?.count ?? 0
-        parts.append("\(lines) line\(lines == 1 ? "" : "s")")
+        if let knockOffs = payload["sdsknockoff"]?.arrayValue {
+            parts.append("\(knockOffs.count) knock-off\(knockOffs.count == 1 ? "" : "s")")
+        } else {
+            let lines = payload["sdsdocdetail"]?.arrayValue?.count ?? 0
+            parts.append("\(lines) line\(lines == 1 ? "" : "s")")
+        }
         return parts.joined(separator: " ")
     }
 
@@ -403,9 +411,9 @@ public struct PaymentLedger: SyncLedger {
 
     public func state(of documentID: Int64) throws -> DocumentState? { try store.payment(documentID)?.state }
 
+    /// Payments are not part of a task, so `taskID` is not recorded; every request is, in `payment_attempts`.
     public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
                            finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
-        try store.transitionPayment(documentID, to: transition, now: now)
-        return nil
+        try store.transitionPayment(documentID, to: transition, attempt: attempt, finishing: attemptID, now: now)
     }
 }

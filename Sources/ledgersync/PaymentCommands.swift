@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerCore
 import LedgerSyncKit
 
 /// `ledgersync payments …`: channel payouts → customer payments (official receipts) knocking off the invoices.
@@ -16,6 +17,27 @@ struct PaymentsCommand: ParsableCommand {
         func validate() throws {
             for (flag, value) in [("--from", from), ("--to", to)] {
                 if let value, value.count != 10 || value.split(separator: "-").count != 3 { throw ValidationError("\(flag) must be a date like 2025-10-01, found '\(value)'") }
+            }
+        }
+    }
+
+    /// `--paid-amount`: what actually reached the bank for the one receipt selected, instead of the settlement's figure.
+    struct PaidAmountOption: ParsableArguments {
+        @Option(help: ArgumentHelp("What reached the bank for the one receipt selected (e.g. 1234.50), replacing the settlement's payout.",
+                                   valueName: "amount"))
+        var paidAmount: String?
+
+        /// The entered amount, exact to the sen; nil when none was entered (validated by `validate()`).
+        var amount: Money? { paidAmount.flatMap { Money(parsing: $0) } }
+
+        func validate() throws {
+            guard let paidAmount else { return }
+            // Exact decimal only: a thousands separator, a currency or a third decimal is refused rather than guessed.
+            guard let amount = Money(parsing: paidAmount) else {
+                throw ValidationError("--paid-amount must be an amount like 1234.50 (digits, at most two decimals, no thousands separator or currency), found '\(paidAmount)'")
+            }
+            guard amount.minorUnits > 0 else {
+                throw ValidationError("--paid-amount is what reached the bank and must be more than 0.00, found '\(paidAmount)'")
             }
         }
     }
@@ -38,13 +60,14 @@ struct PaymentsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the receipts the imported settlements call for — each knock-off, the fees, what stays unapplied — before anything is sent.")
         @OptionGroup var packOption: PackOption
         @OptionGroup var selection: Selection
+        @OptionGroup var paid: PaidAmountOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
             let console = Console.standard()
             try finish(Workflows.paymentsPlan(packDirectory: packOption.pack, statePath: state, channel: selection.channel, from: selection.from,
-                                              to: selection.to, format: format, console: console), console)
+                                              to: selection.to, paidAmount: paid.amount, format: format, console: console), console)
         }
     }
 
@@ -52,6 +75,7 @@ struct PaymentsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first). Exit 0 when all are in.")
         @OptionGroup var packOption: PackOption
         @OptionGroup var selection: Selection
+        @OptionGroup var paid: PaidAmountOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "API base URL overriding the pack's host.") var endpoint: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
@@ -61,7 +85,7 @@ struct PaymentsCommand: ParsableCommand {
             let options = self
             try finish(waitFor {
                 await Workflows.paymentsApply(packDirectory: options.packOption.pack, statePath: options.state, channel: options.selection.channel,
-                                              from: options.selection.from, to: options.selection.to, endpoint: options.endpoint,
+                                              from: options.selection.from, to: options.selection.to, paidAmount: options.paid.amount, endpoint: options.endpoint,
                                               format: options.format, console: console)
             }, console)
         }
@@ -79,13 +103,14 @@ struct PaymentsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one payment: its state, numbers and the receipt sent.")
+        static let configuration = CommandConfiguration(abstract: "Show one payment: its state, numbers, the receipt sent and every request made for it.")
         @Argument(help: "The payment number.") var paymentID: Int64
         @Option(help: stateHelp) var state: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.paymentShow(statePath: state, paymentID: paymentID, console: console), console)
+            try finish(Workflows.paymentShow(statePath: state, paymentID: paymentID, format: format, console: console), console)
         }
     }
 

@@ -73,6 +73,19 @@ struct PaymentsCLITests {
 
         let again = try await Self.payments(["apply"], state: state, sandbox: sandbox)
         #expect(again.stdout.contains("no payments to send"), "\(again.stdout)")
+
+        // A run killed between its POST and recording the answer leaves the receipt `sending`: the next apply
+        // looks it up by docref1 and adopts it, never posting a second one.
+        try store.transitionPayment(1, to: .sending)
+        let resumed = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(resumed.status == 0, "\(resumed.transcript)")
+        #expect(resumed.stdout.contains("  ? shopee 2025-10-06 SPX-PAYOUT-1006: payment 1 was left in doubt by an earlier run (sending); it is looked up and completed as sent"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("was already in SQL Account: adopted"), "\(resumed.stdout)")
+        let books = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let after = try #require(try JSONSerialization.jsonObject(with: books) as? [String: Any])
+        #expect(((after["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.count == 1)
+        #expect(try store.payment(1)?.state == .created)
+
         let list = try await Self.payments(["list"], state: state)
         #expect(list.stdout.contains("created"), "\(list.stdout)")
         #expect(try await Self.payments(["set-or", "1", "OR-2025-0001"], state: state).status == 0)
@@ -161,5 +174,136 @@ struct PaymentsCLITests {
         #expect(plan.stdout.contains("knock off 2509014EAM4Y3J  (order SG-1000101)  394.00"), "\(plan.stdout)")
         #expect(plan.stdout.contains("bank charge 31.52"), "\(plan.stdout)")
     }
-}
 
+    @Test("--paid-amount: one receipt only; the plan shows the entered figure; apply sends docamt = paid + bank charge, the surplus unapplied or the last invoice partly paid; payments show lists every request; a sent receipt is never changed")
+    func enteredPaidAmount() async throws {
+        let directory = try scratchDirectory("paid-amount")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+
+        // Two payouts: SG-1000101 and SG-1000103 on 2025-10-06 (fees 5.00 each), SG-1000106 on 2025-10-13 (fees 3.00).
+        let store = try StateStore(path: state)
+        var invoiceSen: [String: Int64] = [:]
+        var rows: [StoredSettlementRow] = []
+        for (orderID, date, reference, fees) in [("SG-1000101", "2025-10-06", "SPX-1006", Int64(500)), ("SG-1000103", "2025-10-06", "SPX-1006", 500),
+                                                 ("SG-1000106", "2025-10-13", "SPX-1013", 300)] {
+            let payload = try #require(try store.document(orderID: orderID)).payloadJSON
+            let invoice = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            let docamt = try #require(invoice["docamt"] as? String)
+            let sen = try #require(Money(parsing: docamt)).minorUnits
+            invoiceSen[orderID] = sen
+            rows.append(StoredSettlementRow(channel: "shopee", orderID: orderID, payoutDate: date, reference: reference, currency: "MYR",
+                                            grossSen: sen, feesSen: fees, netSen: sen - fees, feeDetailJSON: "[]", source: "income.xlsx, Income"))
+        }
+        _ = try store.importSettlement(contentHash: "two-payouts", name: "income.xlsx", channel: "shopee", rows: rows)
+        let firstGross = (invoiceSen["SG-1000101"] ?? 0) + (invoiceSen["SG-1000103"] ?? 0)
+        let settled = firstGross - 1_000
+        let paid = settled + 500
+
+        // Two receipts match: refused, each listed, nothing sent.
+        let ambiguous = try await Self.payments(["plan", "--paid-amount", Self.amount(paid)], state: state)
+        #expect(ambiguous.status == 1, "\(ambiguous.transcript)")
+        #expect(ambiguous.stdout.contains("--paid-amount \(Self.amount(paid)) is for exactly one receipt, but the selection matches 2: shopee 2025-10-06 SPX-1006 (customer 300-S0001, settlement payout \(Self.amount(settled))); shopee 2025-10-13 SPX-1013"), "\(ambiguous.stdout)")
+        #expect(ambiguous.stdout.contains("narrow it with --channel, --from and --to; nothing is sent"), "\(ambiguous.stdout)")
+        let refusedApply = try await Self.payments(["apply", "--paid-amount", Self.amount(paid)], state: state, sandbox: sandbox)
+        #expect(refusedApply.status == 1)
+        #expect(try store.payments().isEmpty, "nothing staged")
+
+        // Not an exact amount: refused by name before anything is read.
+        let bad = try await Self.payments(["plan", "--paid-amount", "1,234.50"], state: state)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--paid-amount must be an amount like 1234.50"), "\(bad.transcript)")
+        #expect(bad.stderr.contains("found '1,234.50'"), "\(bad.transcript)")
+        #expect(try await Self.payments(["plan", "--paid-amount", "12.345"], state: state).stderr.contains("found '12.345'"))
+        #expect(try await Self.payments(["plan", "--paid-amount", "0"], state: state).stderr.contains("must be more than 0.00"))
+
+        // Narrowed to the first payout: the entered figure, the settlement's beside it, the difference warned.
+        let first = ["--from", "2025-10-06", "--to", "2025-10-06"]
+        let plan = try await Self.payments(["plan"] + first + ["--paid-amount", Self.amount(paid)], state: state)
+        #expect(plan.status == 0, "\(plan.transcript)")
+        #expect(plan.stdout.contains("docamt \(Self.amount(firstGross + 500))  bank charge 10.00  → bank: paid \(Self.amount(paid)) (entered; settlement says \(Self.amount(settled)))"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("unapplied 5.00"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("the entered paid amount \(Self.amount(paid)) differs from the settlement's payout \(Self.amount(settled)) — 5.00 more reached the bank"), "\(plan.stdout)")
+        let json = try JSON.object(try await Self.payments(["plan"] + first + ["--paid-amount", Self.amount(paid), "--format", "json"], state: state).stdout, "plan --format json")
+        let planned = try #require((json["payments"] as? [[String: Any]])?.first)
+        #expect(planned["paid"] as? String == Self.amount(paid))
+        #expect(planned["paid_source"] as? String == "entered")
+        #expect(planned["settlement_payout"] as? String == Self.amount(settled))
+        #expect(planned["unapplied"] as? String == "5.00")
+        let unentered = try JSON.object(try await Self.payments(["plan"] + first + ["--format", "json"], state: state).stdout, "plan --format json")
+        let settlementPlan = try #require((unentered["payments"] as? [[String: Any]])?.first)
+        #expect(settlementPlan["paid_source"] as? String == "settlement")
+        #expect(planned["docref1"] as? String == settlementPlan["docref1"] as? String, "the docref1 names the payout, whatever was paid")
+
+        let apply = try await Self.payments(["apply"] + first + ["--paid-amount", Self.amount(paid)], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("1 payment in SQL Accounting, 0 failed"), "\(apply.stdout)")
+
+        // The second payout with less than its invoice: knocked off only as far as the money goes.
+        let second = ["--channel", "shopee", "--from", "2025-10-13"]
+        let short = try await Self.payments(["apply"] + second + ["--paid-amount", "20.00"], state: state, sandbox: sandbox)
+        #expect(short.status == 0, "\(short.transcript)")
+        let lastInvoice = invoiceSen["SG-1000106"] ?? 0
+        #expect(short.stdout.contains("still outstanding: "), "\(short.stdout)")
+        #expect(short.stdout.contains(" (order SG-1000106) \(Self.amount(lastInvoice - 2_300)) (23.00 of \(Self.amount(lastInvoice)) knocked off)"), "\(short.stdout)")
+
+        // The sandbox's books: each receipt's docamt is what was entered plus the fees, the rest as planned.
+        let data = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let receipts = try #require((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])
+        #expect(receipts.count == 2)
+        let over = try #require(receipts.first { $0["docdate"] as? String == "2025-10-06" })
+        #expect(over["docamt"] as? String == Self.amount(firstGross + 500))
+        #expect(over["bankcharge"] as? String == "10.00")
+        #expect(over["unappliedamt"] as? String == "5.00")
+        #expect((over["sdsknockoff"] as? [[String: Any]] ?? []).compactMap { $0["koamt"] as? String }
+                == [Self.amount(invoiceSen["SG-1000101"] ?? 0), Self.amount(invoiceSen["SG-1000103"] ?? 0)])
+        let under = try #require(receipts.first { $0["docdate"] as? String == "2025-10-13" })
+        #expect(under["docamt"] as? String == "23.00")
+        #expect(under["bankcharge"] as? String == "3.00")
+        #expect(under["unappliedamt"] as? String == "0.00")
+        #expect((under["sdsknockoff"] as? [[String: Any]] ?? []).compactMap { $0["koamt"] as? String } == ["23.00"])
+
+        // Every request is on record, as for invoices.
+        let show = try await Self.payments(["show", "1"], state: state)
+        #expect(show.status == 0, "\(show.transcript)")
+        #expect(show.stdout.contains("sync attempts (1):"), "\(show.stdout)")
+        #expect(show.stdout.contains("  POST /customerpayment\n"), "\(show.stdout)")
+        #expect(show.stdout.contains("docamt=\(Self.amount(firstGross + 500)) 2 knock-offs"), "\(show.stdout)")
+        #expect(show.stdout.contains("outcome:   created at "), "\(show.stdout)")
+        let shown = try JSON.object(try await Self.payments(["show", "1", "--format", "json"], state: state).stdout, "payments show --format json")
+        let attempts = try #require(shown["attempts"] as? [[String: Any]])
+        #expect(attempts.map { $0["outcome"] as? String } == ["created"])
+        #expect(attempts.first?["request_method"] as? String == "POST")
+        #expect(attempts.first?["response_status"] as? Int == 200)
+
+        // Entering another amount for a payout already in SQL Accounting changes nothing there, and says so.
+        let again = try await Self.payments(["apply"] + first + ["--paid-amount", "1.00"], state: state, sandbox: sandbox)
+        #expect(again.status == 1)
+        #expect(again.stdout.contains("shopee payout 2025-10-06 (SPX-1006): payment 1 is already in SQL Accounting as "), "\(again.stdout)")
+        #expect(again.stdout.contains("--paid-amount never re-sends or changes a sent receipt"), "\(again.stdout)")
+        let afterData = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let after = try #require(try JSONSerialization.jsonObject(with: afterData) as? [String: Any])
+        #expect(((after["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.count == 2)
+
+        // A late order for that payout (an overlapping report) makes the same docref1: reported, not sent, not marked paid.
+        let lateDocument = try #require(try store.document(orderID: "SG-1000111")).payloadJSON
+        let lateInvoice = try #require(try JSONSerialization.jsonObject(with: Data(lateDocument.utf8)) as? [String: Any])
+        let lateAmount = try #require(lateInvoice["docamt"] as? String)
+        let lateSen = try #require(Money(parsing: lateAmount)).minorUnits
+        _ = try store.importSettlement(contentHash: "late-row", name: "income-2.xlsx", channel: "shopee", rows: [
+            StoredSettlementRow(channel: "shopee", orderID: "SG-1000111", payoutDate: "2025-10-06", reference: "SPX-1006", currency: "MYR",
+                                grossSen: lateSen, feesSen: 0, netSen: lateSen, feeDetailJSON: "[]", source: "income-2.xlsx, Income")])
+        let late = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(late.status == 1, "\(late.transcript)")
+        #expect(late.stdout.contains("  ! shopee 2025-10-06 SPX-1006: payment 1 is already in SQL Accounting as "), "\(late.stdout)")
+        #expect(late.stdout.contains("it is not sent again and not changed"), "\(late.stdout)")
+        #expect(try store.payment(1)?.payloadJSON.contains("\"docamt\":\"\(Self.amount(firstGross + 500))\"") == true, "the sent receipt is kept as sent")
+        #expect(try store.settlementRows(unpaidOnly: true).map(\.orderID) == ["SG-1000111"], "the late order is still unpaid")
+        let lateData = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let lateRoot = try #require(try JSONSerialization.jsonObject(with: lateData) as? [String: Any])
+        #expect(((lateRoot["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.count == 2)
+    }
+}

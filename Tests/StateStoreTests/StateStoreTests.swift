@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import StateStore
+@testable import StateStore
 import Testing
 
 func temporaryStorePath() -> String {
@@ -13,11 +13,35 @@ struct StateStoreTests {
     func createsWithMigrations() throws {
         let path = temporaryStorePath()
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments"])
+        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
+                                                  "2026-11-28-payment-attempts"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 3)
+        #expect(try StateStore(path: path).appliedMigrations().count == 4)
+    }
+
+    @Test("a store made before payment attempts were recorded gains the table when opened, its payments kept")
+    func upgradesToPaymentAttempts() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The store as the previous release left it: the first three migrations, a payment sent.
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-11-27-settlements-payments")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO payments(channel, payout_date, reference, customer_code, idempotency_key, payload_json, state, remote_docno, created_at, updated_at)
+                VALUES ('shopee', '2025-10-03', 'P-1', '300-S0001', 'LS-PAY-shopee-P-1', '{}', 'created', 'OR-00001', 'now', 'now')
+                """)
+        }
+        #expect(try queue.read { db in try db.tableExists("payment_attempts") } == false)
+        try queue.close()
+
+        let store = try StateStore(path: path)
+        #expect(try store.appliedMigrations().last == "2026-11-28-payment-attempts")
+        let payment = try #require(try store.payments().first)
+        #expect(payment.remoteDocno == "OR-00001")
+        #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)
     }
 
     @Test("re-importing the same order is a no-op; a changed order is a new revision")
@@ -174,5 +198,56 @@ struct SettlementStateTests {
         try store.setReceiptNumber(paymentID: payment.id ?? 0, "OR-2025-0001")
         #expect(try store.payment(payment.id ?? 0)?.orNumber == "OR-2025-0001")
         #expect(throws: StateStoreError.unknownPayment(99)) { try store.setReceiptNumber(paymentID: 99, "X") }
+    }
+
+    @Test("re-staging an unsent payment sends the new payload; a created one keeps what was sent and does not take new rows over")
+    func restagingPayments() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        _ = try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")])
+        let ids = try store.settlementRows().compactMap(\.id)
+        func stage(_ payload: String, _ rows: [Int64]) throws -> StoredPayment {
+            try store.stagePayment(channel: "shopee", payoutDate: "2025-10-03", reference: "P-1", customerCode: "300-S0001",
+                                   idempotencyKey: "LS-PAY-shopee-P-1", payloadJSON: payload, rowIDs: rows)
+        }
+        let first = try stage(#"{"docamt":"186.00"}"#, ids)
+        try store.transitionPayment(first.id ?? 0, to: .failed(message: "refused"))
+        // Re-planned with an entered amount: the same payment (same docref1), now with the new body, ready to send.
+        let replanned = try stage(#"{"docamt":"180.00"}"#, ids)
+        #expect(replanned.id == first.id)
+        #expect(replanned.state == .desired)
+        #expect(try store.payment(first.id ?? 0)?.payloadJSON == #"{"docamt":"180.00"}"#)
+        #expect(try store.payments().count == 1)
+
+        try store.transitionPayment(first.id ?? 0, to: .created(dockey: 8, docno: "OR-00008", updatecount: 1))
+        _ = try store.importSettlement(contentHash: "h2", name: "b.xlsx", channel: "shopee", rows: [Self.row("C")])
+        let late = try #require(try store.settlementRows(unpaidOnly: true).first)
+        let kept = try stage(#"{"docamt":"999.00"}"#, [late.id ?? 0])
+        #expect(kept.state == .created)
+        #expect(kept.payloadJSON == #"{"docamt":"180.00"}"#, "what SQL Account holds is never overwritten")
+        #expect(try store.settlementRows(unpaidOnly: true).map(\.orderID) == ["C"], "a row not on the sent receipt stays unpaid")
+    }
+
+    @Test("each request for a payment is recorded with its answer: a POST marked sending, then finished")
+    func paymentAttempts() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let payment = try store.stagePayment(channel: "shopee", payoutDate: "2025-10-03", reference: "P-1", customerCode: "300-S0001",
+                                             idempotencyKey: "LS-PAY-shopee-P-1", payloadJSON: "{}", rowIDs: [])
+        let id = try #require(payment.id)
+        try store.transitionPayment(id, to: .desired, attempt: AttemptRecord(method: "GET", path: "/customerpayment?docref1=…", summary: "docref1 LS-PAY-shopee-P-1",
+                                                                             responseStatus: 200, responseSummary: "not found", outcome: .retried))
+        let post = try store.transitionPayment(id, to: .sending, attempt: AttemptRecord(method: "POST", path: "/customerpayment", summary: "docamt=180.00", outcome: .sending))
+        #expect(try store.paymentAttempts(paymentID: id).last?.finishedAt == nil, "in flight until the answer is recorded")
+        let finished = try store.transitionPayment(id, to: .created(dockey: 8, docno: "OR-00008", updatecount: 1),
+                                                   attempt: AttemptRecord(method: "POST", path: "/customerpayment", summary: "docamt=180.00", responseStatus: 200,
+                                                                          responseSummary: "dockey=8 docno=OR-00008", outcome: .created), finishing: post)
+        #expect(finished == post)
+        let attempts = try store.paymentAttempts(paymentID: id)
+        #expect(attempts.map(\.requestMethod) == ["GET", "POST"])
+        #expect(attempts.map(\.outcome) == [.retried, .created])
+        #expect(attempts.last?.responseStatus == 200)
+        #expect(attempts.last?.responseSummary == "dockey=8 docno=OR-00008")
+        #expect(attempts.last?.finishedAt != nil)
+        #expect(try store.payment(id)?.remoteDocno == "OR-00008")
+        #expect(try store.paymentAttempts(paymentID: 99).isEmpty)
     }
 }

@@ -16,13 +16,14 @@ extension Workflows {
     static func planPayments(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?,
                              paidAmount: Money? = nil) throws -> PaymentPlanner.Result {
         let rows = try store.settlementRows(channel: channel, from: from, to: to, unpaidOnly: true)
-        var result = PaymentPlanner.plan(rows, settings: graph.pack.payments, invoice: { orderID in
-            guard let order = try? store.order(orderID), order.status == .completed,
-                  let document = try? store.document(orderID: orderID), document.state == .created,
+        var result = PaymentPlanner.plan(rows, settings: graph.pack.payments, invoice: { row in
+            guard let matches = try? store.orders(channel: row.channel, settlementOrderID: row.orderID), matches.count == 1, let order = matches.first,
+                  order.status == .completed,
+                  let document = try? store.document(orderID: order.id), document.state == .created,
                   let payload = (try? JSONParser.parse(document.payloadJSON))?.objectValue else { return nil }
             let amount = payload["docamt"]?.stringValue.flatMap { Money(parsing: $0) } ?? .zero
             let docno = document.remoteDocno ?? payload["docno"]?.stringValue ?? ""
-            return SyncedInvoice(orderID: orderID, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "", amount: amount)
+            return SyncedInvoice(orderID: row.orderID, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "", amount: amount)
         }, paymentMethod: { storeID, channel in
             graph.pack.matching.payments[storeID]?.value ?? graph.pack.matching.payments[channel]?.value
         }, paidAmount: paidAmount)

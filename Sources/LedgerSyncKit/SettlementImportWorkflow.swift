@@ -53,8 +53,13 @@ extension Workflows {
             let store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil
             for row in result.rows {
                 let at = SourceLocation(file: row.source.file, line: row.source.row)
-                guard let order = try store?.order(row.orderID) else {
-                    diagnostics.append(.warning("order \(row.orderID) is not in the state store; import and apply its orders before planning its payment", at: at, code: "unknown-order"))
+                let matches = try store?.orders(channel: expected.rawValue, settlementOrderID: row.orderID) ?? []
+                guard let order = matches.first else {
+                    diagnostics.append(.warning("order \(row.orderID) is not in the state store (looked up as a \(expected.rawValue) order number, then as an order id); import and apply its orders before planning its payment", at: at, code: "unknown-order"))
+                    continue
+                }
+                if matches.count > 1 {
+                    diagnostics.append(.warning("order number \(row.orderID) belongs to \(matches.count) \(expected.rawValue) orders (\(matches.map { "\($0.id) in \($0.store)" }.joined(separator: ", "))); the report does not say which, so no receipt will pay it — knock it off in SQL Accounting by hand", at: at, code: "ambiguous-order"))
                     continue
                 }
                 if order.status != .completed {

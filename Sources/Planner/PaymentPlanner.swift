@@ -59,7 +59,7 @@ public enum PaymentPlanner {
     ///   - paymentMethod: the `paymentmethod` for an order's store and channel (`matching.payments`), or nil.
     ///   - paidAmount: what actually reached the bank, entered by the operator; it replaces the settlement's payout
     ///     and is only accepted when the rows make exactly one receipt (see `enter(_:into:)`).
-    public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (String) -> SyncedInvoice?,
+    public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (StoredSettlementRow) -> SyncedInvoice?,
                             paymentMethod: (_ store: String, _ channel: String) -> String?, paidAmount: Money? = nil) -> Result {
         var diagnostics: [Diagnostic] = []
         struct GroupKey: Hashable { var channel, date, reference, customer: String }
@@ -71,7 +71,7 @@ public enum PaymentPlanner {
                 diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))), a refund or adjustment; it is not paid by a receipt — raise a credit note in SQL Accounting", at: at, code: "negative-payout"))
                 continue
             }
-            guard let synced = invoice(row.orderID) else {
+            guard let synced = invoice(row) else {
                 diagnostics.append(.warning("order \(row.orderID) has no synced invoice (import and apply its order first); its \(Money(minorUnits: row.grossSen)) is left out of the \(row.payoutDate) payout", at: at, code: "invoice-not-synced"))
                 continue
             }

@@ -149,6 +149,10 @@ enum Schema {
                     .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
             }
         }
+        migrator.registerMigration("2026-11-28-orders-by-channel-order-number") { db in
+            // Settlement reports name orders by the channel's order number: find them without a table scan.
+            try db.create(index: "orders_on_channel_order_number", on: "orders", columns: ["channel", "order_number"])
+        }
         return migrator
     }
 }

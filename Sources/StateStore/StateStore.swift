@@ -109,6 +109,17 @@ public final class StateStore: @unchecked Sendable {
         try database.read { db in try StoredOrder.fetchOne(db, key: id) }
     }
 
+    /// The orders a settlement report means by `reference`: reports carry the channel's order number
+    /// (`order_number`), so that is looked up first within the channel; the omnichannel id is the fallback. More than
+    /// one order means two stores of the channel share the number.
+    public func orders(channel: String, settlementOrderID reference: String) throws -> [StoredOrder] {
+        try database.read { db in
+            let byNumber = try StoredOrder.filter(Column("channel") == channel && Column("order_number") == reference).order(Column("id")).fetchAll(db)
+            if !byNumber.isEmpty { return byNumber }
+            return try StoredOrder.filter(Column("channel") == channel && Column("id") == reference).fetchAll(db)
+        }
+    }
+
     /// Orders filtered by status and store, oldest import first.
     public func orders(status: OrderSyncStatus? = nil, store: String? = nil) throws -> [StoredOrder] {
         try database.read { db in

@@ -107,7 +107,9 @@ struct PaymentsCLITests {
             let docamt = try #require(invoice["docamt"] as? String)
             let gross = try #require(Money(parsing: docamt))
             let payoutDate = try #require(CalendarDate(parsing: "2025-10-08"))
-            orders.append(SettlementFixtureOrder(orderID, payoutDate: payoutDate, gross: gross,
+            // Statements name orders by Lazada's order number, not the omnichannel id.
+            let orderNumber = try #require(try store.order(orderID)?.orderNumber)
+            orders.append(SettlementFixtureOrder(orderNumber, payoutDate: payoutDate, gross: gross,
                                                  fees: [.commission: Money(minorUnits: 1_200), .transaction: Money(minorUnits: 250)], statement: "LZD-ST-1008"))
         }
         let file = directory + "/statement.csv"
@@ -137,8 +139,11 @@ struct PaymentsCLITests {
         let receipt = try #require(((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.first)
         #expect(receipt["paymentmethod"] as? String == "310-LZD")
         #expect(receipt["bankcharge"] as? String == "29.00", "2 × (12.00 commission + 2.50 payment fee)")
-        let paid = (receipt["sdsknockoff"] as? [[String: Any]] ?? []).compactMap { $0["koamt"] as? String }
-        #expect(paid == orders.map(\.gross.description))
+        let knockOffs = receipt["sdsknockoff"] as? [[String: Any]] ?? []
+        #expect(knockOffs.compactMap { $0["koamt"] as? String } == orders.map(\.gross.description))
+        let invoices = try sandbox.invoices()
+        let expectedDocnos = ["SG-1000102", "SG-1000109"].map { id in invoices.first { $0["docref1"] as? String == "LS-\(id)" }?["docno"] as? String }
+        #expect(knockOffs.map { $0["docno"] as? String } == expectedDocnos, "each order number found its own invoice")
     }
 
     @Test("a Shopee income report as an xlsx workbook (banner rows, negative fees) is read by content and imported; as TikTok it is refused")

@@ -25,7 +25,7 @@ struct PaymentPlannerTests {
     }
 
     static func plan(_ rows: [StoredSettlementRow], _ settings: PaymentSettings = bankCharge()) -> PaymentPlanner.Result {
-        PaymentPlanner.plan(rows, settings: settings, invoice: { invoices[$0] }, paymentMethod: { _, channel in channel == "shopee" ? "310-SHP" : nil })
+        PaymentPlanner.plan(rows, settings: settings, invoice: { invoices[$0.orderID] }, paymentMethod: { _, channel in channel == "shopee" ? "310-SHP" : nil })
     }
 
     @Test("bank_charge: one receipt per payout pays each invoice in full; the fees are its bank charge; the bank gets the payout, to the sen")
@@ -94,7 +94,7 @@ struct EnteredPaidAmountTests {
     static let payout = [Fixture.row(1, "A", gross: 10_000, fees: 700), Fixture.row(2, "B", gross: 5_000, fees: 350)]
 
     static func plan(_ rows: [StoredSettlementRow] = payout, paid sen: Int64, _ settings: PaymentSettings = Fixture.bankCharge()) -> PaymentPlanner.Result {
-        PaymentPlanner.plan(rows, settings: settings, invoice: { Fixture.invoices[$0] }, paymentMethod: { _, _ in "310-SHP" },
+        PaymentPlanner.plan(rows, settings: settings, invoice: { Fixture.invoices[$0.orderID] }, paymentMethod: { _, _ in "310-SHP" },
                             paidAmount: Money(minorUnits: sen))
     }
 
@@ -189,7 +189,7 @@ struct EnteredPaidAmountTests {
         // One payout paying two customers' invoices is two receipts that no date or channel can tell apart.
         var invoices = Fixture.invoices
         invoices["B"]?.customerCode = "300-S0002"
-        let split = PaymentPlanner.plan(Self.payout, settings: Fixture.bankCharge(), invoice: { invoices[$0] }, paymentMethod: { _, _ in "310-SHP" },
+        let split = PaymentPlanner.plan(Self.payout, settings: Fixture.bankCharge(), invoice: { invoices[$0.orderID] }, paymentMethod: { _, _ in "310-SHP" },
                                         paidAmount: Money(minorUnits: 10_000))
         #expect(split.diagnostics.first?.message.hasSuffix("nothing is sent (one payout paying several customers makes one receipt each; plan it without --paid-amount)") == true,
                 "\(split.diagnostics.map(\.message))")

@@ -14,11 +14,11 @@ struct StateStoreTests {
         let path = temporaryStorePath()
         let store = try StateStore(path: path)
         #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
-                                                  "2026-11-28-payment-attempts"])
+                                                  "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 4)
+        #expect(try StateStore(path: path).appliedMigrations().count == 5)
     }
 
     @Test("a store made before payment attempts were recorded gains the table when opened, its payments kept")
@@ -38,7 +38,7 @@ struct StateStoreTests {
         try queue.close()
 
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations().last == "2026-11-28-payment-attempts")
+        #expect(try store.appliedMigrations().suffix(2) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)
@@ -249,5 +249,19 @@ struct SettlementStateTests {
         #expect(attempts.last?.finishedAt != nil)
         #expect(try store.payment(id)?.remoteDocno == "OR-00008")
         #expect(try store.paymentAttempts(paymentID: 99).isEmpty)
+    }
+
+    @Test("a settlement's order reference finds the order by the channel's order number first, then by id, within the channel")
+    func settlementOrderLookup() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let raw = "{}"
+        try store.importOrder(id: "SG-1", store: "lazada-my", channel: "lazada", orderNumber: "157683824297273", rawJSON: raw)
+        try store.importOrder(id: "SG-2", store: "shopee-my", channel: "shopee", orderNumber: "2509014EAM4Y3J", rawJSON: raw)
+        try store.importOrder(id: "SG-3", store: "shopee-my", channel: "shopee", orderNumber: "250901SAME", rawJSON: raw)
+        try store.importOrder(id: "SG-4", store: "shopee-sg", channel: "shopee", orderNumber: "250901SAME", rawJSON: raw)
+        #expect(try store.orders(channel: "lazada", settlementOrderID: "157683824297273").map(\.id) == ["SG-1"])
+        #expect(try store.orders(channel: "shopee", settlementOrderID: "SG-2").map(\.id) == ["SG-2"])
+        #expect(try store.orders(channel: "lazada", settlementOrderID: "2509014EAM4Y3J").isEmpty, "another channel's order is never matched")
+        #expect(try store.orders(channel: "shopee", settlementOrderID: "250901SAME").map(\.id) == ["SG-3", "SG-4"])
     }
 }

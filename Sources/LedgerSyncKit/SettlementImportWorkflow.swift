@@ -67,7 +67,10 @@ extension Workflows {
                 }
             }
             if !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
-            if preview || result.hasErrors { console.out(result.preview(limit: 20)) }
+            if preview || result.hasErrors {
+                let table = result.preview(limit: 20)
+                console.out(table.hasSuffix("\n") ? table : table + "\n")
+            }
             guard !result.hasErrors else {
                 console.err("\(path): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); nothing was imported — fix the file (or export it again) and import it again\n")
                 return ExitStatus.failure

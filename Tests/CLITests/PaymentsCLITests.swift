@@ -92,6 +92,19 @@ struct PaymentsCLITests {
         #expect(try await Self.payments(["list"], state: state).stdout.contains("OR-2025-0001"))
     }
 
+    @Test("the example Lazada statement imports its 4 orders and reports the account-level top-up it leaves out")
+    func exampleStatement() async throws {
+        let directory = try scratchDirectory("example-statement")
+        let state = directory + "/state.sqlite"
+        let result = try await Self.payments(["import", "--channel", "lazada", "examples/settlements/lazada-statement-2025-09.csv"], state: state)
+        #expect(result.status == 0, "\(result.transcript)")
+        #expect(result.stdout.contains("4 settled orders, 4 new, 0 already known"), "\(result.transcript)")
+        #expect(result.stderr.contains("lazada-statement-2025-09.csv:17:11: warning: row 17, column 'Order Number': 'Sponsored Discovery - Top up' (other) of -50.00 names no order or order line"), "\(result.transcript)")
+        let rows = try StateStore(path: state).settlementRows()
+        #expect(rows.map(\.orderID) == ["157683824297273", "208424197744536", "257040098306646", "279992949597803"])
+        #expect(rows.reduce(Int64(0)) { $0 + $1.netSen } == 149_941, "net 1499.41 to the sen")
+    }
+
     @Test("a Lazada statement (CSV, ';', banner row, one row per fee) imported once, refused as Shopee, a broken one writes nothing; its payout pays the invoices")
     func lazadaStatementImport() async throws {
         let directory = try scratchDirectory("lazada")

@@ -144,7 +144,7 @@ extension Workflows {
         }
         let previous = FileManager.default.contents(atPath: target.path)
         do {
-            try ItemSheet.write(merge.rows, to: target.path)
+            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns)
         } catch {
             console.err("cannot write \(target.displayPath): \(error); the sheet is unchanged\n")
             return ExitStatus.failure

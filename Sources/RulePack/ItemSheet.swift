@@ -15,8 +15,11 @@ public struct ItemSheetRow: Sendable, Equatable {
     public var status: String
     /// The row number in the file (the header is row 1 unless banner rows sit above it); 0 for new rows.
     public var row: Int
+    /// Cells of the sheet's other columns (a consultant's notes, …) by header, kept when the sheet is rewritten.
+    public var extra: [String: String]
 
-    public init(sku: String, name: String = "", code: String = "", uom: String = "", rate: Int? = nil, status: String = "", row: Int = 0) {
+    public init(sku: String, name: String = "", code: String = "", uom: String = "", rate: Int? = nil, status: String = "", row: Int = 0,
+                extra: [String: String] = [:]) {
         self.sku = sku
         self.name = name
         self.code = code
@@ -24,6 +27,7 @@ public struct ItemSheetRow: Sendable, Equatable {
         self.rate = rate
         self.status = status
         self.row = row
+        self.extra = extra
     }
 
     public var isMatched: Bool { !code.isEmpty }
@@ -34,6 +38,8 @@ public struct ItemSheetContents: Sendable {
     public var rows: [ItemSheetRow] = []
     /// Normalized header names by column position ("" for a blank header cell).
     public var columns: [String] = []
+    /// Headers, as written, of the columns `write` does not produce itself: kept, in order, on a rewrite.
+    public var extraColumns: [String] = []
     public var diagnostics: [Diagnostic] = []
 }
 
@@ -46,6 +52,8 @@ public enum ItemSheet {
     /// `order_lines`). `syncapp_rate` is the UOM conversion rate.
     public static let optionalColumns = ["name", "syncapp_rate", "status", "matched_by", "stores", "order_lines"]
     public static let statuses = ["matched", "unmatched"]
+    /// What `write` produces; any other column of a pack's sheet is carried over as it is.
+    static let writtenColumns: Set<String> = ["sku", "name", "syncapp_code", "syncapp_uom", "syncapp_rate"]
 
     /// How a sheet is read: as part of a pack (an unknown column is a warning) or as a sheet handed to
     /// `match import` (an unknown column, a status other than matched/unmatched, or a UOM without a code is an error).
@@ -123,6 +131,10 @@ public enum ItemSheet {
         func column(_ name: String) -> Int? { header.index(of: name) }
         let skuIndex = column("sku") ?? 0, codeIndex = column("syncapp_code") ?? 1, uomIndex = column("syncapp_uom") ?? 2
         let nameIndex = column("name"), rateIndex = column("syncapp_rate"), statusIndex = column("status")
+        let extraColumns = headerRow.cells.enumerated().compactMap { index, cell -> (Int, String)? in
+            let name = HeaderFinder.normalize(cell.text)
+            return name.isEmpty || writtenColumns.contains(name) || seenColumns[name] != index ? nil : (index, cell.text.trimmingSpaces)
+        }
         var rows: [ItemSheetRow] = []
         var firstRowOfSKU: [String: Int] = [:]
         for sheetRow in sheetRows where sheetRow.number > header.rowNumber && !sheetRow.isEmpty {
@@ -168,22 +180,26 @@ public enum ItemSheet {
             }
             diagnostics += problems
             guard !problems.hasErrors else { continue }
-            rows.append(ItemSheetRow(sku: sku, name: cell(nameIndex), code: code, uom: uom, rate: rate, status: status, row: line))
+            var extra: [String: String] = [:]
+            for (index, name) in extraColumns where !sheetRow[index].text.isEmpty { extra[name] = sheetRow[index].text }
+            rows.append(ItemSheetRow(sku: sku, name: cell(nameIndex), code: code, uom: uom, rate: rate, status: status, row: line, extra: extra))
         }
         let columns = headerRow.cells.map { HeaderFinder.normalize($0.text) }
-        return ItemSheetContents(rows: rows, columns: columns, diagnostics: diagnostics)
+        return ItemSheetContents(rows: rows, columns: columns, extraColumns: extraColumns.map(\.1), diagnostics: diagnostics)
     }
 
     /// Writes a pack's sheet (xlsx when the path ends in .xlsx, else csv) atomically: sku, name, syncapp_code,
-    /// syncapp_uom, and syncapp_rate when any row has a rate. Unmatched SKUs are kept with empty codes. A csv keeps
+    /// syncapp_uom, syncapp_rate when any row has a rate, then `extraColumns` from each row's `extra`. Unmatched SKUs are kept with empty codes. A csv keeps
     /// the line endings it had (LF for a new one), so that a sheet in git shows only the rows that changed.
-    public static func write(_ rows: [ItemSheetRow], to path: String) throws {
+    public static func write(_ rows: [ItemSheetRow], to path: String, extraColumns: [String] = []) throws {
         let withRate = rows.contains { $0.rate != nil }
         var header = ["sku", "name", "syncapp_code", "syncapp_uom"]
         if withRate { header.append("syncapp_rate") }
+        header += extraColumns
         let body = rows.map { row -> [String] in
             var fields = [row.sku, row.name, row.code, row.uom]
             if withRate { fields.append(row.rate.map(String.init) ?? "") }
+            fields += extraColumns.map { row.extra[$0] ?? "" }
             return fields
         }
         if path.lowercased().hasSuffix(".xlsx") {

@@ -215,6 +215,28 @@ struct MatchCLITests {
         #expect(after.stdout.contains("13 matched SKUs"), "\(after.transcript)")
     }
 
+    @Test("a column of the pack's sheet that ledgersync does not use (a consultant's remarks) survives an import")
+    func keepsOtherColumns() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.write(workspace.sheet, """
+            sku,name,syncapp_code,syncapp_uom,Remarks
+            VASE-CER-WHT,Ceramic Vase White,VASE-01,UNIT,checked with Ali 2025-09
+            NEW-VASE-01,Speckled Vase,,,ask the supplier for the code
+
+            """)
+        try workspace.write("filled.csv", Self.header + "NEW-VASE-01,Speckled Vase,VASE-01,UNIT,matched\nCANDLE-LAV,Lavender Candle,CANDLE-01,PCS,matched\n")
+        let imported = try await workspace.importSheet("filled.csv")
+        #expect(imported.status == 0, "\(imported.transcript)")
+        #expect(try workspace.read(workspace.sheet) == """
+            sku,name,syncapp_code,syncapp_uom,Remarks
+            VASE-CER-WHT,Ceramic Vase White,VASE-01,UNIT,checked with Ali 2025-09
+            NEW-VASE-01,Speckled Vase,VASE-01,UNIT,ask the supplier for the code
+            CANDLE-LAV,Lavender Candle,CANDLE-01,PCS,
+
+            """)
+    }
+
     @Test("the sheet written is chosen safely: none listed, an unlisted --sheet, an unreadable file")
     func targetSheet() async throws {
         let workspace = try Workspace()

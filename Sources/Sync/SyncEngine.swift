@@ -94,6 +94,12 @@ public final class SyncEngine: Sendable {
     let stop = StopFlag()
     /// How messages name the document: an invoice, or a receipt (customer payment).
     var documentName: String { resource == .customerPayment ? "receipt" : "invoice" }
+    /// What usually makes SQL Account refuse such a document.
+    var refusalHint: String {
+        resource == .customerPayment
+            ? "the customer, the payment method and every knocked-off invoice must exist in SQL Account, with enough outstanding"
+            : "item, UOM or location codes must exist in SQL Account"
+    }
     /// The command that sends the documents still waiting.
     var retryCommand: String { resource == .customerPayment ? "ledgersync payments apply" : "ledgersync tasks retry" }
 
@@ -189,7 +195,7 @@ public final class SyncEngine: Sendable {
                     case .absent:
                         if let reason = Self.applicationRefusal(error) {
                             // SQL Account's own error text, and the lookup proves nothing was saved: a refusal, not a glitch.
-                            let message = "SQL Account refused the \(documentName) (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (item, UOM or location codes must exist in SQL Account) and retry."
+                            let message = "SQL Account refused the \(documentName) (HTTP \(error.status ?? 500): \(reason)); a lookup by docref1 '\(item.idempotencyKey)' confirms nothing was created. Fix what the message names (\(refusalHint)) and retry."
                             try ledger.transition(documentID: item.documentID, to: .failed(message: message), taskID: taskID, attempt: nil)
                             return .failed(message: message)
                         }

@@ -61,7 +61,7 @@ let package = Package(
         // Throughput benchmark of decode → transform → encode; run in release, never part of `swift test`.
         .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit"], swiftSettings: v5),
         // Release-only benchmark of a settlement import (xlsx read → parse → state store), kept out of `swift test`.
-        .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "Settlements", "Spreadsheets", "StateStore"], swiftSettings: v5),
+        .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "Spreadsheets", "StateStore"], swiftSettings: v5),
         // Golden-file assertions and a runner for the built CLI, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),

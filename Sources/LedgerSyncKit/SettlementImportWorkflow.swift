@@ -5,39 +5,49 @@ import Settlements
 import Spreadsheets
 import StateStore
 
-extension Workflows {
-    /// Every sheet of a workbook as the parsers' rows: each cell's exact text, row numbers as Excel shows them.
-    static func readWorkbook(_ path: String, _ name: String) throws -> SettlementSource {
-        let reader = try SpreadsheetReader(path: path)
-        var sheets: [(name: String, rows: [SettlementSourceRow])] = []
-        for sheet in reader.sheetNames {
-            var rows: [SettlementSourceRow] = []
-            try reader.rows(sheet: sheet).forEachRow { row in
-                rows.append(SettlementSourceRow(number: row.number, cells: row.cells.map(\.text)))
-            }
-            sheets.append((sheet, rows))
-        }
-        return SettlementSource(fileName: name, sheets: sheets)
-    }
+/// A settlement report opened for import: xlsx or CSV (told apart by content), its rows streamed from the file
+/// on each pass rather than held, and a hash of its bytes that recognises the same file imported again.
+public struct SettlementFile {
+    public let source: SettlementSource
+    /// FNV-1a of the bytes and their count: the same file imported again is a no-op.
+    public let contentHash: String
+    private let sheets: [SheetRows]
 
-    /// A settlement file as rows: CSV text, or an xlsx workbook (detected by content, not by name).
-    static func settlementSource(_ path: String) throws -> (source: SettlementSource, contentHash: String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// Throws a `Diagnostic` naming the file when it is missing, unreadable, or not a spreadsheet (a PDF, a legacy
+    /// .xls, text that is not UTF-8 …).
+    public static func open(_ path: String) throws -> SettlementFile {
+        let name = (path as NSString).lastPathComponent
+        guard let (hex, count) = ContentHash.hex(fileAt: path) else {
             throw Diagnostic.error("cannot read the settlement file '\(path)'; check the path", at: SourceLocation(file: path), code: "unreadable-file")
         }
-        let name = (path as NSString).lastPathComponent
-        let bytes = [UInt8](data)
-        let hash = ContentHash.hex(String(decoding: bytes, as: UTF8.self)) + "-\(bytes.count)"
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            do {
-                return (try readWorkbook(path, name), hash)
-            } catch let error as SpreadsheetError {
-                throw Diagnostic.error("\(error)", at: SourceLocation(file: path), code: "unreadable-file")
+        do {
+            let reader = try SpreadsheetReader(path: path)
+            var sheets: [SheetRows] = []
+            var streamed: [(name: String, rows: SettlementRows)] = []
+            for sheet in reader.sheetNames {
+                let rows = try reader.rows(sheet: sheet)
+                sheets.append(rows)
+                // Cells as written; a CSV is one sheet without a name, so messages leave the sheet out.
+                streamed.append((reader.format == .csv ? "" : sheet, SettlementRows(streaming: {
+                    var iterator = rows.makeIterator()
+                    return AnyIterator { iterator.next().map { SettlementSourceRow(number: $0.number, cells: $0.cells.map(\.text)) } }
+                })))
             }
+            return SettlementFile(source: SettlementSource(fileName: name, streamedSheets: streamed), contentHash: "\(hex)-\(count)", sheets: sheets)
+        } catch let error as SpreadsheetError {
+            throw Diagnostic.error("\(error)", at: SourceLocation(file: path), code: "unreadable-file")
         }
-        return (try SettlementSource.csv(text: String(decoding: bytes, as: UTF8.self), fileName: name), hash)
     }
 
+    /// The error that cut the last pass over a sheet short (a truncated workbook, bad XML or CSV half-way): parsed
+    /// rows are then incomplete, and nothing may be imported.
+    public func readError() -> Diagnostic? {
+        guard let error = sheets.lazy.compactMap(\.error).first else { return nil }
+        return .error("\(error); the file could not be read to the end, so nothing was imported — export it again", at: SourceLocation(file: error.file), code: "unreadable-file")
+    }
+}
+
+extension Workflows {
     /// `ledgersync payments import --channel C FILE`: parse, check against the state store, and record the rows
     /// — all or nothing. Errors block the import; warnings are shown with the parsed rows (`--preview`).
     public static func paymentsImport(statePath: String?, channel: String, path: String, preview: Bool, console: Console) -> Int32 {
@@ -46,8 +56,10 @@ extension Workflows {
             return ExitStatus.failure
         }
         do {
-            let (source, hash) = try settlementSource(path)
-            let result = SettlementImport.parse(source, expected: expected)
+            let file = try SettlementFile.open(path)
+            let hash = file.contentHash
+            let result = SettlementImport.parse(file.source, expected: expected)
+            if let unreadable = file.readError() { throw unreadable }
             var diagnostics = result.diagnostics
             let state = StateLocation.resolve(statePath)
             let store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil

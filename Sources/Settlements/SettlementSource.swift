@@ -15,15 +15,55 @@ public struct SettlementSourceRow: Hashable, Sendable {
     }
 }
 
+/// The rows of one sheet: held in memory, or read from the file again on each pass, so that a statement of
+/// half a million fee rows is never held whole.
+public struct SettlementRows: Sequence, Sendable, ExpressibleByArrayLiteral, Equatable {
+    private enum Storage: @unchecked Sendable {
+        case held([SettlementSourceRow])
+        // Unchecked: a stream is only ever iterated by the one import that opened it.
+        case streamed(() -> AnyIterator<SettlementSourceRow>)
+    }
+
+    private let storage: Storage
+
+    public init(_ rows: [SettlementSourceRow]) { storage = .held(rows) }
+
+    public init(arrayLiteral rows: SettlementSourceRow...) { storage = .held(rows) }
+
+    /// `makeRows` starts a new pass over the file each time it is called.
+    public init(streaming makeRows: @escaping () -> AnyIterator<SettlementSourceRow>) { storage = .streamed(makeRows) }
+
+    public func makeIterator() -> AnyIterator<SettlementSourceRow> {
+        switch storage {
+        case .held(let rows): return AnyIterator(rows.makeIterator())
+        case .streamed(let makeRows): return makeRows()
+        }
+    }
+
+    /// The row at a 0-based position (a pass over the file when streamed).
+    public subscript(position: Int) -> SettlementSourceRow {
+        if case .held(let rows) = storage { return rows[position] }
+        return Array(self)[position]
+    }
+
+    public static func == (lhs: SettlementRows, rhs: SettlementRows) -> Bool { Array(lhs) == Array(rhs) }
+}
+
 /// A settlement file handed to the parsers: its name (for diagnostics) and its sheets in file order.
 /// A CSV file is one sheet with an empty name; messages then leave the sheet out.
 public struct SettlementSource: Sendable {
     public var fileName: String
-    public var sheets: [(name: String, rows: [SettlementSourceRow])]
+    public var sheets: [(name: String, rows: SettlementRows)]
 
     public init(fileName: String, sheets: [(name: String, rows: [SettlementSourceRow])]) {
         self.fileName = fileName
-        self.sheets = sheets
+        self.sheets = sheets.map { ($0.name, SettlementRows($0.rows)) }
+    }
+
+    /// Sheets whose rows may be streamed from the file: the parsers make one full pass, detection reads the first rows.
+    public init(fileName: String, streamedSheets: [(name: String, rows: SettlementRows)]) {
+        self.fileName = fileName
+        self.sheets = streamedSheets
     }
 
     /// Reads CSV text into a one-sheet source (row numbers are CSV record numbers, 1-based).

@@ -216,12 +216,43 @@ enum Timestamps {
 /// FNV-1a, 64-bit: detects that an order's content changed. Not a security hash, and need not be.
 public enum ContentHash {
     public static func hex(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
+        var hasher = Hasher()
+        hasher.add(text.utf8)
+        return hasher.hex
+    }
+
+    /// Reads the file in 1 MiB chunks, so a large settlement report is hashed without holding it.
+    /// nil when the file cannot be read.
+    public static func hex(fileAt path: String) -> (hex: String, bytes: Int)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = Hasher()
+        var total = 0
+        do {
+            // End of file is nil on Linux and empty data on Darwin.
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.add(chunk)
+                total += chunk.count
+            }
+        } catch {
+            return nil
         }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return (hasher.hex, total)
+    }
+
+    struct Hasher {
+        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+        }
+
+        var hex: String {
+            let digits = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 }

@@ -3,6 +3,7 @@ import LedgerCore
 import Settlements
 import Spreadsheets
 import StateStore
+import LedgerSyncKit
 
 // Settlement import benchmark, kept out of `swift test`.
 // Usage: swift run -c release ledgersync-settlement-bench [ROWS]
@@ -38,15 +39,11 @@ let statePath = directory + "/state-\(UUID().uuidString.prefix(6)).sqlite"
 defer { try? FileManager.default.removeItem(atPath: statePath) }
 
 let started = Date()
-let reader = try SpreadsheetReader(path: workbook)
-var sheets: [(name: String, rows: [SettlementSourceRow])] = []
-for name in reader.sheetNames {
-    var sheetRows: [SettlementSourceRow] = []
-    try reader.rows(sheet: name).forEachRow { sheetRows.append(SettlementSourceRow(number: $0.number, cells: $0.cells.map(\.text))) }
-    sheets.append((name, sheetRows))
-}
+// Exactly what `payments import` does: hash the bytes, open the workbook with its rows streamed, parse in one pass.
+let file = try SettlementFile.open(workbook)
 let read = Date()
-let result = SettlementImport.parse(SettlementSource(fileName: "income.xlsx", sheets: sheets), expected: .shopee)
+let result = SettlementImport.parse(file.source, expected: .shopee)
+if let unreadable = file.readError() { throw unreadable }
 let parsed = Date()
 let store = try StateStore(path: statePath)
 let stored = result.rows.map { row in
@@ -58,5 +55,5 @@ let outcome = try store.importSettlement(contentHash: "bench-\(rows)-\(UUID().uu
 let finished = Date()
 func seconds(_ a: Date, _ b: Date) -> String { String(format: "%.2f s", b.timeIntervalSince(a)) }
 print("workbook: \(rows) settled orders, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB xlsx")
-print("read \(seconds(started, read)), parse+check \(seconds(read, parsed)) (\(result.rows.count) rows, \(result.errors.count) errors, \(result.warnings.count) warnings), "
+print("hash+open \(seconds(started, read)), read+parse+check \(seconds(read, parsed)) (\(result.rows.count) rows, \(result.errors.count) errors, \(result.warnings.count) warnings), "
       + "record \(seconds(parsed, finished)) (\(outcome.added) added); total \(seconds(started, finished)), peak RSS \(String(format: "%.0f", peakResidentMegabytes())) MiB")

@@ -105,6 +105,22 @@ struct PaymentsCLITests {
         #expect(rows.reduce(Int64(0)) { $0 + $1.netSen } == 149_941, "net 1499.41 to the sen")
     }
 
+    @Test("a statement that turns unreadable half-way (a Latin-1 byte after 64 KiB of good rows) imports nothing")
+    func unreadableHalfWay() async throws {
+        let directory = try scratchDirectory("half-way")
+        let state = directory + "/state.sqlite"
+        let file = directory + "/statement.csv"
+        var bytes = Array(SettlementFixtures.lazadaStatementCSV(SettlementFixtures.sampleOrders(count: 400)).utf8)
+        #expect(bytes.count > 64 * 1024, "the bad byte must lie beyond what the reader sniffs")
+        let lastLine = try #require(bytes.dropLast().lastIndex(of: UInt8(ascii: "\n")))
+        bytes.insert(0xE9, at: lastLine + 20)
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let result = try await Self.payments(["import", "--channel", "lazada", file], state: state)
+        #expect(result.status == 1, "\(result.transcript)")
+        #expect(result.stderr.contains("the file could not be read to the end, so nothing was imported"), "\(result.transcript)")
+        #expect(try StateStore(path: state).settlementRows().isEmpty)
+    }
+
     @Test("a Lazada statement (CSV, ';', banner row, one row per fee) imported once, refused as Shopee, a broken one writes nothing; its payout pays the invoices")
     func lazadaStatementImport() async throws {
         let directory = try scratchDirectory("lazada")

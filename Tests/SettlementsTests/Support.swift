@@ -55,7 +55,7 @@ extension SettlementSource {
     /// The source with one sheet's rows replaced.
     func replacingRows(ofSheet name: String, _ transform: ([SettlementSourceRow]) -> [SettlementSourceRow]) -> SettlementSource {
         var copy = self
-        copy.sheets = sheets.map { $0.name == name ? (name: $0.name, rows: transform($0.rows)) : $0 }
+        copy.sheets = sheets.map { $0.name == name ? (name: $0.name, rows: SettlementRows(transform(Array($0.rows)))) : $0 }
         return copy
     }
 }

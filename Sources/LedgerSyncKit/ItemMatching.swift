@@ -144,7 +144,7 @@ extension Workflows {
         }
         let previous = FileManager.default.contents(atPath: target.path)
         do {
-            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns)
+            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns, preamble: current.preamble)
         } catch {
             console.err("cannot write \(target.displayPath): \(error); the sheet is unchanged\n")
             return ExitStatus.failure

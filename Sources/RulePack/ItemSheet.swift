@@ -40,6 +40,8 @@ public struct ItemSheetContents: Sendable {
     public var columns: [String] = []
     /// Headers, as written, of the columns `write` does not produce itself: kept, in order, on a rewrite.
     public var extraColumns: [String] = []
+    /// Rows above the header (a title, an export date): kept on a rewrite.
+    public var preamble: [[String]] = []
     public var diagnostics: [Diagnostic] = []
 }
 
@@ -185,13 +187,15 @@ public enum ItemSheet {
             rows.append(ItemSheetRow(sku: sku, name: cell(nameIndex), code: code, uom: uom, rate: rate, status: status, row: line, extra: extra))
         }
         let columns = headerRow.cells.map { HeaderFinder.normalize($0.text) }
-        return ItemSheetContents(rows: rows, columns: columns, extraColumns: extraColumns.map(\.1), diagnostics: diagnostics)
+        let preamble = sheetRows.filter { $0.number < header.rowNumber }.map { $0.cells.map(\.text) }
+        return ItemSheetContents(rows: rows, columns: columns, extraColumns: extraColumns.map(\.1), preamble: preamble, diagnostics: diagnostics)
     }
 
     /// Writes a pack's sheet (xlsx when the path ends in .xlsx, else csv) atomically: sku, name, syncapp_code,
-    /// syncapp_uom, syncapp_rate when any row has a rate, then `extraColumns` from each row's `extra`. Unmatched SKUs are kept with empty codes. A csv keeps
+    /// syncapp_uom, syncapp_rate when any row has a rate, then `extraColumns` from each row's `extra`; `preamble` rows
+    /// (what stood above the header) come first. Unmatched SKUs are kept with empty codes. A csv keeps
     /// the line endings it had (LF for a new one), so that a sheet in git shows only the rows that changed.
-    public static func write(_ rows: [ItemSheetRow], to path: String, extraColumns: [String] = []) throws {
+    public static func write(_ rows: [ItemSheetRow], to path: String, extraColumns: [String] = [], preamble: [[String]] = []) throws {
         let withRate = rows.contains { $0.rate != nil }
         var header = ["sku", "name", "syncapp_code", "syncapp_uom"]
         if withRate { header.append("syncapp_rate") }
@@ -203,11 +207,11 @@ public enum ItemSheet {
             return fields
         }
         if path.lowercased().hasSuffix(".xlsx") {
-            try SpreadsheetWriter.writeXLSX(path: path, sheets: [(name: "Items", rows: ([header] + body).map { $0.map { $0.isEmpty ? SheetValue.empty : .string($0) } })])
+            try SpreadsheetWriter.writeXLSX(path: path, sheets: [(name: "Items", rows: (preamble + [header] + body).map { $0.map { $0.isEmpty ? SheetValue.empty : .string($0) } })])
         } else {
             let existing = FileManager.default.contents(atPath: path) ?? Data()
             let crlf = existing.range(of: Data("\r\n".utf8)) != nil
-            try SpreadsheetWriter.writeCSV(path: path, rows: [header] + body, lineEnding: crlf ? "\r\n" : "\n")
+            try SpreadsheetWriter.writeCSV(path: path, rows: preamble + [header] + body, lineEnding: crlf ? "\r\n" : "\n")
         }
     }
 }

@@ -215,11 +215,12 @@ struct MatchCLITests {
         #expect(after.stdout.contains("13 matched SKUs"), "\(after.transcript)")
     }
 
-    @Test("a column of the pack's sheet that ledgersync does not use (a consultant's remarks) survives an import")
+    @Test("a column of the pack's sheet that ledgersync does not use (a consultant's remarks) and a title row above the header survive an import")
     func keepsOtherColumns() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try workspace.write(workspace.sheet, """
+            Acme Living item matching (kept by Siti)
             sku,name,syncapp_code,syncapp_uom,Remarks
             VASE-CER-WHT,Ceramic Vase White,VASE-01,UNIT,checked with Ali 2025-09
             NEW-VASE-01,Speckled Vase,,,ask the supplier for the code
@@ -229,6 +230,7 @@ struct MatchCLITests {
         let imported = try await workspace.importSheet("filled.csv")
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(try workspace.read(workspace.sheet) == """
+            Acme Living item matching (kept by Siti)
             sku,name,syncapp_code,syncapp_uom,Remarks
             VASE-CER-WHT,Ceramic Vase White,VASE-01,UNIT,checked with Ali 2025-09
             NEW-VASE-01,Speckled Vase,VASE-01,UNIT,ask the supplier for the code

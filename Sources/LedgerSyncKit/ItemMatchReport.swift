@@ -33,14 +33,32 @@ public struct ItemMatchReport: Sendable {
 
     /// Unmatched SKUs first (the work to do), then matched ones; each by SKU.
     public static func build(graph: TransformGraph, orders: OrderSource) throws -> ItemMatchReport {
+        struct Resolution {
+            var description: String
+            var matched: Bool
+            var stores: [String]
+        }
         struct Usage {
             var name = ""
             var stores: [String] = []
             var lines = 0
+            var resolutions: [Resolution] = []
         }
         var usage: [String: Usage] = [:]
         var orderCount = 0
         var skipped: [(String, String)] = []
+        // As the transform decides a line's item: a line rule, else the store's preset, else item matching, else the default.
+        func resolve(_ line: OrderLine, of order: Order, plan: StorePlan) -> (String, Bool) {
+            if let ruled = graph.ruleItemCode(for: line, in: order) {
+                return ("\(ruled.origin.setting) → \(ruled.value) (\(ruled.origin.location?.fileAndLine ?? "pack"))", true)
+            }
+            if let preset = plan.preset {
+                return ("preset '\(preset.name)' → \(preset.itemCode) \(preset.uom) (\(preset.origin.location?.fileAndLine ?? "pack"))", true)
+            }
+            if let match = plan.items[line.sku] { return (match.origin.description, true) }
+            if plan.settings.unmatchedIsError.value { return ("unmatched: the order fails (unmatched_items: error)", false) }
+            return ("unmatched → defaults.product_code \(plan.settings.productCode.value)", false)
+        }
         try orders.forEach { record in
             switch record.result {
             case .failure(let failure):
@@ -51,50 +69,39 @@ public struct ItemMatchReport: Sendable {
                     return
                 }
                 orderCount += 1
-                func note(_ sku: String, _ name: String) {
-                    guard !sku.isEmpty else { return }
-                    var entry = usage[sku] ?? Usage()
-                    if entry.name.isEmpty { entry.name = name }
+                func note(_ line: OrderLine) {
+                    guard !line.sku.isEmpty else { return }
+                    var entry = usage[line.sku] ?? Usage()
+                    if entry.name.isEmpty { entry.name = line.name }
                     if !entry.stores.contains(order.store) { entry.stores.append(order.store) }
                     entry.lines += 1
-                    usage[sku] = entry
+                    let (description, matched) = resolve(line, of: order, plan: plan)
+                    if let index = entry.resolutions.firstIndex(where: { $0.description == description }) {
+                        if !entry.resolutions[index].stores.contains(order.store) { entry.resolutions[index].stores.append(order.store) }
+                    } else {
+                        entry.resolutions.append(Resolution(description: description, matched: matched, stores: [order.store]))
+                    }
+                    usage[line.sku] = entry
                 }
                 for line in order.lines {
-                    note(line.sku, line.name)
+                    note(line)
                     if plan.settings.showBundleItems.value {
-                        for component in line.bundle { note(component.sku, component.name) }
+                        for component in line.bundle {
+                            note(OrderLine(sku: component.sku, name: component.name, qty: component.qty * line.qty, unitPrice: .zero))
+                        }
                     }
                 }
             }
         }
         var rows: [SKUMatchReport] = []
         for (sku, entry) in usage {
-            var resolutions: [(description: String, matched: Bool, stores: [String])] = []
-            for store in entry.stores.sorted() {
-                guard let plan = graph.plan(forStore: store) else { continue }
-                let resolution: (String, Bool)
-                if let preset = plan.preset {
-                    resolution = ("preset '\(preset.name)' → \(preset.itemCode) \(preset.uom) (\(preset.origin.location?.fileAndLine ?? "pack"))", true)
-                } else if let match = plan.items[sku] {
-                    resolution = (match.origin.description, true)
-                } else if plan.settings.unmatchedIsError.value {
-                    resolution = ("unmatched: the order fails (unmatched_items: error)", false)
-                } else {
-                    resolution = ("unmatched → defaults.product_code \(plan.settings.productCode.value)", false)
-                }
-                if let index = resolutions.firstIndex(where: { $0.description == resolution.0 }) {
-                    resolutions[index].stores.append(store)
-                } else {
-                    resolutions.append((resolution.0, resolution.1, [store]))
-                }
-            }
             // The way most stores resolve it first, then the exceptions with their stores.
-            let ranked = resolutions.enumerated().sorted { ($1.element.stores.count, $0.offset) < ($0.element.stores.count, $1.offset) }.map(\.element)
-            let matchedBy = ([ranked[0].description] + ranked.dropFirst().map { "in \($0.stores.joined(separator: ", ")): \($0.description)" })
+            let ranked = entry.resolutions.enumerated().sorted { ($1.element.stores.count, $0.offset) < ($0.element.stores.count, $1.offset) }.map(\.element)
+            let matchedBy = ([ranked[0].description] + ranked.dropFirst().map { "in \($0.stores.sorted().joined(separator: ", ")): \($0.description)" })
                 .joined(separator: "; ")
             let packWide = graph.pack.matching.items[sku]
             rows.append(SKUMatchReport(sku: sku, name: entry.name, code: packWide?.code ?? "", uom: packWide?.uom ?? "", rate: packWide?.rate,
-                                       matched: resolutions.allSatisfy(\.matched), matchedBy: matchedBy, stores: entry.stores.sorted(), orderLines: entry.lines))
+                                       matched: entry.resolutions.allSatisfy(\.matched), matchedBy: matchedBy, stores: entry.stores.sorted(), orderLines: entry.lines))
         }
         rows.sort { ($0.matched ? 1 : 0, $0.sku) < ($1.matched ? 1 : 0, $1.sku) }
         return ItemMatchReport(rows: rows, orders: orderCount, skippedOrders: skipped)

@@ -479,9 +479,7 @@ struct InvoiceBuilder {
 
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value)
-        for rule in graph.lineRules {
-            guard rule.condition.evaluate({ index in context.value(index, line: line) }) else { continue }
+        for rule in graph.lineRules(applyingTo: line, in: order, utcOffsetSeconds: settings.utcOffsetSeconds.value) {
             for (field, traced) in rule.lineSets {
                 let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
                 let value = Traced(traced.value.description, origin)
@@ -496,7 +494,6 @@ struct InvoiceBuilder {
                 case .taxRate: if case .rate(let rate) = traced.value { work.taxRate = Traced(rate, origin) }
                 }
             }
-            if rule.stop { break }
         }
     }
 

@@ -55,6 +55,26 @@ struct MatchCLITests {
         }
     }
 
+    @Test("a SKU a line rule maps is reported with the rule, and stays unmatched in the store the rule leaves out")
+    func ruleMappedSKU() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let rules = try workspace.read("rules/acme-living/rules.yaml")
+        try workspace.write("rules/acme-living/rules.yaml", rules + """
+
+              - name: seasonal-decor
+                scope: line
+                when: 'line.sku starts_with "XMAS-" and order.channel != "woocommerce"'
+                set: {item_code: VASE-01}
+
+            """)
+        let result = try await workspace.export(to: "items.csv")
+        #expect(result.status == 0, "\(result.transcript)")
+        let line = try #require(try workspace.read("items.csv").split(whereSeparator: \.isNewline).first { $0.hasPrefix("XMAS-DECOR-99,") })
+        let ruleLine = try #require(rules.split(separator: "\n", omittingEmptySubsequences: false).count) + 4
+        #expect(line == "XMAS-DECOR-99,Christmas Ornament Set,,,,unmatched,rule 'seasonal-decor' set item_code → VASE-01 (rules/acme-living/rules.yaml:\(ruleLine)); in woo-acme: unmatched → defaults.product_code ECOM-MISC,\"lazada-acme-my, shopee-acme-my, woo-acme\",3")
+    }
+
     @Test("export to xlsx: one 'Items' sheet, codes as text, order_lines as numbers")
     func exportXLSX() async throws {
         let workspace = try Workspace()

@@ -479,7 +479,7 @@ struct InvoiceBuilder {
 
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        for rule in graph.lineRules(applyingTo: line, in: order, utcOffsetSeconds: settings.utcOffsetSeconds.value) {
+        graph.forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: settings.utcOffsetSeconds.value) { rule in
             for (field, traced) in rule.lineSets {
                 let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
                 let value = Traced(traced.value.description, origin)

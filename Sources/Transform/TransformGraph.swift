@@ -35,15 +35,14 @@ public final class TransformGraph: @unchecked Sendable {
     /// The effective settings of a store, for `explain` and the docs.
     public func plan(forStore id: String) -> StorePlan? { stores[id] }
 
-    /// The line rules whose condition holds for `line` of `order`, in order, up to the first matching `stop` rule.
-    func lineRules(applyingTo line: OrderLine, in order: Order, utcOffsetSeconds: Int) -> [ConditionalRule] {
+    /// Calls `body` with each line rule whose condition holds for `line` of `order`, in order, up to the first
+    /// matching `stop` rule. A callback rather than an array: it runs for every order line.
+    func forEachLineRule(applyingTo line: OrderLine, in order: Order, utcOffsetSeconds: Int, _ body: (ConditionalRule) -> Void) {
         let context = RuleContext(order: order, utcOffsetSeconds: utcOffsetSeconds)
-        var applying: [ConditionalRule] = []
         for rule in lineRules where rule.condition.evaluate({ index in context.value(index, line: line) }) {
-            applying.append(rule)
+            body(rule)
             if rule.stop { break }
         }
-        return applying
     }
 
     /// The item code line rules give `line` of `order` (the last rule that sets one wins, as in the transform), with
@@ -51,7 +50,7 @@ public final class TransformGraph: @unchecked Sendable {
     public func ruleItemCode(for line: OrderLine, in order: Order) -> Traced<String>? {
         guard !lineRules.isEmpty, let plan = stores[order.store] else { return nil }
         var code: Traced<String>?
-        for rule in lineRules(applyingTo: line, in: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value) {
+        forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value) { rule in
             for (field, traced) in rule.lineSets where field == .itemCode {
                 code = Traced(traced.value.description, Origin("rule '\(rule.name)' set item_code", at: traced.origin.location))
             }

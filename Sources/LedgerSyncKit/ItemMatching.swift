@@ -119,7 +119,7 @@ extension Workflows {
                 do {
                     let catalog = try await StockItemCatalog.load(client)
                     let found = await catalog.check(incoming.rows.filter { merge.checkedSKUs.contains($0.sku) }, columns: incoming.columns,
-                                                    sheetPath: request.sheetPath, defaultUOM: ResolvedDefaults.uom(of: pack))
+                                                    sheetPath: request.sheetPath, defaultUOMs: storeUOMs(pack))
                     checked = .success((found, catalog.count))
                 } catch {
                     checked = .failure(error)
@@ -243,11 +243,11 @@ extension Workflows {
     }
 }
 
-/// The pack-level default UOM: what an invoice line gets when the sheet leaves syncapp_uom empty.
-enum ResolvedDefaults {
-    static func uom(of pack: RulePack) -> String {
-        if let traced = pack.defaults[.uom], case .string(let value) = traced.value { return value }
-        if case .string(let value)? = SettingKey.uom.spec.builtIn { return value }
-        return "UNIT"
+extension Workflows {
+    /// The `uom` each synced store resolves to (channel and store overrides included), sorted and distinct: what an
+    /// invoice line gets when the sheet leaves syncapp_uom empty.
+    static func storeUOMs(_ pack: RulePack) -> [String] {
+        let graph = TransformGraph(pack: pack)
+        return Set(graph.storeIDs.compactMap { graph.plan(forStore: $0)?.settings.uom.value }).sorted()
     }
 }

@@ -164,8 +164,9 @@ struct StockItemCatalog {
         return rows.compactMap { $0.objectValue?["uom"]?.stringValue }
     }
 
-    /// Errors for codes SQL does not have and UOMs the item does not have; warnings for inactive items.
-    func check(_ rows: [ItemSheetRow], columns: [String], sheetPath: String, defaultUOM: String) async -> [Diagnostic] {
+    /// Errors for codes SQL does not have and UOMs the item does not have; warnings for inactive items. A row without
+    /// a UOM is checked against every store's `uom` (`defaultUOMs`), since each store's lines get its own.
+    func check(_ rows: [ItemSheetRow], columns: [String], sheetPath: String, defaultUOMs: [String]) async -> [Diagnostic] {
         let codeColumn = columns.firstIndex(of: "syncapp_code") ?? 1
         let uomColumn = columns.firstIndex(of: "syncapp_uom") ?? 2
         var diagnostics: [Diagnostic] = []
@@ -183,8 +184,8 @@ struct StockItemCatalog {
                 diagnostics.append(.warning("row \(row.row): stock item '\(row.code)' (SKU '\(row.sku)') is inactive in SQL Accounting; invoices for it may be refused",
                                             at: codeAt, code: "inactive-item"))
             }
-            let uom = row.uom.isEmpty ? defaultUOM : row.uom
-            if uom == item.defaultUOM { continue }
+            let wanted = (row.uom.isEmpty ? defaultUOMs : [row.uom]).filter { $0 != item.defaultUOM }
+            guard !wanted.isEmpty else { continue }
             let known: [String]?
             if let cached = uomCache[row.code] {
                 known = cached
@@ -198,7 +199,7 @@ struct StockItemCatalog {
                 uomCache[row.code] = known
             }
             let listed = known ?? item.defaultUOM.map { [$0] } ?? []
-            guard !listed.contains(uom) else { continue }
+            guard let uom = wanted.first(where: { !listed.contains($0) }) else { continue }
             let have = listed.isEmpty ? "SQL lists none" : "its UOMs: \(listed.joined(separator: ", "))"
             if row.uom.isEmpty {
                 diagnostics.append(.error("row \(row.row), column \(SheetRow.columnName(uomColumn)) (syncapp_uom): empty, so invoices use the pack's uom '\(uom)', which stock item '\(row.code)' does not have (\(have)); fill in syncapp_uom",

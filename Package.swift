@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Spreadsheets", "Yams"], swiftSettings: v5),
         // Compiles a RulePack into a transformation graph and runs orders through it, with provenance.
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
-        // The SQLite state store: named migrations, imported orders, tasks, documents, sync attempts.
+        // The SQLite state store: named migrations; imported orders, tasks, documents and sync attempts; settlement rows and payments.
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
@@ -44,11 +44,11 @@ let package = Package(
         .target(name: "Spreadsheets", dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
         // Settlement reports (Shopee income, Lazada statement, TikTok settlement) → one exact SettlementRow per order per payout; pure parsing.
         .target(name: "Settlements", dependencies: ["LedgerCore", .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
-        // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans.
+        // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans; receipts from settlements.
         .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
-        // apply: orders into the state store, staged documents, tasks of ≤150 synced exactly once with bounded concurrency.
+        // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
         .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
-        // The use cases behind each command (validate, transform, explain, test, status, apply, tasks, orders) and their rendering.
+        // The use cases behind each command (validate … apply, payments, match, tasks, orders): wire packs, stores and clients; render results.
         .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "Spreadsheets", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON", "LedgerCore", "StateStore"], swiftSettings: v5),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Planner", "Transform", "RulePack", "OrderIO", "StateStore", "SQLAccount", "LedgerCore", "LedgerJSON", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         .testTarget(name: "SQLAccountTests", dependencies: ["SQLAccount"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),

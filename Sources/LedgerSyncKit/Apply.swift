@@ -143,135 +143,90 @@ extension Workflows {
             console.err("\(error)\n")
             return ExitStatus.failure
         }
-        defer { if let server = target.embedded { waitForAsync { await server.stop() } } }
+        // The embedded sandbox is stopped once the sync is over, whatever way it ended.
+        func sync(through target: SyncTarget) async -> Int32 {
 
-        let lock: StateLock
-        do {
-            if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
-                console.err("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)\n")
+            let lock: StateLock
+            do {
+                if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
+                    console.err("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)\n")
+                    return ExitStatus.failure
+                }
+                lock = try StateLock.acquire(statePath: statePath, command: command, wait: request.waitForLock) { holder in
+                    console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
+                }
+            } catch {
+                console.err("\(error)\n")
                 return ExitStatus.failure
             }
-            lock = try StateLock.acquire(statePath: statePath, command: command, wait: request.waitForLock) { holder in
-                console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
-            }
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-        defer { lock.release() }
+            defer { lock.release() }
 
-        let started = Date()
-        let store: StateStore
-        var imported = ImportReport()
-        let staged: StagingReport
-        var changes: [PlanEntry] = []
-        do {
-            if let plan = savedPlan {
-                let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
-                if try Fingerprint.state(existing) != plan.stateFingerprint {
-                    console.err("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again\n")
-                    return ExitStatus.failure
-                }
-            }
-            store = try StateStore(path: statePath)
-            let orders: [StoredOrder]
-            if let task = request.retryTask {
-                guard try store.task(task) != nil else { throw StateStoreError.unknownTask(task) }
-                orders = try store.ordersToRetry(taskID: task)
-                if text { console.out("retrying \(orders.count) order\(orders.count == 1 ? "" : "s") of task \(task) (\(statePath))\n") }
-            } else if let plan = savedPlan, let source {
-                imported = try Staging.importOrders(from: source, into: store)
-                if text { console.out("carrying out the plan made \(plan.createdAt) for \(plan.ordersPath) (\(imported.total) orders)\n") }
-                orders = []
-                changes = plan.entries.filter { $0.action == .update || $0.action == .cancel }
-            } else if let source {
-                imported = try Staging.importOrders(from: source, into: store)
-                if text {
-                    let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
-                    console.out("imported \(imported.total) orders from \(request.ordersPath ?? "") into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
-                }
-                orders = try store.ordersToSync()
-            } else {
-                orders = []
-            }
-            if let plan = savedPlan {
-                staged = try Staging.stage(plan, store: store)
-            } else {
-                staged = try Staging.stage(orders, graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
-                if request.retryTask == nil, let ordersPath = request.ordersPath, let again = openOrders(ordersPath, console: console) {
-                    // Invoices already in SQL Accounting whose orders changed or were cancelled: updates and cancels.
-                    changes = try Planner.entries(for: again, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf), store: store))
-                        .entries.filter { $0.action == .update || $0.action == .cancel }
-                }
-            }
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-
-        var results: [SyncItemResult] = []
-        var taskIDs: [Int64] = []
-        var stopReason: String?
-        var changeResults: [(entry: PlanEntry, outcome: ChangeOutcome)] = []
-        if !staged.items.isEmpty || !staged.failed.isEmpty || !changes.isEmpty {
-            // A dead connection fails fast with one clear reason instead of one per order.
-            if !staged.items.isEmpty || !changes.isEmpty {
-                let status = await ConnectionStatus.check(target.client, integrationEnabled: true)
-                if case .active = status {} else {
-                    console.err("\(status.label): \(status.reason) (\(target.label)); nothing was sent — \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") stay pending\(changes.isEmpty ? "" : ", \(changes.count) change\(changes.count == 1 ? "" : "s") to synced invoices not made")\n")
-                    return ExitStatus.failure
-                }
-            }
-            let engine = SyncEngine(store: store, client: target.client,
-                                    options: SyncOptions(concurrency: request.concurrency))
-            var chunks = taskChunks(staged, size: engine.options.taskSize)
-            if let task = request.retryTask {
-                // A retry stays in its task (which never holds more than 150 orders).
-                chunks = [TaskChunk(orderIDs: chunks.flatMap(\.orderIDs), items: chunks.flatMap(\.items), existingTask: task)]
-            }
-            if text && !staged.items.isEmpty {
-                console.out("syncing \(staged.items.count) invoice\(staged.items.count == 1 ? "" : "s") to \(target.label) in \(chunks.count) task\(chunks.count == 1 ? "" : "s"), \(engine.options.concurrency) at a time\n")
-            }
-            let progress = ProgressLine(enabled: text && console.errIsTerminal, total: staged.items.count)
-            for chunk in chunks {
-                do {
-                    let taskID = try chunk.existingTask ?? store.openTask(orderIDs: chunk.orderIDs).id ?? 0
-                    taskIDs.append(taskID)
-                    progress.task = taskID
-                    let chunkResults = await engine.sync(taskID: taskID, items: chunk.items) { result in progress.advance(failed: !result.outcome.isSuccess) }
-                    results += chunkResults
-                    try store.finishTask(taskID)
-                } catch {
-                    progress.finish()
-                    console.err("\(error)\n")
-                    return ExitStatus.failure
-                }
-            }
-            progress.finish()
-            stopReason = engine.stopReason
-            if !changes.isEmpty && stopReason == nil {
-                let executor = ChangeExecutor(store: store, client: target.client, editPolicy: graph.pack.editPolicy)
-                if text { console.out("changing \(changes.count) invoice\(changes.count == 1 ? "" : "s") already in SQL Accounting\n") }
-                for start in stride(from: 0, to: changes.count, by: engine.options.taskSize) {
-                    let slice = Array(changes[start..<min(changes.count, start + engine.options.taskSize)])
-                    do {
-                        let taskID = try request.retryTask ?? store.openTask(orderIDs: slice.map(\.orderID)).id ?? 0
-                        if !taskIDs.contains(taskID) { taskIDs.append(taskID) }
-                        for entry in slice { changeResults.append((entry, await executor.run(entry, taskID: taskID))) }
-                        try store.finishTask(taskID)
-                    } catch {
-                        console.err("\(error)\n")
+            let started = Date()
+            let store: StateStore
+            let prepared: PreparedApply
+            do {
+                if let plan = savedPlan {
+                    let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
+                    if try Fingerprint.state(existing) != plan.stateFingerprint {
+                        console.err("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again\n")
                         return ExitStatus.failure
                     }
                 }
+                store = try StateStore(path: statePath)
+                let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+                if let task = request.retryTask {
+                    prepared = try pipeline.prepare(.retry(task: task))
+                    if text { console.out("retrying \(prepared.retriedOrders) order\(prepared.retriedOrders == 1 ? "" : "s") of task \(task) (\(statePath))\n") }
+                } else if let plan = savedPlan, let source {
+                    prepared = try pipeline.prepare(.plan(plan, orders: source))
+                    if text { console.out("carrying out the plan made \(plan.createdAt) for \(plan.ordersPath) (\(prepared.imported.total) orders)\n") }
+                } else if let source {
+                    prepared = try pipeline.prepare(.orders(source))
+                    if text {
+                        let imported = prepared.imported
+                        let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
+                        console.out("imported \(imported.total) orders from \(request.ordersPath ?? "") into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
+                    }
+                } else {
+                    prepared = PreparedApply()
+                }
+            } catch {
+                console.err("\(error)\n")
+                return ExitStatus.failure
             }
+
+            let syncOptions = SyncOptions(concurrency: request.concurrency)
+            let invoices = prepared.staged.items.count
+            if text && invoices > 0 {
+                let tasks = ApplyPipeline.chunks(prepared, taskSize: syncOptions.taskSize).count
+                console.out("syncing \(invoices) invoice\(invoices == 1 ? "" : "s") to \(target.label) in \(tasks) task\(tasks == 1 ? "" : "s"), \(syncOptions.concurrency) at a time\n")
+            }
+            if text && !prepared.changes.isEmpty {
+                console.out("changing \(prepared.changes.count) invoice\(prepared.changes.count == 1 ? "" : "s") already in SQL Accounting\n")
+            }
+            let progress = ProgressLine(enabled: text && console.errIsTerminal, total: invoices)
+            let result: ApplyResult
+            do {
+                result = try await ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+                    .deliver(prepared, client: target.client, sync: syncOptions,
+                             events: ApplyEvents(taskStarted: { progress.task = $0 }, documentDone: { progress.advance(failed: !$0.outcome.isSuccess) }))
+                progress.finish()
+            } catch let unavailable as ConnectionUnavailable {
+                let changes = prepared.changes.count
+                console.err("\(unavailable.status.label): \(unavailable.status.reason) (\(target.label)); nothing was sent — \(invoices) invoice\(invoices == 1 ? "" : "s") stay pending\(changes == 0 ? "" : ", \(changes) change\(changes == 1 ? "" : "s") to synced invoices not made")\n")
+                return ExitStatus.failure
+            } catch {
+                progress.finish()
+                console.err("\(error)\n")
+                return ExitStatus.failure
+            }
+            let summary = ApplySummary(result: result, seconds: Date().timeIntervalSince(started), target: target.label)
+            if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
+            return result.succeeded ? ExitStatus.success : ExitStatus.failure
         }
-        let completedNow = (try? store.statusCounts()[.completed]) ?? 0
-        let summary = ApplySummary(imported: imported, staged: staged, results: results, changes: changeResults, taskIDs: taskIDs, stopReason: stopReason,
-                                   seconds: Date().timeIntervalSince(started), target: target.label,
-                                   previouslyCompleted: max(0, completedNow - results.filter(\.outcome.isSuccess).count))
-        if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
-        return summary.succeeded ? ExitStatus.success : ExitStatus.failure
+        let status = await sync(through: target)
+        if let server = target.embedded { await server.stop() }
+        return status
     }
 
     /// A saved plan, or a message naming the file and what is wrong with it.
@@ -286,31 +241,6 @@ extension Workflows {
         return try PlanCodec.decode(value, path: path)
     }
 
-    struct TaskChunk {
-        var orderIDs: [String]
-        var items: [SyncItem]
-        var existingTask: Int64?
-    }
-
-    /// Tasks of at most `size` orders: the documents to sync, and the orders that failed before sending (so the
-    /// task lists them and `tasks retry` takes them up).
-    static func taskChunks(_ staged: StagingReport, size: Int) -> [TaskChunk] {
-        var chunks: [TaskChunk] = []
-        var current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
-        func add(_ orderID: String, _ item: SyncItem?) {
-            if current.orderIDs.count == size {
-                chunks.append(current)
-                current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
-            }
-            current.orderIDs.append(orderID)
-            if let item { current.items.append(item) }
-        }
-        for item in staged.items { add(item.orderID, item) }
-        for failed in staged.failed { add(failed.orderID, nil) }
-        if !current.orderIDs.isEmpty { chunks.append(current) }
-        return chunks
-    }
-
     static func makeTarget(_ request: ApplyRequest, connection: Connection, environment: [String: String]) async throws -> SyncTarget {
         var connection = connection
         if let timeout = request.requestTimeout { connection.timeoutSeconds = Traced(timeout, Origin("--request-timeout", at: nil)) }
@@ -320,17 +250,22 @@ extension Workflows {
             if let spec = request.sandboxFaults { faults = try FaultSpec.parse(spec) }
             let started = try await EmbeddedSandbox.start(credentials: keys, region: connection.region.value, service: connection.service.value, faults: faults)
             var client = try client(for: connection, endpoint: started.endpoint, credentials: keys)
-            client.retryPolicy = syncRetryPolicy()
+            client.retryPolicy = syncRetryPolicy(environment: environment)
             return SyncTarget(client: client, label: "the embedded sandbox at \(started.endpoint)", embedded: started.server)
         }
         var client = try client(for: connection, endpoint: request.endpoint, environment: environment)
-        client.retryPolicy = syncRetryPolicy()
+        client.retryPolicy = syncRetryPolicy(environment: environment)
         return SyncTarget(client: client, label: request.endpoint ?? "https://\(connection.host.value)", embedded: nil)
     }
 
     /// Blind retries only for what cannot have reached SQL Account; one backoff shared by every worker.
-    static func syncRetryPolicy() -> RetryPolicy {
-        RetryPolicy(maxAttempts: 6, baseDelay: 0.25, maxDelay: 20, jitter: 0.2, maxRetryAfter: 120, adaptive: AdaptiveBackoff(initialDelay: 0.25, maxDelay: 20))
+    /// `LEDGERSYNC_RETRY_DELAY_SCALE` (a factor in (0, 1], default 1) shortens every wait: for tests against a
+    /// sandbox that rate-limits on purpose, or a tenant known to recover fast. A server's `Retry-After` is still obeyed.
+    public static func syncRetryPolicy(environment: [String: String] = ProcessInfo.processInfo.environment) -> RetryPolicy {
+        var scale = 1.0
+        if let text = environment["LEDGERSYNC_RETRY_DELAY_SCALE"], let value = Double(text), value > 0, value <= 1 { scale = value }
+        return RetryPolicy(maxAttempts: 6, baseDelay: 0.25 * scale, maxDelay: 20 * scale, jitter: 0.2, maxRetryAfter: 120,
+                           adaptive: AdaptiveBackoff(initialDelay: 0.25 * scale, maxDelay: 20 * scale, floor: 0.05 * scale))
     }
 }
 
@@ -362,42 +297,28 @@ final class ProgressLine: @unchecked Sendable {
     }
 }
 
-/// The end of an apply: what was created, adopted, failed (with why) and excluded.
+/// The end of an apply as a person or a script reads it: what was created, adopted, failed (with why) and excluded.
 struct ApplySummary {
-    var imported: ImportReport
-    var staged: StagingReport
-    var results: [SyncItemResult]
-    var changes: [(entry: PlanEntry, outcome: ChangeOutcome)]
-    var taskIDs: [Int64]
-    var stopReason: String?
+    var result: ApplyResult
     var seconds: TimeInterval
     var target: String
-    /// Orders completed by earlier runs.
-    var previouslyCompleted: Int
 
-    var created: [SyncItemResult] { results.filter { if case .created = $0.outcome { return true } else { return false } } }
-    var adopted: [SyncItemResult] { results.filter { if case .adopted = $0.outcome { return true } else { return false } } }
-    var syncFailures: [(orderID: String, message: String)] {
-        results.compactMap { result in
-            switch result.outcome {
-            case .failed(let message), .unknown(let message): return (result.item.orderID, message)
-            default: return nil
-            }
-        }
-    }
-    var skipped: Int { results.filter { if case .skipped = $0.outcome { return true } else { return false } }.count }
-    var changeFailures: [(orderID: String, message: String)] {
-        changes.compactMap { change in
-            if case .failed(let message) = change.outcome { return (change.entry.orderID, message) }
-            return nil
-        }
-    }
-    var updated: Int { changes.filter { if case .updated = $0.outcome { return true } else { return false } }.count }
-    var cancelled: Int { changes.filter { if case .cancelled = $0.outcome { return true } else { return false } }.count }
-    var failures: [(orderID: String, message: String)] {
-        staged.failed + syncFailures + changeFailures + imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
-    }
-    var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
+    var imported: ImportReport { result.imported }
+    var staged: StagingReport { result.staged }
+    var results: [SyncItemResult] { result.results }
+    var changes: [(entry: PlanEntry, outcome: ChangeOutcome)] { result.changes }
+    var taskIDs: [Int64] { result.taskIDs }
+    var stopReason: String? { result.stopReason }
+    var previouslyCompleted: Int { result.previouslyCompleted }
+    var created: [SyncItemResult] { result.created }
+    var adopted: [SyncItemResult] { result.adopted }
+    var syncFailures: [(orderID: String, message: String)] { result.syncFailures }
+    var changeFailures: [(orderID: String, message: String)] { result.changeFailures }
+    var skipped: Int { result.skipped }
+    var updated: Int { result.updated }
+    var cancelled: Int { result.cancelled }
+    var failures: [(orderID: String, message: String)] { result.failures }
+    var succeeded: Bool { result.succeeded }
 
     static let listedLimit = 200
 

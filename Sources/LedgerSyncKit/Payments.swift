@@ -90,67 +90,26 @@ extension Workflows {
             }
             defer { lock.release() }
             var client = try client(for: profile.connection, endpoint: endpoint, environment: environment)
-            client.retryPolicy = syncRetryPolicy()
+            client.retryPolicy = syncRetryPolicy(environment: environment)
             let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount)
             if format == .text { console.out(PaymentRendering.text(result)) }
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
-            var items: [SyncItem] = []
+            let pipeline = PaymentPipeline(store: store)
+            let prepared = try pipeline.prepare(result.payments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to))
             var out = ""
-            var refused = 0
-            for planned in result.payments {
-                let payloadJSON = JSONWriter.compactString(.object(planned.payload))
-                let staged = try store.stagePayment(channel: planned.channel, payoutDate: planned.payoutDate, reference: planned.reference,
-                                                    customerCode: planned.customerCode, idempotencyKey: planned.idempotencyKey,
-                                                    payloadJSON: payloadJSON, rowIDs: planned.rowIDs)
-                guard let id = staged.id else { continue }
-                let label = "\(planned.channel) \(planned.payoutDate) \(planned.reference)"
-                var payload = planned.payload
-                if staged.state.mayExistRemotely && staged.payloadJSON != payloadJSON {
-                    // SQL Account may hold the receipt sent earlier: never a second one, never a silent change to it.
-                    let sentAmount = (try? JSONParser.parse(staged.payloadJSON))?["docamt"]?.stringValue ?? "?"
-                    if staged.state == .created {
-                        refused += 1
-                        out += "  ! \(label): payment \(id) is already in SQL Accounting as \(staged.remoteDocno ?? "dockey \(staged.remoteDockey.map(String.init) ?? "?")") with docamt \(sentAmount); "
-                            + "it is not sent again and not changed, though the plan now says docamt \(planned.amount) — correct the receipt in SQL Accounting\n"
-                        continue
-                    }
-                    // Sent before without a confirmed answer: complete that receipt (looked up first), not the new plan.
-                    guard let sent = (try? JSONParser.parse(staged.payloadJSON))?.objectValue else {
-                        refused += 1
-                        out += "  ! \(label): payment \(id) was sent before without a confirmed answer, and the receipt sent cannot be read back from the state store; it is not sent again\n"
-                        continue
-                    }
-                    payload = sent
-                    out += "  ? \(label): payment \(id) was sent before without a confirmed answer (docamt \(sentAmount)); it is looked up and completed as sent, the plan's docamt \(planned.amount) is not applied\n"
-                }
-                items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: planned.idempotencyKey, payload: payload))
-            }
-            // Receipts an interrupted run left in doubt (POST started, answer never recorded) hold no unpaid rows any more,
-            // so no plan brings them back: finish them as sent, looked up by docref1 first.
-            let planned = Set(items.map(\.documentID))
-            for stranded in try store.payments() where stranded.state == .sending || stranded.state == .unknown {
-                guard let id = stranded.id, !planned.contains(id), channel == nil || stranded.channel == channel,
-                      from.map({ stranded.payoutDate >= $0 }) ?? true, to.map({ stranded.payoutDate <= $0 }) ?? true else { continue }
-                let label = "\(stranded.channel) \(stranded.payoutDate) \(stranded.reference)"
-                guard let sent = (try? JSONParser.parse(stranded.payloadJSON))?.objectValue else {
-                    refused += 1
-                    out += "  ! \(label): payment \(id) was left in doubt by an earlier run and the receipt sent cannot be read back from the state store; it is not sent again\n"
-                    continue
-                }
-                out += "  ? \(label): payment \(id) was left in doubt by an earlier run (\(stranded.state.rawValue)); it is looked up and completed as sent\n"
-                items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: stranded.idempotencyKey, payload: sent))
-            }
-            guard !items.isEmpty else {
+            for note in prepared.notes { out += "  \(note.kind == .refused ? "!" : "?") \(note.label): \(note.message)\n" }
+            let refused = prepared.refused
+            guard !prepared.items.isEmpty else {
                 if format == .text { console.out(out + (refused == 0 ? "no payments to send\n" : "")) }
                 return refused == 0 ? ExitStatus.success : ExitStatus.failure
             }
-            let status = await ConnectionStatus.check(client, integrationEnabled: true)
-            if case .active = status {} else {
-                console.err("\(status.label): \(status.reason); nothing was sent — \(items.count) payment\(items.count == 1 ? "" : "s") stay planned\n")
+            let results: [SyncItemResult]
+            do {
+                results = try await pipeline.deliver(prepared, client: client, sync: SyncOptions(concurrency: 2))
+            } catch let unavailable as ConnectionUnavailable {
+                console.err("\(unavailable.status.label): \(unavailable.status.reason); nothing was sent — \(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned\n")
                 return ExitStatus.failure
             }
-            let engine = SyncEngine(ledger: PaymentLedger(store: store), client: client, options: SyncOptions(concurrency: 2), resource: .customerPayment)
-            let results = await engine.sync(taskID: 0, items: items)
             var failed = 0
             for result in results {
                 switch result.outcome {

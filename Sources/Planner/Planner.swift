@@ -73,7 +73,9 @@ public enum Planner {
         return (entries, excluded)
     }
 
-    static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs) throws -> PlanEntry? {
+    /// One order's plan line from its transform outcome and what the state store recorded for it; nil for an
+    /// order excluded before it was ever synced.
+    public static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs) throws -> PlanEntry? {
         let synced = document.flatMap { $0.state == .created ? $0 : nil }
         let policy = inputs.graph.pack.editPolicy
         switch outcome.kind {

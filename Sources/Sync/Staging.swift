@@ -14,6 +14,8 @@ public struct ImportReport: Sendable {
     public var changed = 0
     /// Records that could not be read as orders: nothing about them was stored.
     public var unreadable: [OrderOutcome] = []
+    /// The readable orders' ids in file order, each once: the orders whose synced invoices apply may change.
+    public var orderIDs: [String] = []
 
     public init() {}
 
@@ -39,9 +41,11 @@ public enum Staging {
     /// Imports every readable order; re-importing the same order changes nothing.
     public static func importOrders(from source: OrderSource, into store: StateStore) throws -> ImportReport {
         var report = ImportReport()
+        var seen: Set<String> = []
         try source.forEach { record in
             switch record.result {
             case .success(let order):
+                if seen.insert(order.id).inserted { report.orderIDs.append(order.id) }
                 let raw = record.raw.map { JSONWriter.compactString($0) } ?? "{}"
                 switch try store.importOrder(id: order.id, store: order.store, channel: order.channel.rawValue, orderNumber: order.orderNumber, rawJSON: raw) {
                 case .new: report.new += 1
@@ -59,6 +63,18 @@ public enum Staging {
     /// Custom invoice numbers continue the stored sequence, and an order keeps a number it was given before.
     public static func stage(_ orders: [StoredOrder], graph: TransformGraph, options: TransformOptions, store: StateStore) throws -> StagingReport {
         var report = StagingReport()
+        var session = try session(for: orders, store: store)
+        for stored in orders {
+            let outcome = transform(stored, graph: graph, options: options, session: &session).outcome
+            try record(outcome, for: stored, graph: graph, store: store, into: &report)
+        }
+        try store.advanceSequences(prefix: sequencePrefix, to: session.nextCustomNumber)
+        return report
+    }
+
+    /// A transform session that continues the stored custom-number sequences and gives each of `orders` back the
+    /// number it was given before.
+    static func session(for orders: [StoredOrder], store: StateStore) throws -> TransformSession {
         var session = TransformSession()
         session.nextCustomNumber = try store.sequences(prefix: sequencePrefix)
         for order in orders {
@@ -67,58 +83,64 @@ public enum Staging {
                 session.assignedCustomNumbers[order.id] = docno
             }
         }
-        let decoder = OrderDecoder()
-        for stored in orders {
-            let location = SourceLocation(file: "state store order \(stored.id)")
-            let outcome: OrderOutcome
-            switch Result(catching: { try JSONParser.parse(stored.rawJSON) }) {
-            case .success(let value):
-                switch decoder.decode(value, at: location) {
-                case .success(let order): outcome = graph.run(order, source: location, options: options, session: &session)
-                case .failure(let failure): outcome = .failed(stored.id, failure.diagnostics, source: location)
-                }
-            case .failure(let error):
-                outcome = .failed(stored.id, [.error("the stored order is not valid JSON (\(error)); import it again", code: "invalid-json")], source: location)
+        return session
+    }
+
+    /// One stored order through the compiled graph: the outcome, and the decoded order when it could be read.
+    static func transform(_ stored: StoredOrder, graph: TransformGraph, options: TransformOptions,
+                          session: inout TransformSession) -> (outcome: OrderOutcome, order: Order?) {
+        let location = SourceLocation(file: "state store order \(stored.id)")
+        switch Result(catching: { try JSONParser.parse(stored.rawJSON) }) {
+        case .success(let value):
+            switch OrderDecoder().decode(value, at: location) {
+            case .success(let order): return (graph.run(order, source: location, options: options, session: &session), order)
+            case .failure(let failure): return (.failed(stored.id, failure.diagnostics, source: location), nil)
             }
-            report.warnings += outcome.warnings.count
-            let staged: StagedOutcome
-            var payload = JSONObject()
-            switch outcome.kind {
-            case .excluded:
-                staged = .excluded(reason: outcome.reason ?? "excluded by the pack")
-            case .error:
-                staged = .failed(message: outcome.errors.map(\.message).joined(separator: "; "))
-            case .document:
-                guard let document = outcome.document else { continue }
-                payload = document.payload
-                let edits = try store.edits(orderID: stored.id)
-                let editErrors = PayloadEdits.apply(edits, to: &payload)
-                if !editErrors.isEmpty {
-                    staged = .failed(message: editErrors.joined(separator: "; "))
-                } else {
-                    staged = .document(type: SalesInvoiceDocument.type, idempotencyKey: document.idempotencyKey,
-                                       payloadJSON: JSONWriter.compactString(.object(payload)))
-                }
-            }
-            switch try store.stage(orderID: stored.id, staged) {
-            case .staged(let documentID):
-                if case .document(_, let key, _) = staged {
-                    var writeBack = true
-                    if case .bool(let flag)? = graph.plan(forStore: stored.store)?.settings.layer[.writeBackInvoiceNumber]?.value { writeBack = flag }
-                    report.items.append(SyncItem(documentID: documentID, orderID: stored.id, idempotencyKey: key, payload: payload, writeBackDocno: writeBack))
-                }
-            case .alreadyCreated:
-                report.alreadyCreated.append(stored.id)
-            case .excluded:
-                let reason = outcome.reason ?? "excluded by the pack"
-                report.excluded.append((stored.id, reason))
-                if stored.status == .excluded && stored.excludedReason == reason { report.excludedAsBefore.insert(stored.id) }
-            case .failed, .keyConflict:
-                report.failed.append((stored.id, try store.order(stored.id)?.lastError ?? "failed"))
+        case .failure(let error):
+            return (.failed(stored.id, [.error("the stored order is not valid JSON (\(error)); import it again", code: "invalid-json")], source: location), nil)
+        }
+    }
+
+    /// Records what the transform decided for an order that is not yet in SQL Accounting: a document to send
+    /// (with the operator's edits), an exclusion, or a failure.
+    static func record(_ outcome: OrderOutcome, for stored: StoredOrder, graph: TransformGraph, store: StateStore,
+                       into report: inout StagingReport) throws {
+        report.warnings += outcome.warnings.count
+        let staged: StagedOutcome
+        var payload = JSONObject()
+        switch outcome.kind {
+        case .excluded:
+            staged = .excluded(reason: outcome.reason ?? "excluded by the pack")
+        case .error:
+            staged = .failed(message: outcome.errors.map(\.message).joined(separator: "; "))
+        case .document:
+            guard let document = outcome.document else { return }
+            payload = document.payload
+            let edits = try store.edits(orderID: stored.id)
+            let editErrors = PayloadEdits.apply(edits, to: &payload)
+            if !editErrors.isEmpty {
+                staged = .failed(message: editErrors.joined(separator: "; "))
+            } else {
+                staged = .document(type: SalesInvoiceDocument.type, idempotencyKey: document.idempotencyKey,
+                                   payloadJSON: JSONWriter.compactString(.object(payload)))
             }
         }
-        try store.advanceSequences(prefix: sequencePrefix, to: session.nextCustomNumber)
-        return report
+        switch try store.stage(orderID: stored.id, staged) {
+        case .staged(let documentID):
+            if case .document(_, let key, _) = staged {
+                var writeBack = true
+                if case .bool(let flag)? = graph.plan(forStore: stored.store)?.settings.layer[.writeBackInvoiceNumber]?.value { writeBack = flag }
+                report.items.append(SyncItem(documentID: documentID, orderID: stored.id, idempotencyKey: key, payload: payload, writeBackDocno: writeBack))
+            }
+        case .alreadyCreated:
+            report.alreadyCreated.append(stored.id)
+        case .excluded:
+            let reason = outcome.reason ?? "excluded by the pack"
+            report.excluded.append((stored.id, reason))
+            if stored.status == .excluded && stored.excludedReason == reason { report.excludedAsBefore.insert(stored.id) }
+        case .failed, .keyConflict:
+            report.failed.append((stored.id, try store.order(stored.id)?.lastError ?? "failed"))
+        }
     }
 }
 

@@ -1,0 +1,225 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import OrderIO
+import Planner
+import RulePack
+import SQLAccount
+import StateStore
+import Transform
+
+/// What an apply starts from.
+public enum ApplyInput {
+    /// An orders file: imported, then every order not yet in SQL Accounting is staged, and the file's orders whose
+    /// invoices are already there are checked for updates and cancels.
+    case orders(OrderSource)
+    /// `tasks retry N`: that task's failed (and in-doubt) orders again, in the same task.
+    case retry(task: Int64)
+    /// A saved plan, carried out exactly: its creates with the plan's payloads, its updates and cancels.
+    case plan(Plan, orders: OrderSource)
+}
+
+/// Everything decided before anything is sent.
+public struct PreparedApply: Sendable {
+    public var imported = ImportReport()
+    public var staged = StagingReport()
+    /// Updates and cancels of invoices SQL Accounting already holds.
+    public var changes: [PlanEntry] = []
+    /// Set for a retry: the task the documents stay in, and how many orders it takes up.
+    public var retryTask: Int64?
+    public var retriedOrders = 0
+
+    public init() {}
+
+    /// Whether there is anything to send.
+    public var hasWork: Bool { !staged.items.isEmpty || !changes.isEmpty }
+}
+
+/// Tasks of at most `taskSize` orders: the documents to sync, and the orders that failed before sending (so the
+/// task lists them and `tasks retry` takes them up).
+public struct TaskChunk: Sendable {
+    public var orderIDs: [String]
+    public var items: [SyncItem]
+    public var existingTask: Int64?
+}
+
+/// SQL Account cannot be reached with these keys: nothing was sent.
+public struct ConnectionUnavailable: Error, Sendable {
+    public var status: ConnectionStatus
+}
+
+/// What the delivery stage reports while it runs (a progress line, a log).
+public struct ApplyEvents: Sendable {
+    public var taskStarted: @Sendable (_ taskID: Int64) -> Void
+    public var documentDone: @Sendable (SyncItemResult) -> Void
+
+    public init(taskStarted: @escaping @Sendable (Int64) -> Void = { _ in }, documentDone: @escaping @Sendable (SyncItemResult) -> Void = { _ in }) {
+        self.taskStarted = taskStarted
+        self.documentDone = documentDone
+    }
+}
+
+/// How an apply ended: what was created, adopted, changed, failed and excluded.
+public struct ApplyResult: Sendable {
+    public var imported: ImportReport
+    public var staged: StagingReport
+    public var results: [SyncItemResult] = []
+    public var changes: [(entry: PlanEntry, outcome: ChangeOutcome)] = []
+    public var taskIDs: [Int64] = []
+    public var stopReason: String?
+    /// Orders completed by earlier runs.
+    public var previouslyCompleted = 0
+
+    public init(imported: ImportReport, staged: StagingReport) {
+        self.imported = imported
+        self.staged = staged
+    }
+
+    public var created: [SyncItemResult] { results.filter { if case .created = $0.outcome { return true } else { return false } } }
+    public var adopted: [SyncItemResult] { results.filter { if case .adopted = $0.outcome { return true } else { return false } } }
+    public var syncFailures: [(orderID: String, message: String)] {
+        results.compactMap { result in
+            switch result.outcome {
+            case .failed(let message), .unknown(let message): return (result.item.orderID, message)
+            default: return nil
+            }
+        }
+    }
+    public var skipped: Int { results.filter { if case .skipped = $0.outcome { return true } else { return false } }.count }
+    public var changeFailures: [(orderID: String, message: String)] {
+        changes.compactMap { change in
+            if case .failed(let message) = change.outcome { return (change.entry.orderID, message) }
+            return nil
+        }
+    }
+    public var updated: Int { changes.filter { if case .updated = $0.outcome { return true } else { return false } }.count }
+    public var cancelled: Int { changes.filter { if case .cancelled = $0.outcome { return true } else { return false } }.count }
+    public var unreadable: [(orderID: String, message: String)] {
+        imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
+    }
+    public var failures: [(orderID: String, message: String)] { staged.failed + syncFailures + changeFailures + unreadable }
+    public var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
+}
+
+/// `apply` as named stages over one state store: **prepare** (import the input and transform each order once,
+/// recording every decision) and **deliver** (send the staged invoices in tasks of ≤150 exactly once, then the
+/// updates and cancels of invoices already in SQL Accounting).
+public struct ApplyPipeline: Sendable {
+    public let graph: TransformGraph
+    public let options: TransformOptions
+    public let store: StateStore
+
+    public init(graph: TransformGraph, options: TransformOptions, store: StateStore) {
+        self.graph = graph
+        self.options = options
+        self.store = store
+    }
+
+    // MARK: prepare
+
+    public func prepare(_ input: ApplyInput) throws -> PreparedApply {
+        var prepared = PreparedApply()
+        switch input {
+        case .retry(let task):
+            guard try store.task(task) != nil else { throw StateStoreError.unknownTask(task) }
+            let orders = try store.ordersToRetry(taskID: task)
+            prepared.retryTask = task
+            prepared.retriedOrders = orders.count
+            prepared.staged = try Staging.stage(orders, graph: graph, options: options, store: store)
+        case .plan(let plan, let source):
+            prepared.imported = try Staging.importOrders(from: source, into: store)
+            prepared.staged = try Staging.stage(plan, store: store)
+            prepared.changes = plan.entries.filter { $0.action == .update || $0.action == .cancel }
+        case .orders(let source):
+            prepared.imported = try Staging.importOrders(from: source, into: store)
+            try decide(fileOrderIDs: prepared.imported.orderIDs, into: &prepared)
+        }
+        return prepared
+    }
+
+    /// Each order transformed exactly once: the ones not yet in SQL Accounting are staged to be sent; the file's
+    /// orders whose invoices are already there are planned (`~` update, `-` cancel) the way `plan` shows them.
+    func decide(fileOrderIDs: [String], into prepared: inout PreparedApply) throws {
+        let pending = try store.ordersToSync()
+        let pendingIDs = Set(pending.map(\.id))
+        var synced: [(order: StoredOrder, document: StoredDocument)] = []
+        for id in fileOrderIDs where !pendingIDs.contains(id) {
+            guard let order = try store.order(id), let document = try store.document(orderID: id), document.state == .created else { continue }
+            synced.append((order, document))
+        }
+        var session = try Staging.session(for: pending + synced.map(\.order), store: store)
+        for stored in pending {
+            let outcome = Staging.transform(stored, graph: graph, options: options, session: &session).outcome
+            try Staging.record(outcome, for: stored, graph: graph, store: store, into: &prepared.staged)
+        }
+        // Only numbers given to orders about to be sent are taken from the sequence.
+        try store.advanceSequences(prefix: Staging.sequencePrefix, to: session.nextCustomNumber)
+        let inputs = Planner.Inputs(graph: graph, options: options, store: store)
+        for (stored, document) in synced {
+            let (outcome, order) = Staging.transform(stored, graph: graph, options: options, session: &session)
+            guard let entry = try Planner.entry(outcome, order: order, document: document, stored: stored, inputs),
+                  entry.action == .update || entry.action == .cancel else { continue }
+            prepared.changes.append(entry)
+        }
+    }
+
+    // MARK: deliver
+
+    /// The tasks the staged documents go into.
+    public static func chunks(_ prepared: PreparedApply, taskSize: Int) -> [TaskChunk] {
+        var chunks: [TaskChunk] = []
+        var current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
+        func add(_ orderID: String, _ item: SyncItem?) {
+            if current.orderIDs.count == taskSize {
+                chunks.append(current)
+                current = TaskChunk(orderIDs: [], items: [], existingTask: nil)
+            }
+            current.orderIDs.append(orderID)
+            if let item { current.items.append(item) }
+        }
+        for item in prepared.staged.items { add(item.orderID, item) }
+        for failed in prepared.staged.failed { add(failed.orderID, nil) }
+        if !current.orderIDs.isEmpty { chunks.append(current) }
+        if let task = prepared.retryTask, !chunks.isEmpty {
+            // A retry stays in its task (which never holds more than 150 orders).
+            return [TaskChunk(orderIDs: chunks.flatMap(\.orderIDs), items: chunks.flatMap(\.items), existingTask: task)]
+        }
+        return chunks
+    }
+
+    /// Sends what `prepare` staged. Throws `ConnectionUnavailable` before sending anything when SQL Account cannot
+    /// be reached; a state-store failure stops the run where it is (everything sent is recorded as `sending` first).
+    public func deliver(_ prepared: PreparedApply, client: SQLAccountClient, sync: SyncOptions, events: ApplyEvents = ApplyEvents()) async throws -> ApplyResult {
+        var result = ApplyResult(imported: prepared.imported, staged: prepared.staged)
+        let staged = prepared.staged
+        if !staged.items.isEmpty || !staged.failed.isEmpty || !prepared.changes.isEmpty {
+            // A dead connection fails fast with one clear reason instead of one per order.
+            if prepared.hasWork {
+                let status = await ConnectionStatus.check(client, integrationEnabled: true)
+                if case .active = status {} else { throw ConnectionUnavailable(status: status) }
+            }
+            let engine = SyncEngine(store: store, client: client, options: sync)
+            for chunk in Self.chunks(prepared, taskSize: engine.options.taskSize) {
+                let taskID = try chunk.existingTask ?? store.openTask(orderIDs: chunk.orderIDs).id ?? 0
+                result.taskIDs.append(taskID)
+                events.taskStarted(taskID)
+                result.results += await engine.sync(taskID: taskID, items: chunk.items, progress: events.documentDone)
+                try store.finishTask(taskID)
+            }
+            result.stopReason = engine.stopReason
+            if !prepared.changes.isEmpty && result.stopReason == nil {
+                let executor = ChangeExecutor(store: store, client: client, editPolicy: graph.pack.editPolicy)
+                for start in stride(from: 0, to: prepared.changes.count, by: engine.options.taskSize) {
+                    let slice = prepared.changes[start..<min(prepared.changes.count, start + engine.options.taskSize)]
+                    let taskID = try prepared.retryTask ?? store.openTask(orderIDs: slice.map(\.orderID)).id ?? 0
+                    if !result.taskIDs.contains(taskID) { result.taskIDs.append(taskID) }
+                    for entry in slice { result.changes.append((entry, await executor.run(entry, taskID: taskID))) }
+                    try store.finishTask(taskID)
+                }
+            }
+        }
+        let completedNow = (try? store.statusCounts()[.completed]) ?? 0
+        result.previouslyCompleted = max(0, completedNow - result.results.filter(\.outcome.isSuccess).count)
+        return result
+    }
+}

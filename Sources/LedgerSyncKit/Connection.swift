@@ -80,7 +80,6 @@ extension Workflows {
                 return ExitStatus.failure
             }
         }
-        defer { if let embedded { waitForAsync { await embedded.stop() } } }
         let result: ConnectionStatus
         if !profile.enabled.value {
             result = .inactive(reason: "the integration is disabled (profile.enabled: false at \(profile.enabled.origin.location?.fileAndLine ?? "pack"))")
@@ -99,6 +98,7 @@ extension Workflows {
                 result = .inactive(reason: "\(error)")
             }
         }
+        if let embedded { await embedded.stop() }
         let target = endpoint ?? "https://\(profile.connection.host.value)"
         if format == .text {
             console.out("\(result.label)\n\(result.reason.isEmpty ? "connected" : result.reason) (\(target), region \(profile.connection.region.value), service \(profile.connection.service.value))\n")
@@ -127,16 +127,6 @@ public enum EmbeddedSandbox {
         let port = try await server.start()
         return (server, "http://127.0.0.1:\(port)")
     }
-}
-
-/// Blocks until async cleanup finishes; used from `defer`, which cannot await.
-func waitForAsync(_ work: @escaping @Sendable () async -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        await work()
-        done.signal()
-    }
-    done.wait()
 }
 
 extension Workflows {

@@ -3,7 +3,7 @@ import Foundation
 import LedgerSyncKit
 
 /// `ledgersync match …`: the bulk item matching sheet, exported for people to fill in and imported back into the pack.
-struct MatchCommand: ParsableCommand {
+struct MatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match", abstract: "Bulk item matching: export every SKU in the orders with its match, fill in the codes in Excel, import the sheet into the pack.",
         subcommands: [Export.self, Import.self])
@@ -28,7 +28,7 @@ struct MatchCommand: ParsableCommand {
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a filled-in sheet (unknown columns, duplicate SKUs, empty codes; with --sandbox/--endpoint the codes and UOMs against SQL's stock items) and merge it into the pack's item sheet. Any error: nothing is written.")
         @OptionGroup var packOption: PackOption
@@ -44,11 +44,11 @@ struct MatchCommand: ParsableCommand {
             if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
         }
 
-        func run() throws {
+        func run() async throws {
             let console = Console.standard()
             let request = Workflows.MatchImportRequest(packDirectory: packOption.pack, sheetPath: file, target: sheet, endpoint: endpoint,
                                                        sandbox: sandbox, dryRun: dryRun, format: format)
-            try finish(waitFor { await Workflows.matchImport(request, console: console) }, console)
+            try finish(await Workflows.matchImport(request, console: console), console)
         }
     }
 }

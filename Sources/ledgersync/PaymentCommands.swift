@@ -4,7 +4,7 @@ import LedgerCore
 import LedgerSyncKit
 
 /// `ledgersync payments …`: channel payouts → customer payments (official receipts) knocking off the invoices.
-struct PaymentsCommand: ParsableCommand {
+struct PaymentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments", abstract: "Customer payments from channel settlement reports: plan them, sync them exactly once, record the O/R numbers.",
         subcommands: [Import.self, Plan.self, Apply.self, List.self, Show.self, SetOR.self])
@@ -48,6 +48,7 @@ struct PaymentsCommand: ParsableCommand {
         @Option(help: "shopee, lazada or tiktok: the channel the file must be from.") var channel: String
         @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement).") var file: String
         @Flag(help: "Show the parsed rows.") var preview = false
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
 
         func run() throws {
@@ -71,7 +72,7 @@ struct PaymentsCommand: ParsableCommand {
         }
     }
 
-    struct Apply: ParsableCommand {
+    struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first). Exit 0 when all are in.")
         @OptionGroup var packOption: PackOption
         @OptionGroup var selection: Selection
@@ -80,19 +81,16 @@ struct PaymentsCommand: ParsableCommand {
         @Option(help: "API base URL overriding the pack's host.") var endpoint: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let console = Console.standard()
-            let options = self
-            try finish(waitFor {
-                await Workflows.paymentsApply(packDirectory: options.packOption.pack, statePath: options.state, channel: options.selection.channel,
-                                              from: options.selection.from, to: options.selection.to, paidAmount: options.paid.amount, endpoint: options.endpoint,
-                                              format: options.format, console: console)
-            }, console)
+            try finish(await Workflows.paymentsApply(packDirectory: packOption.pack, statePath: state, channel: selection.channel, from: selection.from,
+                                                     to: selection.to, paidAmount: paid.amount, endpoint: endpoint, format: format, console: console), console)
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the payments with their SQL receipt numbers and O/R numbers.")
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -105,6 +103,7 @@ struct PaymentsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one payment: its state, numbers, the receipt sent and every request made for it.")
         @Argument(help: "The payment number.") var paymentID: Int64
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -118,6 +117,7 @@ struct PaymentsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-or", abstract: "Record the official-receipt (O/R) number of a payment.")
         @Argument(help: "The payment number.") var paymentID: Int64
         @Argument(help: "The O/R number.") var receiptNumber: String
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
 
         func validate() throws {

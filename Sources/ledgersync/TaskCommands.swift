@@ -3,12 +3,12 @@ import Foundation
 import LedgerSyncKit
 
 /// `ledgersync tasks …`: the orders synced together by one apply, and what an operator can do with them.
-struct TasksCommand: ParsableCommand {
+struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks", abstract: "The sync tasks in the state store: view them, edit and retry failed orders, remove orders, delete a task.",
         subcommands: [TasksListCommand.self, TasksShowCommand.self, Retry.self, Edit.self, Remove.self, Delete.self])
 
-    struct Retry: ParsableCommand {
+    struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Transform a task's failed orders again (with the current pack and any edits) and sync them, exactly once. Exit 0 when all complete.")
         @Argument(help: "The task number.") var taskID: Int64
@@ -27,11 +27,11 @@ struct TasksCommand: ParsableCommand {
             _ = try parseAsOf(asOf)
         }
 
-        func run() throws {
+        func run() async throws {
             let console = Console.standard()
             let request = ApplyRequest.retry(task: taskID, packDirectory: packOption.pack, statePath: state, endpoint: endpoint, sandbox: false,
                                              concurrency: concurrency, requestTimeout: requestTimeout, format: format, asOf: try parseAsOf(asOf))
-            try finish(waitFor { await Workflows.apply(request, console: console) }, console)
+            try finish(await Workflows.apply(request, console: console), console)
         }
     }
 
@@ -62,6 +62,7 @@ struct TasksCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take orders out of a task: they return to pending and sync with the next apply.")
         @Argument(help: "The task number.") var taskID: Int64
         @Argument(help: "The order ids to remove.") var orderIDs: [String]
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
 
         func validate() throws {
@@ -75,7 +76,7 @@ struct TasksCommand: ParsableCommand {
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a task: all its orders return to pending. --cancel-remote first cancels in SQL Accounting the invoices it created.")
         @Argument(help: "The task number.") var taskID: Int64
@@ -89,13 +90,10 @@ struct TasksCommand: ParsableCommand {
             if endpoint != nil && !cancelRemote { throw ValidationError("--endpoint only matters with --cancel-remote") }
         }
 
-        func run() throws {
+        func run() async throws {
             let console = Console.standard()
-            let options = self
-            try finish(waitFor {
-                await Workflows.tasksDelete(packDirectory: options.packOption.pack, statePath: options.state, taskID: options.taskID,
-                                            cancelRemote: options.cancelRemote, endpoint: options.endpoint, console: console)
-            }, console)
+            try finish(await Workflows.tasksDelete(packDirectory: packOption.pack, statePath: state, taskID: taskID, cancelRemote: cancelRemote,
+                                                   endpoint: endpoint, console: console), console)
         }
     }
 }

@@ -28,6 +28,7 @@ struct OrdersCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the imported orders with status, SQL invoice number, task, and why any failed or were excluded.")
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "Only orders in this status: pending, completed, failed or excluded.") var status: String?
         @Option(help: "Only orders of this store.") var store: String?
@@ -49,6 +50,7 @@ struct OrdersCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Everything about one order: status, SQL invoice, the payload sent, operator edits and every sync attempt.")
         @Argument(help: "The order id.") var orderID: String
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -65,6 +67,7 @@ struct OrdersCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export the orders with their written-back SQL invoice numbers as CSV or JSON, to stdout or a file (written atomically).")
+        @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
         @Option(help: "Only orders in this status: pending, completed, failed or excluded.") var status: String?
         @Option(help: "Only orders of this store.") var store: String?
@@ -88,6 +91,7 @@ struct OrdersCommand: ParsableCommand {
 /// `tasks list`; the `tasks` group (with retry, remove, delete, edit) lists it as a subcommand.
 struct TasksListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sync tasks, newest first, with how their orders stand.")
+    @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -105,6 +109,7 @@ struct TasksListCommand: ParsableCommand {
 struct TasksShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one task: its orders with status, SQL invoice number and, for failed ones, the full error.")
     @Argument(help: "The task number.") var taskID: Int64
+    @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
 

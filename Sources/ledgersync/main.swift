@@ -4,7 +4,7 @@ import LedgerCore
 import LedgerSyncKit
 
 /// `ledgersync`: e-commerce orders → SQL Accounting invoices, driven by rule packs.
-struct LedgerSync: ParsableCommand {
+struct LedgerSync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledgersync",
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
@@ -16,6 +16,20 @@ struct LedgerSync: ParsableCommand {
 struct PackOption: ParsableArguments {
     @Option(name: .long, help: "Rule pack folder (holds pack.yaml).")
     var pack: String = "."
+}
+
+/// `--pack` on commands that read only the state store: a consultant types it everywhere, so it is accepted
+/// (and must name a folder) rather than refused.
+struct UnusedPackOption: ParsableArguments {
+    @Option(name: .long, help: "Rule pack folder; accepted everywhere, though this command reads only the state store.")
+    var pack: String?
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        if let pack, !(FileManager.default.fileExists(atPath: pack, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw ValidationError("--pack '\(pack)' is not a folder")
+        }
+    }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -94,7 +108,7 @@ struct Test: ParsableCommand {
     }
 }
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check the SQL Account connection: prints Active, Inactive or Timeout on the first line, then why. Exit 0 only when Active.")
     @OptionGroup var packOption: PackOption
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
@@ -106,14 +120,13 @@ struct Status: ParsableCommand {
         if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
     }
 
-    func run() throws {
+    func run() async throws {
         let console = Console.standard()
-        let (pack, endpoint, sandbox, format) = (packOption.pack, self.endpoint, self.sandbox, self.format)
-        try finish(waitFor { await Workflows.status(packDirectory: pack, endpoint: endpoint, sandbox: sandbox, format: format, console: console) }, console)
+        try finish(await Workflows.status(packDirectory: packOption.pack, endpoint: endpoint, sandbox: sandbox, format: format, console: console), console)
     }
 }
 
-struct Apply: ParsableCommand {
+struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import orders, turn them into invoices and sync them to SQL Account exactly once, in tasks of at most 150 (or carry out a saved plan). Exit 0 when every syncable order is completed, 1 if any failed.")
     @Argument(help: "A plan saved by `ledgersync plan --out`: carry out exactly that plan (refused if the pack, the orders or the state moved).") var planFile: String?
@@ -140,18 +153,17 @@ struct Apply: ParsableCommand {
         _ = try parseAsOf(asOf)
     }
 
-    func run() throws {
+    func run() async throws {
         let console = Console.standard()
         var request = ApplyRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, endpoint: endpoint, sandbox: sandbox,
                                    sandboxFaults: sandboxFaults, concurrency: concurrency, requestTimeout: requestTimeout, waitForLock: !noWait,
                                    format: format, asOf: try parseAsOf(asOf))
         request.planPath = planFile
-        let prepared = request
-        try finish(waitFor { await Workflows.apply(prepared, console: console) }, console)
+        try finish(await Workflows.apply(request, console: console), console)
     }
 }
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Dry run: what apply would create (+), update (~, field by field), cancel (-), leave (=) or fail on (!). Nothing is sent or written.",
@@ -172,11 +184,11 @@ struct PlanCommand: ParsableCommand {
         _ = try parseAsOf(asOf)
     }
 
-    func run() throws {
+    func run() async throws {
         let console = Console.standard()
         let request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
                                   outPath: out, format: format, detailedExitCode: detailedExitCode, asOf: try parseAsOf(asOf))
-        try finish(waitFor { await Workflows.plan(request, console: console) }, console)
+        try finish(await Workflows.plan(request, console: console), console)
     }
 }
 
@@ -202,10 +214,10 @@ struct DiffCommand: ParsableCommand {
     }
 }
 
-struct SandboxCommand: ParsableCommand {
+struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "The local SQL Account API emulator.", subcommands: [Serve.self])
 
-    struct Serve: ParsableCommand {
+    struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve the SQL Account sandbox on 127.0.0.1 until interrupted; prints the accepted access key and 'listening on http://127.0.0.1:PORT'.")
         @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
         @Option(help: "Master data YAML (default: examples/sandbox/acme-living-seed.yaml when present).") var seed: String?
@@ -222,42 +234,32 @@ struct SandboxCommand: ParsableCommand {
             if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give --access-key and --secret-key together") }
         }
 
-        func run() throws {
+        func run() async throws {
             let console = Console.standard()
-            let options = self
-            try finish(waitFor {
-                await Workflows.serveSandbox(port: options.port, seedPath: options.seed, accessKey: options.accessKey, secretKey: options.secretKey,
-                                             region: options.region, service: options.service, faults: options.faults, statePath: options.state, requestLogPath: options.log, console: console)
-            }, console)
+            try finish(await Workflows.serveSandbox(port: port, seedPath: seed, accessKey: accessKey, secretKey: secretKey, region: region, service: service,
+                                                    faults: faults, statePath: state, requestLogPath: log, console: console), console)
         }
     }
 }
 
-/// Runs async work from a synchronous command and waits for its result; commands are one-shot processes.
-func waitFor<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        box.value = await work()
-        done.signal()
+/// Parses the command line and runs the command. An explicitly async function, so that `run()` resolves to the
+/// commands' async `run` (in top-level code the synchronous requirement, which only prints help, would win).
+func runCommandLine() async {
+    do {
+        var command = try LedgerSync.parseAsRoot()
+        if var asynchronous = command as? AsyncParsableCommand {
+            try await asynchronous.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        // Usage errors exit 1 like every other error: exit 2 is reserved for "changes present".
+        if LedgerSync.exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data((LedgerSync.fullMessage(for: error) + "\n").utf8))
+            exit(ExitStatus.failure)
+        }
+        LedgerSync.exit(withError: error)
     }
-    done.wait()
-    return box.value!
 }
 
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
-}
-
-// Usage errors exit 1 like every other error: exit 2 is reserved for "changes present".
-do {
-    var command = try LedgerSync.parseAsRoot()
-    try command.run()
-} catch {
-    let code = LedgerSync.exitCode(for: error)
-    if code == .validationFailure {
-        FileHandle.standardError.write(Data((LedgerSync.fullMessage(for: error) + "\n").utf8))
-        exit(ExitStatus.failure)
-    }
-    LedgerSync.exit(withError: error)
-}
+await runCommandLine()

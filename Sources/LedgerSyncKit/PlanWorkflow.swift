@@ -54,7 +54,7 @@ extension Workflows {
                     return ExitStatus.failure
                 }
                 var client = try client(for: profile.connection, endpoint: request.endpoint, environment: environment)
-                client.retryPolicy = syncRetryPolicy()
+                client.retryPolicy = syncRetryPolicy(environment: environment)
                 remote = try await fetchRemote(store: store, client: client)
             }
             let stateFingerprint = try Fingerprint.state(store)

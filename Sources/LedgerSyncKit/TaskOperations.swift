@@ -135,7 +135,7 @@ extension Workflows {
             }
             do {
                 var made = try Workflows.client(for: profile.connection, endpoint: endpoint, environment: environment)
-                made.retryPolicy = syncRetryPolicy()
+                made.retryPolicy = syncRetryPolicy(environment: environment)
                 client = made
             } catch {
                 console.err("\(error)\n")

@@ -96,39 +96,21 @@ extension Workflows {
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
             let pipeline = PaymentPipeline(store: store)
             let prepared = try pipeline.prepare(result.payments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to))
-            var out = ""
-            for note in prepared.notes { out += "  \(note.kind == .refused ? "!" : "?") \(note.label): \(note.message)\n" }
-            let refused = prepared.refused
-            guard !prepared.items.isEmpty else {
-                if format == .text { console.out(out + (refused == 0 ? "no payments to send\n" : "")) }
-                return refused == 0 ? ExitStatus.success : ExitStatus.failure
-            }
             let results: [SyncItemResult]
-            do {
-                results = try await pipeline.deliver(prepared, client: client, sync: SyncOptions(concurrency: 2))
-            } catch let unavailable as ConnectionUnavailable {
-                console.err("\(unavailable.status.label): \(unavailable.status.reason); nothing was sent — \(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned\n")
-                return ExitStatus.failure
-            }
-            var failed = 0
-            for result in results {
-                switch result.outcome {
-                case .created(let docno, _): out += "  + \(result.item.orderID) → \(docno ?? "")\n"
-                case .adopted(let docno, _, _): out += "  = \(result.item.orderID) → \(docno ?? "") was already in SQL Account: adopted\n"
-                case .failed(let message), .unknown(let message), .skipped(let message):
-                    failed += 1
-                    out += "  ! \(result.item.orderID): \(message)\n"
+            if prepared.items.isEmpty {
+                results = []
+            } else {
+                do {
+                    results = try await pipeline.deliver(prepared, client: client, sync: SyncOptions(concurrency: 2))
+                } catch let unavailable as ConnectionUnavailable {
+                    console.out(PaymentRendering.notes(prepared.notes))
+                    console.err("\(unavailable.status.label): \(unavailable.status.reason); nothing was sent — \(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned\n")
+                    return ExitStatus.failure
                 }
             }
-            let synced = results.count - failed
-            out += "\(synced) payment\(synced == 1 ? "" : "s") in SQL Accounting, \(failed) failed"
-            out += refused == 0 ? "\n" : ", \(refused) already sent and left unchanged\n"
-            if format == .text {
-                console.out(out)
-            } else {
-                console.outJSONDocument(.object(["format_version": .int(1), "synced": .int(synced), "failed": .int(failed), "left_unchanged": .int(refused)]))
-            }
-            return failed == 0 && refused == 0 ? ExitStatus.success : ExitStatus.failure
+            let report = PaymentApplyReport(notes: prepared.notes, results: results)
+            if format == .text { console.out(PaymentRendering.text(report)) } else { console.outJSONDocument(PaymentRendering.json(report)) }
+            return report.succeeded ? ExitStatus.success : ExitStatus.failure
         } catch {
             console.err("\(error)\n")
             return ExitStatus.failure
@@ -199,8 +181,42 @@ extension Workflows {
     }
 }
 
-/// Receipts as a person reads them before they are sent.
+/// What `payments apply` did: the receipts sent (or adopted) and why others were not sent as planned.
+struct PaymentApplyReport {
+    var notes: [PaymentNote]
+    var results: [SyncItemResult]
+
+    var failed: Int { results.filter { !$0.outcome.isSuccess }.count }
+    var synced: Int { results.count - failed }
+    var refused: Int { notes.filter { $0.kind == .refused }.count }
+    var succeeded: Bool { failed == 0 && refused == 0 }
+}
+
+/// Receipts as a person reads them before they are sent, and what sending them did.
 enum PaymentRendering {
+    static func notes(_ notes: [PaymentNote]) -> String {
+        notes.map { "  \($0.kind == .refused ? "!" : "?") \($0.label): \($0.message)\n" }.joined()
+    }
+
+    static func text(_ report: PaymentApplyReport) -> String {
+        var out = notes(report.notes)
+        if report.results.isEmpty { return out + (report.refused == 0 ? "no payments to send\n" : "") }
+        for result in report.results {
+            switch result.outcome {
+            case .created(let docno, _): out += "  + \(result.item.orderID) → \(docno ?? "")\n"
+            case .adopted(let docno, _, _): out += "  = \(result.item.orderID) → \(docno ?? "") was already in SQL Account: adopted\n"
+            case .failed(let message), .unknown(let message), .skipped(let message): out += "  ! \(result.item.orderID): \(message)\n"
+            }
+        }
+        out += "\(report.synced) payment\(report.synced == 1 ? "" : "s") in SQL Accounting, \(report.failed) failed"
+        out += report.refused == 0 ? "\n" : ", \(report.refused) already sent and left unchanged\n"
+        return out
+    }
+
+    static func json(_ report: PaymentApplyReport) -> JSONValue {
+        .object(["format_version": .int(1), "synced": .int(report.synced), "failed": .int(report.failed), "left_unchanged": .int(report.refused)])
+    }
+
     static func text(_ result: PaymentPlanner.Result) -> String {
         var out = ""
         for payment in result.payments {

@@ -121,7 +121,7 @@ public struct MasterRecord: Sendable, Equatable {
 /// and `apply`. A master that could not be read is in `failures`, and codes of its kind are left unchecked.
 public struct MasterCatalog: Sendable {
     public private(set) var records: [MasterKind: [String: MasterRecord]] = [:]
-    /// Why a kind could not be read (the resource and the error).
+    /// Why a kind could not be read: the error of `GET /<resource>`.
     public private(set) var failures: [MasterKind: String] = [:]
     public let resources: MasterResourceNames
     /// The stock items, kept as `match import`'s catalog so its sheet check and UOM lookups are shared.
@@ -169,7 +169,7 @@ public struct MasterCatalog: Sendable {
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {
-                        return .failed(kind, "GET /\(resource.name): \(error)")
+                        return .failed(kind, "\(error)")
                     }
                 }
             }

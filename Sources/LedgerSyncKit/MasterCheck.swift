@@ -188,9 +188,9 @@ public enum MasterCheck {
         for kind in MasterKind.allCases {
             guard let reason = catalog.failures[kind] else { continue }
             let count = Set(references.filter { $0.kind == kind }.map(\.code)).count
-            var message = "cannot read SQL Accounting's \(kind.plural) (\(reason)), so \(count) \(kind.noun) code\(count == 1 ? " was" : "s were") not checked"
+            var message = "cannot read SQL Accounting's \(kind.plural) (GET /\(catalog.resources[kind].name)), so \(count) \(kind.noun) code\(count == 1 ? " was" : "s were") not checked: \(reason)"
             if !kind.resourceIsDocumented {
-                message += "; if this SQL Account names the resource differently, pass --resource \(kind.rawValue)=NAME"
+                message += (message.hasSuffix(".") ? " If" : "; if") + " this SQL Account names the resource differently, pass --resource \(kind.rawValue)=NAME"
             }
             report.diagnostics.append(.error(message, code: "master-unreadable"))
         }

@@ -191,3 +191,88 @@ struct MasterCheckTests {
         }
     }
 }
+
+/// A fake SQL Account answering master lists from memory (50 a page) and failing the resources it is told to.
+final class MasterTransport: HTTPTransport, @unchecked Sendable {
+    let lists: [String: [JSONValue]]
+    let failing: Set<String>
+    private let lock = NSLock()
+    private var seen: [String] = []
+
+    init(lists: [String: [JSONValue]], failing: Set<String> = []) {
+        self.lists = lists
+        self.failing = failing
+    }
+
+    /// `GET /path?offset=N` per request, in the order they came.
+    var requests: [String] { lock.withLock { seen } }
+
+    func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+        let path = components?.path ?? ""
+        let offset = Int(components?.queryItems?.first { $0.name == "offset" }?.value ?? "0") ?? 0
+        lock.withLock { seen.append("\(request.method) \(path)?offset=\(offset)") }
+        let resource = String(path.dropFirst())
+        if failing.contains(resource) { return .json(500, #"{"message":"Operation aborted"}"#) }
+        guard let rows = lists[resource] else { return .json(404, #"{"message":"Resource not found"}"#) }
+        let page = Array(rows.dropFirst(offset).prefix(50))
+        return HTTPTransportResponse(status: 200, headers: [HeaderField("Content-Type", "application/json")],
+                                     body: JSONWriter.compactBytes(.object(["data": .array(page)])))
+    }
+}
+
+@Suite("Master check against a fake API")
+struct MasterFetchTests {
+    static let pack = """
+    pack:
+      name: paged
+    profile:
+      company: Paged Sdn Bhd
+      stores:
+        shopee-my: {channel: shopee}
+      connection:
+        mode: cloud
+        host: api.sql.my
+        region: ap-southeast-5
+        service: sqlaccount
+        access_key: {env: LEDGERSYNC_ACCESS_KEY}
+        secret_key: {env: LEDGERSYNC_SECRET_KEY}
+    defaults:
+      product_code: ECOM-MISC
+      agent: KA-01
+      project: SHOPEE
+    matching:
+      customers:
+        shopee: 300-C0051
+    """
+
+    @Test("each master is read once, every page of it; one that fails is reported once and its codes left unchecked")
+    func readsOnceAndReportsFailures() async throws {
+        let pack = try compilePack(Self.pack).pack
+        func codes(_ list: [String], _ extra: JSONObject = [:]) -> [JSONValue] {
+            list.map { code in var record = extra; record["code"] = .string(code); return .object(record) }
+        }
+        let transport = MasterTransport(lists: [
+            // The customer is on the second page.
+            "customer": codes((1...51).map { String(format: "300-C%04d", $0) }, ["currencycode": .string("----")]),
+            "stockitem": codes(["ECOM-MISC", "VOUCHER"], ["defaultuom": .string("UNIT")]),
+            "agent": codes(["----", "KA-01"]),
+            "currency": codes(["----"]),
+        ], failing: ["project"])
+        let configuration = SQLAccountConfiguration(credentials: Credentials(accessKey: "t.sql.my/API", secretKey: "secret"),
+                                                    baseURL: URL(string: "https://api.sql.my")!)
+        let client = SQLAccountClient(configuration: configuration, transport: transport, retryPolicy: RetryPolicy(maxAttempts: 1))
+        let (report, _) = try await MasterCheck.check(pack: pack, client: client)
+
+        #expect(report.diagnostics.map(\.description) == [
+            "error: cannot read SQL Accounting's projects (GET /project), so 1 project code was not checked: SQL Account or its relay failed (HTTP 500: Operation aborted). Check that the SQL Account PC and its API service are running, then try again. If this SQL Account names the resource differently, pass --resource project=NAME",
+        ])
+        #expect(report.diagnostics.first?.code == "master-unreadable")
+        #expect(report.checked[.customer] == 1)
+        #expect(report.checked[.project] == nil)
+        #expect(transport.requests.sorted() == [
+            "GET /agent?offset=0", "GET /currency?offset=0", "GET /customer?offset=0", "GET /customer?offset=50",
+            "GET /project?offset=0", "GET /stockitem?offset=0",
+        ])
+    }
+}

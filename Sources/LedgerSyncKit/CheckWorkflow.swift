@@ -130,7 +130,8 @@ extension Workflows {
                 for error in outcome.errors.errors {
                     var located = error
                     if located.location == nil { located.location = outcome.source }
-                    located.message = "order \(outcome.orderID): " + located.message
+                    // Decoding errors already name the order; transform errors name only the field.
+                    if !located.message.hasPrefix("order ") { located.message = "order \(outcome.orderID): " + located.message }
                     found.append(located)
                 }
             case .document:

@@ -87,6 +87,15 @@ struct CheckCLITests {
         #expect(!requests.contains { $0.contains("salesinvoice") }, "\(requests)")
     }
 
+    @Test("an order that cannot become an invoice is reported too, once, at its line")
+    func unreadableOrders() async throws {
+        let result = try await CLI.run(["check"] + Args.acme + Args.badOrders + Args.asOf + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
+        #expect(result.status == 1, "\(result.transcript)")
+        #expect(result.stdout.contains("examples/orders/bad-orders.jsonl:4: error: order SG-1000904: lines[1].qty is -1; quantities must be at least 1"), "\(result.transcript)")
+        #expect(result.stdout.components(separatedBy: "order SG-1000904").count == 2, "\(result.transcript)")
+        #expect(result.stdout.hasSuffix(", 10 orders against the embedded sandbox: 7 errors, 0 warnings\n"), "\(result.transcript)")
+    }
+
     @Test("--format json: the same diagnostics and counts as data")
     func json() async throws {
         let result = try await CLI.run(["check"] + Args.acme + ["--sandbox", "--format", "json"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])

@@ -12,12 +12,15 @@ public struct CodeReference: Sendable, Hashable {
     /// For a stock item: the UOM its lines carry.
     public var uom: String?
     public var origin: Origin
+    /// Where the UOM was set, when not with the code (an item match without uom takes the store's `uom`).
+    public var uomOrigin: Origin?
 
-    public init(kind: MasterKind, code: String, uom: String? = nil, origin: Origin) {
+    public init(kind: MasterKind, code: String, uom: String? = nil, origin: Origin, uomOrigin: Origin? = nil) {
         self.kind = kind
         self.code = code
         self.uom = uom
         self.origin = origin
+        self.uomOrigin = uomOrigin
     }
 }
 
@@ -51,12 +54,13 @@ public enum MasterCheck {
     public static func references(in pack: RulePack) -> [CodeReference] {
         var seen: Set<CodeReference> = []
         var result: [CodeReference] = []
-        func add(_ kind: MasterKind, _ code: String, uom: String? = nil, _ origin: Origin) {
+        func add(_ kind: MasterKind, _ code: String, uom: String? = nil, _ origin: Origin, uomFrom uomOrigin: Origin? = nil) {
             let trimmed = code.trimmingCharacters(in: .whitespaces)
             // Blank is "no tax" / "leave it to SQL" for the codes that may be blank; the validator already
             // refused blanks where SQL needs a value.
             if trimmed.isEmpty || (kind.acceptsNone && MasterKind.isNone(trimmed)) { return }
-            let reference = CodeReference(kind: kind, code: trimmed, uom: uom, origin: origin)
+            let reference = CodeReference(kind: kind, code: trimmed, uom: uom, origin: origin,
+                                          uomOrigin: uomOrigin?.location == origin.location ? nil : uomOrigin)
             if seen.insert(reference).inserted { result.append(reference) }
         }
         func add(_ kind: MasterKind, _ traced: Traced<String>, upper: Bool) {
@@ -77,15 +81,16 @@ public enum MasterCheck {
             add(.location, settings.location, upper: upper)
             add(.account, settings.account, upper: upper)
             add(.taxCode, settings.taxCode, upper: upper)
-            add(.item, text(settings.productCode.value), uom: text(settings.uom.value), settings.productCode.origin)
+            add(.item, text(settings.productCode.value), uom: text(settings.uom.value), settings.productCode.origin, uomFrom: settings.uom.origin)
             // Voucher lines exist only with `vouchers.treatment: line`.
             if !settings.spreadVouchers.value {
-                add(.item, text(settings.voucherItem.value), uom: text(settings.voucherUOM.value), settings.voucherItem.origin)
+                add(.item, text(settings.voucherItem.value), uom: text(settings.voucherUOM.value), settings.voucherItem.origin, uomFrom: settings.voucherUOM.origin)
                 add(.account, settings.voucherAccount, upper: upper)
             }
             for match in plan.items.values.sorted(by: { ($0.origin.location?.description ?? "", $0.sku) < ($1.origin.location?.description ?? "", $1.sku) })
                 where !isSheetRow(match.origin) {
-                add(.item, text(match.code), uom: text(match.uom ?? settings.uom.value), match.origin)
+                add(.item, text(match.code), uom: text(match.uom ?? settings.uom.value), match.origin,
+                    uomFrom: match.uom == nil ? settings.uom.origin : nil)
                 if let account = match.account { add(.account, text(account), match.origin) }
                 if let tax = match.tax { add(.taxCode, text(tax.code), match.origin) }
             }
@@ -283,9 +288,12 @@ public enum MasterCheck {
     }
 
     static func uomAdvice(_ reference: CodeReference) -> String {
-        reference.origin.setting.hasPrefix("matching.items") || reference.origin.setting.contains(".items[")
-            ? "set uom on this item match to one of the item's UOMs"
-            : "set the UOM that goes with this code to one of the item's UOMs"
+        guard let uomOrigin = reference.uomOrigin else { return "set the UOM here to one of the item's UOMs" }
+        var advice = uomOrigin.location == nil
+            ? "the UOM is the \(uomOrigin.setting); set \(uomOrigin.setting.components(separatedBy: " ").last ?? "uom") under defaults to one of the item's UOMs"
+            : "the UOM comes from \(uomOrigin.description); set it there to one of the item's UOMs"
+        if reference.origin.setting.contains("items[") { advice += ", or give this item match its own uom" }
+        return advice
     }
 
     // MARK: currencies

@@ -55,7 +55,7 @@ struct CheckCLITests {
         #expect(out.contains("\(rules)matching.yaml:\(item.line):"), "\(out)")
         #expect(out.contains("error: stock item 'TBL-01' is not a stock item in SQL Accounting; create it there or correct the code; did you mean 'TBL-001'?\n"), "\(out)")
         #expect(out.contains("\(rules)matching.yaml:\(uom.line):"), "\(out)")
-        #expect(out.contains("error: UOM 'SETS' is not a UOM of stock item 'SET-DIN4' in SQL Accounting (its UOMs: SET); set uom on this item match to one of the item's UOMs; did you mean 'SET'?\n"), "\(out)")
+        #expect(out.contains("error: UOM 'SETS' is not a UOM of stock item 'SET-DIN4' in SQL Accounting (its UOMs: SET); set the UOM here to one of the item's UOMs; did you mean 'SET'?\n"), "\(out)")
         // Item sheet rows are checked as `match import` checks them: at the sheet's cell.
         #expect(out.contains("\(rules)matching/items.csv:\(sheet.line):3: error: row \(sheet.line), column C (syncapp_code): 'CANDLE-1' for SKU 'CANDLE-LAV' is not a stock item in SQL Accounting; create it there or correct the code; did you mean 'CANDLE-01'?\n"), "\(out)")
         #expect(out.hasSuffix("against the embedded sandbox: 5 errors, 0 warnings\n"), "\(out)")

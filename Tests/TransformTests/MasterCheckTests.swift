@@ -84,6 +84,7 @@ struct MasterCheckTests {
     matching:
       items:
         - {sku: MUG-6PK, code: MUG-01, uom: BOX, rate: 6}
+        - {sku: CUSH-BLU, code: CUSH-45}
       customers:
         shopee-my: 300-S0001
         shopee-sg: 300-S0002
@@ -122,13 +123,17 @@ struct MasterCheckTests {
             #expect(found?.suggestion == suggestion, "\(String(describing: found))")
         }
         let uom = try #require(diagnostic("unknown-uom", "BOX"))
-        #expect(uom.message == "UOM 'BOX' is not a UOM of stock item 'MUG-01' in SQL Accounting (its UOMs: PCS); set uom on this item match to one of the item's UOMs")
+        #expect(uom.message == "UOM 'BOX' is not a UOM of stock item 'MUG-01' in SQL Accounting (its UOMs: PCS); set the UOM here to one of the item's UOMs")
         #expect(uom.location?.line == lines.firstIndex { $0.contains("MUG-6PK") }.map { $0 + 1 })
+        // A match without uom takes the store's, here the built-in UNIT, which CUSH-45 (PCS only) does not have.
+        let storeUOM = try #require(diagnostic("unknown-uom", "UNIT"))
+        #expect(storeUOM.message == "UOM 'UNIT' is not a UOM of stock item 'CUSH-45' in SQL Accounting (its UOMs: PCS); the UOM is the built-in default for uom; set uom under defaults to one of the item's UOMs, or give this item match its own uom")
+        #expect(storeUOM.location?.line == lines.firstIndex { $0.contains("CUSH-BLU") }.map { $0 + 1 })
         // 300-S0002 is an SGD customer, and this pack matches no order currency to SGD.
         let currency = try #require(report.diagnostics.first { $0.code == "customer-currency" })
         #expect(currency.message.hasPrefix("customer '300-S0002' is in SGD in SQL Accounting, but no order currency is matched to currencycode 'SGD', so SQL would refuse every invoice to it"))
         #expect(currency.location.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } == at("300-S0002").components(separatedBy: ":").prefix(2).joined(separator: ":"))
-        #expect(report.diagnostics.errors.count == 9, "\(report.diagnostics.map(\.description).joined(separator: "\n"))")
+        #expect(report.diagnostics.errors.count == 10, "\(report.diagnostics.map(\.description).joined(separator: "\n"))")
     }
 
     static let shopeeOrder = """

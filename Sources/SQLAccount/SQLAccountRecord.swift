@@ -26,6 +26,24 @@ public struct SQLAccountResource: Hashable, Sendable, ExpressibleByStringLiteral
     public static let stockItem: SQLAccountResource = "stockitem"
     /// Agent master, keyed by `code` (the first request SQL's Postman collection suggests).
     public static let agent: SQLAccountResource = "agent"
+    // The masters below are named as a third-party registry of api.sql.my lists them (API doc §5, C1), not as
+    // SQL documents them: `ledgersync check --resource KIND=NAME` overrides any of them.
+    /// Area master, keyed by `code`.
+    public static let area: SQLAccountResource = "area"
+    /// Project master, keyed by `code`.
+    public static let project: SQLAccountResource = "project"
+    /// Credit terms master, keyed by `code`.
+    public static let terms: SQLAccountResource = "terms"
+    /// Stock location (warehouse) master, keyed by `code`.
+    public static let location: SQLAccountResource = "location"
+    /// GL account master (chart of accounts), keyed by `code`.
+    public static let account: SQLAccountResource = "account"
+    /// Tax code master, AutoKey-keyed, with `code` and `taxrate` (API doc §16).
+    public static let tax: SQLAccountResource = "tax"
+    /// Payment methods: the bank/cash GL codes a receipt's `paymentmethod` takes (API doc §10; list/get only).
+    public static let paymentMethod: SQLAccountResource = "pmmethod"
+    /// Currency master, keyed by `code` (`----` is the base currency).
+    public static let currency: SQLAccountResource = "currency"
 }
 
 /// One record as the API returned it: the JSON object, untouched (key order and number text kept), with typed

@@ -36,8 +36,11 @@ struct Masters: Sendable {
 
     // MARK: Master resources (read-only)
 
+    /// The master resources served, by their API path name. customer, stockitem and agent are documented (API doc
+    /// §5, D4); the others are the names a third-party registry lists for api.sql.my (C1, unverified), which is
+    /// why `ledgersync check` lets each name be overridden.
     enum Resource: String, CaseIterable {
-        case customer, stockitem, agent
+        case customer, stockitem, agent, area, project, terms, location, account, tax, pmmethod, currency
     }
 
     /// Every record of a master resource, in seed order, with details (`sds…`).
@@ -76,19 +79,55 @@ struct Masters: Sendable {
                 }))
                 return record
             }
-        case .agent:
-            return seed.agents.map { agent in
-                ["code": .string(agent.code), "description": .string(agent.description), "isactive": .bool(true)]
+        case .agent: return Self.entries(seed.agents)
+        case .area: return Self.entries(seed.areas)
+        case .project: return Self.entries(seed.projects)
+        case .terms: return Self.entries(seed.terms)
+        case .location: return Self.entries(seed.locations)
+        case .account:
+            // GL accounts (GL_ACC): code and description; the chart's parent/type fields are not modelled.
+            return seed.accounts.map { ["code": .string($0.code), "description": .string($0.description)] }
+        case .tax:
+            // AutoKey-keyed, with `code, description, taxtype, taxrate` (API doc §16, C1).
+            return seed.taxCodes.enumerated().map { index, tax in
+                var record = JSONObject()
+                record.append("autokey", .int(index + 1))
+                record.append("code", .string(tax.code))
+                record.append("description", .string(tax.description))
+                record.append("taxtype", .string(tax.code.hasPrefix("SV") || tax.code.hasPrefix("SUV") ? "SV" : "ST"))
+                record.append("taxrate", .string(tax.rate.description))
+                record.append("isactive", .bool(true))
+                return record
+            }
+        case .pmmethod:
+            // A payment method is a bank or cash GL account (API doc §10): its code is what `paymentmethod` takes.
+            return seed.paymentMethods.map { method in
+                ["code": .string(method.code), "description": .string(method.description),
+                 "journal": .string(method.code.hasPrefix("320") ? "CASH" : "BANK")]
+            }
+        case .currency:
+            return seed.currencies.map { currency in
+                var record = JSONObject()
+                record.append("code", .string(currency.code))
+                record.append("description", .string(currency.description))
+                record.append("isbase", .bool(currency.isBase))
+                record.append("rate", .string(currency.rate ?? "1"))
+                return record
             }
         }
     }
 
-    /// The record a `GET /<resource>/{key}` names: by code, or for stock items also by dockey.
+    /// Masters known by code and description (agent, area, project, terms, location).
+    private static func entries(_ list: [SandboxSeed.Entry]) -> [JSONObject] {
+        list.map { ["code": .string($0.code), "description": .string($0.description), "isactive": .bool(true)] }
+    }
+
+    /// The record a `GET /<resource>/{key}` names: by code, or by its integer key (`dockey`, `autokey`) where it has one.
     func record(_ resource: Resource, key: String) -> JSONObject? {
         let all = records(resource)
         if let byCode = all.first(where: { $0["code"]?.stringValue == key }) { return byCode }
-        if resource != .agent, let dockey = Int(key) {
-            return all.first { $0["dockey"] == .int(dockey) }
+        if let number = Int(key) {
+            return all.first { $0["dockey"] == .int(number) || $0["autokey"] == .int(number) }
         }
         return nil
     }
@@ -98,6 +137,14 @@ struct Masters: Sendable {
         case .customer: return "Customer \(key) not found"
         case .stockitem: return "Stock item \(key) not found"
         case .agent: return "Agent \(key) not found"
+        case .area: return "Area \(key) not found"
+        case .project: return "Project \(key) not found"
+        case .terms: return "Terms \(key) not found"
+        case .location: return "Location \(key) not found"
+        case .account: return "Account \(key) not found"
+        case .tax: return "Tax \(key) not found"
+        case .pmmethod: return "Payment method \(key) not found"
+        case .currency: return "Currency \(key) not found"
         }
     }
 }

@@ -196,7 +196,8 @@ final class SandboxService: Sendable {
         }
         switch route {
         case .unknown:
-            throw APIError.notFound("Resource not found (the sandbox emulates version, profile, customer, stockitem, agent, salesinvoice and customerpayment)")
+            throw APIError.notFound("Resource not found (the sandbox emulates version, profile, "
+                + Masters.Resource.allCases.map(\.rawValue).joined(separator: ", ") + ", salesinvoice and customerpayment)")
         case .version:
             try only("GET")
             return .json(200, .object(["version": .string(configuration.seed.version)]))

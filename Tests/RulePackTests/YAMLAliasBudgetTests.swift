@@ -99,4 +99,23 @@ struct YAMLAliasBudgetTests {
             return
         }
     }
+
+    @Test("a redefined anchor counts as its latest definition: many aliases to a small block are fine after a large one")
+    func redefinedAnchor() throws {
+        let aliases = Array(repeating: "*x", count: 2_000).joined(separator: ", ")
+        let text = Self.bomb(levels: 3) + "big: &x [*a2]\nsmall: &x tiny\nmany: [\(aliases)]\n"
+        guard case .success = PackFormatter.format(text, displayPath: "pack.yaml") else {
+            Issue.record("2,000 aliases to a one-node anchor (after an earlier, large anchor of the same name) were refused")
+            return
+        }
+        // The same aliases to the large block (821 nodes) are refused at the first one past the budget: lines 2–4
+        // stand for 1,729 nodes, so the 11th `*x` (column 48) takes the total to 10,760.
+        let refused = Self.bomb(levels: 3) + "big: &x [*a2]\nmany: [\(aliases)]\n"
+        guard case .failure(let diagnostic) = PackFormatter.format(refused, displayPath: "pack.yaml") else {
+            Issue.record("2,000 aliases to an 821-node block were accepted")
+            return
+        }
+        #expect(diagnostic.code == "yaml-alias-budget")
+        #expect(diagnostic.location == PackLocation(file: "pack.yaml", line: 5, column: 48), "\(diagnostic)")
+    }
 }

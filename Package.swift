@@ -21,8 +21,11 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. No I/O.
+        // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. Its only I/O is
+        // AtomicFile, the one way every target replaces a file (temporary file beside it, fsync, rename).
         .target(name: "LedgerCore", swiftSettings: v5),
+        // The one YAML loader: Yams.compose behind an alias-expansion budget ("billion laughs" files refused, located).
+        .target(name: "GuardedYAML", dependencies: ["LedgerCore", "Yams"], swiftSettings: v5),
         // JSON values with exact number text and ordered keys; a fast byte-level parser and writer.
         .target(name: "LedgerJSON", swiftSettings: v5),
         // The small, safe expression language of conditional rules: parse, type-check, evaluate.
@@ -30,7 +33,7 @@ let package = Package(
         // The one narrow boundary where order JSON is read from files and documents are written out.
         .target(name: "OrderIO", dependencies: ["LedgerCore", "LedgerJSON"], swiftSettings: v5),
         // YAML rule packs: load with positions, layer `extends`, validate into the RulePack model; expressions.
-        .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Spreadsheets", "Yams"], swiftSettings: v5),
+        .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Spreadsheets", "GuardedYAML", "Yams"], swiftSettings: v5),
         // Compiles a RulePack into a transformation graph and runs orders through it, with provenance.
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // The SQLite state store: named migrations; imported orders, tasks, documents and sync attempts; settlement rows and payments.
@@ -38,7 +41,7 @@ let package = Package(
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
         .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
-        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "GuardedYAML", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
         // Streaming xlsx/csv reading (content-detected, exact cell text, header finding) and atomic xlsx/csv writing.
         .target(name: "Spreadsheets", dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),

@@ -70,28 +70,10 @@ extension Workflows {
 
     private static func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
-    /// Replaces `path` (or the file a symlink points to) in one step: a temporary file in the same
-    /// folder with the original's permissions, renamed over it. A failure leaves the original as it was.
+    /// Replaces `path` (or the file a symlink points to) in one step, keeping its permissions (`AtomicFile`).
+    /// A failure leaves the original as it was.
     static func writeAtomically(_ text: String, to path: String) throws {
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let attributes = try FileManager.default.attributesOfItem(atPath: target)
-        let directory = (target as NSString).deletingLastPathComponent
-        let name = (target as NSString).lastPathComponent
-        let temporary = (directory as NSString).appendingPathComponent(".\(name).fmt-\(UUID().uuidString.prefix(8)).tmp")
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
-        }
-        do {
-            if let permissions = attributes[.posixPermissions] {
-                try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary)
-            }
-            guard rename(temporary, target) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
+        try AtomicFile.write(Array(text.utf8), to: path)
     }
 }
 

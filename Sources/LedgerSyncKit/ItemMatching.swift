@@ -23,15 +23,16 @@ extension Workflows {
         let report: ItemMatchReport
         do {
             report = try ItemMatchReport.build(graph: graph, orders: source)
-            let table = [ItemMatchReport.columns] + report.sheetRows
+            let table = ([ItemMatchReport.columns] + report.sheetRows).enumerated().map { index, row in
+                row.enumerated().map { column, text -> SheetValue in
+                    if text.isEmpty { return .empty }
+                    // order_lines is a count; everything else stays text so codes like "0012" keep their zeros (and,
+                    // in CSV, goes through the formula guard: a product name "=HYPERLINK(…)" is shown, never run).
+                    return index > 0 && column == ItemMatchReport.columns.count - 1 ? .number(text) : .string(text)
+                }
+            }
             if lowered.hasSuffix(".xlsx") {
-                try SpreadsheetWriter.writeXLSX(path: outPath, sheets: [(name: "Items", rows: table.enumerated().map { index, row in
-                    row.enumerated().map { column, text in
-                        if text.isEmpty { return .empty }
-                        // order_lines is a count; everything else stays text so codes like "0012" keep their zeros.
-                        return index > 0 && column == ItemMatchReport.columns.count - 1 ? .number(text) : .string(text)
-                    }
-                })])
+                try SpreadsheetWriter.writeXLSX(path: outPath, sheets: [(name: "Items", rows: table)])
             } else {
                 try SpreadsheetWriter.writeCSV(path: outPath, rows: table)
             }
@@ -152,7 +153,7 @@ extension Workflows {
         // The pack must still load with the new sheet (e.g. a SKU now matched in two sheets); otherwise put it back.
         let (reloaded, after) = RulePackValidator.load(packDirectory: request.packDirectory)
         if reloaded == nil {
-            if let previous { try? previous.write(to: URL(fileURLWithPath: target.path), options: .atomic) }
+            if let previous { try? AtomicFile.write([UInt8](previous), to: target.path) }
             console.err(DiagnosticRendering.text(after.errors))
             console.err("the pack would be invalid with the imported sheet, so \(target.displayPath) was put back as it was\n")
             return ExitStatus.failure

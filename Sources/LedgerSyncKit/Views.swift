@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import Spreadsheets
 import StateStore
 
 /// What `orders export` writes.
@@ -86,14 +87,20 @@ extension Workflows {
             return ExitStatus.failure
         }
         let text: String
-        switch format {
-        case .csv:
-            text = CSVText.document(header: OrderViews.exportColumns, rows: orders.map(OrderViews.exportFields))
-        case .json:
-            let rows: [JSONValue] = orders.map { order in
-                .object(JSONObject(zip(OrderViews.exportColumns, OrderViews.exportValues(order)).map { ($0, $1) }))
+        do {
+            switch format {
+            case .csv:
+                text = try SpreadsheetWriter.csvText(rows: [OrderViews.exportColumns.map(SheetValue.string)] + orders.map(OrderViews.exportCells),
+                                                     displayPath: output ?? "<stdout>")
+            case .json:
+                let rows: [JSONValue] = orders.map { order in
+                    .object(JSONObject(zip(OrderViews.exportColumns, OrderViews.exportValues(order)).map { ($0, $1) }))
+                }
+                text = JSONWriter.prettyString(.array(rows)) + "\n"
             }
-            text = JSONWriter.prettyString(.array(rows)) + "\n"
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
         }
         guard let output else {
             console.out(text)
@@ -242,9 +249,15 @@ enum OrderViews {
          order.taskID.map { .number(String($0)) } ?? .null, problem(order).map { .string($0) } ?? .null, .string(order.updatedAt)]
     }
 
-    static func exportFields(_ order: StoredOrder) -> [String] {
-        [order.id, order.orderNumber, order.store, order.channel, order.status.rawValue, order.sqlDocno ?? "",
-         order.sqlDockey.map(String.init) ?? "", order.taskID.map(String.init) ?? "", problem(order) ?? "", order.updatedAt]
+    /// One CSV record: the JSON export's values, typed, so the ids stay numbers and text goes through the formula guard.
+    static func exportCells(_ order: StoredOrder) -> [SheetValue] {
+        exportValues(order).map { value in
+            switch value {
+            case .string(let text): return .string(text)
+            case .number(let text): return .number(text)
+            default: return .empty
+            }
+        }
     }
 
     static func json(_ order: StoredOrder) -> JSONValue {
@@ -478,50 +491,4 @@ enum TextTable {
         guard oneLine.count > limit else { return oneLine }
         return String(oneLine.prefix(limit - 1)) + "…"
     }
-}
-
-/// RFC 4180 CSV, safe to open in a spreadsheet.
-enum CSVText {
-    /// Header and rows, CRLF line ends.
-    static func document(header: [String], rows: [[String]]) -> String {
-        var out = line(header)
-        for row in rows { out += line(row) }
-        return out
-    }
-
-    static func line(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\r\n"
-    }
-
-    /// Quoted when it holds a comma, quote, CR or LF (quotes doubled). A value a spreadsheet would run as a
-    /// formula (starting with = + - @, tab or CR) gets a leading apostrophe first.
-    static func field(_ text: String) -> String {
-        var value = text
-        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { value = "'" + value }
-        let needsQuotes = value.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }
-        guard needsQuotes else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// Whole file or nothing: written beside the target, then renamed over it.
-enum AtomicFile {
-    struct WriteError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw WriteError(description: "cannot write \(path); check that its folder exists and is writable")
-        }
-        if rename(temporary, path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw WriteError(description: "cannot write \(path): \(errnoText(code))")
-        }
-    }
-
-    static func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

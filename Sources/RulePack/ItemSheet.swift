@@ -141,7 +141,7 @@ public enum ItemSheet {
         var firstRowOfSKU: [String: Int] = [:]
         for sheetRow in sheetRows where sheetRow.number > header.rowNumber && !sheetRow.isEmpty {
             let line = sheetRow.number
-            func cell(_ index: Int?) -> String { index.map { sheetRow[$0].text.trimmingSpaces } ?? "" }
+            func cell(_ index: Int?) -> String { index.map { cellText(sheetRow[$0].text.trimmingSpaces) } ?? "" }
             func at(_ index: Int) -> SourceLocation { SourceLocation(file: displayPath, line: line, column: index + 1) }
             func place(_ index: Int, _ name: String) -> String { "row \(line), column \(SheetRow.columnName(index)) (\(name))" }
             let sku = cell(skuIndex), code = cell(codeIndex), uom = cell(uomIndex), rateText = cell(rateIndex)
@@ -183,18 +183,31 @@ public enum ItemSheet {
             diagnostics += problems
             guard !problems.hasErrors else { continue }
             var extra: [String: String] = [:]
-            for (index, name) in extraColumns where !sheetRow[index].text.isEmpty { extra[name] = sheetRow[index].text }
+            for (index, name) in extraColumns where !sheetRow[index].text.isEmpty { extra[name] = cellText(sheetRow[index].text) }
             rows.append(ItemSheetRow(sku: sku, name: cell(nameIndex), code: code, uom: uom, rate: rate, status: status, row: line, extra: extra))
         }
         let columns = headerRow.cells.map { HeaderFinder.normalize($0.text) }
-        let preamble = sheetRows.filter { $0.number < header.rowNumber }.map { $0.cells.map(\.text) }
+        let preamble = sheetRows.filter { $0.number < header.rowNumber }.map { $0.cells.map { cellText($0.text) } }
         return ItemSheetContents(rows: rows, columns: columns, extraColumns: extraColumns.map(\.1), preamble: preamble, diagnostics: diagnostics)
+    }
+
+    /// A cell's value: every CSV ledgersync writes (`match export`, the pack's sheet itself) goes through the
+    /// spreadsheet formula guard, which puts an apostrophe before a value starting with `=`, `+`, `-`, `@`, a tab
+    /// or CR (`-X1` → `'-X1`, `=HYPERLINK(…)` → `'=HYPERLINK(…)`). That apostrophe is the guard, not part of the
+    /// value, and is taken off here, so a SKU, name or code reads back exactly as it was written.
+    static func cellText(_ text: String) -> String {
+        guard text.hasPrefix("'") else { return text }
+        let rest = String(text.dropFirst())
+        return SpreadsheetWriter.defusedFormula(rest) == text ? rest : text
     }
 
     /// Writes a pack's sheet (xlsx when the path ends in .xlsx, else csv) atomically: sku, name, syncapp_code,
     /// syncapp_uom, syncapp_rate when any row has a rate, then `extraColumns` from each row's `extra`; `preamble` rows
     /// (what stood above the header) come first. Unmatched SKUs are kept with empty codes. A csv keeps
     /// the line endings it had (LF for a new one), so that a sheet in git shows only the rows that changed.
+    /// A csv goes through the formula guard like every CSV ledgersync writes (consultants open these sheets in
+    /// Excel, and names come from marketplace orders): SKU `-X1` is written `'-X1` and read back as `-X1` (see
+    /// `cellText`). An xlsx holds text cells, which a spreadsheet never runs as formulas.
     public static func write(_ rows: [ItemSheetRow], to path: String, extraColumns: [String] = [], preamble: [[String]] = []) throws {
         let withRate = rows.contains { $0.rate != nil }
         var header = ["sku", "name", "syncapp_code", "syncapp_uom"]

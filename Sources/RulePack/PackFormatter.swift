@@ -1,4 +1,5 @@
 import Foundation
+import GuardedYAML
 import LedgerCore
 import Yams
 
@@ -21,7 +22,9 @@ public enum PackFormatter {
     public static func format(_ text: String, displayPath: String) -> Result<String, Diagnostic> {
         let original: Node?
         do {
-            original = try Yams.compose(yaml: text)
+            original = try GuardedYAMLLoader.compose(yaml: text, displayPath: displayPath)
+        } catch let refused as YAMLAliasBudgetExceeded {
+            return .failure(refused.diagnostic)
         } catch {
             if case .failure(let diagnostic) = YAMLTreeReader.read(text: text, displayPath: displayPath) { return .failure(diagnostic) }
             return .failure(.error("cannot read YAML: \(error)", at: SourceLocation(file: displayPath), code: "yaml-syntax"))
@@ -46,7 +49,7 @@ public enum PackFormatter {
         // Safety net: the formatted text must mean exactly what the original meant.
         let reread: Node?
         do {
-            reread = try Yams.compose(yaml: formatted)
+            reread = try GuardedYAMLLoader.compose(yaml: formatted, displayPath: displayPath)
         } catch {
             return .failure(.error("ledgersync fmt could not lay this file out without breaking it (\(error)); the file is left unchanged — format it by hand and report this", at: SourceLocation(file: displayPath), code: "fmt-internal"))
         }

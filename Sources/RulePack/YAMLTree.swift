@@ -1,4 +1,5 @@
 import Foundation
+import GuardedYAML
 import LedgerCore
 import Yams
 
@@ -44,11 +45,14 @@ public struct YAMLNode: Sendable {
 }
 
 enum YAMLTreeReader {
-    /// Parses one YAML file into a located tree; a syntax error becomes a located diagnostic.
+    /// Parses one YAML file into a located tree; a syntax error, or aliases that would expand past the
+    /// budget, becomes a located diagnostic.
     static func read(text: String, displayPath: String) -> Result<YAMLNode?, Diagnostic> {
         do {
-            guard let node = try Yams.compose(yaml: text) else { return .success(nil) }
+            guard let node = try GuardedYAMLLoader.compose(yaml: text, displayPath: displayPath) else { return .success(nil) }
             return .success(convert(node, file: displayPath))
+        } catch let refused as YAMLAliasBudgetExceeded {
+            return .failure(refused.diagnostic)
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: displayPath))
         } catch {
@@ -79,7 +83,7 @@ enum YAMLTreeReader {
         case .sequence(let sequence):
             return YAMLNode(.sequence(sequence.map { convert($0, file: file) }), at: location)
         case .alias:
-            // Yams resolves aliases while composing; an unresolved alias reads as null.
+            // Yams resolves aliases while composing (to the anchored node, shared); an unresolved alias reads as null.
             return YAMLNode(.scalar("", plain: true), at: location)
         }
     }

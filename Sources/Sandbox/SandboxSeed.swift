@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import GuardedYAML
 import Yams
 
 /// The master data a sandbox starts with: what the tenant's SQL Account database would already hold.
@@ -161,7 +162,9 @@ public struct SandboxSeed: Sendable, Equatable {
         var reader = SeedReader(file: displayPath)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try GuardedYAMLLoader.compose(yaml: text, displayPath: displayPath)
+        } catch let refused as YAMLAliasBudgetExceeded {
+            throw SandboxSeedError(diagnostics: [refused.diagnostic])
         } catch let error as YamlError {
             throw SandboxSeedError(diagnostics: [reader.diagnostic(for: error)])
         } catch {

@@ -304,7 +304,7 @@ actor SandboxStore {
 
     static let stateFormat = "ledgersync-sandbox-state"
 
-    /// Writes the whole state as JSON to `statePath` (temporary file + rename, so a reader never sees half).
+    /// Writes the whole state as JSON to `statePath` (`AtomicFile`: a reader never sees half, a failed write keeps the old state).
     private func persist() throws {
         guard let statePath else { return }
         var root = JSONObject()
@@ -321,7 +321,7 @@ actor SandboxStore {
         }
         var bytes = JSONWriter.prettyBytes(.object(root))
         bytes.append(UInt8(ascii: "\n"))
-        try Data(bytes).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+        try AtomicFile.write(bytes, to: statePath)
     }
 
     /// Loads `statePath` if it exists (a missing file is an empty sandbox).

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import ZIPFoundation
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes xlsx workbooks and RFC 4180 CSV files, atomically (a temporary file beside the target, then a rename).
+/// Writes xlsx workbooks and RFC 4180 CSV files, atomically (`AtomicFile`: a temporary file beside the target,
+/// flushed, then renamed). The one CSV writer of ledgersync.
 public enum SpreadsheetWriter {
     /// Writes an xlsx with one or more sheets, valid for Excel and LibreOffice: `[Content_Types].xml`, `_rels`,
     /// the workbook, one worksheet per sheet (inline strings, so nothing is de-duplicated in memory) and a small
@@ -40,7 +42,7 @@ public enum SpreadsheetWriter {
             sheetFiles.append(file)
         }
 
-        try AtomicFile.replace(path) { temporary in
+        try replaceAtomically(path) { temporary in
             do {
                 let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
                 try add(archive, "[Content_Types].xml", contentTypes(sheetCount: sheets.count))
@@ -61,40 +63,113 @@ public enum SpreadsheetWriter {
 
     /// RFC 4180 CSV with the given delimiter: fields containing the delimiter, a quote, CR or LF are quoted (quotes
     /// doubled); records end with CRLF (or `lineEnding`, e.g. "\n" for files kept in git); UTF-8 without a BOM.
-    public static func writeCSV(path: String, rows: [[String]], delimiter: Character = ",", lineEnding: String = "\r\n") throws {
-        guard delimiter != "\"" && delimiter != "\n" && delimiter != "\r" && delimiter != "\r\n" else {
-            throw SpreadsheetError(file: path, .invalidValue("'\(delimiter)' cannot be a CSV delimiter"))
-        }
-        let separator = Array(String(delimiter).utf8)
-        try AtomicFile.replace(path) { temporary in
+    /// `.string` cells are text through the formula guard (`defusedFormula`); `.number` cells are plain decimals written
+    /// exactly (so `-12.50` stays a number; a leading `+` is dropped, anything else is rejected as for xlsx);
+    /// `.date` is its ISO text, `.boolean` TRUE/FALSE, `.empty` an empty field.
+    public static func writeCSV(path: String, rows: [[SheetValue]], delimiter: Character = ",", lineEnding: String = "\r\n") throws {
+        let encoder = try CSVEncoder(delimiter: delimiter, lineEnding: lineEnding, displayPath: path)
+        try replaceAtomically(path) { temporary in
             let out = try BufferedFile(path: temporary, displayPath: path)
             defer { out.close() }
-            for row in rows {
-                for (index, field) in row.enumerated() {
-                    if index > 0 { try out.write(separator) }
-                    let needsQuotes: Bool
-                    if separator.count == 1 {
-                        let d = separator[0]
-                        needsQuotes = field.utf8.contains { $0 == d || $0 == 34 || $0 == 13 || $0 == 10 }
-                    } else {
-                        needsQuotes = field.contains(delimiter) || field.utf8.contains { $0 == 34 || $0 == 13 || $0 == 10 }
-                    }
-                    if needsQuotes {
-                        var quoted: [UInt8] = [34]
-                        quoted.reserveCapacity(field.utf8.count + 4)
-                        for byte in field.utf8 {
-                            quoted.append(byte)
-                            if byte == 34 { quoted.append(34) }
-                        }
-                        quoted.append(34)
-                        try out.write(quoted)
-                    } else {
-                        try out.write(field)
-                    }
-                }
-                try out.write(lineEnding)
-            }
+            for (index, row) in rows.enumerated() { try out.write(encoder.record(row, rowNumber: index + 1)) }
             try out.finish()
+        }
+    }
+
+    /// `writeCSV` with every cell text.
+    public static func writeCSV(path: String, rows: [[String]], delimiter: Character = ",", lineEnding: String = "\r\n") throws {
+        try writeCSV(path: path, rows: rows.map { $0.map(SheetValue.string) }, delimiter: delimiter, lineEnding: lineEnding)
+    }
+
+    /// The CSV `writeCSV` would write, as text (for standard output); `displayPath` names it in errors.
+    public static func csvText(rows: [[SheetValue]], delimiter: Character = ",", lineEnding: String = "\r\n",
+                               displayPath: String = "<stdout>") throws -> String {
+        let encoder = try CSVEncoder(delimiter: delimiter, lineEnding: lineEnding, displayPath: displayPath)
+        var bytes: [UInt8] = []
+        for (index, row) in rows.enumerated() { bytes += try encoder.record(row, rowNumber: index + 1) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+    static let formulaTriggers: Set<UInt8> = [61, 43, 45, 64, 9, 13]   // = + - @ tab CR
+
+    /// `text` as a spreadsheet will show it, never run it: a leading apostrophe when it starts with `=`, `+`, `-`, `@`,
+    /// a tab or a carriage return (OWASP's advice against CSV injection), so Excel, LibreOffice and Google Sheets show
+    /// `=HYPERLINK(…)` as text. Every text cell of every CSV ledgersync writes goes through it; readers of ledgersync's
+    /// own sheets take the apostrophe off again (`ItemSheet`).
+    public static func defusedFormula(_ text: String) -> String {
+        guard let first = text.utf8.first, formulaTriggers.contains(first) else { return text }
+        return "'" + text
+    }
+
+    /// Encodes CSV records: quoting, the formula guard and typed cells.
+    struct CSVEncoder {
+        let separator: [UInt8]
+        let delimiter: Character
+        let lineEnding: [UInt8]
+        let displayPath: String
+
+        init(delimiter: Character, lineEnding: String, displayPath: String) throws {
+            guard delimiter != "\"" && delimiter != "\n" && delimiter != "\r" && delimiter != "\r\n" else {
+                throw SpreadsheetError(file: displayPath, .invalidValue("'\(delimiter)' cannot be a CSV delimiter"))
+            }
+            self.separator = Array(String(delimiter).utf8)
+            self.delimiter = delimiter
+            self.lineEnding = Array(lineEnding.utf8)
+            self.displayPath = displayPath
+        }
+
+        func record(_ row: [SheetValue], rowNumber: Int) throws -> [UInt8] {
+            var out: [UInt8] = []
+            for (index, value) in row.enumerated() {
+                if index > 0 { out += separator }
+                switch value {
+                case .string(let text):
+                    append(defusedFormula(text), to: &out)
+                case .number(let text):
+                    guard let normalized = normalizedNumber(text) else {
+                        throw SpreadsheetError(file: displayPath, .invalidValue("row \(rowNumber), column \(SheetRow.columnName(index)): '\(text)' is not a plain number (digits, one '.', an optional sign and exponent)"))
+                    }
+                    out += normalized.utf8
+                case .date(let text):
+                    append(defusedFormula(text), to: &out)
+                case .boolean(let flag):
+                    out += (flag ? "TRUE" : "FALSE").utf8
+                case .empty:
+                    break
+                }
+            }
+            out += lineEnding
+            return out
+        }
+
+        private func append(_ field: String, to out: inout [UInt8]) {
+            let needsQuotes: Bool
+            if separator.count == 1 {
+                let d = separator[0]
+                needsQuotes = field.utf8.contains { $0 == d || $0 == 34 || $0 == 13 || $0 == 10 }
+            } else {
+                needsQuotes = field.contains(delimiter) || field.utf8.contains { $0 == 34 || $0 == 13 || $0 == 10 }
+            }
+            guard needsQuotes else {
+                out += field.utf8
+                return
+            }
+            out.append(34)
+            for byte in field.utf8 {
+                out.append(byte)
+                if byte == 34 { out.append(34) }
+            }
+            out.append(34)
+        }
+    }
+
+    /// `AtomicFile.replace`, with its failures reported as this writer's `SpreadsheetError`.
+    private static func replaceAtomically(_ path: String, _ produce: (String) throws -> Void) throws {
+        do {
+            try AtomicFile.replace(path, with: produce)
+        } catch let error as AtomicFileError {
+            throw SpreadsheetError(file: path, .writeFailed(error.reason))
         }
     }
 
@@ -320,31 +395,6 @@ public enum SpreadsheetWriter {
         + #"<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>"#
         + #"<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"#
         + "</styleSheet>"
-}
-
-/// Writes through a temporary file in the target's folder, flushed to disk, then renamed over the target, so a
-/// reader never sees a half-written file and a failed write leaves the old file alone.
-enum AtomicFile {
-    static func replace(_ path: String, _ write: (String) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SpreadsheetError(file: path, .writeFailed("the folder '\(folder)' does not exist"))
-        }
-        do {
-            try write(temporary)
-            let fd = open(temporary, O_RDONLY)
-            if fd >= 0 { _ = fsync(fd); _ = close(fd) }
-            guard rename(temporary, path) == 0 else {
-                throw SpreadsheetError(file: path, .writeFailed(String(cString: strerror(errno))))
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-    }
 }
 
 /// A write buffer over a C `FILE` (1 MiB flushes), throwing `SpreadsheetError` on I/O errors.

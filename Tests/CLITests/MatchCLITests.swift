@@ -279,4 +279,56 @@ struct MatchCLITests {
         #expect(none.status == 1)
         #expect(none.stderr.contains("the pack lists no item sheet of its own; add `item_sheets: [matching/items.csv]` under matching:"), "\(none.transcript)")
     }
+
+    // MARK: formula guard (issue 12, finding 6)
+
+    /// Two copies of the first September order whose lines have SKUs and product names a spreadsheet would run.
+    static func hostileOrders() throws -> String {
+        let september = try String(contentsOfFile: Golden.packageRoot + "/examples/orders/2025-09.jsonl", encoding: .utf8)
+        let first = try #require(september.split(separator: "\n").first.map(String.init))
+        let one = first.replacingOccurrences(of: #""sku":"TBL-RND-OAK","name":"Round Coffee Table""#, with: #""sku":"-X1","name":"=HYPERLINK(\"http://evil\",\"click\")""#)
+            .replacingOccurrences(of: #""sku":"GIFT-TOTE","name":"Free Tote Bag""#, with: #""sku":"+X2","name":"+cmd""#)
+        let two = first.replacingOccurrences(of: "SG-1000101", with: "SG-EVIL-2").replacingOccurrences(of: "2509014EAM4Y3J", with: "2509014EVIL002")
+            .replacingOccurrences(of: #""sku":"TBL-RND-OAK","name":"Round Coffee Table""#, with: #""sku":"@X3","name":"-2+3""#)
+            .replacingOccurrences(of: #""sku":"GIFT-TOTE","name":"Free Tote Bag""#, with: #""sku":"X4","name":"@SUM(A1)""#)
+        #expect(one.contains("-X1") && two.contains("@X3"), "the September order no longer has the lines this test rewrites")
+        return one + "\n" + two + "\n"
+    }
+
+    @Test("export CSV defuses SKUs and product names starting with = + - @, keeps order_lines a number; import reads them back exactly")
+    func exportDefusesFormulas() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.write("hostile.jsonl", try Self.hostileOrders())
+        let export = try await workspace.run(["match", "export", "--pack", workspace.pack, "--orders", "hostile.jsonl", "--out", "items.csv"])
+        #expect(export.status == 0, "\(export.transcript)")
+        let text = try workspace.read("items.csv")
+        #expect(text.contains(#"'-X1,"'=HYPERLINK(""http://evil"",""click"")",,,,unmatched,"#), "\(text)")
+        let records = try CSV.parse(text)
+        let bySKU = Dictionary(records.dropFirst().map { ($0[0], $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(bySKU["'-X1"]?[1] == #"'=HYPERLINK("http://evil","click")"#)
+        #expect(bySKU["'+X2"]?[1] == "'+cmd")
+        #expect(bySKU["'@X3"]?[1] == "'-2+3")
+        #expect(bySKU["X4"]?[1] == "'@SUM(A1)")
+        // order_lines is a typed count: written as the number, never prefixed.
+        for sku in ["'-X1", "'+X2", "'@X3", "X4"] { #expect(bySKU[sku]?.last == "1", "\(sku): \(bySKU[sku] ?? [])") }
+
+        // The user fills in a code and saves the CSV as it is (apostrophes and all); the import takes them off again.
+        var filled = records
+        let row = try #require(filled.firstIndex { $0.first == "'-X1" })
+        filled[row][2] = "VASE-01"
+        filled[row][3] = "UNIT"
+        filled[row][5] = "matched"
+        try SpreadsheetWriter.writeCSV(path: workspace.path("filled.csv"), rows: filled)
+        let imported = try await workspace.importSheet("filled.csv")
+        #expect(imported.status == 0, "\(imported.transcript)")
+        #expect(imported.stdout.contains("  + -X1 → VASE-01 UNIT  (row \(row + 1))"), "\(imported.transcript)")
+        // The pack's own sheet is a CSV a consultant opens too: guarded the same way, and read back as -X1.
+        let sheet = try workspace.read(workspace.sheet)
+        #expect(sheet.contains(#"'-X1,"'=HYPERLINK(""http://evil"",""click"")",VASE-01,UNIT"#), "\(sheet)")
+        let transform = try await workspace.run(["transform", "--pack", workspace.pack, "--orders", "hostile.jsonl", "--format", "jsonl"] + Args.asOf)
+        #expect(!transform.stdout.contains("SKU '-X1' has no item matching"), "\(transform.transcript)")
+        #expect(transform.stdout.contains("SKU '+X2' has no item matching"), "\(transform.transcript)")
+        #expect(transform.stdout.contains(#""itemcode":"VASE-01""#), "\(transform.transcript)")
+    }
 }

@@ -200,6 +200,44 @@ struct ViewsCLITests {
         #expect(task.stdout.contains("retry the failed orders: ledgersync tasks retry 1\n"), "\(task.transcript)")
     }
 
+    @Test("orders export defuses order numbers a spreadsheet would run (=HYPERLINK, +, -, @), to stdout and to a file; ids stay numbers")
+    func exportDefusesFormulas() throws {
+        let folder = Self.temporaryFolder("formulas")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let september = try String(contentsOfFile: Golden.packageRoot + "/examples/orders/2025-09.jsonl", encoding: .utf8)
+        let first = try #require(september.split(separator: "\n").first.map(String.init))
+        let hostile = [#"=HYPERLINK("http://evil","click")"#, "+cmd", "-2+3", "@SUM(A1)"]
+        var lines = [first]   // SG-1000101 as it is: synced, with a dockey and a task id
+        for (index, number) in hostile.enumerated() {
+            let escaped = number.replacingOccurrences(of: "\"", with: "\\\"")
+            lines.append(first.replacingOccurrences(of: "SG-1000101", with: "SG-EVIL-\(index + 1)")
+                .replacingOccurrences(of: "\"order_number\":\"2509014EAM4Y3J\"", with: "\"order_number\":\"\(escaped)\""))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/orders.jsonl", atomically: true, encoding: .utf8)
+        let state = ["--state", folder + "/state.sqlite"]
+        _ = try CLI.run(["apply"] + Args.acme + ["--orders", folder + "/orders.jsonl"] + Args.asOf + ["--sandbox"] + state)
+
+        let stdout = try CLI.run(["orders", "export"] + state)
+        #expect(stdout.status == 0, "\(stdout.transcript)")
+        let file = folder + "/orders.csv"
+        let written = try CLI.run(["orders", "export", "--out", file] + state)
+        #expect(written.status == 0, "\(written.transcript)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == stdout.stdout)
+
+        let records = try CSV.parse(stdout.stdout)
+        #expect(records.count == 6, "\(stdout.transcript)")
+        let byID = Dictionary(records.dropFirst().map { ($0[0], $0) }, uniquingKeysWith: { a, _ in a })
+        for (index, number) in hostile.enumerated() {
+            #expect(byID["SG-EVIL-\(index + 1)"]?[1] == "'" + number, "\(stdout.stdout)")
+        }
+        #expect(stdout.stdout.contains(#","'=HYPERLINK(""http://evil"",""click"")","#), "\(stdout.stdout)")
+        let synced = try #require(byID["SG-1000101"])
+        #expect(synced[4] == "completed", "\(synced)")
+        // sql_dockey and task_id are numbers: digits as stored, no apostrophe.
+        #expect(!synced[6].isEmpty && synced[6].allSatisfy(\.isNumber), "\(synced)")
+        #expect(synced[7] == "1", "\(synced)")
+    }
+
     // MARK: tasks
 
     @Test("tasks show 1 lists the task's 51 orders; tasks list has it with its counts")

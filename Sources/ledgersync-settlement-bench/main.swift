@@ -49,7 +49,7 @@ let store = try StateStore(path: statePath)
 let stored = result.rows.map { row in
     StoredSettlementRow(channel: "shopee", orderID: row.orderID, payoutDate: row.payoutDate.description, reference: row.statementReference ?? "payout-\(row.payoutDate)",
                         currency: row.currency, grossSen: row.gross.minorUnits, feesSen: row.totalFees.minorUnits, netSen: row.net.minorUnits,
-                        feeDetailJSON: "[]", source: row.source.description)
+                        buyerShippingSen: row.buyerPaidShipping.minorUnits, platformShippingSen: row.platformShippingDiscount.minorUnits, feeDetailJSON: "[]", source: row.source.description)
 }
 let outcome = try store.importSettlement(contentHash: "bench-\(rows)-\(UUID().uuidString)", name: "income.xlsx", channel: "shopee", rows: stored)
 let finished = Date()

@@ -142,7 +142,7 @@ public enum PaymentPlanner {
             if bankCharge.isNegative && shippingNotInvoiced.minorUnits > 0 {
                 // Shipping beyond the fees cannot be a negative bank charge: it reached the bank, so the receipt takes
                 // it in, unapplied, for the operator to allocate.
-                let excess = min(shippingNotInvoiced, .zero - bankCharge)
+                let excess = min(shippingNotInvoiced, -bankCharge)
                 bankCharge += excess
                 amount += excess
             }

@@ -4,6 +4,7 @@ import Settlements
 import Spreadsheets
 import StateStore
 import LedgerSyncKit
+import SettlementTestFixtures
 
 // Settlement import benchmark, kept out of `swift test`.
 // Usage: swift run -c release ledgersync-settlement-bench [ROWS]

@@ -87,7 +87,7 @@ struct ShippingCreditTests {
     func preview() {
         let result = LazadaStatementParser.parse(SettlementFixtures.lazadaStatement(Self.orders(platform: false)))
         let text = result.preview()
-        #expect(text.contains("Gross  Shipping paid  Commission  Transaction  Shipping"), text)
-        #expect(text.contains("Total of 2 rows (MYR): gross 165.00, shipping paid 11.50, fees 22.34, net 154.16"), text)
+        #expect(text.contains("Gross  Shipping paid  Commission  Transaction  Shipping"), "\(text)")
+        #expect(text.contains("Total of 2 rows (MYR): gross 165.00, shipping paid 11.50, fees 22.34, net 154.16"), "\(text)")
     }
 }

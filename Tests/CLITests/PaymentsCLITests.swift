@@ -111,10 +111,12 @@ struct PaymentsCLITests {
         func settled(_ orderID: String, fees: [SettlementFeeKind: Money], statement: String? = nil) throws -> SettlementFixtureOrder {
             let payload = try #require(try store.document(orderID: orderID)).payloadJSON
             let invoice = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
-            let docamt = try #require(Money(parsing: try #require(invoice["docamt"] as? String)))
+            let docamtText = try #require(invoice["docamt"] as? String)
+            let docamt = try #require(Money(parsing: docamtText))
             let lines = try #require(invoice["sdsdocdetail"] as? [[String: Any]])
             let shippingLine = try #require(lines.first { $0["itemcode"] as? String == "SHIPPING" }, "\(orderID) bills its shipping")
-            let shipping = try #require(Money(parsing: try #require(shippingLine["amount"] as? String)))
+            let shippingText = try #require(shippingLine["amount"] as? String)
+            let shipping = try #require(Money(parsing: shippingText))
             #expect(shipping != .zero, "\(orderID)")
             let platform = Money(minorUnits: Self.platformShippingDiscount[orderID] ?? 0)
             let number = try #require(try store.order(orderID)?.orderNumber)

@@ -64,9 +64,11 @@ let package = Package(
         // Throughput benchmark of decode → transform → encode; run in release, never part of `swift test`.
         .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit"], swiftSettings: v5),
         // Release-only benchmark of a settlement import (xlsx read → parse → state store), kept out of `swift test`.
-        .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "Spreadsheets", "StateStore"], swiftSettings: v5),
+        .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "SettlementTestFixtures", "Spreadsheets", "StateStore"], swiftSettings: v5),
         // Golden-file assertions and a runner for the built CLI, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
+        // Settlement reports in each channel's real layout, generated for tests and the settlement benchmark; never in a product.
+        .target(name: "SettlementTestFixtures", dependencies: ["LedgerCore", "Settlements"], swiftSettings: v5),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
@@ -79,7 +81,7 @@ let package = Package(
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "LedgerCore"], swiftSettings: v5),
-        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "LedgerCore"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

@@ -92,11 +92,13 @@ extension Workflows {
                 return ExitStatus.failure
             }
             let rows = result.rows.map { row -> StoredSettlementRow in
-                let detail = JSONValue.array(row.fees.map { .array([.string($0.kind.rawValue), .string($0.name), .number(String($0.amount.minorUnits))]) })
+                let credits = row.shippingCredits.map { JSONValue.array([.string("\($0.payer.rawValue)_shipping"), .string($0.name), .number(String($0.amount.minorUnits))]) }
+                let detail = JSONValue.array(credits + row.fees.map { .array([.string($0.kind.rawValue), .string($0.name), .number(String($0.amount.minorUnits))]) })
                 let date = row.payoutDate.description
                 return StoredSettlementRow(channel: expected.rawValue, orderID: row.orderID, payoutDate: date,
                                            reference: row.statementReference ?? "payout-\(date)", currency: row.currency,
                                            grossSen: row.gross.minorUnits, feesSen: row.totalFees.minorUnits, netSen: row.net.minorUnits,
+                                           buyerShippingSen: row.buyerPaidShipping.minorUnits, platformShippingSen: row.platformShippingDiscount.minorUnits,
                                            feeDetailJSON: JSONWriter.compactString(detail), source: row.source.description)
             }
             let outcome = try store.importSettlement(contentHash: hash, name: (path as NSString).lastPathComponent, channel: expected.rawValue, rows: rows)

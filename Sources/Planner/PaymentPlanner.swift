@@ -21,6 +21,27 @@ public struct SyncedInvoice: Sendable, Equatable {
     }
 }
 
+/// How much of an order's settled shipping its invoice bills: the pack's `matching.shipping` for the store or
+/// channel (enabled or not) and its `amount_basis` (the invoice's shipping line is `shipping.fee − seller discount`
+/// on `seller_revenue`, `− seller and platform discounts` on `buyer_paid`).
+public enum InvoicedShipping: String, Sendable, Equatable {
+    /// No shipping line: the settlement's shipping credits pay no invoice (they lower the receipt's bank charge).
+    case none
+    /// The shipping line is what the buyer paid (`amount_basis: buyer_paid`).
+    case buyerPaid = "buyer_paid"
+    /// The shipping line is what the buyer paid plus the platform's discount on it (`amount_basis: seller_revenue`).
+    case beforePlatformDiscount = "before_platform_discount"
+
+    /// The part of a settlement row's shipping credits the invoice bills.
+    public func invoicedPart(of row: StoredSettlementRow) -> Money {
+        switch self {
+        case .none: return .zero
+        case .buyerPaid: return Money(minorUnits: row.buyerShippingSen)
+        case .beforePlatformDiscount: return Money(minorUnits: row.buyerShippingSen + row.platformShippingSen)
+        }
+    }
+}
+
 /// One receipt to create: a payout of one channel, on one date, under one statement reference, for one customer.
 public struct PlannedPayment: Sendable {
     public var channel: String
@@ -48,6 +69,11 @@ public struct PlannedPayment: Sendable {
 /// per channel, payout date, statement reference and customer, each order's synced invoice knocked off. An order
 /// without a synced invoice, a negative payout or an invoice that differs from the settled amount is reported,
 /// never silently dropped.
+///
+/// What pays an invoice is the order's item revenue plus the shipping its invoice bills (`InvoicedShipping`): the
+/// buyer-paid shipping (and the platform's discount on it) the settlement passes on. Shipping credits the invoice
+/// does not bill pay no invoice: they lower the receipt's bank charge, and what exceeds the fees stays unapplied
+/// on the receipt. Either way `docamt − bankcharge` is the payout, to the sen.
 public enum PaymentPlanner {
     public struct Result: Sendable {
         public var payments: [PlannedPayment]
@@ -57,10 +83,16 @@ public enum PaymentPlanner {
     /// - Parameters:
     ///   - invoice: the synced invoice of an order, or nil when it has none (not imported, not synced yet).
     ///   - paymentMethod: the `paymentmethod` for an order's store and channel (`matching.payments`), or nil.
+    ///   - invoicedShipping: how much shipping an order's store and channel put on its invoice. When nil (callers
+    ///     that do not pass the pack's shipping matching) it is read from each invoice: the first of item revenue +
+    ///     buyer-paid shipping + platform discount, + buyer-paid shipping only, or item revenue alone that equals the
+    ///     invoice amount; when none does, all the shipping credits are counted and the difference is warned about.
     ///   - paidAmount: what actually reached the bank, entered by the operator; it replaces the settlement's payout
     ///     and is only accepted when the rows make exactly one receipt (see `enter(_:into:)`).
     public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (StoredSettlementRow) -> SyncedInvoice?,
-                            paymentMethod: (_ store: String, _ channel: String) -> String?, paidAmount: Money? = nil) -> Result {
+                            paymentMethod: (_ store: String, _ channel: String) -> String?,
+                            invoicedShipping: ((_ store: String, _ channel: String) -> InvoicedShipping)? = nil,
+                            paidAmount: Money? = nil) -> Result {
         var diagnostics: [Diagnostic] = []
         struct GroupKey: Hashable { var channel, date, reference, customer: String }
         var groups: [GroupKey: [(StoredSettlementRow, SyncedInvoice)]] = [:]
@@ -83,24 +115,37 @@ public enum PaymentPlanner {
         for key in order {
             guard let members = groups[key], let first = members.first else { continue }
             var knockOffs: [(orderID: String, docno: String, amount: Money)] = []
-            var gross = Money.zero, fees = Money.zero, net = Money.zero, knocked = Money.zero
+            var settled = Money.zero, fees = Money.zero, net = Money.zero, knocked = Money.zero, shippingNotInvoiced = Money.zero
             for (row, synced) in members {
-                let rowGross = Money(minorUnits: row.grossSen), rowFees = Money(minorUnits: row.feesSen), rowNet = Money(minorUnits: row.netSen)
-                gross += rowGross
+                let rowFees = Money(minorUnits: row.feesSen), rowNet = Money(minorUnits: row.netSen)
+                let shipping = Money(minorUnits: row.buyerShippingSen + row.platformShippingSen)
+                let invoiced = (invoicedShipping?(synced.store, row.channel) ?? inferredShipping(row, synced)).invoicedPart(of: row)
+                // What the settlement pays towards the invoice: the items, and the shipping the invoice bills.
+                let rowSettled = Money(minorUnits: row.grossSen) + invoiced
+                settled += rowSettled
                 fees += rowFees
                 net += rowNet
-                // With the fees as bank charge the receipt pays the settled gross; otherwise only what arrived.
-                let paying = settings.fees.value == .bankCharge ? rowGross : rowNet
+                shippingNotInvoiced += shipping - invoiced
+                // With the fees as bank charge the receipt pays the settled amount; otherwise only what arrived.
+                let paying = settings.fees.value == .bankCharge ? rowSettled : rowNet
                 let applied = min(paying, synced.amount)
-                if rowGross != synced.amount {
-                    diagnostics.append(.warning("order \(row.orderID): the settlement's \(rowGross) differs from invoice \(synced.docno)'s \(synced.amount); \(applied) is knocked off\(paying > synced.amount ? " and \(paying - synced.amount) stays unapplied" : ", leaving \(synced.amount - applied) outstanding")",
+                if rowSettled != synced.amount {
+                    let made = invoiced == .zero ? "" : " (items \(Money(minorUnits: row.grossSen)) + shipping \(invoiced))"
+                    diagnostics.append(.warning("order \(row.orderID): the settlement's \(rowSettled)\(made) differs from invoice \(synced.docno)'s \(synced.amount); \(applied) is knocked off\(paying > synced.amount ? " and \(paying - synced.amount) stays unapplied" : ", leaving \(synced.amount - applied) outstanding")",
                                                 at: SourceLocation(file: row.source), code: "amount-mismatch"))
                 }
                 if applied.minorUnits > 0 { knockOffs.append((row.orderID, synced.docno, applied)) }
                 knocked += applied
             }
-            let amount = settings.fees.value == .bankCharge ? gross : net
-            let bankCharge = settings.fees.value == .bankCharge ? fees : .zero
+            var amount = settings.fees.value == .bankCharge ? settled : net
+            var bankCharge = settings.fees.value == .bankCharge ? fees - shippingNotInvoiced : .zero
+            if bankCharge.isNegative && shippingNotInvoiced.minorUnits > 0 {
+                // Shipping beyond the fees cannot be a negative bank charge: it reached the bank, so the receipt takes
+                // it in, unapplied, for the operator to allocate.
+                let excess = min(shippingNotInvoiced, -bankCharge)
+                bankCharge += excess
+                amount += excess
+            }
             let method = paymentMethod(first.1.store, key.channel)
             if method == nil {
                 diagnostics.append(.error("no payment method for \(key.channel): add matching.payments.\(key.channel) (the bank or wallet account the payout reaches)", code: "missing-key"))
@@ -143,6 +188,16 @@ public enum PaymentPlanner {
             payments = [only]
         }
         return Result(payments: payments, diagnostics: diagnostics)
+    }
+
+    /// The shipping an invoice bills, read from its amount when the caller gave no `invoicedShipping`: the first
+    /// composition that equals it, else every shipping credit (the mismatch is warned about by the caller).
+    static func inferredShipping(_ row: StoredSettlementRow, _ invoice: SyncedInvoice) -> InvoicedShipping {
+        let items = Money(minorUnits: row.grossSen)
+        for candidate in [InvoicedShipping.beforePlatformDiscount, .buyerPaid, .none] where items + candidate.invoicedPart(of: row) == invoice.amount {
+            return candidate
+        }
+        return .beforePlatformDiscount
     }
 
     /// Makes `paid` the amount that reached the bank for `payment`: `docamt` becomes `paid` plus the fees booked as

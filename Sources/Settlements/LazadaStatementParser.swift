@@ -2,8 +2,9 @@ import LedgerCore
 
 /// Lazada statement (csv, `;`-separated, or an "Income Overview" sheet; channels doc §3.2) → one
 /// `SettlementRow` per order per statement and release date. The file has one row per fee per order
-/// line, signed as it moves the payout: the item-price rows make the gross, every other row is a fee
-/// (minus its amount), and the payout is the sum of all of them. A row with an error drops its whole
+/// line, signed as it moves the payout: the item-price rows make the gross, the buyer-paid shipping rows are
+/// shipping credits (their amount), every other row is a fee (minus its amount), and the payout is the sum of
+/// all of them. A row with an error drops its whole
 /// order from that statement (its total would be wrong), after reporting every row's errors.
 public enum LazadaStatementParser {
     public static let reportName = "Lazada statement"
@@ -43,6 +44,7 @@ public enum LazadaStatementParser {
             var gross = Money.zero
             var net = Money.zero
             var fees: [SettlementFee] = []
+            var credits: [SettlementShippingCredit] = []
             var rows: [Int] = []
         }
         var groups: [Group] = []                      // in order of first appearance
@@ -60,7 +62,7 @@ public enum LazadaStatementParser {
                 continue
             }
             if reader.text(orderIndex).isEmpty, lineMarkerIndexes.allSatisfy({ reader.text($0).isEmpty }),
-               let kind = classify(reader.text(feeIndex)).kind {
+               case .fee(let kind) = classify(reader.text(feeIndex)).meaning {
                 // Not an order's fee: it comes off the bank payout but knocks off no invoice.
                 if let amount = reader.amount(amountIndex, role: columns.amount.role, required: true), !reader.hasErrors {
                     reader.warning(orderIndex, "'\(reader.text(feeIndex))' (\(kind.rawValue)) of \(amount) names no order or order line: an account-level charge, "
@@ -76,7 +78,7 @@ public enum LazadaStatementParser {
             let payoutDate = reader.payoutDate(dateIndex)
             let amount = reader.amount(amountIndex, role: columns.amount.role, required: true)
             let feeName = reader.text(feeIndex)
-            let (kind, known) = classify(feeName)
+            let (meaning, known) = classify(feeName)
             if !known, !reader.hasErrors, unknownFeesWarned.insert(SettlementHeaderName.normalised(feeName)).inserted {
                 reader.warning(feeIndex, feeName.isEmpty
                                ? "the fee name is empty; the amount is counted as an 'other' fee"
@@ -101,14 +103,21 @@ public enum LazadaStatementParser {
             }
             groups[index].rows.append(row.number)
             groups[index].net += amount
-            if let kind {
+            switch meaning {
+            case .fee(let kind):
                 let fee = -amount
                 if let existing = groups[index].fees.firstIndex(where: { $0.kind == kind && $0.name == feeName }) {
                     groups[index].fees[existing].amount += fee
                 } else if fee != .zero {
                     groups[index].fees.append(SettlementFee(kind, feeName, fee))
                 }
-            } else {
+            case .buyerShipping:
+                if let existing = groups[index].credits.firstIndex(where: { $0.name == feeName }) {
+                    groups[index].credits[existing].amount += amount
+                } else if amount != .zero {
+                    groups[index].credits.append(SettlementShippingCredit(.buyer, feeName, amount))
+                }
+            case .revenue:
                 groups[index].gross += amount
             }
         }
@@ -122,7 +131,8 @@ public enum LazadaStatementParser {
         for group in groups where !failed.contains(group.key.order) {
             let settlement = SettlementRow(
                 channel: .lazada, orderID: group.key.order.orderID, payoutDate: group.key.payoutDate, statementReference: group.key.order.statement,
-                currency: defaultCurrency, gross: group.gross, fees: group.fees.filter { $0.amount != .zero }, net: group.net,
+                currency: defaultCurrency, gross: group.gross, shippingCredits: group.credits.filter { $0.amount != .zero },
+                fees: group.fees.filter { $0.amount != .zero }, net: group.net,
                 source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: group.rows))
             let reader = SettlementCellReader(file: source.fileName, header: header, row: group.firstRow)
             var place = (header.sheet.map { "sheet '\($0)' " } ?? "") + settlement.source.rowsDescription

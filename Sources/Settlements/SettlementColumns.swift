@@ -38,9 +38,22 @@ public struct SettlementFeeColumn: Hashable, Sendable {
     }
 }
 
+/// A column holding shipping the buyer's side paid (Shopee, TikTok): a credit, written positive, so the credit
+/// is the cell itself.
+public struct SettlementShippingCreditColumn: Hashable, Sendable {
+    public var payer: SettlementShippingPayer
+    public var column: SettlementColumn
+
+    public init(_ payer: SettlementShippingPayer, _ names: [String], inferred: Bool = false) {
+        self.payer = payer
+        self.column = SettlementColumn(payer == .buyer ? "buyer-paid shipping" : "platform shipping discount", names, inferred: inferred)
+    }
+}
+
 /// Shopee MY "Income" report, sheet "Income": three header rows (section labels, sub-labels, the real
 /// names), one row per order (`View By` = Order) followed by its SKU detail rows (`View By` = Sku).
-/// Fees are negative numbers; `Total Released Amount (RM)` = `Product Price` + every column in `fees`.
+/// Fees are negative numbers; `Total Released Amount (RM)` = `Product Price` + every column in `shippingCredits`
+/// + every column in `fees`.
 public struct ShopeeIncomeColumns: Hashable, Sendable {
     public var sheetNames: [String]
     public var orderID: SettlementColumn
@@ -51,6 +64,9 @@ public struct ShopeeIncomeColumns: Hashable, Sendable {
     public var gross: SettlementColumn
     /// `Order` rows are settlements; `Sku` rows are detail and skipped.
     public var viewBy: SettlementColumn
+    /// Shipping the buyer paid, and Shopee's rebate on it (the order's platform shipping discount, paid on the
+    /// buyer's behalf): together the delivery charge the invoice's shipping line bills.
+    public var shippingCredits: [SettlementShippingCreditColumn]
     public var fees: [SettlementFeeColumn]
     /// Headers that say "this is a Shopee income report" (detection); at least two on one row.
     public var signature: [String]
@@ -62,12 +78,15 @@ public struct ShopeeIncomeColumns: Hashable, Sendable {
         net: SettlementColumn("payout amount", ["Total Released Amount (RM)", "Total Released Amount"]),
         gross: SettlementColumn("order amount", ["Product Price", "Original Product Price", "Merchandise Subtotal"], inferred: true),
         viewBy: SettlementColumn("row kind", ["View By"]),
+        shippingCredits: [
+            SettlementShippingCreditColumn(.buyer, ["Shipping Fee Paid by Buyer (excl. SST)", "Shipping Fee Paid by Buyer"]),
+            // That the rebate is Shopee's discount on the buyer's shipping (not a subsidy of the seller's cost) is inferred.
+            SettlementShippingCreditColumn(.platform, ["Shipping Rebate From Shopee"], inferred: true),
+        ],
         fees: [
             SettlementFeeColumn(.refund, ["Refund Amount"]),
-            SettlementFeeColumn(.shipping, ["Shipping Fee Paid by Buyer (excl. SST)", "Shipping Fee Paid by Buyer"]),
             SettlementFeeColumn(.shipping, ["Shipping Fee Charged by Logistic Provider"]),
             SettlementFeeColumn(.shipping, ["Seller Paid Shipping Fee SST"]),
-            SettlementFeeColumn(.shipping, ["Shipping Rebate From Shopee"]),
             SettlementFeeColumn(.shipping, ["Reverse Shipping Fee"]),
             SettlementFeeColumn(.shipping, ["Reverse Shipping Fee SST"]),
             SettlementFeeColumn(.shipping, ["Return to Seller Fee"]),
@@ -116,6 +135,8 @@ public struct LazadaStatementColumns: Hashable, Sendable {
     public var orderLineMarkers: [SettlementColumn]
     /// Fee names whose amounts make up the gross (the item price).
     public var revenueFeeNames: [String]
+    /// Fee names of shipping the buyer paid (credits passed on with the order, not fees).
+    public var buyerShippingFeeNames: [String]
     /// Every other known fee name by kind; an unknown fee name counts as `other` with a warning.
     public var feeNames: [SettlementFeeNames]
     public var signature: [String]
@@ -133,11 +154,13 @@ public struct LazadaStatementColumns: Hashable, Sendable {
         orderLineMarkers: [SettlementColumn("order line", ["Order Line ID", "Order Item No.", "Order Item No"]),
                            SettlementColumn("seller SKU", ["Seller SKU"]), SettlementColumn("Lazada SKU", ["Lazada SKU"])],
         revenueFeeNames: ["Item Price Credit", "Product Price Paid by Buyer", "Item Price"],
+        buyerShippingFeeNames: ["Shipping Fee (Paid By Customer)"],
         feeNames: [
             SettlementFeeNames(.commission, ["Commission", "Commission Fee", "Sponsored Affiliates"]),
             SettlementFeeNames(.service, ["Free Shipping Max Fee", "Service Fee"]),
             SettlementFeeNames(.transaction, ["Payment Fee", "Transaction Fee"]),
-            SettlementFeeNames(.shipping, ["Shipping Fee (Paid By Customer)", "Shipping Fee Voucher", "Auto. Shipping fee subsidy",
+            // Lazada's shipping voucher and subsidies lower what the seller pays for delivery: fees (credits when positive).
+            SettlementFeeNames(.shipping, ["Shipping Fee Voucher", "Auto. Shipping fee subsidy",
                          "Shipping Subsidy Credit", "Shipping Fee", "Shipping Fee Paid by Seller"]),
             SettlementFeeNames(.voucher, ["Promotional Charges Vouchers", "Promotional Charges Bundles", "LazCoins Discount Promotion Fee",
                         "Seller Voucher Credit", "Price Cut Discount", "Lazada Bonus"]),
@@ -153,17 +176,27 @@ public struct LazadaStatementColumns: Hashable, Sendable {
     public static let inferredFeeNames: Set<String> = ["Item Price", "Commission Fee", "Service Fee", "Transaction Fee",
                                                        "Free Shipping Max Fee", "Shipping Fee Paid by Seller"]
 
-    /// Classifies fee names: the kind, nil for a revenue name; `known` is false for a name not in the table.
-    func classifier() -> (String) -> (kind: SettlementFeeKind?, known: Bool) {
-        var table: [String: SettlementFeeKind?] = [:]
+    /// What a fee row's amount is.
+    enum RowMeaning: Hashable {
+        /// Item price: part of the gross.
+        case revenue
+        /// Shipping the buyer paid: a shipping credit.
+        case buyerShipping
+        case fee(SettlementFeeKind)
+    }
+
+    /// Classifies fee names; `known` is false for a name not in the table (then an `other` fee).
+    func classifier() -> (String) -> (meaning: RowMeaning, known: Bool) {
+        var table: [String: RowMeaning] = [:]
         for entry in feeNames.reversed() {
-            for name in entry.names { table[SettlementHeaderName.normalised(name)] = .some(entry.kind) }
+            for name in entry.names { table[SettlementHeaderName.normalised(name)] = .fee(entry.kind) }
         }
-        for name in revenueFeeNames { table[SettlementHeaderName.normalised(name)] = .some(nil) }
-        var seen: [String: (kind: SettlementFeeKind?, known: Bool)] = [:]   // by the name as written
+        for name in buyerShippingFeeNames { table[SettlementHeaderName.normalised(name)] = .buyerShipping }
+        for name in revenueFeeNames { table[SettlementHeaderName.normalised(name)] = .revenue }
+        var seen: [String: (meaning: RowMeaning, known: Bool)] = [:]   // by the name as written
         return { feeName in
             if let hit = seen[feeName] { return hit }
-            let answer: (kind: SettlementFeeKind?, known: Bool) = table[SettlementHeaderName.normalised(feeName)].map { ($0, true) } ?? (.other, false)
+            let answer: (meaning: RowMeaning, known: Bool) = table[SettlementHeaderName.normalised(feeName)].map { ($0, true) } ?? (.fee(.other), false)
             seen[feeName] = answer
             return answer
         }
@@ -187,6 +220,12 @@ public struct TikTokSettlementColumns: Hashable, Sendable {
     public var gross: SettlementColumn
     public var totalFees: SettlementColumn
     public var fees: [SettlementFeeColumn]
+    /// Shipping the customer paid and the platform's discount on it. They are parts of "Seller shipping fee"
+    /// (itself a part of "Total Fees"), written positive; they are taken out of that fee, which leaves the
+    /// logistics charge (inferred: the doc lists the columns, not how they add up).
+    public var shippingCredits: [SettlementShippingCreditColumn]
+    /// The fee column the shipping credits are part of.
+    public var sellerShippingFee: SettlementColumn
     public var signature: [String]
 
     public static let standard = TikTokSettlementColumns(
@@ -209,6 +248,11 @@ public struct TikTokSettlementColumns: Hashable, Sendable {
             SettlementFeeColumn(.service, ["Platform support fee"]),
             SettlementFeeColumn(.other, ["Adjustment amount"], inTotalFees: false),
         ],
+        shippingCredits: [
+            SettlementShippingCreditColumn(.buyer, ["Customer shipping fee"], inferred: true),
+            SettlementShippingCreditColumn(.platform, ["Platform shipping fee discount"], inferred: true),
+        ],
+        sellerShippingFee: SettlementColumn("shipping fee", ["Seller shipping fee"]),
         signature: ["Total settlement amount", "Order/adjustment ID", "Related order ID", "Statement ID", "Payment ID",
                     "Total Revenue", "Total Fees", "TikTok Shop commission fee", "Order settled time",
                     "Shopping center items", "SFP service fee", "Platform support fee"])

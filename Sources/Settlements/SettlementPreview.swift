@@ -1,7 +1,8 @@
 import LedgerCore
 
-/// The `--preview` table: the first rows of a parse as aligned text, one column per fee kind that any
-/// shown row has, then the totals of all rows per currency.
+/// The `--preview` table: the first rows of a parse as aligned text, the shipping the buyer's side paid
+/// ("Shipping paid", when a shown row has any: it pays the invoice's shipping line), one column per fee kind
+/// that any shown row has, then the totals of all rows per currency.
 ///
 ///     Row  Order ID      Payout date  Statement  Gross   Commission  Transaction  Net
 ///       4  250901AAA111  2025-09-15   -          120.00       10.80         2.40  106.80
@@ -14,6 +15,7 @@ public enum SettlementPreview {
         let kinds = SettlementFeeKind.allCases.filter { kind in shown.contains { $0.fees.contains { $0.kind == kind } } }
         let showStatement = shown.contains { $0.statementReference != nil }
         let showKind = shown.contains { $0.kind == .adjustment }
+        let showShipping = shown.contains { !$0.shippingCredits.isEmpty }
 
         var header = ["Row", "Order ID"]
         var rightAligned: Set<Int> = [0]
@@ -21,6 +23,7 @@ public enum SettlementPreview {
         header.append("Payout date")
         if showStatement { header.append("Statement") }
         rightAligned.insert(header.count); header.append("Gross")
+        if showShipping { rightAligned.insert(header.count); header.append("Shipping paid") }
         for kind in kinds {
             rightAligned.insert(header.count)
             header.append(kind.rawValue.prefix(1).uppercased() + kind.rawValue.dropFirst())
@@ -34,6 +37,7 @@ public enum SettlementPreview {
             cells.append(row.payoutDate.description)
             if showStatement { cells.append(row.statementReference ?? "-") }
             cells.append(row.gross.description)
+            if showShipping { cells.append(row.totalShippingCredits.description) }
             for kind in kinds { cells.append(row.fees(of: kind).description) }
             cells.append(row.net.description)
             table.append(cells)
@@ -51,9 +55,11 @@ public enum SettlementPreview {
         for currency in currencies {
             let subset = rows.filter { $0.currency == currency }
             let gross = subset.reduce(Money.zero) { $0 + $1.gross }
+            let shipping = subset.reduce(Money.zero) { $0 + $1.totalShippingCredits }
             let fees = subset.reduce(Money.zero) { $0 + $1.totalFees }
             let net = subset.reduce(Money.zero) { $0 + $1.net }
-            lines.append("Total of \(subset.count) row\(subset.count == 1 ? "" : "s") (\(currency)): gross \(gross), fees \(fees), net \(net)")
+            let shippingText = shipping == .zero ? "" : ", shipping paid \(shipping)"
+            lines.append("Total of \(subset.count) row\(subset.count == 1 ? "" : "s") (\(currency)): gross \(gross)\(shippingText), fees \(fees), net \(net)")
         }
         return lines.joined(separator: "\n")
     }

@@ -9,7 +9,8 @@ public enum SettlementFeeKind: String, CaseIterable, Hashable, Sendable, Compara
     case service
     /// Transaction / payment-processing fees.
     case transaction
-    /// Shipping adjustments: buyer-paid shipping (a credit), logistics charges, rebates, subsidies, return shipping.
+    /// Shipping charged to the seller: logistics charges, seller-paid shipping, return shipping, and the
+    /// subsidies that lower those charges (credits). Shipping the buyer paid is not a fee: see `SettlementShippingCredit`.
     case shipping
     /// Vouchers, rebates, coin cashback and promotion charges.
     case voucher
@@ -23,7 +24,7 @@ public enum SettlementFeeKind: String, CaseIterable, Hashable, Sendable, Compara
 }
 
 /// One deduction from the gross: `amount` is what it takes away from the payout, so a charge is positive
-/// and a credit (a Shopee rebate, buyer-paid shipping, a subsidy) is negative. `name` is the report's own
+/// and a credit (a seller voucher rebate, a shipping subsidy) is negative. `name` is the report's own
 /// column header or fee name, kept so the raw breakdown survives.
 public struct SettlementFee: Hashable, Sendable, CustomStringConvertible {
     public var kind: SettlementFeeKind
@@ -37,6 +38,34 @@ public struct SettlementFee: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind.rawValue) '\(name)' \(amount)" }
+}
+
+/// Who paid a shipping credit the channel passes on with an order.
+public enum SettlementShippingPayer: String, Hashable, Sendable {
+    /// The buyer's own shipping payment (Shopee "Shipping Fee Paid by Buyer", Lazada "Shipping Fee (Paid By
+    /// Customer)", TikTok "Customer shipping fee"): the `shipping.fee − discounts` the buyer paid at checkout.
+    case buyer
+    /// The platform's discount on the buyer's shipping, paid on the buyer's behalf (Shopee "Shipping Rebate From
+    /// Shopee", TikTok "Platform shipping fee discount"): the order's `shipping.platform_discount`.
+    case platform
+}
+
+/// Shipping money that reaches the seller for an order's delivery charge: what the buyer paid, and what the
+/// platform paid on the buyer's behalf. It is part of what pays the invoice's shipping line, not a negative fee;
+/// `amount` is positive when it adds to the payout.
+public struct SettlementShippingCredit: Hashable, Sendable, CustomStringConvertible {
+    public var payer: SettlementShippingPayer
+    /// The report's own column header or fee name.
+    public var name: String
+    public var amount: Money
+
+    public init(_ payer: SettlementShippingPayer, _ name: String, _ amount: Money) {
+        self.payer = payer
+        self.name = name
+        self.amount = amount
+    }
+
+    public var description: String { "\(payer.rawValue) shipping '\(name)' \(amount)" }
 }
 
 /// Where a settlement row came from: the file, the sheet (nil for a CSV) and the 1-based row numbers
@@ -73,9 +102,10 @@ public enum SettlementRowKind: String, Hashable, Sendable {
     case order, adjustment
 }
 
-/// One order in one payout: what the channel counted for it (gross), what it took off (fees) and what it
-/// paid (net). Always `net == gross − totalFees` to the sen — the parsers refuse rows where the report's
-/// own columns do not add up.
+/// One order in one payout: what the channel counted for the items (gross), the shipping the buyer's side paid
+/// (shipping credits), what it took off (fees) and what it paid (net). Always
+/// `net == gross + shippingCredits − totalFees` to the sen — the parsers refuse rows where the report's own
+/// columns do not add up.
 public struct SettlementRow: Hashable, Sendable {
     public var channel: Channel
     /// The channel order number — the one on the synced invoice. For a TikTok adjustment, its related order.
@@ -91,9 +121,12 @@ public struct SettlementRow: Hashable, Sendable {
     public var statementReference: String?
     /// ISO currency code, e.g. `MYR`.
     public var currency: String
-    /// The order amount the channel settles against (Shopee "Product Price", Lazada item price credits,
-    /// TikTok "Total Revenue").
+    /// The item revenue the channel settles against (Shopee "Product Price", Lazada item price credits,
+    /// TikTok "Total Revenue"); shipping is not in it.
     public var gross: Money
+    /// The shipping the buyer paid and the platform paid on the buyer's behalf, in report order (zero amounts
+    /// left out). With shipping on the invoice it pays the invoice's shipping line.
+    public var shippingCredits: [SettlementShippingCredit]
     /// Each deduction in report order (zero amounts left out).
     public var fees: [SettlementFee]
     /// What the channel paid out for the order in this payout; negative for a refund or clawback.
@@ -102,7 +135,7 @@ public struct SettlementRow: Hashable, Sendable {
 
     public init(channel: Channel, orderID: String, kind: SettlementRowKind = .order, adjustmentID: String? = nil,
                 payoutDate: CalendarDate, statementReference: String?, currency: String, gross: Money,
-                fees: [SettlementFee], net: Money, source: SettlementLocation) {
+                shippingCredits: [SettlementShippingCredit] = [], fees: [SettlementFee], net: Money, source: SettlementLocation) {
         self.channel = channel
         self.orderID = orderID
         self.kind = kind
@@ -111,6 +144,7 @@ public struct SettlementRow: Hashable, Sendable {
         self.statementReference = statementReference
         self.currency = currency
         self.gross = gross
+        self.shippingCredits = shippingCredits
         self.fees = fees
         self.net = net
         self.source = source
@@ -124,6 +158,20 @@ public struct SettlementRow: Hashable, Sendable {
         fees.reduce(.zero) { $1.kind == kind ? $0 + $1.amount : $0 }
     }
 
-    /// `net − (gross − fees)`: zero for every row the parsers return.
-    public var imbalance: Money { net - (gross - totalFees) }
+    /// The shipping credits of one payer.
+    public func shippingCredits(from payer: SettlementShippingPayer) -> Money {
+        shippingCredits.reduce(.zero) { $1.payer == payer ? $0 + $1.amount : $0 }
+    }
+
+    /// What the buyer paid for shipping (their own payment, not the platform's discount).
+    public var buyerPaidShipping: Money { shippingCredits(from: .buyer) }
+
+    /// The platform's discount on the buyer's shipping, paid on the buyer's behalf.
+    public var platformShippingDiscount: Money { shippingCredits(from: .platform) }
+
+    /// Every shipping credit: what the order's delivery charge brought in.
+    public var totalShippingCredits: Money { shippingCredits.reduce(.zero) { $0 + $1.amount } }
+
+    /// `net − (gross + shipping credits − fees)`: zero for every row the parsers return.
+    public var imbalance: Money { net - (gross + totalShippingCredits - totalFees) }
 }

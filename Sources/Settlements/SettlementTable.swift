@@ -190,15 +190,16 @@ struct SettlementCellReader {
     }
 }
 
-/// The checks every finished row gets: net = gross − fees (an error), and warnings for a negative or
+/// The checks every finished row gets: net = gross + shipping credits − fees (an error), and warnings for a negative or
 /// zero payout. `place` and friends describe the net cell.
 enum SettlementChecks {
     static func check(_ row: SettlementRow, place: String, at location: SourceLocation, cell: String?,
                       into diagnostics: inout [Diagnostic]) -> Bool {
-        let expected = row.gross - row.totalFees
+        let expected = row.gross + row.totalShippingCredits - row.totalFees
         if expected != row.net {
+            let shipping = row.shippingCredits.isEmpty ? "" : " + shipping \(row.totalShippingCredits)"
             diagnostics.append(.error(
-                "\(place): order '\(row.orderID)' pays out \(row.net), but gross \(row.gross) − fees \(row.totalFees) = \(expected) "
+                "\(place): order '\(row.orderID)' pays out \(row.net), but gross \(row.gross)\(shipping) − fees \(row.totalFees) = \(expected) "
                     + "(a difference of \(row.net - expected)); the row's amounts do not add up, or the report has a fee column ledgersync does not read",
                 at: location, keyPath: cell, code: "settlement-net-mismatch"))
             return false
@@ -209,7 +210,7 @@ enum SettlementChecks {
                 at: location, keyPath: cell, code: "settlement-negative-payout"))
         } else if row.net == .zero {
             diagnostics.append(.warning(
-                "\(place): order '\(row.orderID)' pays out 0.00\(row.gross == .zero && row.fees.isEmpty ? " and has no amounts" : ""); there is nothing to knock off",
+                "\(place): order '\(row.orderID)' pays out 0.00\(row.gross == .zero && row.fees.isEmpty && row.shippingCredits.isEmpty ? " and has no amounts" : ""); there is nothing to knock off",
                 at: location, keyPath: cell, code: "settlement-zero-payout"))
         }
         return true

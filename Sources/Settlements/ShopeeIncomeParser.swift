@@ -2,7 +2,8 @@ import LedgerCore
 
 /// Shopee MY "Income" report (xlsx; channels doc §3.1) → one `SettlementRow` per `Order` row.
 /// `Sku` detail rows are skipped; every fee column present is read (fee = minus the cell, since the
-/// report writes fees negative); `Total Released Amount (RM)` must equal `Product Price` − fees.
+/// report writes fees negative), and the buyer-paid shipping and Shopee's shipping rebate as shipping credits
+/// (the cell itself); `Total Released Amount (RM)` must equal `Product Price` + shipping credits − fees.
 public enum ShopeeIncomeParser {
     public static let reportName = "Shopee income report"
 
@@ -21,6 +22,7 @@ public enum ShopeeIncomeParser {
         let netIndex = header.index(of: columns.net), grossIndex = header.index(of: columns.gross)
         let viewByIndex = header.index(of: columns.viewBy)
         let feeColumns = columns.fees.compactMap { fee in header.index(of: fee.column).map { (fee, $0) } }.sorted { $0.1 < $1.1 }
+        let creditColumns = columns.shippingCredits.compactMap { credit in header.index(of: credit.column).map { (credit, $0) } }.sorted { $0.1 < $1.1 }
         let currency = currencyOf(netHeader: header.names[netIndex!]) ?? defaultCurrency
 
         var duplicates = SettlementDuplicates()
@@ -32,6 +34,12 @@ public enum ShopeeIncomeParser {
             let payoutDate = reader.payoutDate(dateIndex)
             let net = reader.amount(netIndex, role: columns.net.role, required: true)
             let gross = reader.amount(grossIndex, role: columns.gross.role)
+            var credits: [SettlementShippingCredit] = []
+            for (credit, index) in creditColumns {
+                if let cell = reader.amount(index, role: credit.column.role), cell != .zero {
+                    credits.append(SettlementShippingCredit(credit.payer, header.names[index], cell))
+                }
+            }
             var fees: [SettlementFee] = []
             for (fee, index) in feeColumns {
                 if let cell = reader.amount(index, role: fee.column.role), cell != .zero {
@@ -42,7 +50,7 @@ public enum ShopeeIncomeParser {
             guard !reader.hasErrors, let orderID, let payoutDate, let net, let gross else { continue }
             let settlement = SettlementRow(
                 channel: .shopee, orderID: orderID, payoutDate: payoutDate, statementReference: nil, currency: currency,
-                gross: gross, fees: fees, net: net,
+                gross: gross, shippingCredits: credits, fees: fees, net: net,
                 source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: [row.number]))
             if SettlementChecks.check(settlement, place: reader.place(netIndex), at: reader.location(netIndex),
                                       cell: reader.cell(netIndex), into: &result.diagnostics) {

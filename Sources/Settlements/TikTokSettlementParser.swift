@@ -3,7 +3,9 @@ import LedgerCore
 /// TikTok Shop settlement export (xlsx; channels doc §3.3), sheet "Order details" → one `SettlementRow`
 /// per Order or Adjustment row. Headers may carry trailing spaces. Fees are minus the cells; whatever
 /// "Total Fees" holds beyond the named fee columns becomes one `other` fee ("Total Fees (rest)"), so
-/// `Total settlement amount` must equal `Total Revenue` + `Total Fees` + `Adjustment amount`.
+/// `Total settlement amount` must equal `Total Revenue` + `Total Fees` + `Adjustment amount`. The customer's
+/// shipping and the platform's discount on it are shipping credits carved out of "Seller shipping fee" (out of
+/// the rest of Total Fees when that column is absent), so what stays a shipping fee is the logistics charge.
 public enum TikTokSettlementParser {
     public static let reportName = "TikTok Shop settlement"
 
@@ -24,6 +26,8 @@ public enum TikTokSettlementParser {
         let netIndex = header.index(of: columns.net), grossIndex = header.index(of: columns.gross)
         let totalFeesIndex = header.index(of: columns.totalFees)
         let feeColumns = columns.fees.compactMap { fee in header.index(of: fee.column).map { (fee, $0) } }.sorted { $0.1 < $1.1 }
+        let creditColumns = columns.shippingCredits.compactMap { credit in header.index(of: credit.column).map { (credit, $0) } }.sorted { $0.1 < $1.1 }
+        let sellerShippingIndex = header.index(of: columns.sellerShippingFee)
 
         var duplicates = SettlementDuplicates()
         for row in source.sheets[header.sheetIndex].rows.dropFirst(header.rowIndex + 1) {
@@ -40,13 +44,24 @@ public enum TikTokSettlementParser {
             let payoutDate = reader.payoutDate(dateIndex)
             let net = reader.amount(netIndex, role: columns.net.role, required: true)
             let gross = reader.amount(grossIndex, role: columns.gross.role)
+            var credits: [SettlementShippingCredit] = []
+            for (credit, index) in creditColumns {
+                if let cell = reader.amount(index, role: credit.column.role), cell != .zero {
+                    credits.append(SettlementShippingCredit(credit.payer, header.names[index], cell))
+                }
+            }
+            let creditTotal = credits.reduce(Money.zero) { $0 + $1.amount }
             var fees: [SettlementFee] = []
             var namedInTotal = Money.zero
             for (fee, index) in feeColumns {
-                guard let cell = reader.amount(index, role: fee.column.role) else { continue }
+                guard var cell = reader.amount(index, role: fee.column.role) else { continue }
                 if fee.inTotalFees { namedInTotal += -cell }
+                // The credits are inside "Seller shipping fee": what remains of it is the seller's logistics charge.
+                if index == sellerShippingIndex { cell -= creditTotal }
                 if cell != .zero { fees.append(SettlementFee(fee.kind, header.names[index], -cell)) }
             }
+            // Without a "Seller shipping fee" column the credits are in the rest of Total Fees: take them out of it.
+            if sellerShippingIndex == nil { namedInTotal -= creditTotal }
             if let totalFeesIndex, let total = reader.amount(totalFeesIndex, role: columns.totalFees.role) {
                 let rest = -total - namedInTotal
                 if rest != .zero { fees.append(SettlementFee(.other, TikTokSettlementColumns.otherFeesName, rest)) }
@@ -61,7 +76,7 @@ public enum TikTokSettlementParser {
                 channel: .tiktok, orderID: isAdjustment && !related.isEmpty ? related : ownID,
                 kind: isAdjustment ? .adjustment : .order, adjustmentID: isAdjustment ? ownID : nil,
                 payoutDate: payoutDate, statementReference: statement.isEmpty ? nil : statement,
-                currency: currency.isEmpty ? defaultCurrency : currency, gross: gross, fees: fees, net: net,
+                currency: currency.isEmpty ? defaultCurrency : currency, gross: gross, shippingCredits: credits, fees: fees, net: net,
                 source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: [row.number]))
             if SettlementChecks.check(settlement, place: reader.place(netIndex), at: reader.location(netIndex),
                                       cell: reader.cell(netIndex), into: &result.diagnostics) {

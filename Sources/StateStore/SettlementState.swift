@@ -12,10 +12,17 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
     public var payoutDate: String
     public var reference: String
     public var currency: String
+    /// The item revenue (no shipping).
     public var grossSen: Int64
+    /// The fees, shipping charged to the seller included; never the shipping the buyer's side paid.
     public var feesSen: Int64
+    /// `net = gross + buyer shipping + platform shipping discount − fees`.
     public var netSen: Int64
-    /// `[[kind, sen], …]`.
+    /// Shipping the buyer paid, passed on with the order: part of what pays an invoice that bills shipping.
+    public var buyerShippingSen: Int64
+    /// The platform's discount on the buyer's shipping, paid on the buyer's behalf (Shopee's shipping rebate).
+    public var platformShippingSen: Int64
+    /// `[[kind, name, sen], …]`; shipping credits as kind `buyer_shipping` / `platform_shipping`.
     public var feeDetailJSON: String
     /// `file, sheet, row` the line came from.
     public var source: String
@@ -23,7 +30,8 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
     public var paymentID: Int64?
 
     public init(channel: String, orderID: String, payoutDate: String, reference: String, currency: String, grossSen: Int64, feesSen: Int64,
-                netSen: Int64, feeDetailJSON: String, source: String, fileHash: String = "", paymentID: Int64? = nil) {
+                netSen: Int64, buyerShippingSen: Int64 = 0, platformShippingSen: Int64 = 0, feeDetailJSON: String, source: String,
+                fileHash: String = "", paymentID: Int64? = nil) {
         self.channel = channel
         self.orderID = orderID
         self.payoutDate = payoutDate
@@ -32,6 +40,8 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
         self.grossSen = grossSen
         self.feesSen = feesSen
         self.netSen = netSen
+        self.buyerShippingSen = buyerShippingSen
+        self.platformShippingSen = platformShippingSen
         self.feeDetailJSON = feeDetailJSON
         self.source = source
         self.fileHash = fileHash
@@ -41,6 +51,7 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
     enum CodingKeys: String, CodingKey {
         case id, channel, reference, currency, source
         case orderID = "order_id", payoutDate = "payout_date", grossSen = "gross_sen", feesSen = "fees_sen", netSen = "net_sen"
+        case buyerShippingSen = "buyer_shipping_sen", platformShippingSen = "platform_shipping_sen"
         case feeDetailJSON = "fee_detail_json", fileHash = "file_hash", paymentID = "payment_id"
     }
 
@@ -131,12 +142,12 @@ extension StateStore {
             // One prepared statement for every row; rows already known (an overlapping file) are skipped by the unique key.
             let insert = try db.makeStatement(sql: """
                 INSERT OR IGNORE INTO settlement_rows(channel, order_id, payout_date, reference, currency, gross_sen, fees_sen, net_sen,
-                                                      fee_detail_json, source, file_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                      buyer_shipping_sen, platform_shipping_sen, fee_detail_json, source, file_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for row in rows {
                 try insert.execute(arguments: [row.channel, row.orderID, row.payoutDate, row.reference, row.currency, row.grossSen, row.feesSen,
-                                               row.netSen, row.feeDetailJSON, row.source, contentHash])
+                                               row.netSen, row.buyerShippingSen, row.platformShippingSen, row.feeDetailJSON, row.source, contentHash])
                 added += db.changesCount
             }
             return SettlementImportResult(alreadyImported: false, added: added, skipped: rows.count - added)

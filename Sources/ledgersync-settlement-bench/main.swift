@@ -4,6 +4,7 @@ import Settlements
 import Spreadsheets
 import StateStore
 import LedgerSyncKit
+import SettlementTestFixtures
 
 // Settlement import benchmark, kept out of `swift test`.
 // Usage: swift run -c release ledgersync-settlement-bench [ROWS]
@@ -49,7 +50,7 @@ let store = try StateStore(path: statePath)
 let stored = result.rows.map { row in
     StoredSettlementRow(channel: "shopee", orderID: row.orderID, payoutDate: row.payoutDate.description, reference: row.statementReference ?? "payout-\(row.payoutDate)",
                         currency: row.currency, grossSen: row.gross.minorUnits, feesSen: row.totalFees.minorUnits, netSen: row.net.minorUnits,
-                        feeDetailJSON: "[]", source: row.source.description)
+                        buyerShippingSen: row.buyerPaidShipping.minorUnits, platformShippingSen: row.platformShippingDiscount.minorUnits, feeDetailJSON: "[]", source: row.source.description)
 }
 let outcome = try store.importSettlement(contentHash: "bench-\(rows)-\(UUID().uuidString)", name: "income.xlsx", channel: "shopee", rows: stored)
 let finished = Date()

@@ -5,6 +5,7 @@ import Spreadsheets
 import StateStore
 import Testing
 import TestSupport
+import SettlementTestFixtures
 
 @Suite("ledgersync payments", .serialized)
 struct PaymentsCLITests {
@@ -90,6 +91,87 @@ struct PaymentsCLITests {
         #expect(list.stdout.contains("created"), "\(list.stdout)")
         #expect(try await Self.payments(["set-or", "1", "OR-2025-0001"], state: state).status == 0)
         #expect(try await Self.payments(["list"], state: state).stdout.contains("OR-2025-0001"))
+    }
+
+    /// Platform shipping discounts of the example orders (examples/orders/2025-09.jsonl `shipping.platform_discount`):
+    /// Shopee passes them on as "Shipping Rebate From Shopee".
+    static let platformShippingDiscount: [String: Int64] = ["SG-1000101": 1_500]
+
+    @Test("orders with shipping applied, Lazada and Shopee statements with buyer-paid shipping imported, payments applied: every invoice's outstanding in the sandbox is 0.00")
+    func buyerPaidShippingPaysTheInvoice() async throws {
+        let directory = try scratchDirectory("shipping")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+        let store = try StateStore(path: state)
+        let payoutDate = try #require(CalendarDate(parsing: "2025-10-08"))
+
+        /// The settled order of a synced invoice: its items, and its shipping line as the buyer's payment plus the platform's rebate.
+        func settled(_ orderID: String, fees: [SettlementFeeKind: Money], statement: String? = nil) throws -> SettlementFixtureOrder {
+            let payload = try #require(try store.document(orderID: orderID)).payloadJSON
+            let invoice = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            let docamtText = try #require(invoice["docamt"] as? String)
+            let docamt = try #require(Money(parsing: docamtText))
+            let lines = try #require(invoice["sdsdocdetail"] as? [[String: Any]])
+            let shippingLine = try #require(lines.first { $0["itemcode"] as? String == "SHIPPING" }, "\(orderID) bills its shipping")
+            let shippingText = try #require(shippingLine["amount"] as? String)
+            let shipping = try #require(Money(parsing: shippingText))
+            #expect(shipping != .zero, "\(orderID)")
+            let platform = Money(minorUnits: Self.platformShippingDiscount[orderID] ?? 0)
+            let number = try #require(try store.order(orderID)?.orderNumber)
+            return SettlementFixtureOrder(number, payoutDate: payoutDate, gross: docamt - shipping, fees: fees,
+                                          shipping: platform == .zero ? [.buyer: shipping] : [.buyer: shipping - platform, .platform: platform], statement: statement)
+        }
+        let logistics: [SettlementFeeKind: Money] = [.commission: Money(minorUnits: 1_200), .transaction: Money(minorUnits: 250), .shipping: Money(minorUnits: 490)]
+        let lazada = try ["SG-1000109", "SG-1000112"].map { try settled($0, fees: logistics, statement: "LZD-ST-1008") }
+        let shopee = try ["SG-1000101", "SG-1000106", "SG-1000135"].map { try settled($0, fees: logistics) }
+
+        let lazadaFile = directory + "/lazada.csv"
+        try SettlementFixtures.lazadaStatementCSV(lazada).write(toFile: lazadaFile, atomically: true, encoding: .utf8)
+        let shopeeFile = directory + "/income.xlsx"
+        let sheets = SettlementFixtures.shopeeIncome(shopee).sheets.map { sheet in
+            (name: sheet.name, rows: sheet.rows.map { row in
+                row.cells.map { cell -> SheetValue in
+                    if cell.isEmpty { return .empty }
+                    return Double(cell) != nil && !cell.contains("e") ? .number(cell) : .string(cell)
+                }
+            })
+        }
+        try SpreadsheetWriter.writeXLSX(path: shopeeFile, sheets: sheets)
+        for (channel, file) in [("lazada", lazadaFile), ("shopee", shopeeFile)] {
+            let imported = try await Self.payments(["import", "--channel", channel, file, "--preview"], state: state)
+            #expect(imported.status == 0, "\(imported.transcript)")
+            #expect(imported.stdout.contains("Shipping paid"), "the preview shows the buyer-paid shipping: \(imported.stdout)")
+        }
+
+        let apply = try await Self.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("2 payments in SQL Accounting, 0 failed"), "\(apply.stdout)")
+        #expect(!apply.stdout.contains("differs from invoice"), "\(apply.stdout)")
+
+        // The sandbox's books: each invoice's docamt less everything knocked off it.
+        let data = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let receipts = try #require((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])
+        var knockedOff: [String: Money] = [:]
+        for receipt in receipts {
+            for row in receipt["sdsknockoff"] as? [[String: Any]] ?? [] where row["knockoff"] as? Bool != false {
+                knockedOff[row["docno"] as? String ?? "", default: .zero] += Money(parsing: row["koamt"] as? String ?? "") ?? .zero
+            }
+        }
+        let invoices = try sandbox.invoices()
+        for orderID in ["SG-1000109", "SG-1000112", "SG-1000101", "SG-1000106", "SG-1000135"] {
+            let invoice = try #require(invoices.first { $0["docref1"] as? String == "LS-\(orderID)" })
+            let docno = try #require(invoice["docno"] as? String)
+            let docamt = try #require(Money(parsing: invoice["docamt"] as? String ?? ""))
+            #expect((docamt - (knockedOff[docno] ?? .zero)).description == "0.00", "\(orderID) (\(docno)) outstanding")
+        }
+        // The logistics provider's charges stay in the bank charge: 2 + 3 orders × (12.00 + 2.50 + 4.90).
+        let bankCharges = receipts.compactMap { $0["bankcharge"] as? String }.sorted()
+        #expect(bankCharges == ["38.80", "58.20"], "\(bankCharges)")
+        let payouts = receipts.map { (Money(parsing: $0["docamt"] as? String ?? "") ?? .zero) - (Money(parsing: $0["bankcharge"] as? String ?? "") ?? .zero) }
+        #expect(payouts.reduce(.zero, +) == (lazada + shopee).reduce(Money.zero) { $0 + $1.net }, "the bank gets the payouts, to the sen")
     }
 
     @Test("the example Lazada statement imports its 4 orders and reports the account-level top-up it leaves out")

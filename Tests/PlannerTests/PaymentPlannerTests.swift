@@ -199,3 +199,137 @@ struct EnteredPaidAmountTests {
         #expect(none.diagnostics.hasErrors)
     }
 }
+
+/// Buyer-paid shipping is part of what pays an invoice that bills shipping (issue 12): each channel's payout of
+/// orders with shipping knocks every invoice off in full, to the sen, and the bank still gets the payout.
+@Suite("Payment planning: shipping the buyer paid")
+struct ShippingPaymentPlannerTests {
+    /// One settled order: its items, the buyer's shipping, the platform's discount on it, its fees (the logistics
+    /// charge among them), and its invoice = items + the shipping line (`seller_revenue`: fee − seller discount).
+    struct Settled {
+        var order: String
+        var items: Int64
+        var buyerShipping: Int64
+        var platformShipping: Int64 = 0
+        var fees: Int64
+        var invoiced: Int64 { items + buyerShipping + platformShipping }
+        var net: Int64 { items + buyerShipping + platformShipping - fees }
+    }
+
+    static func rows(_ channel: String, _ settled: [Settled]) -> [StoredSettlementRow] {
+        settled.enumerated().map { index, order in
+            var row = StoredSettlementRow(channel: channel, orderID: order.order, payoutDate: "2025-10-08", reference: "ST-1008", currency: "MYR",
+                                          grossSen: order.items, feesSen: order.fees, netSen: order.net, buyerShippingSen: order.buyerShipping,
+                                          platformShippingSen: order.platformShipping, feeDetailJSON: "[]", source: "\(channel).report row \(index + 2)")
+            row.id = Int64(index + 1)
+            return row
+        }
+    }
+
+    static func plan(_ channel: String, _ settled: [Settled], invoiceAmounts: [String: Int64]? = nil, settings: PaymentSettings = PaymentPlannerTests.bankCharge(),
+                     shipping: InvoicedShipping?) -> PaymentPlanner.Result {
+        let invoices = Dictionary(uniqueKeysWithValues: settled.enumerated().map { index, order in
+            (order.order, SyncedInvoice(orderID: order.order, store: "\(channel)-acme-my", docno: "IV-\(index + 1)", customerCode: "300-C0001",
+                                        amount: Money(minorUnits: invoiceAmounts?[order.order] ?? order.invoiced)))
+        })
+        return PaymentPlanner.plan(rows(channel, settled), settings: settings, invoice: { invoices[$0.orderID] },
+                                   paymentMethod: { _, _ in "310-BANK" },
+                                   invoicedShipping: shipping.map { value -> (String, String) -> InvoicedShipping in { _, _ in value } })
+    }
+
+    /// Seven Lazada orders, four of them with shipping the customer paid (the report's 4 of 7 left outstanding by their shipping).
+    static let lazada = [
+        Settled(order: "157683824297273", items: 36_600, buyerShipping: 650, fees: 2_740),
+        Settled(order: "208424197744536", items: 64_720, buyerShipping: 1_000, fees: 3_961),
+        Settled(order: "257040098306646", items: 48_400, buyerShipping: 2_500, fees: 2_962),
+        Settled(order: "279992949597803", items: 11_060, buyerShipping: 490, fees: 676),
+        Settled(order: "240772251817382", items: 15_000, buyerShipping: 0, fees: 900),
+        Settled(order: "261403771561496", items: 9_900, buyerShipping: 0, fees: 500),
+        Settled(order: "145786769879154", items: 2_000, buyerShipping: 0, fees: 100),
+    ]
+    /// Shopee: the buyer's shipping plus Shopee's rebate on it make the shipping line.
+    static let shopee = [
+        Settled(order: "2509014EAM4Y3J", items: 36_900, buyerShipping: 1_000, platformShipping: 1_500, fees: 4_652),
+        Settled(order: "2509034XVAVM4H", items: 8_800, buyerShipping: 800, fees: 1_290),
+    ]
+    /// TikTok: the customer's shipping and the platform's shipping discount.
+    static let tiktok = [
+        Settled(order: "576983477826601055", items: 5_990, buyerShipping: 0, platformShipping: 490, fees: 980),
+        Settled(order: "576956556519475112", items: 12_000, buyerShipping: 800, fees: 1_400),
+    ]
+
+    func expectFullyKnockedOff(_ result: PaymentPlanner.Result, _ settled: [Settled], channel: String) throws {
+        #expect(result.diagnostics.isEmpty, "\(channel): \(result.diagnostics)")
+        let payment = try #require(result.payments.first)
+        #expect(result.payments.count == 1)
+        // Every settled invoice fully knocked off, to the sen.
+        #expect(payment.knockOffs.map(\.amount.minorUnits) == settled.map(\.invoiced), "\(channel): each invoice knocked off by exactly its amount")
+        #expect(payment.amount.minorUnits == settled.reduce(0) { $0 + $1.invoiced })
+        #expect(payment.unapplied == .zero)
+        // The logistics charges and the other fees are the bank charge; the bank gets the payout.
+        #expect(payment.bankCharge.minorUnits == settled.reduce(0) { $0 + $1.fees })
+        #expect(payment.payout.minorUnits == settled.reduce(0) { $0 + $1.net })
+        #expect(payment.payload["docamt"] == .string(payment.amount.description))
+        let koamts = payment.payload["sdsknockoff"]?.arrayValue?.compactMap { $0.objectValue?["koamt"]?.stringValue } ?? []
+        #expect(koamts == settled.map { Money(minorUnits: $0.invoiced).description })
+    }
+
+    @Test("Lazada, Shopee and TikTok payouts with buyer-paid shipping, shipping on the invoice: every settled invoice fully knocked off")
+    func shippingOnTheInvoice() throws {
+        try expectFullyKnockedOff(Self.plan("lazada", Self.lazada, shipping: .beforePlatformDiscount), Self.lazada, channel: "lazada")
+        try expectFullyKnockedOff(Self.plan("shopee", Self.shopee, shipping: .beforePlatformDiscount), Self.shopee, channel: "shopee")
+        try expectFullyKnockedOff(Self.plan("tiktok", Self.tiktok, shipping: .beforePlatformDiscount), Self.tiktok, channel: "tiktok")
+    }
+
+    @Test("without the pack's shipping setting, the invoice amount says which shipping it bills: the same full knock-offs")
+    func inferredFromTheInvoice() throws {
+        try expectFullyKnockedOff(Self.plan("lazada", Self.lazada, shipping: nil), Self.lazada, channel: "lazada")
+        try expectFullyKnockedOff(Self.plan("shopee", Self.shopee, shipping: nil), Self.shopee, channel: "shopee")
+        try expectFullyKnockedOff(Self.plan("tiktok", Self.tiktok, shipping: nil), Self.tiktok, channel: "tiktok")
+        // amount_basis buyer_paid: the invoice's shipping line is what the buyer paid, the platform's rebate is not on it.
+        let buyerPaidInvoices = Dictionary(uniqueKeysWithValues: Self.shopee.map { ($0.order, $0.items + $0.buyerShipping) })
+        let result = Self.plan("shopee", Self.shopee, invoiceAmounts: buyerPaidInvoices, shipping: nil)
+        let payment = try #require(result.payments.first)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        #expect(payment.knockOffs.map(\.amount) == [Money(minorUnits: 37_900), Money(minorUnits: 9_600)])
+        #expect(payment.bankCharge == Money(minorUnits: 4_652 + 1_290 - 1_500), "the rebate the invoice does not bill lowers the bank charge")
+        #expect(payment.payout.minorUnits == Self.shopee.reduce(0) { $0 + $1.net })
+    }
+
+    @Test("amount_basis buyer_paid from the pack: the buyer's shipping is knocked off, the platform's rebate lowers the bank charge")
+    func buyerPaidBasis() throws {
+        let invoices = Dictionary(uniqueKeysWithValues: Self.shopee.map { ($0.order, $0.items + $0.buyerShipping) })
+        let payment = try #require(Self.plan("shopee", Self.shopee, invoiceAmounts: invoices, shipping: .buyerPaid).payments.first)
+        #expect(payment.knockOffs.map(\.amount) == [Money(minorUnits: 37_900), Money(minorUnits: 9_600)])
+        #expect(payment.unapplied == .zero)
+        #expect(payment.payout.minorUnits == Self.shopee.reduce(0) { $0 + $1.net })
+    }
+
+    @Test("shipping not on the invoice: only the items are knocked off; the buyer's shipping lowers the bank charge, and beyond the fees stays unapplied")
+    func shippingNotInvoiced() throws {
+        let goodsOnly = Dictionary(uniqueKeysWithValues: Self.lazada.map { ($0.order, $0.items) })
+        let result = Self.plan("lazada", Self.lazada, invoiceAmounts: goodsOnly, shipping: InvoicedShipping.none)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let payment = try #require(result.payments.first)
+        #expect(payment.knockOffs.map(\.amount.minorUnits) == Self.lazada.map(\.items))
+        let shipping = Self.lazada.reduce(0) { $0 + $1.buyerShipping }, fees = Self.lazada.reduce(0) { $0 + $1.fees }
+        #expect(payment.bankCharge.minorUnits == fees - shipping)
+        #expect(payment.unapplied == .zero)
+        #expect(payment.payout.minorUnits == Self.lazada.reduce(0) { $0 + $1.net })
+
+        // An order whose shipping exceeds its fees: no negative bank charge — the excess reached the bank, unapplied.
+        let cheap = [Settled(order: "279992949597803", items: 1_000, buyerShipping: 650, fees: 150)]
+        let small = try #require(Self.plan("lazada", cheap, invoiceAmounts: ["279992949597803": 1_000], shipping: InvoicedShipping.none).payments.first)
+        #expect(small.knockOffs.map(\.amount) == [Money(minorUnits: 1_000)])
+        #expect(small.bankCharge == .zero)
+        #expect(small.amount == Money(minorUnits: 1_500))
+        #expect(small.unapplied == Money(minorUnits: 500))
+        #expect(small.payout == Money(minorUnits: 1_500), "items 10.00 + shipping 6.50 − fees 1.50")
+    }
+
+    @Test("an invoice that still differs names the items and shipping it was compared with")
+    func mismatchNamesShipping() throws {
+        let result = Self.plan("lazada", [Self.lazada[0]], invoiceAmounts: ["157683824297273": 37_000], shipping: .beforePlatformDiscount)
+        #expect(result.diagnostics.map(\.message) == ["order 157683824297273: the settlement's 372.50 (items 366.00 + shipping 6.50) differs from invoice IV-1's 370.00; 370.00 is knocked off and 2.50 stays unapplied"])
+    }
+}

@@ -1,6 +1,7 @@
 import LedgerCore
 import Testing
 @testable import Settlements
+import SettlementTestFixtures
 
 @Suite("Detection by content, wrong-channel refusal and the preview")
 struct DetectionTests {

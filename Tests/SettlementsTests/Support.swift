@@ -1,5 +1,6 @@
 import LedgerCore
 import Settlements
+import SettlementTestFixtures
 
 /// Money from exact text, for readable expectations.
 func m(_ text: String) -> Money {

@@ -1,6 +1,7 @@
 import LedgerCore
 import Testing
 @testable import Settlements
+import SettlementTestFixtures
 
 @Suite("TikTok Shop settlement")
 struct TikTokSettlementTests {

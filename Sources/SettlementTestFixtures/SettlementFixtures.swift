@@ -1,4 +1,5 @@
 import LedgerCore
+import Settlements
 
 /// One order to put into a fixture settlement file.
 public struct SettlementFixtureOrder: Hashable, Sendable {
@@ -7,19 +8,25 @@ public struct SettlementFixtureOrder: Hashable, Sendable {
     public var gross: Money
     /// Deductions by kind (positive = charged, negative = credited), written in `SettlementFeeKind` order.
     public var fees: [SettlementFeeKind: Money]
+    /// Shipping the buyer paid (`.buyer`) and the platform's discount on it (`.platform`), passed on with the order.
+    public var shipping: [SettlementShippingPayer: Money]
     /// Lazada "Statement Number" / TikTok "Statement ID"; derived from the payout date when nil.
     public var statement: String?
 
-    public init(_ orderID: String, payoutDate: CalendarDate, gross: Money, fees: [SettlementFeeKind: Money] = [:], statement: String? = nil) {
+    public init(_ orderID: String, payoutDate: CalendarDate, gross: Money, fees: [SettlementFeeKind: Money] = [:],
+                shipping: [SettlementShippingPayer: Money] = [:], statement: String? = nil) {
         self.orderID = orderID
         self.payoutDate = payoutDate
         self.gross = gross
         self.fees = fees
+        self.shipping = shipping
         self.statement = statement
     }
 
     public var totalFees: Money { fees.values.reduce(.zero, +) }
-    public var net: Money { gross - totalFees }
+    public var buyerShipping: Money { shipping[.buyer] ?? .zero }
+    public var platformShipping: Money { shipping[.platform] ?? .zero }
+    public var net: Money { gross + buyerShipping + platformShipping - totalFees }
     /// The fees with a non-zero amount, in `SettlementFeeKind` order.
     public var orderedFees: [(kind: SettlementFeeKind, amount: Money)] {
         SettlementFeeKind.allCases.compactMap { kind in fees[kind].flatMap { $0 == .zero ? nil : (kind, $0) } }
@@ -122,8 +129,10 @@ public enum SettlementFixtures {
             for (kind, amount) in order.orderedFees {
                 cells[column(shopeeFeeColumns[kind]!)] = xlsxNumber(-amount)
             }
+            cells[column("Shipping Fee Paid by Buyer (excl. SST)")] = xlsxNumber(order.buyerShipping)
+            cells[column("Shipping Rebate From Shopee")] = xlsxNumber(order.platformShipping)
             if mine.contains(.badAmount(order: index)) { cells[column("Commission Fee (incl. SST)")] = badAmountText }
-            cells[column("Amount Paid By Buyer")] = xlsxNumber(order.gross)
+            cells[column("Amount Paid By Buyer")] = xlsxNumber(order.gross + order.buyerShipping)
             cells[column("Username (Buyer)")] = "buyer\(index + 1)"
             cells[column("Buyer Payment Method")] = "Online Banking"
             cells[column("Voucher Code From Seller")] = "-"
@@ -168,19 +177,22 @@ public enum SettlementFixtures {
     ]
 
     /// A Lazada account statement as the `;`-separated CSV text the seller downloads: a banner row, the
-    /// header, then one row per fee per order (the "Item Price Credit" row first), amounts signed as they
-    /// move the payout, dates as `15 Sep 2025`.
+    /// header, then one row per fee per order (the "Item Price Credit" row first, then "Shipping Fee (Paid By
+    /// Customer)" when the buyer paid shipping), amounts signed as they move the payout, dates as `15 Sep 2025`.
+    /// Lazada's statement has no platform shipping discount row ledgersync reads, so `.platform` shipping traps.
     public static func lazadaStatementCSV(_ orders: [SettlementFixtureOrder], defects: [SettlementFixtureDefect] = []) -> String {
         precondition(!defects.contains { if case .netMismatch = $0 { return true } else { return false } },
                      "a Lazada statement has no payout column: its payout is the sum of the fee rows")
+        precondition(orders.allSatisfy { $0.platformShipping == .zero }, "the Lazada fixture writes buyer-paid shipping only")
         let header = lazadaStatementHeader
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         var lines = ["Seller Center Account Statement \(dateRange(orders, lazadaDate))", header.joined(separator: ";")]
         for (index, order) in orders.enumerated() {
             let mine = defects.filter { $0.order == index }
             var fees: [(String, Money)] = [("Item Price Credit", order.gross)]
+            if order.buyerShipping != .zero { fees.append(("Shipping Fee (Paid By Customer)", order.buyerShipping)) }
             fees += order.orderedFees.map { (lazadaFeeNames[$0.kind]!, -$0.amount) }
-            let badRow = fees.count > 1 ? 1 : 0
+            let badRow = order.orderedFees.isEmpty ? 0 : fees.count - order.orderedFees.count
             for (row, (name, amount)) in fees.enumerated() {
                 var cells = [String](repeating: "", count: header.count)
                 let end = CalendarDate(daysSinceEpoch: order.payoutDate.daysSinceEpoch + 6)
@@ -263,18 +275,24 @@ public enum SettlementFixtures {
             var net = order.net
             for case .netMismatch(_, let by) in mine { net += by }
             cells[column("Total settlement amount")] = xlsxNumber(net)
-            for name in ["Total Revenue", "Subtotal before discounts", "Net sales", "Customer payment"] {
+            for name in ["Total Revenue", "Subtotal before discounts", "Net sales"] {
                 cells[column(name)] = xlsxNumber(order.gross)
             }
+            cells[column("Customer payment")] = xlsxNumber(order.gross + order.buyerShipping)
             for name in ["Seller discounts", "Transaction fee", "TikTok Shop commission fee", "Seller shipping fee", "Actual shipping fee",
                          "Platform shipping fee discount", "Customer shipping fee", "Affiliate Commission", "SFP service fee",
                          "Platform support fee", "Adjustment amount"] {
                 cells[column(name)] = "0"
             }
-            cells[column("Total Fees")] = xlsxNumber(-order.totalFees)
+            // The customer's shipping and the platform's discount on it are parts of "Seller shipping fee", and so of Total Fees.
+            let credits = order.buyerShipping + order.platformShipping
+            cells[column("Total Fees")] = xlsxNumber(credits - order.totalFees)
+            cells[column("Customer shipping fee")] = xlsxNumber(order.buyerShipping)
+            cells[column("Platform shipping fee discount")] = xlsxNumber(order.platformShipping)
+            cells[column("Seller shipping fee")] = xlsxNumber(credits)
             for (kind, amount) in order.orderedFees {
                 guard let name = tiktokFeeColumns[kind] else { continue }
-                cells[column(name)] = xlsxNumber(-amount)
+                cells[column(name)] = xlsxNumber(kind == .shipping ? credits - amount : -amount)
                 if kind == .shipping { cells[column("Actual shipping fee")] = xlsxNumber(-amount) }
             }
             if mine.contains(.badAmount(order: index)) { cells[column("Transaction fee")] = badAmountText }

@@ -26,6 +26,10 @@ extension Workflows {
             return SyncedInvoice(orderID: row.orderID, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "", amount: amount)
         }, paymentMethod: { storeID, channel in
             graph.pack.matching.payments[storeID]?.value ?? graph.pack.matching.payments[channel]?.value
+        }, invoicedShipping: { storeID, _ in
+            // The pack decides what the invoice bills for shipping, exactly as the transform built it.
+            guard let plan = graph.plan(forStore: storeID), plan.shipping?.enabled == true else { return .none }
+            return plan.settings.basis.value == "buyer_paid" ? .buyerPaid : .beforePlatformDiscount
         }, paidAmount: paidAmount)
         let sent = try store.payments().filter(\.state.mayExistRemotely)
         // A planned receipt whose docref1 was sent before (late rows of a payout already paid): apply will not touch it.

@@ -45,9 +45,11 @@ extension Workflows {
         guard let source = openOrders(request.ordersPath, console: console) else { return ExitStatus.failure }
         let statePath = StateLocation.resolve(request.statePath, environment: environment)
         let plan: Plan
+        var masterProblems: [Diagnostic] = []
         do {
             let store = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
             var remote: [String: JSONObject]?
+            var masters: (report: MasterCheck.Report, catalog: MasterCatalog)?
             if request.refresh {
                 guard let profile = graph.pack.profile else {
                     console.err("--refresh needs a client pack with a profile.connection\n")
@@ -56,10 +58,22 @@ extension Workflows {
                 var client = try client(for: profile.connection, endpoint: request.endpoint, environment: environment)
                 client.retryPolicy = syncRetryPolicy(environment: environment)
                 remote = try await fetchRemote(store: store, client: client)
+                // Every code the pack can send, checked against SQL Accounting's masters before anything is sent.
+                masters = try await MasterCheck.check(pack: graph.pack, client: client)
             }
             let stateFingerprint = try Fingerprint.state(store)
-            let (entries, excluded) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
+            var (entries, excluded) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
                                                                                   store: store, remote: remote))
+            if let masters {
+                // An invoice SQL Account would refuse for its currency is an error of the plan, not a failed POST later.
+                for index in entries.indices where entries[index].action == .create || entries[index].action == .update {
+                    guard let payload = entries[index].payload,
+                          let problem = MasterCheck.currencyProblem(orderID: entries[index].orderID, store: nil, payload: payload, orderLocation: nil,
+                                                                    customers: masters.catalog, graph: graph) else { continue }
+                    entries[index] = PlanEntry(orderID: entries[index].orderID, action: .error, reason: problem.description)
+                }
+                masterProblems = masters.report.diagnostics
+            }
             plan = Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
                         packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
                         stateFingerprint: stateFingerprint, refreshed: request.refresh, asOf: request.asOf.description,
@@ -72,11 +86,14 @@ extension Workflows {
             do {
                 var bytes = JSONWriter.prettyBytes(PlanCodec.encode(plan))
                 bytes.append(UInt8(ascii: "\n"))
-                try Data(bytes).write(to: URL(fileURLWithPath: outPath), options: .atomic)
+                try AtomicFile.write(bytes, to: outPath)
             } catch {
                 console.err("cannot write the plan to \(outPath): \(error)\n")
                 return ExitStatus.failure
             }
+        }
+        if !masterProblems.isEmpty {
+            console.err(DiagnosticRendering.text(masterProblems))
         }
         if text {
             let rendering = PlanRendering(colour: console.outIsTerminal)
@@ -88,7 +105,7 @@ extension Workflows {
         } else {
             console.outJSONDocument(PlanCodec.encode(plan, includePayloads: false))
         }
-        if plan.hasErrors { return ExitStatus.failure }
+        if plan.hasErrors || masterProblems.hasErrors { return ExitStatus.failure }
         return request.detailedExitCode && plan.hasChanges ? ExitStatus.changesPresent : ExitStatus.success
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LedgerSyncKit
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check every code the pack can emit (customers and their currencies, items and UOMs, agents, areas, projects, terms, locations, GL accounts, tax codes, payment methods) against SQL Accounting's masters; with --orders, also each order's currency against its customer's. Only reads. Exit 0 only when there are no errors.")
@@ -20,10 +20,10 @@ struct CheckCommand: ParsableCommand {
         _ = try parseAsOf(asOf)
     }
 
-    func run() throws {
+    func run() async throws {
         let console = Console.standard()
         let request = CheckRequest(packDirectory: packOption.pack, ordersPath: orders, endpoint: endpoint, sandbox: sandbox,
                                    resourceOverrides: resources, format: format, asOf: try parseAsOf(asOf))
-        try finish(waitFor { await Workflows.check(request, console: console) }, console)
+        try finish(await Workflows.check(request, console: console), console)
     }
 }

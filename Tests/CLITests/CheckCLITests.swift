@@ -87,6 +87,35 @@ struct CheckCLITests {
         #expect(!requests.contains { $0.contains("salesinvoice") }, "\(requests)")
     }
 
+    @Test("plan --refresh checks the masters too: the SGD order is an error of the plan, and applying that plan posts only the good order")
+    func foreignCurrencyOrderCaughtByPlanRefresh() async throws {
+        let directory = try scratchDirectory("plan-currency")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let september = try String(contentsOfFile: Golden.packageRoot + "/examples/orders/2025-09.jsonl", encoding: .utf8)
+        let myr = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000101""#) })
+        let sgd = myr.replacingOccurrences(of: #""currency":"MYR""#, with: #""currency":"SGD""#)
+        let other = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000107""#) })
+        let orders = directory + "/orders.jsonl"
+        try "\(other)\n\(sgd)\n".write(toFile: orders, atomically: true, encoding: .utf8)
+        let state = directory + "/state.sqlite", saved = directory + "/plan.json"
+
+        let sandbox = try LoggedSandbox(directory: directory)
+        defer { sandbox.sandbox.stop() }
+        let plan = try await CLI.run(["plan"] + Args.acme + Args.asOf + ["--orders", orders, "--state", state, "--refresh", "--endpoint", sandbox.sandbox.url, "--out", saved],
+                                     environment: ServedSandbox.keys)
+        #expect(plan.status == 1, "\(plan.transcript)")
+        #expect(plan.stdout.contains("! SG-1000101"), "\(plan.transcript)")
+        #expect(plan.stdout.contains("the invoice is in SGD (currencycode 'SGD'), but customer '300-S0001'"), "\(plan.transcript)")
+        #expect(plan.stdout.contains("+ SG-1000107"), "\(plan.transcript)")
+        #expect(!sandbox.requests().contains { $0.hasPrefix("POST ") }, "plan only reads: \(sandbox.requests())")
+
+        let apply = try await CLI.run(["apply", saved, "--state", state, "--endpoint", sandbox.sandbox.url], environment: ServedSandbox.keys)
+        #expect(apply.status == 1, "the SGD order stays failed: \(apply.transcript)")
+        let posts = sandbox.requests().filter { $0.hasPrefix("POST /salesinvoice") }
+        #expect(posts.count == 1, "only SG-1000107 is posted: \(posts)")
+        #expect(apply.stdout.contains("! SG-1000101: "), "\(apply.transcript)")
+    }
+
     @Test("an order that cannot become an invoice is reported too, once, at its line")
     func unreadableOrders() async throws {
         let result = try await CLI.run(["check"] + Args.acme + Args.badOrders + Args.asOf + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])

@@ -61,16 +61,23 @@ struct CheckCLITests {
         #expect(out.hasSuffix("against the embedded sandbox: 5 errors, 0 warnings\n"), "\(out)")
     }
 
-    @Test("an SGD order for a store whose customer is in ringgit is an error at that order, and nothing is posted")
-    func foreignCurrencyOrderCaughtBeforePost() async throws {
-        let directory = try scratchDirectory("check-currency")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// Two September orders: SG-1000107 of the Singapore store (SGD, to its SGD customer), and SG-1000101 of the
+    /// Malaysian Shopee store turned into SGD — its customer is in ringgit.
+    static func foreignCurrencyOrders(in directory: String) throws -> String {
         let september = try String(contentsOfFile: Golden.packageRoot + "/examples/orders/2025-09.jsonl", encoding: .utf8)
         let myr = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000101""#) })
         let sgd = myr.replacingOccurrences(of: #""currency":"MYR""#, with: #""currency":"SGD""#)
         let other = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000107""#) })
         let orders = directory + "/orders.jsonl"
         try "\(other)\n\(sgd)\n".write(toFile: orders, atomically: true, encoding: .utf8)
+        return orders
+    }
+
+    @Test("an SGD order for a store whose customer is in ringgit is an error at that order, and nothing is posted")
+    func foreignCurrencyOrderCaughtBeforePost() async throws {
+        let directory = try scratchDirectory("check-currency")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let orders = try Self.foreignCurrencyOrders(in: directory)
 
         let sandbox = try LoggedSandbox(directory: directory)
         defer { sandbox.sandbox.stop() }
@@ -91,12 +98,7 @@ struct CheckCLITests {
     func foreignCurrencyOrderCaughtByPlanRefresh() async throws {
         let directory = try scratchDirectory("plan-currency")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let september = try String(contentsOfFile: Golden.packageRoot + "/examples/orders/2025-09.jsonl", encoding: .utf8)
-        let myr = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000101""#) })
-        let sgd = myr.replacingOccurrences(of: #""currency":"MYR""#, with: #""currency":"SGD""#)
-        let other = try #require(september.split(separator: "\n").first { $0.contains(#""id":"SG-1000107""#) })
-        let orders = directory + "/orders.jsonl"
-        try "\(other)\n\(sgd)\n".write(toFile: orders, atomically: true, encoding: .utf8)
+        let orders = try Self.foreignCurrencyOrders(in: directory)
         let state = directory + "/state.sqlite", saved = directory + "/plan.json"
 
         let sandbox = try LoggedSandbox(directory: directory)

@@ -153,7 +153,7 @@ enum Schema {
             // Settlement reports name orders by the channel's order number: find them without a table scan.
             try db.create(index: "orders_on_channel_order_number", on: "orders", columns: ["channel", "order_number"])
         }
-        migrator.registerMigration("2026-11-28-settlement-shipping-credits") { db in
+        migrator.registerMigration("2026-12-05-settlement-shipping-credits") { db in
             // Shipping the buyer paid (and the platform's discount on it) pays the invoice's shipping line; it was a
             // negative fee before. Rows imported earlier keep 0 here and their shipping inside fees_sen, as they were planned.
             try db.alter(table: "settlement_rows") { t in

@@ -14,11 +14,12 @@ struct StateStoreTests {
         let path = temporaryStorePath()
         let store = try StateStore(path: path)
         #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
-                                                  "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number"])
+                                                  "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
+                                                  "2026-12-05-settlement-shipping-credits"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 5)
+        #expect(try StateStore(path: path).appliedMigrations().count == 6)
     }
 
     @Test("a store made before payment attempts were recorded gains the table when opened, its payments kept")
@@ -38,7 +39,8 @@ struct StateStoreTests {
         try queue.close()
 
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations().suffix(2) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number"])
+        #expect(try store.appliedMigrations().suffix(3) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
+                                                           "2026-12-05-settlement-shipping-credits"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)

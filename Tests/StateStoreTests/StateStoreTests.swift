@@ -22,6 +22,27 @@ struct StateStoreTests {
         #expect(try StateStore(path: path).appliedMigrations().count == 6)
     }
 
+    @Test("settlement rows imported before shipping credits were recorded keep their amounts and read as no shipping credit")
+    func upgradesToShippingCredits() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-11-28-orders-by-channel-order-number")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO settlement_files(content_hash, name, channel, imported_at, row_count) VALUES ('h1', 'statement.csv', 'lazada', 'now', 1)")
+            try db.execute(sql: """
+                INSERT INTO settlement_rows(channel, order_id, payout_date, reference, currency, gross_sen, fees_sen, net_sen, fee_detail_json, source, file_hash)
+                VALUES ('lazada', 'L-1', '2025-09-17', 'MY2025091501', 'MYR', 36600, 2740, 33860, '{}', 'statement.csv:3', 'h1')
+                """)
+        }
+        try queue.close()
+
+        let store = try StateStore(path: path)
+        let row = try #require(try store.settlementRows().first)
+        #expect(row.grossSen == 36600 && row.feesSen == 2740 && row.netSen == 33860)
+        #expect(row.buyerShippingSen == 0)
+    }
+
     @Test("a store made before payment attempts were recorded gains the table when opened, its payments kept")
     func upgradesToPaymentAttempts() throws {
         let path = temporaryStorePath()

@@ -267,7 +267,7 @@ struct InvoiceBuilder {
             let fullTextField = settings.cutDescriptionField.value
             let fate = fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)"
             if fieldText("description", fullDescription, line.description.origin, fate: fate), let fullTextField {
-                field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, cut in description (cut_description_full_text)", at: settings.cutDescriptionField.origin.location))
+                field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
             }
             field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
             fieldText("uom", text(line.uom.value), line.uom.origin)

@@ -61,7 +61,7 @@ struct FieldLimitTests {
         let description = try #require(fields.first { $0.path == "sdsdocdetail[0].description" })
         #expect(description.origin.setting == "order lines[0].name, cut to 194 of 348 characters")
         let further = try #require(fields.first { $0.path == "sdsdocdetail[0].description3" })
-        #expect(further.origin.setting == "order lines[0].name in full, cut in description (cut_description_full_text)")
+        #expect(further.origin.setting == "order lines[0].name in full, as description was cut (built-in default for cut_description_full_text)")
     }
 
     @Test("a CJK name over the limit is cut between whole characters, counted as characters")

@@ -121,6 +121,23 @@ struct RuleContext {
     }
 }
 
+/// The SQL Account columns the builder writes, taken from the shared table once rather than looked up for every
+/// field of every order (the transform runs over hundreds of thousands of orders).
+private enum HeaderColumn {
+    static let docno = FieldLimits.invoiceHeader("docno"), docnoex = FieldLimits.invoiceHeader("docnoex")
+    static let code = FieldLimits.invoiceHeader("code"), companyname = FieldLimits.invoiceHeader("companyname")
+    static let agent = FieldLimits.invoiceHeader("agent"), terms = FieldLimits.invoiceHeader("terms")
+    static let project = FieldLimits.invoiceHeader("project"), area = FieldLimits.invoiceHeader("area")
+    static let currencycode = FieldLimits.invoiceHeader("currencycode"), description = FieldLimits.invoiceHeader("description")
+    static let docref1 = FieldLimits.invoiceHeader("docref1")
+}
+
+private enum LineColumn {
+    static let itemcode = FieldLimits.invoiceLine("itemcode"), location = FieldLimits.invoiceLine("location")
+    static let project = FieldLimits.invoiceLine("project"), description = FieldLimits.invoiceLine("description")
+    static let uom = FieldLimits.invoiceLine("uom"), tax = FieldLimits.invoiceLine("tax"), account = FieldLimits.invoiceLine("account")
+}
+
 /// One invoice line while it is being built.
 struct WorkLine {
     var sourcePath: String
@@ -220,27 +237,27 @@ struct InvoiceBuilder {
         let upper = settings.uppercase.value
         func text(_ value: String) -> String { upper ? value.uppercased() : value }
         /// A header text field, fitted to its SQL Account column.
-        func putText(_ key: String, _ value: String, _ origin: Origin) {
-            let fitted = fit(value, FieldLimits.invoiceHeader(key), path: key, origin: origin)
+        func putText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin) {
+            let fitted = fit(value, limit, path: key, origin: origin)
             put(key, .string(fitted.value), fitted.origin)
         }
 
-        putText("docno", text(docno.value), docno.origin)
-        putText("docnoex", text(order.orderNumber), orderField("order_number"))
+        putText("docno", HeaderColumn.docno, text(docno.value), docno.origin)
+        putText("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
         put("docdate", .string(docdate.value.description), docdate.origin)
         put("postdate", .string(docdate.value.description), docdate.origin)
         put("taxdate", .string(docdate.value.description), docdate.origin)
-        putText("code", text(header.customer.value), header.customer.origin)
+        putText("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
         let companyName = render(header.companyName.value)
-        if !companyName.isEmpty { putText("companyname", text(companyName), header.companyName.origin) }
-        putText("agent", text(header.agent.value), header.agent.origin)
-        putText("terms", text(header.terms.value), header.terms.origin)
-        putText("project", text(header.project.value), header.project.origin)
-        putText("area", text(header.area.value), header.area.origin)
-        putText("currencycode", text(currency.code.value), currency.code.origin)
+        if !companyName.isEmpty { putText("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin) }
+        putText("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
+        putText("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
+        putText("project", HeaderColumn.project, text(header.project.value), header.project.origin)
+        putText("area", HeaderColumn.area, text(header.area.value), header.area.origin)
+        putText("currencycode", HeaderColumn.currencycode, text(currency.code.value), currency.code.origin)
         put("currencyrate", .string(currency.rate.value), currency.rate.origin)
-        putText("description", text(render(header.description.value)), header.description.origin)
-        putText("docref1", key, settings.idempotencyKey.origin)
+        putText("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
+        putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
         put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
         put("cancelled", .bool(false), Origin("built-in: new invoices are not cancelled", at: nil))
 
@@ -254,31 +271,31 @@ struct InvoiceBuilder {
             }
             /// A line text field, fitted to its SQL Account column; returns whether it was cut.
             @discardableResult
-            func fieldText(_ key: String, _ value: String, _ origin: Origin, fate: String = "the rest is dropped") -> Bool {
-                let fitted = fit(value, FieldLimits.invoiceLine(key), path: prefix + key, origin: origin, fate: fate)
+            func fieldText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin, fate: String = "the rest is dropped") -> Bool {
+                let fitted = fit(value, limit, path: prefix + key, origin: origin, fate: fate)
                 field(key, .string(fitted.value), fitted.origin)
                 return fitted.value != value
             }
             field("seq", .int(index + 1), Origin("computed: line order", at: nil))
-            fieldText("itemcode", text(line.itemCode.value), line.itemCode.origin)
-            fieldText("location", text(line.location.value), line.location.origin)
-            fieldText("project", text(line.project.value), line.project.origin)
+            fieldText("itemcode", LineColumn.itemcode, text(line.itemCode.value), line.itemCode.origin)
+            fieldText("location", LineColumn.location, text(line.location.value), line.location.origin)
+            fieldText("project", LineColumn.project, text(line.project.value), line.project.origin)
             let fullDescription = text(line.description.value)
             let fullTextField = settings.cutDescriptionField.value
             let fate = fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)"
-            if fieldText("description", fullDescription, line.description.origin, fate: fate), let fullTextField {
+            if fieldText("description", LineColumn.description, fullDescription, line.description.origin, fate: fate), let fullTextField {
                 field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
             }
             field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
-            fieldText("uom", text(line.uom.value), line.uom.origin)
+            fieldText("uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
             field("unitprice", .string(line.unitPrice), line.unitPriceOrigin)
             field("disc", .string(line.discount.description), line.discountOrigin)
-            fieldText("tax", text(line.taxCode.value), line.taxCode.origin)
+            fieldText("tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
             field("taxrate", .string(line.taxCode.value.isEmpty ? "" : line.taxRate.value.description), line.taxRate.origin)
             field("taxinclusive", .bool(line.taxInclusive), order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
             field("taxamt", .string(line.taxAmount.description), Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
             field("amount", .string(line.amount.description), Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
-            fieldText("account", text(line.account.value), line.account.origin)
+            fieldText("account", LineColumn.account, text(line.account.value), line.account.origin)
             if !line.serials.isEmpty {
                 let origin = orderField("\(line.sourcePath).serial_numbers")
                 var serials: [JSONValue] = []

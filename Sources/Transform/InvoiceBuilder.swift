@@ -271,8 +271,8 @@ struct InvoiceBuilder {
             }
             /// A line text field, fitted to its SQL Account column; returns whether it was cut.
             @discardableResult
-            func fieldText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin, fate: String = "the rest is dropped") -> Bool {
-                let fitted = fit(value, limit, path: prefix + key, origin: origin, fate: fate)
+            func fieldText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin, fate: @autoclosure () -> String = "the rest is dropped") -> Bool {
+                let fitted = fit(value, limit, path: prefix + key, origin: origin, fate: fate())
                 field(key, .string(fitted.value), fitted.origin)
                 return fitted.value != value
             }
@@ -282,8 +282,9 @@ struct InvoiceBuilder {
             fieldText("project", LineColumn.project, text(line.project.value), line.project.origin)
             let fullDescription = text(line.description.value)
             let fullTextField = settings.cutDescriptionField.value
-            let fate = fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)"
-            if fieldText("description", LineColumn.description, fullDescription, line.description.origin, fate: fate), let fullTextField {
+            let cut = fieldText("description", LineColumn.description, fullDescription, line.description.origin,
+                                fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
+            if cut, let fullTextField {
                 field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
             }
             field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
@@ -321,17 +322,19 @@ struct InvoiceBuilder {
     /// `value` as it fits its SQL Account column (`FieldLimits`): free text is cut, with a `text-truncated`
     /// warning; a code or key is never cut (a shorter code names a different record) but fails the order with
     /// `value-too-long`, naming where the value was set. `fate` tells what became of the text cut off.
-    mutating func fit(_ value: String, _ limit: FieldLimit?, path: String, origin: Origin, fate: String = "the rest is dropped") -> Traced<String> {
+    /// `path` and `fate` are only worked out for a value that does not fit: this runs for every field of every order.
+    mutating func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: Origin,
+                      fate: @autoclosure () -> String = "the rest is dropped") -> Traced<String> {
         // UTF-8 bytes are never fewer than UTF-16 units, and counting them is free: most values stop here.
         guard let limit, value.utf8.count > limit.maxLength, let cut = FieldLimits.cut(value, to: limit.maxLength) else { return Traced(value, origin) }
         let length = FieldLimits.length(value)
         switch limit.kind {
         case .reference:
-            fail("\(limit.field) '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength); it is a code, and a shortened code would name a different record: shorten it where it is set, \(origin)", path, code: "value-too-long")
+            fail("\(limit.field) '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength); it is a code, and a shortened code would name a different record: shorten it where it is set, \(origin)", path(), code: "value-too-long")
             return Traced(value, origin)
         case .text:
             let kept = FieldLimits.length(cut.text)
-            warn("\(limit.field) is \(length) characters, SQL Account allows \(limit.maxLength): cut \(cut.atWordBoundary ? "at a word boundary" : "between characters") to \(kept); \(fate)", path, code: "text-truncated")
+            warn("\(limit.field) is \(length) characters, SQL Account allows \(limit.maxLength): cut \(cut.atWordBoundary ? "at a word boundary" : "between characters") to \(kept); \(fate())", path(), code: "text-truncated")
             return Traced(cut.text, Origin("\(origin.setting), cut to \(kept) of \(length) characters", at: origin.location))
         }
     }

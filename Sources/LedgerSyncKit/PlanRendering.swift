@@ -76,7 +76,15 @@ public struct PlanRendering {
         case .error:
             out += paint("error: ", .red) + (entry.reason ?? "") + "\n"
         }
+        out += warningLines(entry)
         return out
+    }
+
+    /// The transform's warnings under the entry, as `transform` prints them but without the orders-file position.
+    func warningLines(_ entry: PlanEntry) -> String {
+        entry.warnings.map { warning in
+            "      " + paint("warning: ", .yellow) + warning.message + (warning.keyPath.map { " (at \($0))" } ?? "") + "\n"
+        }.joined()
     }
 
     /// The changed fields, and any drift found by `--refresh`.

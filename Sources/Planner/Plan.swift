@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import LedgerJSON
 import RulePack
 
@@ -36,10 +37,13 @@ public struct PlanEntry: Sendable {
     public var remoteDocno: String?
     /// Why (an error's message, a cancellation's cause, a note on an unchanged document).
     public var reason: String?
+    /// The transform's warnings about what will be sent (a cut description, an unmatched SKU …), as `transform`
+    /// shows them; set for creates, updates and errors, since an unchanged or cancelled invoice sends nothing new.
+    public var warnings: [Diagnostic]
 
     public init(orderID: String, action: PlanAction, documentType: String = "salesinvoice", idempotencyKey: String? = nil,
                 payload: JSONObject? = nil, changes: [FieldChange] = [], drift: [FieldChange] = [], documentID: Int64? = nil,
-                remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil) {
+                remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil, warnings: [Diagnostic] = []) {
         self.orderID = orderID
         self.action = action
         self.documentType = documentType
@@ -51,6 +55,7 @@ public struct PlanEntry: Sendable {
         self.remoteDockey = remoteDockey
         self.remoteDocno = remoteDocno
         self.reason = reason
+        self.warnings = warnings
     }
 
     /// The changes that will be sent (policy `update`).

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import LedgerJSON
 import RulePack
 import StateStore
@@ -36,6 +37,7 @@ public enum PlanCodec {
         if let reason = entry.reason { object.append("reason", .string(reason)) }
         if !entry.changes.isEmpty { object.append("changes", .array(entry.changes.map(encode))) }
         if !entry.drift.isEmpty { object.append("drift", .array(entry.drift.map(encode))) }
+        if !entry.warnings.isEmpty { object.append("warnings", .array(entry.warnings.map(encode))) }
         if includePayload, let payload = entry.payload { object.append("payload", .object(payload)) }
         return .object(object)
     }
@@ -43,6 +45,27 @@ public enum PlanCodec {
     static func encode(_ change: FieldChange) -> JSONValue {
         .object(["path": .string(change.path), "policy_field": .string(change.policyName), "old": change.old ?? .null,
                  "new": change.new ?? .null, "policy": .string(change.policy.rawValue)])
+    }
+
+    /// A warning as `transform --format jsonl` writes one (severity, code, message, file, line, column, key_path).
+    static func encode(_ diagnostic: Diagnostic) -> JSONValue {
+        var object = JSONObject()
+        object.append("severity", .string(diagnostic.severity.rawValue))
+        object.append("code", .string(diagnostic.code))
+        object.append("message", .string(diagnostic.message))
+        object.append("file", diagnostic.location.map { .string($0.file) } ?? .null)
+        object.append("line", diagnostic.location.flatMap { $0.line > 0 ? .int($0.line) : nil } ?? .null)
+        object.append("column", diagnostic.location.flatMap { $0.column > 0 ? .int($0.column) : nil } ?? .null)
+        object.append("key_path", diagnostic.keyPath.map { .string($0) } ?? .null)
+        return .object(object)
+    }
+
+    static func decodeDiagnostic(_ value: JSONValue) -> Diagnostic? {
+        guard let object = value.objectValue, let message = object["message"]?.stringValue,
+              let severity = object["severity"]?.stringValue.flatMap(Diagnostic.Severity.init(rawValue:)) else { return nil }
+        func int(_ key: String) -> Int { if case .number(let text)? = object[key] { return Int(text) ?? 0 } else { return 0 } }
+        let location = object["file"]?.stringValue.map { SourceLocation(file: $0, line: int("line"), column: int("column")) }
+        return Diagnostic(severity, message, at: location, keyPath: object["key_path"]?.stringValue, code: object["code"]?.stringValue ?? "invalid")
     }
 
     public struct DecodeError: Error, CustomStringConvertible {
@@ -82,10 +105,15 @@ public enum PlanCodec {
                     if target == 0 { changes.append(change) } else { drift.append(change) }
                 }
             }
+            var warnings: [Diagnostic] = []
+            for warning in object["warnings"]?.arrayValue ?? [] {
+                guard let diagnostic = decodeDiagnostic(warning) else { throw fail("a warning of entry \(index + 1) is malformed") }
+                warnings.append(diagnostic)
+            }
             entries.append(PlanEntry(orderID: try string(object, "order_id"), action: action, documentType: object["type"]?.stringValue ?? "salesinvoice",
                                      idempotencyKey: object["docref1"]?.stringValue, payload: object["payload"]?.objectValue, changes: changes,
                                      drift: drift, documentID: int64(object, "document_id"), remoteDockey: int64(object, "dockey"),
-                                     remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue))
+                                     remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue, warnings: warnings))
         }
         let excluded = (root["excluded"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }

@@ -64,7 +64,8 @@ public enum Planner {
             }
             let document = try inputs.store?.document(orderID: outcome.orderID)
             let stored = try inputs.store?.order(outcome.orderID)
-            if let entry = try entry(outcome, order: order, document: document, stored: stored, inputs) {
+            if var entry = try entry(outcome, order: order, document: document, stored: stored, inputs) {
+                if [.create, .update, .error].contains(entry.action) { entry.warnings = outcome.warnings }
                 entries.append(entry)
             } else if outcome.kind == .excluded {
                 excluded.append((outcome.orderID, outcome.reason ?? "excluded by the pack"))

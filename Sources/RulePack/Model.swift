@@ -188,7 +188,7 @@ public struct EditPolicy: Sendable {
     public func policy(for field: String) -> FieldPolicy { fields[field]?.value ?? .update }
 
     public static let invoiceHeaderFields = ["docno", "docnoex", "docdate", "postdate", "taxdate", "code", "companyname", "agent", "terms", "project", "area", "currencycode", "currencyrate", "description", "docref1", "docamt", "cancelled"]
-    public static let invoiceLineFields = ["seq", "itemcode", "location", "project", "description", "qty", "uom", "unitprice", "disc", "tax", "taxrate", "taxinclusive", "taxamt", "amount", "account", "sdsserialnumber"]
+    public static let invoiceLineFields = ["seq", "itemcode", "location", "project", "description", "qty", "uom", "unitprice", "disc", "tax", "taxrate", "taxinclusive", "taxamt", "amount", "account", "sdsserialnumber", "description3"]
     public static var allFields: [String] { invoiceHeaderFields + invoiceLineFields.map { "sdsdocdetail.\($0)" } }
     public static let builtInCreateOnly = ["docno", "code", "docdate", "docref1"]
 }

@@ -113,6 +113,7 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable {
     case idempotencyKey = "idempotency_key"
     case unitPriceDecimals = "unit_price_decimals"
     case utcOffset = "utc_offset"
+    case cutDescriptionFullText = "cut_description_full_text"
 
     public var spec: SettingSpec { SettingSpec.all[self] ?? SettingSpec(self, .template, nil, "") }
 
@@ -149,6 +150,9 @@ public struct SettingSpec: Sendable {
     public static let templatePlaceholders = ["channel", "store", "order_number", "id", "buyer_name", "payment_method", "currency", "status"]
     public static let documentDateSources = ["ordered", "paid", "shipped", "completed", "sync"]
     public static let invoiceNumberSources = ["sqlaccount", "order", "platform", "custom"]
+    /// Line fields that can hold the full text of a line description cut to SQL Account's 200 characters: only
+    /// memo (BLOB) fields, which have no length. `none` keeps just the cut text.
+    public static let cutDescriptionTargets = ["description3", "none"]
 
     public static let all: [SettingKey: SettingSpec] = {
         let list: [SettingSpec] = [
@@ -189,6 +193,7 @@ public struct SettingSpec: Sendable {
             .init(.idempotencyKey, .template, .string("LS-{id}"), "`docref1`, the key that finds an order's invoice again; must contain {id} or {order_number}"),
             .init(.unitPriceDecimals, .integer(2...6), .int(4), "decimals of a unit price that UOM conversion makes inexact"),
             .init(.utcOffset, .utcOffset, .string("+08:00"), "time zone of document dates"),
+            .init(.cutDescriptionFullText, .choice(cutDescriptionTargets), .string("description3"), "where the full text of a line description cut to fit SQL Account goes: the line's further description, or nowhere"),
         ]
         return Dictionary(uniqueKeysWithValues: list.map { ($0.key, $0) })
     }()

@@ -19,23 +19,26 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     }
 }
 
-/// Field lengths beyond which SQL Account's Firebird columns would refuse the value (from the XLS import
-/// template's column widths, docs/sqlaccount-api.md §17). `docno` is checked first and answered with 400.
-enum FieldLimits {
-    static let docno = 20
-    static let master: [(String, Int)] = [
-        ("companyname", 100), ("address1", 60), ("address2", 60), ("address3", 60), ("address4", 60),
-        ("description", 200),
-    ]
-    static let detail: [(String, Int)] = [("description", 200)]
-
-    static func check(_ object: JSONObject, _ limits: [(String, Int)], context: String = "") throws {
-        for (field, limit) in limits {
-            if let text = object[field]?.stringValue, text.count > limit {
-                throw APIError.aborted("string right truncation: \(field) is \(text.count) characters, at most \(limit) allowed\(context)")
+/// Refuses a value longer than its SQL Account column, as Firebird does ("string right truncation"). The
+/// lengths are the shared table `LedgerCore.FieldLimits`, the one the transform fits its payloads to, measured
+/// the same way (`FieldLimits.length`). `docno` is checked first and answered with 400.
+enum ColumnLengths {
+    static func check(_ object: JSONObject, _ limits: [FieldLimit], context: String = "") throws {
+        for limit in limits {
+            if let text = object[limit.field]?.stringValue {
+                try check(text, limit, context: context)
             }
         }
     }
+
+    static func check(_ text: String, _ limit: FieldLimit, context: String = "") throws {
+        let length = FieldLimits.length(text)
+        if length > limit.maxLength {
+            throw APIError.aborted("string right truncation: \(limit.field) is \(length) characters, at most \(limit.maxLength) allowed\(context)")
+        }
+    }
+
+    static let docno = FieldLimits.invoiceHeader("docno")?.maxLength ?? 20
 }
 
 /// A detail row on its way into a saved document: the row as sent (merged for an update) and the `dtlkey`
@@ -65,8 +68,8 @@ struct DocumentRules {
         }
 
         if let docno = try Fields.text(master["docno"], "docno") {
-            guard docno.count <= FieldLimits.docno else {
-                throw APIError.badRequest("docno '\(docno)' is longer than \(FieldLimits.docno) characters")
+            guard FieldLimits.length(docno) <= ColumnLengths.docno else {
+                throw APIError.badRequest("docno '\(docno)' is longer than \(ColumnLengths.docno) characters")
             }
             master["docno"] = .string(docno)
         }
@@ -109,7 +112,7 @@ struct DocumentRules {
         }
         master["cancelled"] = .bool(try Fields.bool(master["cancelled"], "cancelled") ?? false)
         for field in ["transferable", "changed", "nonrefundable", "taxinclusive"] { _ = try Fields.bool(master[field], field) }
-        try FieldLimits.check(master, FieldLimits.master)
+        try ColumnLengths.check(master, kind == .salesInvoice ? FieldLimits.invoiceHeader : FieldLimits.paymentHeader)
         return code
     }
 
@@ -249,7 +252,12 @@ struct DocumentRules {
         for field in ["localamount", "localtaxamt", "taxableamt", "amountwithtax"] {
             if let value = try Fields.money(line[field], named(field)) { line[field] = .string(value.description) }
         }
-        try FieldLimits.check(line, FieldLimits.detail, context: context)
+        try ColumnLengths.check(line, FieldLimits.invoiceLine, context: context)
+        for (index, serial) in (line["sdsserialnumber"]?.arrayValue ?? []).enumerated() {
+            if let text = serial.objectValue?["serialnumber"]?.stringValue {
+                try ColumnLengths.check(text, FieldLimits.serialNumber, context: " (sdsdocdetail line \(number) sdsserialnumber \(index + 1))")
+            }
+        }
         return line
     }
 

@@ -121,6 +121,23 @@ struct RuleContext {
     }
 }
 
+/// The SQL Account columns the builder writes, taken from the shared table once rather than looked up for every
+/// field of every order (the transform runs over hundreds of thousands of orders).
+private enum HeaderColumn {
+    static let docno = FieldLimits.invoiceHeader("docno"), docnoex = FieldLimits.invoiceHeader("docnoex")
+    static let code = FieldLimits.invoiceHeader("code"), companyname = FieldLimits.invoiceHeader("companyname")
+    static let agent = FieldLimits.invoiceHeader("agent"), terms = FieldLimits.invoiceHeader("terms")
+    static let project = FieldLimits.invoiceHeader("project"), area = FieldLimits.invoiceHeader("area")
+    static let currencycode = FieldLimits.invoiceHeader("currencycode"), description = FieldLimits.invoiceHeader("description")
+    static let docref1 = FieldLimits.invoiceHeader("docref1")
+}
+
+private enum LineColumn {
+    static let itemcode = FieldLimits.invoiceLine("itemcode"), location = FieldLimits.invoiceLine("location")
+    static let project = FieldLimits.invoiceLine("project"), description = FieldLimits.invoiceLine("description")
+    static let uom = FieldLimits.invoiceLine("uom"), tax = FieldLimits.invoiceLine("tax"), account = FieldLimits.invoiceLine("account")
+}
+
 /// One invoice line while it is being built.
 struct WorkLine {
     var sourcePath: String
@@ -211,7 +228,6 @@ struct InvoiceBuilder {
             fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
-        if !docno.value.isEmpty { session.issuedDocumentNumbers[docno.value] = order.id }
 
         var payload = JSONObject()
         func put(_ key: String, _ value: JSONValue, _ origin: Origin) {
@@ -219,24 +235,29 @@ struct InvoiceBuilder {
             if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin)) }
         }
         let upper = settings.uppercase.value
-        func text(_ value: String) -> JSONValue { .string(upper ? value.uppercased() : value) }
+        func text(_ value: String) -> String { upper ? value.uppercased() : value }
+        /// A header text field, fitted to its SQL Account column.
+        func putText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin) {
+            let fitted = fit(value, limit, path: key, origin: origin)
+            put(key, .string(fitted.value), fitted.origin)
+        }
 
-        put("docno", text(docno.value), docno.origin)
-        put("docnoex", text(order.orderNumber), orderField("order_number"))
+        putText("docno", HeaderColumn.docno, text(docno.value), docno.origin)
+        putText("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
         put("docdate", .string(docdate.value.description), docdate.origin)
         put("postdate", .string(docdate.value.description), docdate.origin)
         put("taxdate", .string(docdate.value.description), docdate.origin)
-        put("code", text(header.customer.value), header.customer.origin)
+        putText("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
         let companyName = render(header.companyName.value)
-        if !companyName.isEmpty { put("companyname", text(companyName), header.companyName.origin) }
-        put("agent", text(header.agent.value), header.agent.origin)
-        put("terms", text(header.terms.value), header.terms.origin)
-        put("project", text(header.project.value), header.project.origin)
-        put("area", text(header.area.value), header.area.origin)
-        put("currencycode", text(currency.code.value), currency.code.origin)
+        if !companyName.isEmpty { putText("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin) }
+        putText("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
+        putText("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
+        putText("project", HeaderColumn.project, text(header.project.value), header.project.origin)
+        putText("area", HeaderColumn.area, text(header.area.value), header.area.origin)
+        putText("currencycode", HeaderColumn.currencycode, text(currency.code.value), currency.code.origin)
         put("currencyrate", .string(currency.rate.value), currency.rate.origin)
-        put("description", text(render(header.description.value)), header.description.origin)
-        put("docref1", .string(key), settings.idempotencyKey.origin)
+        putText("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
+        putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
         put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
         put("cancelled", .bool(false), Origin("built-in: new invoices are not cancelled", at: nil))
 
@@ -248,30 +269,74 @@ struct InvoiceBuilder {
                 row.append(key, value)
                 if options.recordProvenance { provenance.append(FieldProvenance(path: prefix + key, value: Self.display(value), origin: origin)) }
             }
+            /// A line text field, fitted to its SQL Account column; returns whether it was cut.
+            @discardableResult
+            func fieldText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin, fate: @autoclosure () -> String = "the rest is dropped") -> Bool {
+                let fitted = fit(value, limit, path: prefix + key, origin: origin, fate: fate())
+                field(key, .string(fitted.value), fitted.origin)
+                return fitted.value != value
+            }
             field("seq", .int(index + 1), Origin("computed: line order", at: nil))
-            field("itemcode", text(line.itemCode.value), line.itemCode.origin)
-            field("location", text(line.location.value), line.location.origin)
-            field("project", text(line.project.value), line.project.origin)
-            field("description", text(line.description.value), line.description.origin)
+            fieldText("itemcode", LineColumn.itemcode, text(line.itemCode.value), line.itemCode.origin)
+            fieldText("location", LineColumn.location, text(line.location.value), line.location.origin)
+            fieldText("project", LineColumn.project, text(line.project.value), line.project.origin)
+            let fullDescription = text(line.description.value)
+            let fullTextField = settings.cutDescriptionField.value
+            let cut = fieldText("description", LineColumn.description, fullDescription, line.description.origin,
+                                fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
+            if cut, let fullTextField {
+                field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
+            }
             field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
-            field("uom", text(line.uom.value), line.uom.origin)
+            fieldText("uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
             field("unitprice", .string(line.unitPrice), line.unitPriceOrigin)
             field("disc", .string(line.discount.description), line.discountOrigin)
-            field("tax", text(line.taxCode.value), line.taxCode.origin)
+            fieldText("tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
             field("taxrate", .string(line.taxCode.value.isEmpty ? "" : line.taxRate.value.description), line.taxRate.origin)
             field("taxinclusive", .bool(line.taxInclusive), order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
             field("taxamt", .string(line.taxAmount.description), Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
             field("amount", .string(line.amount.description), Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
-            field("account", text(line.account.value), line.account.origin)
+            fieldText("account", LineColumn.account, text(line.account.value), line.account.origin)
             if !line.serials.isEmpty {
-                field("sdsserialnumber", .array(line.serials.map { .object(["serialnumber": text($0)]) }), orderField("\(line.sourcePath).serial_numbers"))
+                let origin = orderField("\(line.sourcePath).serial_numbers")
+                var serials: [JSONValue] = []
+                for (serialIndex, serial) in line.serials.enumerated() {
+                    let fitted = fit(text(serial), FieldLimits.serialNumber, path: "\(prefix)sdsserialnumber[\(serialIndex)].serialnumber", origin: origin)
+                    serials.append(.object(["serialnumber": .string(fitted.value)]))
+                }
+                field("sdsserialnumber", .array(serials), origin)
             }
             details.append(.object(row))
         }
         payload.append("sdsdocdetail", .array(details))
+        // A code too long for its column fails the order; its invoice number stays free for the next order.
+        guard errors.isEmpty else {
+            return .failed(order.id, errors, warnings: warnings, source: source)
+        }
+        if !docno.value.isEmpty { session.issuedDocumentNumbers[docno.value] = order.id }
 
         let document = SalesInvoiceDocument(payload: payload, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
+    }
+
+    /// `value` as it fits its SQL Account column (`FieldLimits`): free text is cut, with a `text-truncated`
+    /// warning; a code or key is never cut (a shorter code names a different record) but fails the order with
+    /// `value-too-long`, naming where the value was set. `fate` tells what became of the text cut off.
+    /// `path` and `fate` are only worked out for a value that does not fit: this runs for every field of every order.
+    mutating func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: Origin,
+                      fate: @autoclosure () -> String = "the rest is dropped") -> Traced<String> {
+        // UTF-8 bytes are never fewer than UTF-16 units, and counting them is free: most values stop here.
+        guard let limit, value.utf8.count > limit.maxLength, let cut = FieldLimits.cut(value, to: limit.maxLength) else { return Traced(value, origin) }
+        let length = FieldLimits.length(value)
+        switch limit.kind {
+        case .reference:
+            fail("\(limit.field) '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength); it is a code, and a shortened code would name a different record: shorten it where it is set, \(origin)", path(), code: "value-too-long")
+            return Traced(value, origin)
+        case .text:
+            let kept = FieldLimits.length(cut.text)
+            warn("\(limit.field) is \(length) characters, SQL Account allows \(limit.maxLength): cut \(cut.atWordBoundary ? "at a word boundary" : "between characters") to \(kept); \(fate())", path(), code: "text-truncated")
+            return Traced(cut.text, Origin("\(origin.setting), cut to \(kept) of \(length) characters", at: origin.location))
+        }
     }
 
     static func display(_ value: JSONValue) -> String {

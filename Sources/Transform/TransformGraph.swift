@@ -118,6 +118,8 @@ public struct ResolvedSettings: Sendable {
     public let spreadVouchers: Traced<Bool>
     public let voucherItem, voucherUOM, voucherAccount: Traced<String>
     public let utcOffsetSeconds: Traced<Int>
+    /// The line field that takes the full text of a cut line description; nil when it is not kept.
+    public let cutDescriptionField: Traced<String?>
 
     init(_ layer: SettingLayer) {
         self.layer = layer
@@ -166,5 +168,7 @@ public struct ResolvedSettings: Sendable {
         voucherItem = string(.voucherItemCode); voucherUOM = string(.voucherUOM); voucherAccount = string(.voucherAccount)
         let offset = string(.utcOffset)
         utcOffsetSeconds = Traced(UTCOffset.seconds(offset.value) ?? 8 * 3600, offset.origin)
+        let fullText = string(.cutDescriptionFullText)
+        cutDescriptionField = Traced(fullText.value == "none" || fullText.value.isEmpty ? nil : fullText.value, fullText.origin)
     }
 }

@@ -66,8 +66,11 @@ final class NodeReader {
             error("'\(path)' must not be empty", at: node, path, code: "invalid-value")
             return nil
         }
-        if text.count > maxLength {
-            error("'\(text)' is \(text.count) characters; SQL Account allows at most \(maxLength) for \(path)", at: node, path, code: "invalid-value")
+        // Counted as the transform counts before sending (UTF-16 units), so a code the pack accepts is never refused later.
+        let length = FieldLimits.length(text)
+        if length > maxLength {
+            let counted = length == text.count ? "" : " as SQL Account counts them (an accent or emoji counts more than one)"
+            error("'\(text)' is \(length) characters\(counted); SQL Account allows at most \(maxLength) for \(path)", at: node, path, code: "invalid-value")
             return nil
         }
         return text

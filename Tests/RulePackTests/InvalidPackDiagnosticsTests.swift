@@ -29,6 +29,7 @@ struct InvalidPackDiagnosticsTests {
         "yaml-bad-indentation",
         "sheet-duplicate-sku",
         "code-too-long",
+        "code-too-long-combining",
         "template-unknown-placeholder",
         "missing-profile",
         "idempotency-key-without-id",

@@ -79,154 +79,17 @@ extension Workflows {
     public static func apply(_ request: ApplyRequest, console: Console,
                              environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let text = request.format == .text
-        var request = request
-        var savedPlan: Plan?
-        if let planPath = request.planPath {
-            do {
-                let plan = try loadPlan(planPath)
-                if request.packDirectory != "." && request.packDirectory != plan.packDirectory {
-                    console.err("the plan was made with the pack \(plan.packDirectory), not \(request.packDirectory); drop --pack or make the plan again\n")
-                    return ExitStatus.failure
-                }
-                request.packDirectory = plan.packDirectory
-                request.ordersPath = plan.ordersPath
-                savedPlan = plan
-            } catch {
-                console.err("\(error)\n")
-                return ExitStatus.failure
-            }
+        let progress = ProgressLine(enabled: text && console.errIsTerminal)
+        let events = ApplyProgress(waitingForLock: { holder, statePath in
+            console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
+        }, ready: { start in
+            progress.total = start.prepared.staged.items.count
+            if text { console.out(ApplyReport.render(start)) }
+        }, delivery: ApplyEvents(taskStarted: { progress.task = $0 }, documentDone: { progress.advance(failed: !$0.outcome.isSuccess) }),
+           deliveryEnded: { progress.finish() })
+        return await respond(format: text ? .text : .json, console: console, render: { ApplyReport.render($0, format: request.format) }) {
+            try await ApplyReport.make(request, environment: environment, events: events)
         }
-        guard let graph = compilePack(request.packDirectory, console: console, format: text ? .text : .json, quietWarnings: true) else { return ExitStatus.failure }
-        if let plan = savedPlan {
-            if Fingerprint.pack(graph.pack) != plan.packFingerprint {
-                console.err("the plan is stale: the pack \(plan.packDirectory) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again\n")
-                return ExitStatus.failure
-            }
-            if Fingerprint.file(plan.ordersPath) != plan.ordersFingerprint {
-                console.err("the plan is stale: the orders file \(plan.ordersPath) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again\n")
-                return ExitStatus.failure
-            }
-        }
-        guard let profile = graph.pack.profile else {
-            console.err("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it\n")
-            return ExitStatus.failure
-        }
-        var source: OrderSource?
-        if request.retryTask == nil {
-            guard let ordersPath = request.ordersPath else {
-                console.err("give the orders to sync with --orders FILE\n")
-                return ExitStatus.failure
-            }
-            guard let opened = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
-            source = opened
-        }
-        let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? request.planPath.map { "ledgersync apply \($0)" }
-            ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
-
-        // The state store: a throwaway one for a sandbox run unless --state says otherwise.
-        var temporaryDirectory: String?
-        let statePath: String
-        if request.sandbox && request.statePath == nil && request.retryTask == nil && savedPlan == nil {
-            let directory = NSTemporaryDirectory() + "ledgersync-\(UUID().uuidString.prefix(8))"
-            temporaryDirectory = directory
-            statePath = directory + "/state.sqlite"
-        } else {
-            statePath = StateLocation.resolve(request.statePath, environment: environment)
-        }
-        defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
-
-        // Where to send, and with which keys, before anything is written.
-        let target: SyncTarget
-        do {
-            target = try await makeTarget(request, connection: profile.connection, environment: environment)
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-        // The embedded sandbox is stopped once the sync is over, whatever way it ended.
-        func sync(through target: SyncTarget) async -> Int32 {
-
-            let lock: StateLock
-            do {
-                if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
-                    console.err("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)\n")
-                    return ExitStatus.failure
-                }
-                lock = try StateLock.acquire(statePath: statePath, command: command, wait: request.waitForLock) { holder in
-                    console.err("waiting: \(holder) is syncing with \(statePath); this run starts when it finishes\n")
-                }
-            } catch {
-                console.err("\(error)\n")
-                return ExitStatus.failure
-            }
-            defer { lock.release() }
-
-            let started = Date()
-            let store: StateStore
-            let prepared: PreparedApply
-            do {
-                if let plan = savedPlan {
-                    let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
-                    if try Fingerprint.state(existing) != plan.stateFingerprint {
-                        console.err("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again\n")
-                        return ExitStatus.failure
-                    }
-                }
-                store = try StateStore(path: statePath)
-                let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
-                if let task = request.retryTask {
-                    prepared = try pipeline.prepare(.retry(task: task))
-                    if text { console.out("retrying \(prepared.retriedOrders) order\(prepared.retriedOrders == 1 ? "" : "s") of task \(task) (\(statePath))\n") }
-                } else if let plan = savedPlan, let source {
-                    prepared = try pipeline.prepare(.plan(plan, orders: source))
-                    if text { console.out("carrying out the plan made \(plan.createdAt) for \(plan.ordersPath) (\(prepared.imported.total) orders)\n") }
-                } else if let source {
-                    prepared = try pipeline.prepare(.orders(source))
-                    if text {
-                        let imported = prepared.imported
-                        let where_ = temporaryDirectory == nil ? statePath : "a temporary state store"
-                        console.out("imported \(imported.total) orders from \(request.ordersPath ?? "") into \(where_): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n")
-                    }
-                } else {
-                    prepared = PreparedApply()
-                }
-            } catch {
-                console.err("\(error)\n")
-                return ExitStatus.failure
-            }
-
-            let syncOptions = SyncOptions(concurrency: request.concurrency)
-            let invoices = prepared.staged.items.count
-            if text && invoices > 0 {
-                let tasks = ApplyPipeline.chunks(prepared, taskSize: syncOptions.taskSize).count
-                console.out("syncing \(invoices) invoice\(invoices == 1 ? "" : "s") to \(target.label) in \(tasks) task\(tasks == 1 ? "" : "s"), \(syncOptions.concurrency) at a time\n")
-            }
-            if text && !prepared.changes.isEmpty {
-                console.out("changing \(prepared.changes.count) invoice\(prepared.changes.count == 1 ? "" : "s") already in SQL Accounting\n")
-            }
-            let progress = ProgressLine(enabled: text && console.errIsTerminal, total: invoices)
-            let result: ApplyResult
-            do {
-                result = try await ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
-                    .deliver(prepared, client: target.client, sync: syncOptions,
-                             events: ApplyEvents(taskStarted: { progress.task = $0 }, documentDone: { progress.advance(failed: !$0.outcome.isSuccess) }))
-                progress.finish()
-            } catch let unavailable as ConnectionUnavailable {
-                let changes = prepared.changes.count
-                console.err("\(unavailable.status.label): \(unavailable.status.reason) (\(target.label)); nothing was sent — \(invoices) invoice\(invoices == 1 ? "" : "s") stay pending\(changes == 0 ? "" : ", \(changes) change\(changes == 1 ? "" : "s") to synced invoices not made")\n")
-                return ExitStatus.failure
-            } catch {
-                progress.finish()
-                console.err("\(error)\n")
-                return ExitStatus.failure
-            }
-            let summary = ApplySummary(result: result, seconds: Date().timeIntervalSince(started), target: target.label)
-            if text { console.out(summary.text) } else { console.outJSONDocument(summary.json) }
-            return result.succeeded ? ExitStatus.success : ExitStatus.failure
-        }
-        let status = await sync(through: target)
-        if let server = target.embedded { await server.stop() }
-        return status
     }
 
     /// A saved plan, or a message naming the file and what is wrong with it.
@@ -269,18 +132,211 @@ extension Workflows {
     }
 }
 
+/// What apply says while it runs, before its report: waiting for the lock, what it is about to send, each document.
+public struct ApplyProgress {
+    public var waitingForLock: (_ holder: StateLock.Holder, _ statePath: String) -> Void
+    /// Everything is imported and staged; nothing sent yet.
+    public var ready: (ApplyStart) -> Void
+    /// Each task and document as it is sent, from the sync's workers.
+    public var delivery: ApplyEvents
+    /// Sending is over (not called when the connection check refused it before anything was sent).
+    public var deliveryEnded: () -> Void
+
+    public init(waitingForLock: @escaping (StateLock.Holder, String) -> Void = { _, _ in }, ready: @escaping (ApplyStart) -> Void = { _ in },
+                delivery: ApplyEvents = ApplyEvents(), deliveryEnded: @escaping () -> Void = {}) {
+        self.waitingForLock = waitingForLock
+        self.ready = ready
+        self.delivery = delivery
+        self.deliveryEnded = deliveryEnded
+    }
+}
+
+/// The moment before sending: what was imported or retried, and where the invoices go.
+public struct ApplyStart: Sendable {
+    public enum Source: Sendable {
+        case retry(task: Int64)
+        case plan(createdAt: String, ordersPath: String)
+        case orders(path: String)
+    }
+
+    public var source: Source
+    public var prepared: PreparedApply
+    public var statePath: String
+    /// A sandbox run's throwaway store, named as such rather than by its path.
+    public var temporaryStore: Bool
+    public var target: String
+    public var concurrency: Int
+    public var tasks: Int
+}
+
+/// `apply`'s answer: what the sync did, where it sent, how long it took. A failure before anything was sent
+/// (a stale plan, no profile, the lock, the connection) is a `CommandFailure` instead.
+public struct ApplyReport: CommandResult {
+    public var result: ApplyResult
+    public var target: String
+    public var seconds: TimeInterval
+
+    public var exitStatus: Int32 { result.succeeded ? ExitStatus.success : ExitStatus.failure }
+
+    public static func make(_ request: ApplyRequest, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            events: ApplyProgress = ApplyProgress()) async throws(CommandFailure) -> ApplyReport {
+        var request = request
+        var savedPlan: Plan?
+        if let planPath = request.planPath {
+            let plan = try reporting { try Workflows.loadPlan(planPath) }
+            if request.packDirectory != "." && request.packDirectory != plan.packDirectory {
+                throw .message("the plan was made with the pack \(plan.packDirectory), not \(request.packDirectory); drop --pack or make the plan again")
+            }
+            request.packDirectory = plan.packDirectory
+            request.ordersPath = plan.ordersPath
+            savedPlan = plan
+        }
+        let graph = try PackUseCases.load(request.packDirectory).graph
+        if let plan = savedPlan {
+            if Fingerprint.pack(graph.pack) != plan.packFingerprint {
+                throw .message("the plan is stale: the pack \(plan.packDirectory) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again")
+            }
+            if Fingerprint.file(plan.ordersPath) != plan.ordersFingerprint {
+                throw .message("the plan is stale: the orders file \(plan.ordersPath) changed since it was made (\(plan.createdAt)); run `ledgersync plan --out` again")
+            }
+        }
+        guard let profile = graph.pack.profile else {
+            throw .message("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it")
+        }
+        var source: OrderSource?
+        if request.retryTask == nil {
+            guard let ordersPath = request.ordersPath else { throw .message("give the orders to sync with --orders FILE") }
+            source = try PackUseCases.openOrders(ordersPath)
+        }
+
+        // The state store: a throwaway one for a sandbox run unless --state says otherwise.
+        var temporaryDirectory: String?
+        let statePath: String
+        if request.sandbox && request.statePath == nil && request.retryTask == nil && savedPlan == nil {
+            let directory = NSTemporaryDirectory() + "ledgersync-\(UUID().uuidString.prefix(8))"
+            temporaryDirectory = directory
+            statePath = directory + "/state.sqlite"
+        } else {
+            statePath = StateLocation.resolve(request.statePath, environment: environment)
+        }
+        defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
+
+        // Where to send, and with which keys, before anything is written.
+        let target = try await reporting { try await Workflows.makeTarget(request, connection: profile.connection, environment: environment) }
+        let run = ApplyRun(request: request, graph: graph, source: source, savedPlan: savedPlan, statePath: statePath,
+                           temporaryStore: temporaryDirectory != nil, events: events)
+        // The embedded sandbox is stopped once the sync is over, whatever way it ended.
+        let outcome: Result<ApplyReport, CommandFailure>
+        do throws(CommandFailure) { outcome = .success(try await run.sync(through: target)) } catch { outcome = .failure(error) }
+        if let server = target.embedded { await server.stop() }
+        return try outcome.get()
+    }
+}
+
+/// One apply once its pack, orders, state store and target are settled: lock, prepare, deliver.
+private struct ApplyRun {
+    var request: ApplyRequest
+    var graph: TransformGraph
+    var source: OrderSource?
+    var savedPlan: Plan?
+    var statePath: String
+    var temporaryStore: Bool
+    var events: ApplyProgress
+
+    func sync(through target: SyncTarget) async throws(CommandFailure) -> ApplyReport {
+        if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
+            throw .message("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)")
+        }
+        let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? request.planPath.map { "ledgersync apply \($0)" }
+            ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
+        let statePath = statePath
+        let lock = try reporting {
+            try StateLock.acquire(statePath: statePath, command: command, wait: request.waitForLock) { holder in events.waitingForLock(holder, statePath) }
+        }
+        defer { lock.release() }
+
+        let started = Date()
+        let (store, prepared, origin) = try reporting { () throws -> (StateStore, PreparedApply, ApplyStart.Source) in
+            if let plan = savedPlan {
+                let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
+                if try Fingerprint.state(existing) != plan.stateFingerprint {
+                    throw CommandFailure.message("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again")
+                }
+            }
+            let store = try StateStore(path: statePath)
+            let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+            if let task = request.retryTask {
+                return (store, try pipeline.prepare(.retry(task: task)), .retry(task: task))
+            } else if let plan = savedPlan, let source {
+                return (store, try pipeline.prepare(.plan(plan, orders: source)), .plan(createdAt: plan.createdAt, ordersPath: plan.ordersPath))
+            } else if let source {
+                return (store, try pipeline.prepare(.orders(source)), .orders(path: request.ordersPath ?? ""))
+            }
+            return (store, PreparedApply(), .orders(path: request.ordersPath ?? ""))
+        }
+
+        let syncOptions = SyncOptions(concurrency: request.concurrency)
+        events.ready(ApplyStart(source: origin, prepared: prepared, statePath: statePath, temporaryStore: temporaryStore, target: target.label,
+                                concurrency: syncOptions.concurrency, tasks: ApplyPipeline.chunks(prepared, taskSize: syncOptions.taskSize).count))
+        let result: ApplyResult
+        do {
+            result = try await ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+                .deliver(prepared, client: target.client, sync: syncOptions, events: events.delivery)
+            events.deliveryEnded()
+        } catch let unavailable as ConnectionUnavailable {
+            let invoices = prepared.staged.items.count, changes = prepared.changes.count
+            throw .message("\(unavailable.status.label): \(unavailable.status.reason) (\(target.label)); nothing was sent — \(invoices) invoice\(invoices == 1 ? "" : "s") stay pending\(changes == 0 ? "" : ", \(changes) change\(changes == 1 ? "" : "s") to synced invoices not made")")
+        } catch {
+            events.deliveryEnded()
+            throw CommandFailure(error)
+        }
+        return ApplyReport(result: result, target: target.label, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+extension ApplyReport {
+    /// The lines before sending: what was imported (or retried, or which plan), how it is sent, and what changes.
+    static func render(_ start: ApplyStart) -> String {
+        let prepared = start.prepared
+        var out: String
+        switch start.source {
+        case .retry(let task):
+            out = "retrying \(prepared.retriedOrders) order\(prepared.retriedOrders == 1 ? "" : "s") of task \(task) (\(start.statePath))\n"
+        case .plan(let createdAt, let ordersPath):
+            out = "carrying out the plan made \(createdAt) for \(ordersPath) (\(prepared.imported.total) orders)\n"
+        case .orders(let path):
+            let imported = prepared.imported
+            let into = start.temporaryStore ? "a temporary state store" : start.statePath
+            out = "imported \(imported.total) orders from \(path) into \(into): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n"
+        }
+        let invoices = prepared.staged.items.count
+        if invoices > 0 {
+            out += "syncing \(invoices) invoice\(invoices == 1 ? "" : "s") to \(start.target) in \(start.tasks) task\(start.tasks == 1 ? "" : "s"), \(start.concurrency) at a time\n"
+        }
+        if !prepared.changes.isEmpty {
+            out += "changing \(prepared.changes.count) invoice\(prepared.changes.count == 1 ? "" : "s") already in SQL Accounting\n"
+        }
+        return out
+    }
+
+    static func render(_ report: ApplyReport, format: OutputFormat) -> Rendered {
+        let summary = ApplySummary(result: report.result, seconds: report.seconds, target: report.target)
+        return format == .text ? .text(summary.text) : .document(summary.json)
+    }
+}
+
 /// `\r[task 3] 120/450 synced, 2 failed` on a terminal; nothing otherwise.
 final class ProgressLine: @unchecked Sendable {
     let enabled: Bool
-    let total: Int
+    /// Set once the documents to send are known.
+    var total = 0
     var task: Int64 = 0
     private var done = 0
     private var failed = 0
     private var lastDraw = Date.distantPast
 
-    init(enabled: Bool, total: Int) {
+    init(enabled: Bool) {
         self.enabled = enabled
-        self.total = total
     }
 
     func advance(failed isFailure: Bool) {

@@ -59,15 +59,49 @@ extension Workflows {
     /// `ledgersync status`: Active / Inactive / Timeout on the first line, then the reason.
     public static func status(packDirectory: String, endpoint: String?, sandbox: Bool = false, format: OutputFormat, console: Console,
                               environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        guard let profile = graph.pack.profile else {
-            console.err("pack '\(packDirectory)' is a base pack without a profile; run status on a client pack\n")
-            return ExitStatus.failure
+        await respond(format: format, console: console, render: { ConnectionCheck.render($0, format: format) }) {
+            try await ConnectionCheck.run(StatusRequest(packDirectory: packDirectory, endpoint: endpoint, sandbox: sandbox), environment: environment)
         }
-        var endpoint = endpoint
+    }
+}
+
+public struct StatusRequest: Sendable {
+    public var packDirectory: String
+    /// Overrides the pack's host, e.g. a sandbox URL.
+    public var endpoint: String?
+    /// Check against a sandbox started for this run.
+    public var sandbox: Bool
+
+    public init(packDirectory: String, endpoint: String? = nil, sandbox: Bool = false) {
+        self.packDirectory = packDirectory
+        self.endpoint = endpoint
+        self.sandbox = sandbox
+    }
+}
+
+/// `status`'s answer: whether SQL Accounting answers the pack's connection, and where it was asked.
+public struct ConnectionCheck: CommandResult {
+    public var status: ConnectionStatus
+    /// The URL asked (or that would have been asked).
+    public var target: String
+    public var region: String
+    public var service: String
+
+    /// Only an active connection is a success.
+    public var exitStatus: Int32 {
+        if case .active = status { return ExitStatus.success }
+        return ExitStatus.failure
+    }
+
+    public static func run(_ request: StatusRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> ConnectionCheck {
+        let graph = try PackUseCases.load(request.packDirectory).graph
+        guard let profile = graph.pack.profile else {
+            throw .message("pack '\(request.packDirectory)' is a base pack without a profile; run status on a client pack")
+        }
+        var endpoint = request.endpoint
         var embedded: SandboxServer?
         var sandboxKeys: Credentials?
-        if sandbox {
+        if request.sandbox {
             // The pack's keys when they are set, otherwise the sandbox's own: no account needed.
             let keys = (try? SecretResolver.credentials(for: profile.connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
             do {
@@ -76,37 +110,38 @@ extension Workflows {
                 endpoint = server.endpoint
                 sandboxKeys = keys
             } catch {
-                console.err("cannot start the embedded sandbox: \(error)\n")
-                return ExitStatus.failure
+                throw .message("cannot start the embedded sandbox: \(error)")
             }
         }
-        let result: ConnectionStatus
+        let status: ConnectionStatus
         if !profile.enabled.value {
-            result = .inactive(reason: "the integration is disabled (profile.enabled: false at \(profile.enabled.origin.location?.fileAndLine ?? "pack"))")
+            status = .inactive(reason: "the integration is disabled (profile.enabled: false at \(profile.enabled.origin.location?.fileAndLine ?? "pack"))")
         } else {
             do {
                 let apiClient: SQLAccountClient
                 if let sandboxKeys {
-                    apiClient = try client(for: profile.connection, endpoint: endpoint, credentials: sandboxKeys)
+                    apiClient = try Workflows.client(for: profile.connection, endpoint: endpoint, credentials: sandboxKeys)
                 } else {
-                    apiClient = try client(for: profile.connection, endpoint: endpoint, environment: environment)
+                    apiClient = try Workflows.client(for: profile.connection, endpoint: endpoint, environment: environment)
                 }
-                result = await ConnectionStatus.check(apiClient, integrationEnabled: true)
+                status = await ConnectionStatus.check(apiClient, integrationEnabled: true)
             } catch let diagnostic as Diagnostic {
-                result = .inactive(reason: diagnostic.message)
+                status = .inactive(reason: diagnostic.message)
             } catch {
-                result = .inactive(reason: "\(error)")
+                status = .inactive(reason: "\(error)")
             }
         }
         if let embedded { await embedded.stop() }
-        let target = endpoint ?? "https://\(profile.connection.host.value)"
-        if format == .text {
-            console.out("\(result.label)\n\(result.reason.isEmpty ? "connected" : result.reason) (\(target), region \(profile.connection.region.value), service \(profile.connection.service.value))\n")
-        } else {
-            console.outJSONDocument(.object(["format_version": .int(1), "status": .string(result.label), "reason": .string(result.reason), "endpoint": .string(target)]))
+        return ConnectionCheck(status: status, target: endpoint ?? "https://\(profile.connection.host.value)",
+                               region: profile.connection.region.value, service: profile.connection.service.value)
+    }
+
+    public static func render(_ check: ConnectionCheck, format: OutputFormat) -> Rendered {
+        let status = check.status
+        guard format == .text else {
+            return .document(.object(["format_version": .int(1), "status": .string(status.label), "reason": .string(status.reason), "endpoint": .string(check.target)]))
         }
-        if case .active = result { return ExitStatus.success }
-        return ExitStatus.failure
+        return .text("\(status.label)\n\(status.reason.isEmpty ? "connected" : status.reason) (\(check.target), region \(check.region), service \(check.service))\n")
     }
 }
 

@@ -38,6 +38,18 @@ public final class Console {
         outBuffer.append(UInt8(ascii: "\n"))
     }
 
+    /// Everything a renderer decided to show; stderr first, as the commands printed their warnings before the result.
+    public func write(_ rendered: Rendered) {
+        if !rendered.err.isEmpty { err(rendered.err) }
+        for piece in rendered.out {
+            switch piece {
+            case .text(let text): out(text)
+            case .jsonDocument(let value): outJSONDocument(value)
+            case .jsonLine(let value): outJSONLine(value)
+            }
+        }
+    }
+
     public func err(_ text: String) {
         errBuffer.append(contentsOf: Array(text.utf8))
         if errHandle != nil { flush() }

@@ -63,19 +63,9 @@ extension Workflows {
 
     public static func paymentsPlan(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, paidAmount: Money? = nil,
                                     format: OutputFormat, console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount)
-            if format == .text {
-                console.out(PaymentRendering.text(result))
-            } else {
-                console.outJSONDocument(PaymentRendering.json(result))
-            }
-            return result.diagnostics.hasErrors ? ExitStatus.failure : ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { PaymentRendering.render($0, format: format) }) {
+            try PaymentUseCases.plan(PaymentSelection(packDirectory: packDirectory, statePath: statePath, channel: channel, from: from, to: to,
+                                                      paidAmount: paidAmount))
         }
     }
 
@@ -122,65 +112,100 @@ extension Workflows {
     }
 
     public static func paymentsList(statePath: String?, format: OutputFormat, console: Console) -> Int32 {
-        guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            let payments = try store.payments()
-            if format == .text {
-                var rows = [["PAYMENT", "CHANNEL", "PAYOUT", "REFERENCE", "CUSTOMER", "AMOUNT", "STATE", "SQL DOCNO", "O/R NO"]]
-                for payment in payments {
-                    let amount = (try? JSONParser.parse(payment.payloadJSON))?["docamt"]?.stringValue ?? ""
-                    rows.append([String(payment.id ?? 0), payment.channel, payment.payoutDate, payment.reference, payment.customerCode, amount,
-                                 payment.state.rawValue, payment.remoteDocno ?? "-", payment.orNumber ?? "-"])
-                }
-                console.out(TextTable.render(rows, rightAligned: [0, 5]))
-                console.out("\(payments.count) payment\(payments.count == 1 ? "" : "s")\n")
-            } else {
-                console.outJSONDocument(versionedList("payments", payments.map(PaymentRendering.json)))
-            }
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { PaymentRendering.render($0, format: format) }) {
+            try PaymentUseCases.list(statePath: statePath)
         }
     }
 
     public static func paymentShow(statePath: String?, paymentID: Int64, format: OutputFormat = .text, console: Console) -> Int32 {
-        guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            guard let payment = try store.payment(paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
-            let payload = (try? JSONParser.parse(payment.payloadJSON)) ?? .string(payment.payloadJSON)
-            let attempts = try store.paymentAttempts(paymentID: paymentID)
-            if format != .text {
-                var object = JSONObject()
-                object.append("format_version", .int(1))
-                object.append("payment", PaymentRendering.json(payment))
-                object.append("last_error", payment.lastError.map { .string($0) } ?? .null)
-                object.append("payload", payload)
-                object.append("attempts", .array(attempts.map { AttemptViews.json($0) }))
-                console.outJSONDocument(.object(object))
-                return ExitStatus.success
-            }
-            console.out("payment \(paymentID): \(payment.channel) payout \(payment.payoutDate) (\(payment.reference)), customer \(payment.customerCode)\n")
-            console.out("state \(payment.state.rawValue)\(payment.remoteDocno.map { ", SQL \($0)" } ?? "")\(payment.orNumber.map { ", O/R \($0)" } ?? "")\n")
-            if let error = payment.lastError { console.out("last error: \(error)\n") }
-            console.out(JSONWriter.prettyString(payload) + "\n")
-            console.out(AttemptViews.text(attempts, indent: ""))
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { PaymentRendering.render($0, format: format) }) {
+            try PaymentUseCases.show(statePath: statePath, paymentID: paymentID)
         }
     }
 
     public static func paymentsSetOR(statePath: String?, paymentID: Int64, receiptNumber: String, console: Console) -> Int32 {
-        guard let store = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
+        respond(format: .text, console: console, render: PaymentRendering.render) {
+            try PaymentUseCases.setReceiptNumber(statePath: statePath, paymentID: paymentID, receiptNumber: receiptNumber)
+        }
+    }
+}
+
+/// The receipts `payments plan` is asked for: a pack, a state store and which payouts.
+public struct PaymentSelection: Sendable {
+    public var packDirectory: String
+    public var statePath: String?
+    public var channel: String?
+    public var from: String?
+    public var to: String?
+    /// What actually reached the bank, when it differs from the settlement; the selection must then make one receipt.
+    public var paidAmount: Money?
+
+    public init(packDirectory: String, statePath: String?, channel: String? = nil, from: String? = nil, to: String? = nil, paidAmount: Money? = nil) {
+        self.packDirectory = packDirectory
+        self.statePath = statePath
+        self.channel = channel
+        self.from = from
+        self.to = to
+        self.paidAmount = paidAmount
+    }
+}
+
+/// `payments plan`: the receipts and their knock-offs; an error in the plan fails the command.
+public struct PaymentPlan: CommandResult {
+    public var result: PaymentPlanner.Result
+    public var exitStatus: Int32 { result.diagnostics.hasErrors ? ExitStatus.failure : ExitStatus.success }
+}
+
+public struct PaymentListing: CommandResult {
+    public var payments: [StoredPayment]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+/// `payments show`: one receipt as recorded, what was sent and every request made for it.
+public struct PaymentDetail: CommandResult {
+    public var payment: StoredPayment
+    public var payload: JSONValue
+    public var attempts: [PaymentAttempt]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+public struct ReceiptNumberRecorded: CommandResult {
+    public var paymentID: Int64
+    public var receiptNumber: String
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+/// The use cases behind `payments plan|list|show|set-or`.
+public enum PaymentUseCases {
+    public static func plan(_ selection: PaymentSelection) throws(CommandFailure) -> PaymentPlan {
+        let graph = try PackUseCases.load(selection.packDirectory).graph
+        let store = try StateViews.openExisting(selection.statePath)
+        return try reporting {
+            PaymentPlan(result: try Workflows.planPayments(graph: graph, store: store, channel: selection.channel, from: selection.from,
+                                                           to: selection.to, paidAmount: selection.paidAmount))
+        }
+    }
+
+    public static func list(statePath: String?) throws(CommandFailure) -> PaymentListing {
+        let store = try StateViews.openExisting(statePath)
+        return try reporting { PaymentListing(payments: try store.payments()) }
+    }
+
+    public static func show(statePath: String?, paymentID: Int64) throws(CommandFailure) -> PaymentDetail {
+        let store = try StateViews.openExisting(statePath)
+        return try reporting {
+            guard let payment = try store.payment(paymentID) else { throw StateStoreError.unknownPayment(paymentID) }
+            return PaymentDetail(payment: payment, payload: (try? JSONParser.parse(payment.payloadJSON)) ?? .string(payment.payloadJSON),
+                                 attempts: try store.paymentAttempts(paymentID: paymentID))
+        }
+    }
+
+    /// Records the O/R number SQL Accounting gave the receipt.
+    public static func setReceiptNumber(statePath: String?, paymentID: Int64, receiptNumber: String) throws(CommandFailure) -> ReceiptNumberRecorded {
+        let store = try StateViews.openExisting(statePath)
+        return try reporting {
             try store.setReceiptNumber(paymentID: paymentID, receiptNumber)
-            console.out("payment \(paymentID): O/R number \(receiptNumber) recorded\n")
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+            return ReceiptNumberRecorded(paymentID: paymentID, receiptNumber: receiptNumber)
         }
     }
 }
@@ -198,6 +223,45 @@ struct PaymentApplyReport {
 
 /// Receipts as a person reads them before they are sent, and what sending them did.
 enum PaymentRendering {
+    static func render(_ plan: PaymentPlan, format: OutputFormat) -> Rendered {
+        format == .text ? .text(text(plan.result)) : .document(json(plan.result))
+    }
+
+    static func render(_ listing: PaymentListing, format: OutputFormat) -> Rendered {
+        let payments = listing.payments
+        guard format == .text else { return .document(Workflows.versionedList("payments", payments.map(json))) }
+        var rows = [["PAYMENT", "CHANNEL", "PAYOUT", "REFERENCE", "CUSTOMER", "AMOUNT", "STATE", "SQL DOCNO", "O/R NO"]]
+        for payment in payments {
+            let amount = (try? JSONParser.parse(payment.payloadJSON))?["docamt"]?.stringValue ?? ""
+            rows.append([String(payment.id ?? 0), payment.channel, payment.payoutDate, payment.reference, payment.customerCode, amount,
+                         payment.state.rawValue, payment.remoteDocno ?? "-", payment.orNumber ?? "-"])
+        }
+        return .text(TextTable.render(rows, rightAligned: [0, 5]) + "\(payments.count) payment\(payments.count == 1 ? "" : "s")\n")
+    }
+
+    static func render(_ detail: PaymentDetail, format: OutputFormat) -> Rendered {
+        let payment = detail.payment
+        guard format == .text else {
+            var object = JSONObject()
+            object.append("format_version", .int(1))
+            object.append("payment", json(payment))
+            object.append("last_error", payment.lastError.map { .string($0) } ?? .null)
+            object.append("payload", detail.payload)
+            object.append("attempts", .array(detail.attempts.map { AttemptViews.json($0) }))
+            return .document(.object(object))
+        }
+        var out = "payment \(payment.id ?? 0): \(payment.channel) payout \(payment.payoutDate) (\(payment.reference)), customer \(payment.customerCode)\n"
+        out += "state \(payment.state.rawValue)\(payment.remoteDocno.map { ", SQL \($0)" } ?? "")\(payment.orNumber.map { ", O/R \($0)" } ?? "")\n"
+        if let error = payment.lastError { out += "last error: \(error)\n" }
+        out += JSONWriter.prettyString(detail.payload) + "\n"
+        out += AttemptViews.text(detail.attempts, indent: "")
+        return .text(out)
+    }
+
+    static func render(_ recorded: ReceiptNumberRecorded) -> Rendered {
+        .text("payment \(recorded.paymentID): O/R number \(recorded.receiptNumber) recorded\n")
+    }
+
     static func notes(_ notes: [PaymentNote]) -> String {
         notes.map { "  \($0.kind == .refused ? "!" : "?") \($0.label): \($0.message)\n" }.joined()
     }

@@ -40,24 +40,45 @@ extension Workflows {
     /// 1 (an error), 2 (changes present, with --detailed-exitcode).
     public static func plan(_ request: PlanRequest, console: Console,
                             environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
-        let text = request.format == .text
-        guard let graph = compilePack(request.packDirectory, console: console, format: text ? .text : .json, quietWarnings: true) else { return ExitStatus.failure }
-        guard let source = openOrders(request.ordersPath, console: console) else { return ExitStatus.failure }
+        let colour = console.outIsTerminal
+        return await respond(format: request.format == .text ? .text : .json, console: console,
+                             render: { PlanOutcome.render($0, format: request.format, colour: colour) }) {
+            try await PlanOutcome.make(request, environment: environment)
+        }
+    }
+}
+
+/// `plan`'s answer: the diff (saved to `--out` when asked) and what the master check found, when it ran.
+public struct PlanOutcome: CommandResult {
+    public var plan: Plan
+    /// Codes the pack can send that SQL Accounting's masters lack (with `--refresh`).
+    public var masterProblems: [Diagnostic]
+    /// The state store compared with; nil when there is none yet.
+    public var statePath: String?
+    public var savedTo: String?
+    public var detailedExitCode: Bool
+
+    public var exitStatus: Int32 {
+        if plan.hasErrors || masterProblems.hasErrors { return ExitStatus.failure }
+        return detailedExitCode && plan.hasChanges ? ExitStatus.changesPresent : ExitStatus.success
+    }
+
+    public static func make(_ request: PlanRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> PlanOutcome {
+        let graph = try PackUseCases.load(request.packDirectory).graph
+        let source = try PackUseCases.openOrders(request.ordersPath)
         let statePath = StateLocation.resolve(request.statePath, environment: environment)
-        let plan: Plan
         var masterProblems: [Diagnostic] = []
-        do {
+        let plan: Plan = try await reporting {
             let store = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
             var remote: [String: JSONObject]?
             var masters: (report: MasterCheck.Report, catalog: MasterCatalog)?
             if request.refresh {
                 guard let profile = graph.pack.profile else {
-                    console.err("--refresh needs a client pack with a profile.connection\n")
-                    return ExitStatus.failure
+                    throw CommandFailure.message("--refresh needs a client pack with a profile.connection")
                 }
-                var client = try client(for: profile.connection, endpoint: request.endpoint, environment: environment)
-                client.retryPolicy = syncRetryPolicy(environment: environment)
-                remote = try await fetchRemote(store: store, client: client)
+                var client = try Workflows.client(for: profile.connection, endpoint: request.endpoint, environment: environment)
+                client.retryPolicy = Workflows.syncRetryPolicy(environment: environment)
+                remote = try await Workflows.fetchRemote(store: store, client: client)
                 // Every code the pack can send, checked against SQL Accounting's masters before anything is sent.
                 masters = try await MasterCheck.check(pack: graph.pack, client: client)
             }
@@ -74,13 +95,10 @@ extension Workflows {
                 }
                 masterProblems = masters.report.diagnostics
             }
-            plan = Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
+            return Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
                         packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
                         stateFingerprint: stateFingerprint, refreshed: request.refresh, asOf: request.asOf.description,
                         createdAt: ISO8601DateFormatter().string(from: Date()))
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
         }
         if let outPath = request.outPath {
             do {
@@ -88,27 +106,31 @@ extension Workflows {
                 bytes.append(UInt8(ascii: "\n"))
                 try AtomicFile.write(bytes, to: outPath)
             } catch {
-                console.err("cannot write the plan to \(outPath): \(error)\n")
-                return ExitStatus.failure
+                throw .message("cannot write the plan to \(outPath): \(error)")
             }
         }
-        if !masterProblems.isEmpty {
-            console.err(DiagnosticRendering.text(masterProblems))
-        }
-        if text {
-            let rendering = PlanRendering(colour: console.outIsTerminal)
-            let exists = FileManager.default.fileExists(atPath: statePath)
-            console.out(rendering.text(plan, statePath: exists ? statePath : nil))
-            if let outPath = request.outPath, plan.hasChanges {
-                console.out("Saved the plan to \(outPath); `ledgersync apply \(outPath)` carries out exactly this plan.\n")
-            }
-        } else {
-            console.outJSONDocument(PlanCodec.encode(plan, includePayloads: false))
-        }
-        if plan.hasErrors || masterProblems.hasErrors { return ExitStatus.failure }
-        return request.detailedExitCode && plan.hasChanges ? ExitStatus.changesPresent : ExitStatus.success
+        return PlanOutcome(plan: plan, masterProblems: masterProblems, statePath: FileManager.default.fileExists(atPath: statePath) ? statePath : nil,
+                           savedTo: request.outPath, detailedExitCode: request.detailedExitCode)
     }
 
+    /// The master check's problems on stderr; the diff on stdout (coloured for a terminal), or its JSON without payloads.
+    public static func render(_ outcome: PlanOutcome, format: OutputFormat, colour: Bool) -> Rendered {
+        var rendered = Rendered(err: DiagnosticRendering.text(outcome.masterProblems))
+        guard format == .text else {
+            rendered.out = [.jsonDocument(PlanCodec.encode(outcome.plan, includePayloads: false))]
+            return rendered
+        }
+        var out = PlanRendering(colour: colour).text(outcome.plan, statePath: outcome.statePath)
+        if let outPath = outcome.savedTo, outcome.plan.hasChanges {
+            out += "Saved the plan to \(outPath); `ledgersync apply \(outPath)` carries out exactly this plan.\n"
+        }
+        rendered.out = [.text(out)]
+        return rendered
+    }
+
+}
+
+extension Workflows {
     /// SQL Account's copy of every invoice the state store recorded as created, by order id; absent when not found.
     static func fetchRemote(store: StateStore?, client: SQLAccountClient) async throws -> [String: JSONObject] {
         guard let store else { return [:] }

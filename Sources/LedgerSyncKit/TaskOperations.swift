@@ -10,64 +10,266 @@ import Sync
 /// The task operations that change state: `tasks edit`, `tasks remove`, `tasks delete [--cancel-remote]`
 /// (`tasks retry` is `apply` limited to one task). Each takes the apply lock, so none runs under a sync.
 extension Workflows {
-    // MARK: edit
-
     /// Records edits of a failed order's editable invoice fields (`--set FIELD=VALUE`, `--unset FIELD`); they
     /// are applied to the invoice on every retry.
     public static func tasksEdit(packDirectory: String, statePath: String?, taskID: Int64, orderID: String, sets: [String], unsets: [String],
                                  console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, quietWarnings: true) else { return ExitStatus.failure }
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
+        respond(format: .text, console: console, render: TaskOperationRendering.render) {
+            try TaskOperations.edit(TaskEditRequest(packDirectory: packDirectory, statePath: statePath, taskID: taskID, orderID: orderID,
+                                                    sets: sets, unsets: unsets), waiting: lockWaitReporter(console))
+        }
+    }
+
+    /// Takes orders out of a task; they return to pending and sync with the next apply.
+    public static func tasksRemove(statePath: String?, taskID: Int64, orderIDs: [String], console: Console) -> Int32 {
+        respond(format: .text, console: console, render: TaskOperationRendering.render) {
+            try TaskOperations.remove(statePath: statePath, taskID: taskID, orderIDs: orderIDs, waiting: lockWaitReporter(console))
+        }
+    }
+
+    /// Deletes a task: its orders return to pending. With `cancelRemote`, first cancels in SQL Accounting every
+    /// invoice the task created (so the next apply creates them afresh); without it, those invoices stay and the
+    /// next apply adopts them by docref1 instead of creating them again.
+    public static func tasksDelete(packDirectory: String, statePath: String?, taskID: Int64, cancelRemote: Bool, endpoint: String?,
+                                   console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        await respond(format: .text, console: console, render: TaskOperationRendering.render) {
+            try await TaskOperations.delete(TaskDeleteRequest(packDirectory: packDirectory, statePath: statePath, taskID: taskID,
+                                                              cancelRemote: cancelRemote, endpoint: endpoint),
+                                            environment: environment, waiting: lockWaitReporter(console))
+        }
+    }
+
+    /// Says on stderr that another command holds the state store, while this one waits for it.
+    static func lockWaitReporter(_ console: Console) -> LockWaiting {
+        { holder, statePath in console.err("waiting: \(holder) is syncing with \(statePath)\n") }
+    }
+}
+
+/// Called while a command waits for the apply lock: who holds it, and the state store's path.
+public typealias LockWaiting = (_ holder: StateLock.Holder, _ statePath: String) -> Void
+
+public struct TaskEditRequest: Sendable {
+    public var packDirectory: String
+    public var statePath: String?
+    public var taskID: Int64
+    public var orderID: String
+    /// `FIELD=VALUE` as typed after `--set`.
+    public var sets: [String]
+    public var unsets: [String]
+
+    public init(packDirectory: String, statePath: String?, taskID: Int64, orderID: String, sets: [String], unsets: [String]) {
+        self.packDirectory = packDirectory
+        self.statePath = statePath
+        self.taskID = taskID
+        self.orderID = orderID
+        self.sets = sets
+        self.unsets = unsets
+    }
+}
+
+/// The edits recorded on a failed order: each field's invoice value before and its new value.
+public struct TaskEdit: CommandResult {
+    public struct Change: Sendable, Equatable {
+        public var field: String
+        /// What the staged invoice holds now; nil when the pack builds it.
+        public var before: String?
+        public var value: String
+    }
+
+    public var taskID: Int64
+    public var orderID: String
+    public var changes: [Change]
+    /// Earlier edits `--unset` took away.
+    public var removed: Int
+    /// Edits on the order now, all of which apply on its retry.
+    public var editCount: Int
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+public struct TaskRemoval: CommandResult {
+    public var taskID: Int64
+    public var orderIDs: [String]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+public struct TaskDeleteRequest: Sendable {
+    public var packDirectory: String
+    public var statePath: String?
+    public var taskID: Int64
+    public var cancelRemote: Bool
+    public var endpoint: String?
+
+    public init(packDirectory: String, statePath: String?, taskID: Int64, cancelRemote: Bool, endpoint: String?) {
+        self.packDirectory = packDirectory
+        self.statePath = statePath
+        self.taskID = taskID
+        self.cancelRemote = cancelRemote
+        self.endpoint = endpoint
+    }
+}
+
+/// `tasks delete`: the task is gone, or (when an invoice could not be cancelled) kept with why.
+public struct TaskDeletion: CommandResult {
+    public struct Cancellation: Sendable, Equatable {
+        public var orderID: String
+        /// The invoice's docno, or `dockey N` when no docno was written back.
+        public var invoice: String
+        /// Why SQL Accounting did not cancel it; nil when it did.
+        public var problem: String?
+    }
+
+    public var taskID: Int64
+    public var cancelRemote: Bool
+    /// Invoices the task created in SQL Accounting.
+    public var createdInvoices: Int
+    /// With `--cancel-remote`, every invoice tried, in order.
+    public var cancellations: [Cancellation]
+    /// The orders that are pending again (excluded ones stay excluded).
+    public var pendingAgain: Int
+    public var deleted: Bool
+    public var exitStatus: Int32 { deleted ? ExitStatus.success : ExitStatus.failure }
+}
+
+/// The use cases behind `tasks edit|remove|delete`.
+public enum TaskOperations {
+    public static func edit(_ request: TaskEditRequest, waiting: @escaping LockWaiting = { _, _ in }) throws(CommandFailure) -> TaskEdit {
+        let graph = try PackUseCases.load(request.packDirectory).graph
+        let state = try StateViews.openExisting(request.statePath)
         let policy = graph.pack.editPolicy
         let editable = policy.editable.map(\.value)
         let allowedAt = policy.editable.first?.origin.location?.fileAndLine ?? "the pack's edit_policy.editable"
+        let (orderID, taskID) = (request.orderID, request.taskID)
 
         var problems: [String] = []
         var edits: [(field: String, value: String)] = []
-        for assignment in sets {
+        for assignment in request.sets {
             guard let equals = assignment.firstIndex(of: "=") else {
                 problems.append("--set '\(assignment)' needs FIELD=VALUE, e.g. --set agent=ALI or --set 'sdsdocdetail[1].itemcode=CHAIR-01'")
                 continue
             }
             let field = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
             let value = String(assignment[assignment.index(after: equals)...])
-            if let problem = editProblem(field, editable: editable, allowedAt: allowedAt) { problems.append(problem) } else { edits.append((field, value)) }
+            if let problem = Workflows.editProblem(field, editable: editable, allowedAt: allowedAt) { problems.append(problem) } else { edits.append((field, value)) }
         }
-        for field in unsets where FieldPath(field) == nil {
+        for field in request.unsets where FieldPath(field) == nil {
             problems.append("--unset '\(field)' names no invoice field; write it like agent or sdsdocdetail[2].itemcode")
         }
-        guard problems.isEmpty else {
-            console.err(problems.joined(separator: "\n") + "\n")
-            return ExitStatus.failure
-        }
-        do {
+        guard problems.isEmpty else { throw .message(problems.joined(separator: "\n")) }
+        return try reporting {
             let lock = try StateLock.acquire(statePath: state.path, command: "ledgersync tasks edit \(taskID) \(orderID)", wait: true) { holder in
-                console.err("waiting: \(holder) is syncing with \(state.path)\n")
+                waiting(holder, state.path)
             }
             defer { lock.release() }
             guard let order = try state.order(orderID) else { throw StateStoreError.unknownOrder(orderID) }
             guard order.taskID == taskID else { throw StateStoreError.notInTask(orderID: orderID, taskID: taskID) }
             guard order.status == .failed else {
-                console.err("order '\(orderID)' is \(order.status.rawValue), not failed; only a failed order's fields can be edited before a retry\n")
-                return ExitStatus.failure
+                throw CommandFailure.message("order '\(orderID)' is \(order.status.rawValue), not failed; only a failed order's fields can be edited before a retry")
             }
             let payload = try state.document(orderID: orderID).flatMap { (try? JSONParser.parse($0.payloadJSON))?.objectValue }
-            let removed = try state.removeEdits(orderID: orderID, fields: unsets)
+            let removed = try state.removeEdits(orderID: orderID, fields: request.unsets)
             try state.setEdits(orderID: orderID, edits)
-            for edit in edits {
-                let before = payload.flatMap { currentValue(edit.field, in: $0) }.map { "'\($0)'" } ?? "(built by the pack)"
-                console.out("\(orderID): \(edit.field) \(before) → '\(edit.value)'\n")
+            let changes = edits.map { edit in
+                TaskEdit.Change(field: edit.field, before: payload.flatMap { Workflows.currentValue(edit.field, in: $0) }, value: edit.value)
             }
-            if removed > 0 { console.out("\(orderID): \(removed) earlier edit\(removed == 1 ? "" : "s") removed\n") }
-            let current = try state.edits(orderID: orderID)
-            console.out("\(current.count) edit\(current.count == 1 ? "" : "s") on \(orderID); they apply when it is retried: ledgersync tasks retry \(taskID)\n")
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+            return TaskEdit(taskID: taskID, orderID: orderID, changes: changes, removed: removed, editCount: try state.edits(orderID: orderID).count)
         }
     }
 
+    public static func remove(statePath: String?, taskID: Int64, orderIDs: [String],
+                              waiting: @escaping LockWaiting = { _, _ in }) throws(CommandFailure) -> TaskRemoval {
+        let state = try StateViews.openExisting(statePath)
+        return try reporting {
+            let lock = try StateLock.acquire(statePath: state.path, command: "ledgersync tasks remove \(taskID)", wait: true) { holder in
+                waiting(holder, state.path)
+            }
+            defer { lock.release() }
+            try state.removeFromTask(taskID, orderIDs: orderIDs)
+            return TaskRemoval(taskID: taskID, orderIDs: orderIDs)
+        }
+    }
+
+    public static func delete(_ request: TaskDeleteRequest, environment: [String: String] = ProcessInfo.processInfo.environment,
+                              waiting: @escaping LockWaiting = { _, _ in }) async throws(CommandFailure) -> TaskDeletion {
+        let state = try StateViews.openExisting(request.statePath)
+        let taskID = request.taskID
+        var client: SQLAccountClient?
+        if request.cancelRemote {
+            let graph = try PackUseCases.load(request.packDirectory).graph
+            guard let profile = graph.pack.profile else {
+                throw .message("pack '\(request.packDirectory)' has no profile; --cancel-remote needs the client pack's connection")
+            }
+            var made = try reporting { try Workflows.client(for: profile.connection, endpoint: request.endpoint, environment: environment) }
+            made.retryPolicy = Workflows.syncRetryPolicy(environment: environment)
+            client = made
+        }
+        return try await reporting {
+            let lock = try StateLock.acquire(statePath: state.path, command: "ledgersync tasks delete \(taskID)", wait: true) { holder in
+                waiting(holder, state.path)
+            }
+            defer { lock.release() }
+            guard try state.task(taskID) != nil else { throw StateStoreError.unknownTask(taskID) }
+            let orders = try state.orders(taskID: taskID)
+            let created = try orders.compactMap { try state.document(orderID: $0.id) }.filter { $0.state == .created }
+            var deletion = TaskDeletion(taskID: taskID, cancelRemote: request.cancelRemote, createdInvoices: created.count, cancellations: [],
+                                        pendingAgain: orders.filter { $0.status != .excluded }.count, deleted: false)
+            if let client {
+                for document in created {
+                    let problem = await Workflows.cancelRemotely(document, client: client, state: state, taskID: taskID)
+                    deletion.cancellations.append(TaskDeletion.Cancellation(orderID: document.orderID,
+                                                                            invoice: document.remoteDocno ?? "dockey \(document.remoteDockey ?? 0)", problem: problem))
+                }
+                // One invoice left standing keeps the task, so its orders still point at what is in SQL Accounting.
+                guard deletion.cancellations.allSatisfy({ $0.problem == nil }) else { return deletion }
+            }
+            try state.deleteTask(taskID)
+            deletion.deleted = true
+            return deletion
+        }
+    }
+}
+
+/// The task operations' confirmations.
+enum TaskOperationRendering {
+    static func render(_ edit: TaskEdit) -> Rendered {
+        var out = ""
+        for change in edit.changes {
+            out += "\(edit.orderID): \(change.field) \(change.before.map { "'\($0)'" } ?? "(built by the pack)") → '\(change.value)'\n"
+        }
+        if edit.removed > 0 { out += "\(edit.orderID): \(edit.removed) earlier edit\(edit.removed == 1 ? "" : "s") removed\n" }
+        out += "\(edit.editCount) edit\(edit.editCount == 1 ? "" : "s") on \(edit.orderID); they apply when it is retried: ledgersync tasks retry \(edit.taskID)\n"
+        return .text(out)
+    }
+
+    static func render(_ removal: TaskRemoval) -> Rendered {
+        let count = removal.orderIDs.count
+        return .text("removed \(count) order\(count == 1 ? "" : "s") from task \(removal.taskID): \(removal.orderIDs.joined(separator: ", ")); pending again, they sync with the next apply\n")
+    }
+
+    static func render(_ deletion: TaskDeletion) -> Rendered {
+        var out = ""
+        for cancellation in deletion.cancellations where cancellation.problem == nil {
+            out += "  - \(cancellation.orderID): cancelled \(cancellation.invoice) in SQL Accounting\n"
+        }
+        let failures = deletion.cancellations.compactMap { cancellation in
+            cancellation.problem.map { "  ! \(cancellation.orderID) (\(cancellation.invoice)): \($0)" }
+        }
+        guard deletion.deleted else {
+            out += "could not cancel \(failures.count) of \(deletion.createdInvoices) invoices, so task \(deletion.taskID) was kept:\n" + failures.joined(separator: "\n") + "\n"
+            return .text(out)
+        }
+        let created = deletion.createdInvoices
+        var message = "deleted task \(deletion.taskID): \(deletion.pendingAgain) orders are pending again"
+        if deletion.cancelRemote {
+            message += "; \(created) invoice\(created == 1 ? "" : "s") cancelled in SQL Accounting. Their numbers stay used there: "
+                + "syncing these orders again with the same invoice numbers is refused until the cancelled invoices are deleted in SQL Accounting"
+        } else if created > 0 {
+            message += "; the \(created) invoice\(created == 1 ? "" : "s") it created stay in SQL Accounting and the next apply adopts them instead of creating them again (use --cancel-remote to cancel them)"
+        }
+        return .text(out + message + "\n")
+    }
+}
+
+extension Workflows {
     /// Why `field` cannot be edited, or nil when it can.
     static func editProblem(_ field: String, editable: [String], allowedAt: String) -> String? {
         guard let path = FieldPath(field) else {
@@ -96,87 +298,6 @@ extension Workflows {
         switch value {
         case .string(let text)?, .number(let text)?: return text
         default: return nil
-        }
-    }
-
-    // MARK: remove
-
-    /// Takes orders out of a task; they return to pending and sync with the next apply.
-    public static func tasksRemove(statePath: String?, taskID: Int64, orderIDs: [String], console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            let lock = try StateLock.acquire(statePath: state.path, command: "ledgersync tasks remove \(taskID)", wait: true) { holder in
-                console.err("waiting: \(holder) is syncing with \(state.path)\n")
-            }
-            defer { lock.release() }
-            try state.removeFromTask(taskID, orderIDs: orderIDs)
-            console.out("removed \(orderIDs.count) order\(orderIDs.count == 1 ? "" : "s") from task \(taskID): \(orderIDs.joined(separator: ", ")); pending again, they sync with the next apply\n")
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-    }
-
-    // MARK: delete
-
-    /// Deletes a task: its orders return to pending. With `cancelRemote`, first cancels in SQL Accounting every
-    /// invoice the task created (so the next apply creates them afresh); without it, those invoices stay and the
-    /// next apply adopts them by docref1 instead of creating them again.
-    public static func tasksDelete(packDirectory: String, statePath: String?, taskID: Int64, cancelRemote: Bool, endpoint: String?,
-                                   console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        var client: SQLAccountClient?
-        if cancelRemote {
-            guard let graph = compilePack(packDirectory, console: console, quietWarnings: true) else { return ExitStatus.failure }
-            guard let profile = graph.pack.profile else {
-                console.err("pack '\(packDirectory)' has no profile; --cancel-remote needs the client pack's connection\n")
-                return ExitStatus.failure
-            }
-            do {
-                var made = try Workflows.client(for: profile.connection, endpoint: endpoint, environment: environment)
-                made.retryPolicy = syncRetryPolicy(environment: environment)
-                client = made
-            } catch {
-                console.err("\(error)\n")
-                return ExitStatus.failure
-            }
-        }
-        do {
-            let lock = try StateLock.acquire(statePath: state.path, command: "ledgersync tasks delete \(taskID)", wait: true) { holder in
-                console.err("waiting: \(holder) is syncing with \(state.path)\n")
-            }
-            defer { lock.release() }
-            guard try state.task(taskID) != nil else { throw StateStoreError.unknownTask(taskID) }
-            let orders = try state.orders(taskID: taskID)
-            let created = try orders.compactMap { try state.document(orderID: $0.id) }.filter { $0.state == .created }
-            if let client {
-                var failures: [String] = []
-                for document in created {
-                    if let problem = await cancelRemotely(document, client: client, state: state, taskID: taskID) {
-                        failures.append("  ! \(document.orderID) (\(document.remoteDocno ?? "dockey \(document.remoteDockey ?? 0)")): \(problem)")
-                    } else {
-                        console.out("  - \(document.orderID): cancelled \(document.remoteDocno ?? "dockey \(document.remoteDockey ?? 0)") in SQL Accounting\n")
-                    }
-                }
-                guard failures.isEmpty else {
-                    console.out("could not cancel \(failures.count) of \(created.count) invoices, so task \(taskID) was kept:\n" + failures.joined(separator: "\n") + "\n")
-                    return ExitStatus.failure
-                }
-            }
-            try state.deleteTask(taskID)
-            var message = "deleted task \(taskID): \(orders.filter { $0.status != .excluded }.count) orders are pending again"
-            if cancelRemote {
-                message += "; \(created.count) invoice\(created.count == 1 ? "" : "s") cancelled in SQL Accounting. Their numbers stay used there: "
-                    + "syncing these orders again with the same invoice numbers is refused until the cancelled invoices are deleted in SQL Accounting"
-            } else if !created.isEmpty {
-                message += "; the \(created.count) invoice\(created.count == 1 ? "" : "s") it created stay in SQL Accounting and the next apply adopts them instead of creating them again (use --cancel-remote to cancel them)"
-            }
-            console.out(message + "\n")
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
         }
     }
 

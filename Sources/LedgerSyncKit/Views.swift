@@ -15,184 +15,224 @@ extension Workflows {
     /// The statuses `--status` accepts.
     public static let orderStatuses = OrderSyncStatus.allCases.map(\.rawValue)
 
-    // MARK: orders list
-
     public static func ordersList(statePath: String?, status: String? = nil, store: String? = nil, task: Int64? = nil,
                                   format: OutputFormat, console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            let filter = try OrderFilter(status: status, store: store, task: task, state: state)
-            let orders = try state.filteredOrders(status: filter.status, store: store, taskID: task)
-            if format == .text {
-                if !orders.isEmpty { console.out(OrderViews.table(orders, withTask: task == nil)) }
-                console.out(OrderViews.countLine(orders, filter: filter.description) + "\n")
-            } else {
-                console.outJSONDocument(versionedList("orders", orders.map(OrderViews.json)))
-            }
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { StateViewRendering.render($0, format: format) }) {
+            try StateViews.ordersList(OrderQuery(statePath: statePath, status: status, store: store, task: task))
         }
     }
-
-    // MARK: orders show
 
     public static func orderShow(statePath: String?, orderID: String, format: OutputFormat, console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            guard let order = try state.order(orderID) else {
-                var message = "order '\(orderID)' is not in the state store \(state.path)"
-                if let guess = Suggest.closest(to: orderID, in: try state.orderIDs()) { message += "; did you mean '\(guess)'?" }
-                else { message += "; run `ledgersync orders list` to see the imported orders" }
-                console.err(message + "\n")
-                return ExitStatus.failure
-            }
-            let documents = try state.documents(orderID: orderID).map { document in
-                (document, try state.attempts(documentID: document.id ?? 0))
-            }
-            let edits = try state.edits(orderID: orderID)
-            if format == .text {
-                console.out(OrderViews.detail(order, documents: documents, edits: edits))
-            } else {
-                var object = JSONObject()
-                object.append("format_version", .int(1))
-                object.append("order", OrderViews.json(order))
-                object.append("documents", .array(documents.map { OrderViews.json($0.0, attempts: $0.1) }))
-                object.append("edits", .array(edits.map { edit in
-                    .object(["field": .string(edit.field), "value": .string(edit.value), "edited_at": .string(edit.editedAt)])
-                }))
-                object.append("imported_order", (try? JSONParser.parse(order.rawJSON)) ?? .string(order.rawJSON))
-                console.outJSONDocument(.object(object))
-            }
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { StateViewRendering.render($0, format: format) }) {
+            try StateViews.orderShow(statePath: statePath, orderID: orderID)
         }
     }
-
-    // MARK: orders export
 
     /// The order list with the written-back SQL invoice numbers, as CSV or JSON, to `output` (atomically) or stdout.
     public static func ordersExport(statePath: String?, status: String? = nil, store: String? = nil, task: Int64? = nil,
                                     output: String?, format: ExportFormat, console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        let orders: [StoredOrder]
-        do {
-            let filter = try OrderFilter(status: status, store: store, task: task, state: state)
-            orders = try state.filteredOrders(status: filter.status, store: store, taskID: task)
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: .text, console: console, render: StateViewRendering.render) {
+            try StateViews.ordersExport(OrderQuery(statePath: statePath, status: status, store: store, task: task), output: output, format: format)
         }
-        let text: String
-        do {
-            switch format {
-            case .csv:
-                text = try SpreadsheetWriter.csvText(rows: [OrderViews.exportColumns.map(SheetValue.string)] + orders.map(OrderViews.exportCells),
-                                                     displayPath: output ?? "<stdout>")
-            case .json:
-                let rows: [JSONValue] = orders.map { order in
-                    .object(JSONObject(zip(OrderViews.exportColumns, OrderViews.exportValues(order)).map { ($0, $1) }))
-                }
-                text = JSONWriter.prettyString(.array(rows)) + "\n"
-            }
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-        guard let output else {
-            console.out(text)
-            return ExitStatus.success
-        }
-        do {
-            try AtomicFile.write(Array(text.utf8), to: output)
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
-        }
-        console.err("wrote \(orders.count) order\(orders.count == 1 ? "" : "s") to \(output)\n")
-        return ExitStatus.success
     }
-
-    // MARK: tasks list
 
     public static func tasksList(statePath: String?, format: OutputFormat, console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            let tasks = try state.tasks()
-            if format == .text {
-                if tasks.isEmpty {
-                    console.out("no tasks yet; `ledgersync apply` creates one for every 150 orders it syncs\n")
-                } else {
-                    var rows = [["TASK", "CREATED", "FINISHED", "STATUS", "ORDERS", "COMPLETED", "FAILED", "PENDING"]]
-                    for summary in tasks {
-                        rows.append([String(summary.id), TaskViews.time(summary.task.createdAt), summary.task.finishedAt.map(TaskViews.time) ?? "-",
-                                     summary.task.status.rawValue, String(TaskViews.orderCount(summary)), String(summary.count(.completed)),
-                                     String(summary.count(.failed)), String(summary.count(.pending))])
-                    }
-                    console.out(TextTable.render(rows, rightAligned: [0, 4, 5, 6, 7]))
-                    console.out("\(tasks.count) task\(tasks.count == 1 ? "" : "s")\n")
-                }
-            } else {
-                console.outJSONDocument(versionedList("tasks", tasks.map(TaskViews.json)))
-            }
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { StateViewRendering.render($0, format: format) }) {
+            try StateViews.tasksList(statePath: statePath)
         }
     }
-
-    // MARK: tasks show
 
     public static func taskShow(statePath: String?, taskID: Int64, format: OutputFormat, console: Console) -> Int32 {
-        guard let state = openExistingState(statePath, console: console) else { return ExitStatus.failure }
-        do {
-            guard let summary = try state.task(taskID) else { throw StateStoreError.unknownTask(taskID) }
-            let orders = try state.filteredOrders(taskID: taskID)
-            if format == .text {
-                console.out(TaskViews.detail(summary, orders: orders))
-            } else {
-                var object = JSONObject()
-                object.append("format_version", .int(1))
-                object.append("task", TaskViews.json(summary))
-                object.append("orders", .array(orders.map(OrderViews.json)))
-                console.outJSONDocument(.object(object))
-            }
-            return ExitStatus.success
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { StateViewRendering.render($0, format: format) }) {
+            try StateViews.taskShow(statePath: statePath, taskID: taskID)
         }
     }
 
-    // MARK: state
-
-    /// Opens the state store only if it exists: a read-only view must never leave an empty store behind.
     /// `{"format_version": 1, "<key>": [...]}`, the shape of every list view's JSON.
     static func versionedList(_ key: String, _ items: [JSONValue]) -> JSONValue {
         .object(["format_version": .int(1), key: .array(items)])
     }
 
+    /// Opens the state store only if it exists, printing why not.
     static func openExistingState(_ given: String?, console: Console) -> StateStore? {
+        do throws(CommandFailure) {
+            return try StateViews.openExisting(given)
+        } catch {
+            console.err(FailureRendering.text(error, format: .text))
+            return nil
+        }
+    }
+}
+
+/// Which orders a list or export shows: `--status`, `--store`, `--task` over one state store.
+public struct OrderQuery: Sendable {
+    public var statePath: String?
+    public var status: String?
+    public var store: String?
+    public var task: Int64?
+
+    public init(statePath: String?, status: String? = nil, store: String? = nil, task: Int64? = nil) {
+        self.statePath = statePath
+        self.status = status
+        self.store = store
+        self.task = task
+    }
+}
+
+/// `orders list`: the orders the query selects, and how the filter reads in the count line.
+public struct OrderListing: CommandResult {
+    public var orders: [StoredOrder]
+    public var filterDescription: String
+    /// Without `--task` every order's task is a column.
+    public var showsTask: Bool
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+/// `orders show`: everything the store knows about one order.
+public struct OrderDetail: CommandResult {
+    public var order: StoredOrder
+    public var documents: [(document: StoredDocument, attempts: [SyncAttempt])]
+    public var edits: [OrderEdit]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+/// `orders export`: the exported text, and where it went (nil: stdout).
+public struct OrdersExport: CommandResult {
+    public var orderCount: Int
+    public var text: String
+    public var writtenTo: String?
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+public struct TaskListing: CommandResult {
+    public var tasks: [TaskSummary]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+public struct TaskDetail: CommandResult {
+    public var summary: TaskSummary
+    public var orders: [StoredOrder]
+    public var exitStatus: Int32 { ExitStatus.success }
+}
+
+/// The read-only use cases over an existing state store.
+public enum StateViews {
+    public static func ordersList(_ query: OrderQuery) throws(CommandFailure) -> OrderListing {
+        let state = try openExisting(query.statePath)
+        return try reporting {
+            let filter = try OrderFilter(status: query.status, store: query.store, task: query.task, state: state)
+            let orders = try state.filteredOrders(status: filter.status, store: query.store, taskID: query.task)
+            return OrderListing(orders: orders, filterDescription: filter.description, showsTask: query.task == nil)
+        }
+    }
+
+    public static func orderShow(statePath: String?, orderID: String) throws(CommandFailure) -> OrderDetail {
+        let state = try openExisting(statePath)
+        return try reporting {
+            guard let order = try state.order(orderID) else {
+                var message = "order '\(orderID)' is not in the state store \(state.path)"
+                if let guess = Suggest.closest(to: orderID, in: try state.orderIDs()) { message += "; did you mean '\(guess)'?" }
+                else { message += "; run `ledgersync orders list` to see the imported orders" }
+                throw CommandFailure.message(message)
+            }
+            let documents = try state.documents(orderID: orderID).map { document in
+                (document: document, attempts: try state.attempts(documentID: document.id ?? 0))
+            }
+            return OrderDetail(order: order, documents: documents, edits: try state.edits(orderID: orderID))
+        }
+    }
+
+    /// Writes the export to `output` atomically, or returns it for stdout.
+    public static func ordersExport(_ query: OrderQuery, output: String?, format: ExportFormat) throws(CommandFailure) -> OrdersExport {
+        let state = try openExisting(query.statePath)
+        return try reporting {
+            let filter = try OrderFilter(status: query.status, store: query.store, task: query.task, state: state)
+            let orders = try state.filteredOrders(status: filter.status, store: query.store, taskID: query.task)
+            let text = try OrderViews.export(orders, format: format, displayPath: output ?? "<stdout>")
+            if let output { try AtomicFile.write(Array(text.utf8), to: output) }
+            return OrdersExport(orderCount: orders.count, text: text, writtenTo: output)
+        }
+    }
+
+    public static func tasksList(statePath: String?) throws(CommandFailure) -> TaskListing {
+        let state = try openExisting(statePath)
+        return try reporting { TaskListing(tasks: try state.tasks()) }
+    }
+
+    public static func taskShow(statePath: String?, taskID: Int64) throws(CommandFailure) -> TaskDetail {
+        let state = try openExisting(statePath)
+        return try reporting {
+            guard let summary = try state.task(taskID) else { throw StateStoreError.unknownTask(taskID) }
+            return TaskDetail(summary: summary, orders: try state.filteredOrders(taskID: taskID))
+        }
+    }
+
+    /// Opens the state store only if it exists: a read-only view must never leave an empty store behind.
+    public static func openExisting(_ given: String?) throws(CommandFailure) -> StateStore {
         let path = StateLocation.resolve(given)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            console.err("no state store at \(path); run ledgersync apply first (or pass --state)\n")
-            return nil
+            throw .message("no state store at \(path); run ledgersync apply first (or pass --state)")
         }
         guard !isDirectory.boolValue else {
-            console.err("\(path) is a folder, not a state store; pass the .sqlite file with --state\n")
-            return nil
+            throw .message("\(path) is a folder, not a state store; pass the .sqlite file with --state")
         }
         do {
             return try StateStore(path: path)
         } catch {
-            console.err("cannot read the state store at \(path): \(error)\n")
-            return nil
+            throw .message("cannot read the state store at \(path): \(error)")
         }
+    }
+}
+
+/// The state-store views as text or JSON.
+enum StateViewRendering {
+    static func render(_ listing: OrderListing, format: OutputFormat) -> Rendered {
+        guard format == .text else { return .document(Workflows.versionedList("orders", listing.orders.map(OrderViews.json))) }
+        var out = listing.orders.isEmpty ? "" : OrderViews.table(listing.orders, withTask: listing.showsTask)
+        out += OrderViews.countLine(listing.orders, filter: listing.filterDescription) + "\n"
+        return .text(out)
+    }
+
+    static func render(_ detail: OrderDetail, format: OutputFormat) -> Rendered {
+        let documents = detail.documents.map { ($0.document, $0.attempts) }
+        guard format != .text else { return .text(OrderViews.detail(detail.order, documents: documents, edits: detail.edits)) }
+        var object = JSONObject()
+        object.append("format_version", .int(1))
+        object.append("order", OrderViews.json(detail.order))
+        object.append("documents", .array(documents.map { OrderViews.json($0.0, attempts: $0.1) }))
+        object.append("edits", .array(detail.edits.map { edit in
+            .object(["field": .string(edit.field), "value": .string(edit.value), "edited_at": .string(edit.editedAt)])
+        }))
+        object.append("imported_order", (try? JSONParser.parse(detail.order.rawJSON)) ?? .string(detail.order.rawJSON))
+        return .document(.object(object))
+    }
+
+    static func render(_ export: OrdersExport) -> Rendered {
+        guard let path = export.writtenTo else { return .text(export.text) }
+        return .error("wrote \(export.orderCount) order\(export.orderCount == 1 ? "" : "s") to \(path)\n")
+    }
+
+    static func render(_ listing: TaskListing, format: OutputFormat) -> Rendered {
+        let tasks = listing.tasks
+        guard format == .text else { return .document(Workflows.versionedList("tasks", tasks.map(TaskViews.json))) }
+        if tasks.isEmpty { return .text("no tasks yet; `ledgersync apply` creates one for every 150 orders it syncs\n") }
+        var rows = [["TASK", "CREATED", "FINISHED", "STATUS", "ORDERS", "COMPLETED", "FAILED", "PENDING"]]
+        for summary in tasks {
+            rows.append([String(summary.id), TaskViews.time(summary.task.createdAt), summary.task.finishedAt.map(TaskViews.time) ?? "-",
+                         summary.task.status.rawValue, String(TaskViews.orderCount(summary)), String(summary.count(.completed)),
+                         String(summary.count(.failed)), String(summary.count(.pending))])
+        }
+        return .text(TextTable.render(rows, rightAligned: [0, 4, 5, 6, 7]) + "\(tasks.count) task\(tasks.count == 1 ? "" : "s")\n")
+    }
+
+    static func render(_ detail: TaskDetail, format: OutputFormat) -> Rendered {
+        guard format != .text else { return .text(TaskViews.detail(detail.summary, orders: detail.orders)) }
+        var object = JSONObject()
+        object.append("format_version", .int(1))
+        object.append("task", TaskViews.json(detail.summary))
+        object.append("orders", .array(detail.orders.map(OrderViews.json)))
+        return .document(.object(object))
     }
 }
 
@@ -232,6 +272,19 @@ struct ViewError: Error, CustomStringConvertible {
 // MARK: - rendering
 
 enum OrderViews {
+    /// The export file's text: a CSV through the formula guard, or a JSON array.
+    static func export(_ orders: [StoredOrder], format: ExportFormat, displayPath: String) throws -> String {
+        switch format {
+        case .csv:
+            return try SpreadsheetWriter.csvText(rows: [exportColumns.map(SheetValue.string)] + orders.map(exportCells), displayPath: displayPath)
+        case .json:
+            let rows: [JSONValue] = orders.map { order in
+                .object(JSONObject(zip(exportColumns, exportValues(order)).map { ($0, $1) }))
+            }
+            return JSONWriter.prettyString(.array(rows)) + "\n"
+        }
+    }
+
     static let exportColumns = ["order_id", "order_number", "store", "channel", "status", "sql_docno", "sql_dockey", "task_id", "error", "updated_at"]
 
     /// last_error for a failed order, the exclusion reason for an excluded one.

@@ -12,82 +12,51 @@ public enum ExitStatus {
     public static let changesPresent: Int32 = 2
 }
 
-/// The use cases behind the CLI commands. Each takes plain values, writes to a `Console` and returns an exit status.
+/// The command entry points the CLI calls: thin adapters from a use case (`PackUseCases`, `StateViews`, …)
+/// through its renderer to a `Console` and an exit status.
 public enum Workflows {
     /// Loads and compiles the pack, printing its diagnostics; nil when it has errors.
     public static func compilePack(_ directory: String, console: Console, format: OutputFormat = .text, quietWarnings: Bool = false) -> TransformGraph? {
-        let (pack, diagnostics) = RulePackValidator.load(packDirectory: directory)
-        guard let pack else {
-            if format == .text {
-                console.err(DiagnosticRendering.text(diagnostics))
-                console.err("pack '\(directory)' is invalid: \(DiagnosticRendering.summary(diagnostics))\n")
-            } else {
-                var object = JSONObject()
-                object.append("valid", .bool(false))
-                object.append("diagnostics", DiagnosticRendering.json(diagnostics))
-                console.err(JSONWriter.compactString(.object(object)) + "\n")
-            }
+        do throws(CommandFailure) {
+            let loaded = try PackUseCases.load(directory)
+            if !quietWarnings && !loaded.diagnostics.isEmpty && format == .text { console.err(DiagnosticRendering.text(loaded.diagnostics)) }
+            return loaded.graph
+        } catch {
+            console.err(FailureRendering.text(error, format: format == .text ? .text : .json))
             return nil
         }
-        if !quietWarnings && !diagnostics.isEmpty && format == .text { console.err(DiagnosticRendering.text(diagnostics)) }
-        return TransformGraph(pack: pack)
     }
 
     // MARK: validate
 
     public static func validate(packDirectory: String, format: OutputFormat, console: Console) -> Int32 {
-        let (pack, diagnostics) = RulePackValidator.load(packDirectory: packDirectory)
-        let valid = pack != nil
-        if format == .text {
-            console.out(DiagnosticRendering.text(diagnostics))
-            if let pack {
-                let stores = pack.profile?.stores.count ?? 0
-                console.out("pack '\(pack.name)' is valid (\(pack.kind.rawValue) pack, \(pack.files.isEmpty ? 1 : pack.files.count) file\(pack.files.count == 1 ? "" : "s"), \(stores) store\(stores == 1 ? "" : "s"), \(pack.matching.items.count) matched SKUs, \(pack.rules.count) rules): \(DiagnosticRendering.summary(diagnostics))\n")
-            } else {
-                console.out("pack '\(packDirectory)' is invalid: \(DiagnosticRendering.summary(diagnostics))\n")
-            }
-        } else {
-            var object = JSONObject()
-            object.append("format_version", .int(1))
-            object.append("valid", .bool(valid))
-            object.append("pack", pack.map { .string($0.name) } ?? .null)
-            object.append("errors", .int(diagnostics.errors.count))
-            object.append("warnings", .int(diagnostics.warnings.count))
-            object.append("diagnostics", DiagnosticRendering.json(diagnostics))
-            console.outJSONDocument(.object(object))
+        respond(format: format, console: console, render: { PackRendering.render($0, format: format) }) {
+            PackUseCases.validate(packDirectory: packDirectory)
         }
-        return valid ? ExitStatus.success : ExitStatus.failure
     }
 
     // MARK: transform
 
     /// Streams every order of `ordersPath` through the pack; exit 1 if any order errored.
     public static func transform(packDirectory: String, ordersPath: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, format: format == .text ? .text : .json) else { return ExitStatus.failure }
-        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
-        var session = TransformSession()
-        var tally = OutcomeTally()
-        let options = TransformOptions(asOf: asOf)
-        do {
-            try source.forEach { record in
-                let outcome = run(record, graph: graph, options: options, session: &session)
-                tally.add(outcome)
-                if format == .text { console.out(OutcomeRendering.text(outcome)) } else { console.outJSONLine(OutcomeRendering.json(outcome)) }
-            }
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        let text = format == .text
+        // Each order is shown as it comes out, so a large file never sits in memory.
+        let events = TransformEvents(packLoaded: { diagnostics in
+            if text && !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
+        }, outcome: { outcome in
+            if text { console.out(OutcomeRendering.text(outcome)) } else { console.outJSONLine(OutcomeRendering.json(outcome)) }
+        })
+        return respond(format: text ? .text : .json, console: console, render: { PackRendering.render($0, format: format) }) {
+            try PackUseCases.transform(TransformRequest(packDirectory: packDirectory, ordersPath: ordersPath, asOf: asOf), events: events)
         }
-        if format == .text { console.out(tally.summary + "\n") } else { console.err(tally.summary + "\n") }
-        return tally.errors > 0 ? ExitStatus.failure : ExitStatus.success
     }
 
     /// Opens an orders file, printing why when it cannot be read.
     static func openOrders(_ path: String, console: Console) -> OrderSource? {
-        do {
-            return try OrderSource(path: path, displayPath: path)
+        do throws(CommandFailure) {
+            return try PackUseCases.openOrders(path)
         } catch {
-            console.err("\(error)\n")
+            console.err(FailureRendering.text(error, format: .text))
             return nil
         }
     }
@@ -105,40 +74,9 @@ public enum Workflows {
     // MARK: explain
 
     public static func explain(packDirectory: String, ordersPath: String, orderID: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
-        guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
-        var session = TransformSession()
-        let options = TransformOptions(asOf: asOf, recordProvenance: true)
-        var found: (OrderOutcome, Order?)?
-        var seenIDs: [String] = []
-        do {
-            // Earlier orders still run so custom invoice numbers match a full transform.
-            try source.forEach { record in
-                guard found == nil else { return }
-                let outcome = run(record, graph: graph, options: options, session: &session)
-                if outcome.orderID == orderID {
-                    found = (outcome, try? record.result.get())
-                } else if seenIDs.count < 100_000 {
-                    seenIDs.append(outcome.orderID)
-                }
-            }
-        } catch {
-            console.err("\(error)\n")
-            return ExitStatus.failure
+        respond(format: format, console: console, render: { PackRendering.render($0, format: format) }) {
+            try PackUseCases.explain(ExplainRequest(packDirectory: packDirectory, ordersPath: ordersPath, orderID: orderID, asOf: asOf))
         }
-        guard let (outcome, order) = found else {
-            var message = "order '\(orderID)' is not in \(ordersPath)"
-            if let guess = Suggest.closest(to: orderID, in: seenIDs) { message += "; did you mean '\(guess)'?" }
-            console.err(message + "\n")
-            return ExitStatus.failure
-        }
-        let plan = order.flatMap { graph.plan(forStore: $0.store) }
-        if format == .text {
-            console.out(Explanation.text(outcome, plan: plan))
-        } else {
-            console.outJSONDocument(Explanation.json(outcome, plan: plan))
-        }
-        return outcome.kind == .error ? ExitStatus.failure : ExitStatus.success
     }
 
     /// Today's date in Malaysia, the default "sync date".

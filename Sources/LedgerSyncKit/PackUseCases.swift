@@ -1,0 +1,171 @@
+import Foundation
+import LedgerCore
+import LedgerJSON
+import OrderIO
+import RulePack
+import Transform
+
+/// A pack that loaded, with the warnings it still has.
+public struct LoadedPack {
+    public var graph: TransformGraph
+    /// Warnings and notes; a pack with errors does not load.
+    public var diagnostics: [Diagnostic]
+}
+
+/// `validate`'s answer: the pack when it loads, and every located problem either way.
+public struct PackValidation: CommandResult {
+    public var packDirectory: String
+    public var pack: RulePack?
+    public var diagnostics: [Diagnostic]
+
+    public var isValid: Bool { pack != nil }
+    public var exitStatus: Int32 { isValid ? ExitStatus.success : ExitStatus.failure }
+}
+
+public struct TransformRequest: Sendable {
+    public var packDirectory: String
+    public var ordersPath: String
+    public var asOf: CalendarDate
+
+    public init(packDirectory: String, ordersPath: String, asOf: CalendarDate) {
+        self.packDirectory = packDirectory
+        self.ordersPath = ordersPath
+        self.asOf = asOf
+    }
+}
+
+/// What a transform reports while it runs: the pack's warnings once loaded, then each order's outcome in file order.
+public struct TransformEvents {
+    public var packLoaded: ([Diagnostic]) -> Void
+    public var outcome: (OrderOutcome) -> Void
+
+    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in }) {
+        self.packLoaded = packLoaded
+        self.outcome = outcome
+    }
+}
+
+/// The totals of a transform run; any order in error fails the command.
+public struct TransformReport: CommandResult {
+    public var tally: OutcomeTally
+    public var exitStatus: Int32 { tally.errors > 0 ? ExitStatus.failure : ExitStatus.success }
+}
+
+public struct ExplainRequest: Sendable {
+    public var packDirectory: String
+    public var ordersPath: String
+    public var orderID: String
+    public var asOf: CalendarDate
+
+    public init(packDirectory: String, ordersPath: String, orderID: String, asOf: CalendarDate) {
+        self.packDirectory = packDirectory
+        self.ordersPath = ordersPath
+        self.orderID = orderID
+        self.asOf = asOf
+    }
+}
+
+/// One order's outcome with the provenance of every value, and the store plan that built it.
+public struct OrderExplanation: CommandResult {
+    public var outcome: OrderOutcome
+    public var plan: StorePlan?
+    public var exitStatus: Int32 { outcome.kind == .error ? ExitStatus.failure : ExitStatus.success }
+}
+
+/// The use cases over a pack and an orders file: `validate`, `transform`, `explain`.
+public enum PackUseCases {
+    /// The pack compiled; its located errors when it does not load.
+    public static func load(_ directory: String) throws(CommandFailure) -> LoadedPack {
+        let (pack, diagnostics) = RulePackValidator.load(packDirectory: directory)
+        guard let pack else { throw .invalidPack(directory: directory, diagnostics: diagnostics) }
+        return LoadedPack(graph: TransformGraph(pack: pack), diagnostics: diagnostics)
+    }
+
+    public static func openOrders(_ path: String) throws(CommandFailure) -> OrderSource {
+        try reporting { try OrderSource(path: path, displayPath: path) }
+    }
+
+    public static func validate(packDirectory: String) -> PackValidation {
+        let (pack, diagnostics) = RulePackValidator.load(packDirectory: packDirectory)
+        return PackValidation(packDirectory: packDirectory, pack: pack, diagnostics: diagnostics)
+    }
+
+    public static func transform(_ request: TransformRequest, events: TransformEvents) throws(CommandFailure) -> TransformReport {
+        let loaded = try load(request.packDirectory)
+        events.packLoaded(loaded.diagnostics)
+        let source = try openOrders(request.ordersPath)
+        var session = TransformSession()
+        var tally = OutcomeTally()
+        let options = TransformOptions(asOf: request.asOf)
+        try reporting {
+            try source.forEach { record in
+                let outcome = Workflows.run(record, graph: loaded.graph, options: options, session: &session)
+                tally.add(outcome)
+                events.outcome(outcome)
+            }
+        }
+        return TransformReport(tally: tally)
+    }
+
+    public static func explain(_ request: ExplainRequest) throws(CommandFailure) -> OrderExplanation {
+        let graph = try load(request.packDirectory).graph
+        let source = try openOrders(request.ordersPath)
+        var session = TransformSession()
+        let options = TransformOptions(asOf: request.asOf, recordProvenance: true)
+        var found: (OrderOutcome, Order?)?
+        var seenIDs: [String] = []
+        try reporting {
+            // Earlier orders still run so custom invoice numbers match a full transform.
+            try source.forEach { record in
+                guard found == nil else { return }
+                let outcome = Workflows.run(record, graph: graph, options: options, session: &session)
+                if outcome.orderID == request.orderID {
+                    found = (outcome, try? record.result.get())
+                } else if seenIDs.count < 100_000 {
+                    seenIDs.append(outcome.orderID)
+                }
+            }
+        }
+        guard let (outcome, order) = found else {
+            var message = "order '\(request.orderID)' is not in \(request.ordersPath)"
+            if let guess = Suggest.closest(to: request.orderID, in: seenIDs) { message += "; did you mean '\(guess)'?" }
+            throw .message(message)
+        }
+        return OrderExplanation(outcome: outcome, plan: order.flatMap { graph.plan(forStore: $0.store) })
+    }
+}
+
+/// `validate`, `transform` and `explain` results as text or JSON.
+public enum PackRendering {
+    public static func render(_ validation: PackValidation, format: OutputFormat) -> Rendered {
+        let diagnostics = validation.diagnostics
+        guard format == .text else {
+            var object = JSONObject()
+            object.append("format_version", .int(1))
+            object.append("valid", .bool(validation.isValid))
+            object.append("pack", validation.pack.map { .string($0.name) } ?? .null)
+            object.append("errors", .int(diagnostics.errors.count))
+            object.append("warnings", .int(diagnostics.warnings.count))
+            object.append("diagnostics", DiagnosticRendering.json(diagnostics))
+            return .document(.object(object))
+        }
+        var out = DiagnosticRendering.text(diagnostics)
+        if let pack = validation.pack {
+            let stores = pack.profile?.stores.count ?? 0
+            out += "pack '\(pack.name)' is valid (\(pack.kind.rawValue) pack, \(pack.files.isEmpty ? 1 : pack.files.count) file\(pack.files.count == 1 ? "" : "s"), \(stores) store\(stores == 1 ? "" : "s"), \(pack.matching.items.count) matched SKUs, \(pack.rules.count) rules): \(DiagnosticRendering.summary(diagnostics))\n"
+        } else {
+            out += "pack '\(validation.packDirectory)' is invalid: \(DiagnosticRendering.summary(diagnostics))\n"
+        }
+        return .text(out)
+    }
+
+    /// The closing tally; on stderr in JSON Lines mode, so stdout stays one record per line.
+    public static func render(_ report: TransformReport, format: OutputFormat) -> Rendered {
+        format == .text ? .text(report.tally.summary + "\n") : .error(report.tally.summary + "\n")
+    }
+
+    public static func render(_ explanation: OrderExplanation, format: OutputFormat) -> Rendered {
+        format == .text ? .text(Explanation.text(explanation.outcome, plan: explanation.plan))
+            : .document(Explanation.json(explanation.outcome, plan: explanation.plan))
+    }
+}

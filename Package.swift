@@ -43,10 +43,12 @@ let package = Package(
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
         .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "GuardedYAML", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
-        // Streaming xlsx/csv reading (content-detected, exact cell text, header finding) and atomic xlsx/csv writing.
+        // Streaming xlsx/csv reading (content-detected, from a file or CSV in memory, exact cell text; header finding with
+        // aliases, optional columns and recognising a report by its columns) and atomic xlsx/csv writing.
         .target(name: "Spreadsheets", dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
-        // Settlement reports (Shopee income, Lazada statement, TikTok settlement) → one exact SettlementRow per order per payout; pure parsing.
-        .target(name: "Settlements", dependencies: ["LedgerCore", .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
+        // Settlement reports (Shopee income, Lazada statement, TikTok settlement) → one exact SettlementRow per order per payout;
+        // every report read and its header found through Spreadsheets, so its only I/O is reading the report.
+        .target(name: "Settlements", dependencies: ["LedgerCore", "Spreadsheets"], swiftSettings: v5),
         // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans; receipts from settlements.
         .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
         // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
@@ -68,7 +70,7 @@ let package = Package(
         // Golden-file assertions and a runner for the built CLI, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
         // Settlement reports in each channel's real layout, generated for tests and the settlement benchmark; never in a product.
-        .target(name: "SettlementTestFixtures", dependencies: ["LedgerCore", "Settlements"], swiftSettings: v5),
+        .target(name: "SettlementTestFixtures", dependencies: ["LedgerCore", "Settlements", "Spreadsheets"], swiftSettings: v5),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "LedgerCore"], swiftSettings: v5),
-        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore"], swiftSettings: v5),
+        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], swiftSettings: v5),
         // The command use cases called directly: their results as values, without a console or a process.
         .testTarget(name: "LedgerSyncKitTests", dependencies: ["LedgerSyncKit", "LedgerCore", "SQLAccount", "StateStore", "Sync", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),

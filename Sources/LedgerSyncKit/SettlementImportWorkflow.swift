@@ -2,49 +2,26 @@ import Foundation
 import LedgerCore
 import LedgerJSON
 import Settlements
-import Spreadsheets
 import StateStore
 
-/// A settlement report opened for import: xlsx or CSV (told apart by content), its rows streamed from the file
-/// on each pass rather than held, and a hash of its bytes that recognises the same file imported again.
+/// A settlement report opened for import (`SettlementSource.open`: xlsx or CSV told apart by content, rows streamed
+/// from the file on each pass), and a hash of its bytes that recognises the same file imported again.
 public struct SettlementFile {
     public let source: SettlementSource
     /// FNV-1a of the bytes and their count: the same file imported again is a no-op.
     public let contentHash: String
-    private let sheets: [SheetRows]
 
     /// Throws a `Diagnostic` naming the file when it is missing, unreadable, or not a spreadsheet (a PDF, a legacy
     /// .xls, text that is not UTF-8 …).
     public static func open(_ path: String) throws -> SettlementFile {
-        let name = (path as NSString).lastPathComponent
         guard let (hex, count) = ContentHash.hex(fileAt: path) else {
             throw Diagnostic.error("cannot read the settlement file '\(path)'; check the path", at: SourceLocation(file: path), code: "unreadable-file")
         }
-        do {
-            let reader = try SpreadsheetReader(path: path)
-            var sheets: [SheetRows] = []
-            var streamed: [(name: String, rows: SettlementRows)] = []
-            for sheet in reader.sheetNames {
-                let rows = try reader.rows(sheet: sheet)
-                sheets.append(rows)
-                // Cells as written; a CSV is one sheet without a name, so messages leave the sheet out.
-                streamed.append((reader.format == .csv ? "" : sheet, SettlementRows(streaming: {
-                    var iterator = rows.makeIterator()
-                    return AnyIterator { iterator.next().map { SettlementSourceRow(number: $0.number, cells: $0.cells.map(\.text)) } }
-                })))
-            }
-            return SettlementFile(source: SettlementSource(fileName: name, streamedSheets: streamed), contentHash: "\(hex)-\(count)", sheets: sheets)
-        } catch let error as SpreadsheetError {
-            throw Diagnostic.error("\(error)", at: SourceLocation(file: path), code: "unreadable-file")
-        }
+        return SettlementFile(source: try SettlementSource.open(path: path), contentHash: "\(hex)-\(count)")
     }
 
-    /// The error that cut the last pass over a sheet short (a truncated workbook, bad XML or CSV half-way): parsed
-    /// rows are then incomplete, and nothing may be imported.
-    public func readError() -> Diagnostic? {
-        guard let error = sheets.lazy.compactMap(\.error).first else { return nil }
-        return .error("\(error); the file could not be read to the end, so nothing was imported — export it again", at: SourceLocation(file: error.file), code: "unreadable-file")
-    }
+    /// The error that cut the last pass over a sheet short; see `SettlementSource.readError`.
+    public func readError() -> Diagnostic? { source.readError() }
 }
 
 extension Workflows {

@@ -1,5 +1,74 @@
+import Foundation
 import LedgerCore
 import Settlements
+import Spreadsheets
+
+/// One row of a fixture sheet: its 1-based row number and each cell's text as the sheet shows it.
+public struct SettlementFixtureRow: Hashable, Sendable {
+    public var number: Int
+    public var cells: [String]
+
+    public init(number: Int, cells: [String]) {
+        self.number = number
+        self.cells = cells
+    }
+}
+
+/// A settlement workbook as a channel writes it: sheets of cell text, numbers as an xlsx stores them.
+public struct SettlementFixtureWorkbook: Sendable {
+    public var fileName: String
+    public var sheets: [(name: String, rows: [SettlementFixtureRow])]
+
+    public init(fileName: String, sheets: [(name: String, rows: [SettlementFixtureRow])]) {
+        self.fileName = fileName
+        self.sheets = sheets
+    }
+
+    /// The workbook as `SpreadsheetWriter.writeXLSX` takes it: plain numbers as numbers, everything else as text.
+    public var sheetValues: [(name: String, rows: [[SheetValue]])] {
+        sheets.map { sheet in
+            (name: sheet.name, rows: sheet.rows.map { row in
+                row.cells.map { text -> SheetValue in
+                    if text.isEmpty { return .empty }
+                    return Self.isNumber(text) ? .number(text) : .string(text)
+                }
+            })
+        }
+    }
+
+    /// The sheets as the xlsx reader hands them over (cells typed, trailing empty cells dropped), held in memory.
+    public var source: SettlementSource {
+        SettlementSource(fileName: fileName, sheets: sheets.map { sheet in
+            SettlementSheet(name: sheet.name, rows: SheetRows(file: fileName, sheet: sheet.name, rows: sheet.rows.map { row in
+                var cells = row.cells.map { text -> SheetCell in
+                    text.isEmpty ? .empty : SheetCell(kind: Self.isNumber(text) ? .number : .string, text: text)
+                }
+                while cells.last?.isEmpty == true { cells.removeLast() }
+                return SheetRow(number: row.number, cells: cells)
+            }))
+        })
+    }
+
+    /// Writes the workbook as a real xlsx file and opens it the way `payments import` does.
+    public func written(to path: String) throws -> SettlementSource {
+        try SpreadsheetWriter.writeXLSX(path: path, sheets: sheetValues)
+        return try SettlementSource.open(path: path)
+    }
+
+    /// The same sheet with its rows transformed (row numbers are the transform's to keep or change).
+    public func replacingRows(ofSheet name: String, _ transform: ([SettlementFixtureRow]) -> [SettlementFixtureRow]) -> SettlementFixtureWorkbook {
+        var copy = self
+        copy.sheets = sheets.map { $0.name == name ? (name: $0.name, rows: transform($0.rows)) : $0 }
+        return copy
+    }
+
+    /// Plain decimal text (`120`, `-10.8`, `28900000000`): what a spreadsheet program stores as a number.
+    static func isNumber(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+    }
+}
 
 /// One order to put into a fixture settlement file.
 public struct SettlementFixtureOrder: Hashable, Sendable {
@@ -53,8 +122,8 @@ public enum SettlementFixtureDefect: Hashable, Sendable {
 }
 
 /// Settlement files in each channel's real layout (channels doc §3.1–3.3), for tests, end-to-end runs and
-/// benchmarks. Shopee and TikTok come as the xlsx reader will hand them over (numbers as an xlsx stores
-/// them: `-10.8`, `120`); Lazada as the `;`-separated CSV text the seller downloads.
+/// benchmarks. Shopee and TikTok come as workbooks (numbers as an xlsx stores them: `-10.8`, `120`), to write as
+/// xlsx or to hand to the parsers as the xlsx reader would; Lazada as the `;`-separated CSV text the seller downloads.
 public enum SettlementFixtures {
     /// The text a `badAmount` defect writes.
     public static let badAmountText = "12.3O"
@@ -91,7 +160,7 @@ public enum SettlementFixtures {
     /// labels on row 1, sub-labels on row 2 and the column names on row 3; each order row (`View By` Order)
     /// is followed by its SKU row (`View By` Sku). Fees are negative numbers.
     public static func shopeeIncome(_ orders: [SettlementFixtureOrder], defects: [SettlementFixtureDefect] = [],
-                                    fileName: String = "Income.released.my.20250915_20250921.xlsx") -> SettlementSource {
+                                    fileName: String = "Income.released.my.20250915_20250921.xlsx") -> SettlementFixtureWorkbook {
         let header = shopeeIncomeHeader
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         var sections = [String](repeating: "", count: header.count)
@@ -103,8 +172,8 @@ public enum SettlementFixtures {
         subLabels[column("Rebate Provided by Shopee")] = "Vouchers & Rebates"
         subLabels[column("Commission Fee (incl. SST)")] = "Fees & Charges"
 
-        var rows = [SettlementSourceRow(number: 1, cells: sections), SettlementSourceRow(number: 2, cells: subLabels),
-                    SettlementSourceRow(number: 3, cells: header)]
+        var rows = [SettlementFixtureRow(number: 1, cells: sections), SettlementFixtureRow(number: 2, cells: subLabels),
+                    SettlementFixtureRow(number: 3, cells: header)]
         for (index, order) in orders.enumerated() {
             let mine = defects.filter { $0.order == index }
             var cells = [String](repeating: "", count: header.count)
@@ -136,7 +205,7 @@ public enum SettlementFixtures {
             cells[column("Username (Buyer)")] = "buyer\(index + 1)"
             cells[column("Buyer Payment Method")] = "Online Banking"
             cells[column("Voucher Code From Seller")] = "-"
-            rows.append(SettlementSourceRow(number: rows.count + 1, cells: cells))
+            rows.append(SettlementFixtureRow(number: rows.count + 1, cells: cells))
 
             var sku = [String](repeating: "", count: header.count)
             sku[column("Sequence No.")] = String(index + 1)
@@ -145,20 +214,20 @@ public enum SettlementFixtures {
             sku[column("Product ID")] = String(28_900_000_000 + index)
             sku[column("Product Name")] = "Rattan Side Table"
             sku[column("Product Price")] = xlsxNumber(order.gross)
-            rows.append(SettlementSourceRow(number: rows.count + 1, cells: sku))
+            rows.append(SettlementFixtureRow(number: rows.count + 1, cells: sku))
         }
         let total = orders.reduce(Money.zero) { $0 + $1.net }
-        let summary: [SettlementSourceRow] = [
-            SettlementSourceRow(number: 1, cells: ["Income Summary"]),
-            SettlementSourceRow(number: 2, cells: ["Released Period", dateRange(orders)]),
-            SettlementSourceRow(number: 3, cells: ["Total Released Amount (RM)", xlsxNumber(total)]),
+        let summary: [SettlementFixtureRow] = [
+            SettlementFixtureRow(number: 1, cells: ["Income Summary"]),
+            SettlementFixtureRow(number: 2, cells: ["Released Period", dateRange(orders)]),
+            SettlementFixtureRow(number: 3, cells: ["Total Released Amount (RM)", xlsxNumber(total)]),
         ]
-        var serviceFees = [SettlementSourceRow(number: 1, cells: ["Order ID", "Service Fee Type", "Amount"])]
+        var serviceFees = [SettlementFixtureRow(number: 1, cells: ["Order ID", "Service Fee Type", "Amount"])]
         for order in orders {
             guard let fee = order.fees[.service], fee != .zero else { continue }
-            serviceFees.append(SettlementSourceRow(number: serviceFees.count + 1, cells: [order.orderID, "Free Shipping Programme", xlsxNumber(-fee)]))
+            serviceFees.append(SettlementFixtureRow(number: serviceFees.count + 1, cells: [order.orderID, "Free Shipping Programme", xlsxNumber(-fee)]))
         }
-        return SettlementSource(fileName: fileName, sheets: [(name: "Summary", rows: summary), (name: "Income", rows: rows),
+        return SettlementFixtureWorkbook(fileName: fileName, sheets: [(name: "Summary", rows: summary), (name: "Income", rows: rows),
                                                              (name: "Service Fee Details", rows: serviceFees)])
     }
 
@@ -219,11 +288,11 @@ public enum SettlementFixtures {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The same statement read back into a `SettlementSource` (one sheet, no name).
+    /// The same statement read back through the Spreadsheets CSV reader (one sheet, no name).
     public static func lazadaStatement(_ orders: [SettlementFixtureOrder], defects: [SettlementFixtureDefect] = [],
                                        fileName: String = "lazada-statement-20250915.csv") -> SettlementSource {
         // The fixture's own text is valid CSV; should reading it ever fail, the empty source fails every test that uses it.
-        (try? SettlementSource.csv(text: lazadaStatementCSV(orders, defects: defects), fileName: fileName, delimiter: ";"))
+        (try? SettlementSource.csv(text: lazadaStatementCSV(orders, defects: defects), fileName: fileName))
             ?? SettlementSource(fileName: fileName, sheets: [])
     }
 
@@ -250,10 +319,10 @@ public enum SettlementFixtures {
     /// spaces), one "Order" row per order; fees negative; voucher, refund and other fees have no column of
     /// their own and are only in "Total Fees".
     public static func tiktokSettlement(_ orders: [SettlementFixtureOrder], defects: [SettlementFixtureDefect] = [],
-                                        fileName: String = "tiktok-settlement-20250915.xlsx") -> SettlementSource {
+                                        fileName: String = "tiktok-settlement-20250915.xlsx") -> SettlementFixtureWorkbook {
         let header = tiktokOrderDetailsHeader
         func column(_ name: String) -> Int { header.firstIndex { $0.trimmingSpaces == name }! }
-        var rows = [SettlementSourceRow(number: 1, cells: header)]
+        var rows = [SettlementFixtureRow(number: 1, cells: header)]
         for (index, order) in orders.enumerated() {
             let mine = defects.filter { $0.order == index }
             var cells = [String](repeating: "", count: header.count)
@@ -298,9 +367,9 @@ public enum SettlementFixtures {
             if mine.contains(.badAmount(order: index)) { cells[column("Transaction fee")] = badAmountText }
             cells[column("Adjustment reasons")] = "/"
             cells[column("Shopping center items")] = "\(1_729_384_756_000 + index) * 1;"
-            rows.append(SettlementSourceRow(number: rows.count + 1, cells: cells))
+            rows.append(SettlementFixtureRow(number: rows.count + 1, cells: cells))
         }
-        return SettlementSource(fileName: fileName, sheets: [(name: "Order details", rows: rows)])
+        return SettlementFixtureWorkbook(fileName: fileName, sheets: [(name: "Order details", rows: rows)])
     }
 
     // MARK: Sample data

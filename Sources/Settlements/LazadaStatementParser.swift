@@ -1,4 +1,5 @@
 import LedgerCore
+import Spreadsheets
 
 /// Lazada statement (csv, `;`-separated, or an "Income Overview" sheet; channels doc §3.2) → one
 /// `SettlementRow` per order per statement and release date. The file has one row per fee per order
@@ -24,11 +25,11 @@ public enum LazadaStatementParser {
         let orderIndex = header.index(of: columns.orderID), feeIndex = header.index(of: columns.feeName)
         let amountIndex = header.index(of: columns.amount), dateIndex = header.index(of: columns.payoutDate)
         let statementIndex = header.index(of: columns.statement), statusIndex = header.index(of: columns.releaseStatus)
-        let notReleased = Set(columns.notReleasedStatuses.map(SettlementHeaderName.normalised))
+        let notReleased = Set(columns.notReleasedStatuses.map(HeaderFinder.normalize))
         var statusSeen: [String: Bool] = [:]
         func isNotReleased(_ status: String) -> Bool {
             if let known = statusSeen[status] { return known }
-            let answer = notReleased.contains(SettlementHeaderName.normalised(status))
+            let answer = notReleased.contains(HeaderFinder.normalize(status))
             statusSeen[status] = answer
             return answer
         }
@@ -40,7 +41,7 @@ public enum LazadaStatementParser {
         struct GroupKey: Hashable { var order: OrderInStatement; var payoutDate: CalendarDate }
         struct Group {
             var key: GroupKey
-            var firstRow: SettlementSourceRow
+            var firstRow: SheetRow
             var gross = Money.zero
             var net = Money.zero
             var fees: [SettlementFee] = []
@@ -52,7 +53,7 @@ public enum LazadaStatementParser {
         var failed: Set<OrderInStatement> = []
         var unknownFeesWarned: Set<String> = []
 
-        for row in source.sheets[header.sheetIndex].rows.dropFirst(header.rowIndex + 1) {
+        for row in source.sheets[header.sheetIndex].rows where row.number > header.rowNumber {
             var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
             if reader.isBlank { continue }
             let status = reader.text(statusIndex)
@@ -79,7 +80,7 @@ public enum LazadaStatementParser {
             let amount = reader.amount(amountIndex, role: columns.amount.role, required: true)
             let feeName = reader.text(feeIndex)
             let (meaning, known) = classify(feeName)
-            if !known, !reader.hasErrors, unknownFeesWarned.insert(SettlementHeaderName.normalised(feeName)).inserted {
+            if !known, !reader.hasErrors, unknownFeesWarned.insert(HeaderFinder.normalize(feeName)).inserted {
                 reader.warning(feeIndex, feeName.isEmpty
                                ? "the fee name is empty; the amount is counted as an 'other' fee"
                                : "fee name '\(feeName)' is not in ledgersync's Lazada fee table; it is counted as an 'other' fee",
@@ -124,7 +125,7 @@ public enum LazadaStatementParser {
 
         if let (first, status, count) = unreleased {
             var reader = first
-            reader.warning(statusIndex, "\(count) row\(count == 1 ? " is" : "s are") not released yet (\(header.names[statusIndex!]) '\(status)'"
+            reader.warning(statusIndex, "\(count) row\(count == 1 ? " is" : "s are") not released yet (\(header.name(statusIndex!)) '\(status)'"
                            + "\(count == 1 ? "" : ", the first here")) and left out: they belong to a later payout", code: "settlement-not-released")
             result.diagnostics += reader.diagnostics
         }
@@ -136,7 +137,7 @@ public enum LazadaStatementParser {
                 source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: group.rows))
             let reader = SettlementCellReader(file: source.fileName, header: header, row: group.firstRow)
             var place = (header.sheet.map { "sheet '\($0)' " } ?? "") + settlement.source.rowsDescription
-            if let amountIndex { place += ", column '\(header.names[amountIndex])'" }
+            if let amountIndex { place += ", column '\(header.name(amountIndex))'" }
             if SettlementChecks.check(settlement, place: place, at: reader.location(amountIndex),
                                       cell: reader.cell(amountIndex), into: &result.diagnostics) {
                 result.rows.append(settlement)

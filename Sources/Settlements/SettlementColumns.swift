@@ -1,7 +1,8 @@
 import LedgerCore
+import Spreadsheets
 
 // The column-name tables of every settlement report, in one place (channels doc §3.1–3.3).
-// Header names match after normalising (`SettlementHeaderName`): case-insensitive, whitespace collapsed,
+// Header names match after normalising (`HeaderFinder.normalize`): case-insensitive, whitespace collapsed,
 // no space next to a parenthesis or slash. The first name of a column is the one the fixtures write; the
 // others are accepted aliases, tried in order. `inferred: true` marks a name or a use of a column that is
 // this code's inference rather than something the doc cites from a real file or a public parser ([D3]).
@@ -19,6 +20,9 @@ public struct SettlementColumn: Hashable, Sendable {
         self.names = names
         self.inferred = inferred
     }
+
+    /// The column as `HeaderFinder` looks for it: its names as aliases, preferred first.
+    public var header: HeaderColumn { HeaderColumn(names) }
 }
 
 /// A fee column (Shopee, TikTok): its kind and whether it is a deduction in the report's own sign
@@ -189,14 +193,14 @@ public struct LazadaStatementColumns: Hashable, Sendable {
     func classifier() -> (String) -> (meaning: RowMeaning, known: Bool) {
         var table: [String: RowMeaning] = [:]
         for entry in feeNames.reversed() {
-            for name in entry.names { table[SettlementHeaderName.normalised(name)] = .fee(entry.kind) }
+            for name in entry.names { table[HeaderFinder.normalize(name)] = .fee(entry.kind) }
         }
-        for name in buyerShippingFeeNames { table[SettlementHeaderName.normalised(name)] = .buyerShipping }
-        for name in revenueFeeNames { table[SettlementHeaderName.normalised(name)] = .revenue }
+        for name in buyerShippingFeeNames { table[HeaderFinder.normalize(name)] = .buyerShipping }
+        for name in revenueFeeNames { table[HeaderFinder.normalize(name)] = .revenue }
         var seen: [String: (meaning: RowMeaning, known: Bool)] = [:]   // by the name as written
         return { feeName in
             if let hit = seen[feeName] { return hit }
-            let answer: (meaning: RowMeaning, known: Bool) = table[SettlementHeaderName.normalised(feeName)].map { ($0, true) } ?? (.fee(.other), false)
+            let answer: (meaning: RowMeaning, known: Bool) = table[HeaderFinder.normalize(feeName)].map { ($0, true) } ?? (.fee(.other), false)
             seen[feeName] = answer
             return answer
         }

@@ -1,4 +1,5 @@
 import LedgerCore
+import Spreadsheets
 
 /// What a settlement file looks like, from its content (never its name).
 public struct SettlementDetection: Hashable, Sendable, CustomStringConvertible {
@@ -42,29 +43,20 @@ public enum SettlementDetector {
     }
 
     public static func detect(_ source: SettlementSource) -> SettlementDetection? {
-        let signatures = supportedChannels.map { channel in (channel, Set(signature(channel).map(SettlementHeaderName.normalised))) }
-        var best: (detection: SettlementDetection, score: Int)?
-        for (sheetIndex, sheet) in source.sheets.enumerated() {
-            for (rowIndex, row) in sheet.rows.prefix(SettlementHeader.searchRows).enumerated() {
-                let header = SettlementHeader.make(sheetIndex: sheetIndex, sheet: sheet.name, row: row, rowIndex: rowIndex)
-                for (channel, names) in signatures {
-                    var seen: Set<String> = []
-                    var matched: [String] = []
-                    for (index, key) in header.normalisedNames.enumerated() where names.contains(key) && seen.insert(key).inserted {
-                        matched.append(header.names[index])
-                    }
-                    guard matched.count >= 2, matched.count > (best?.score ?? 0) else { continue }
-                    let shown = matched.prefix(2).map { "'\($0)'" }.joined(separator: ", ") + (matched.count > 2 ? ", …" : "")
-                    best = (SettlementDetection(channel: channel, sheet: header.sheet, headerRow: row.number, matchedColumns: matched,
-                                                reason: "columns \(shown) on \(header.rowPlace)"), matched.count)
-                }
-            }
+        let signatures = supportedChannels.map { (label: $0, names: signature($0)) }
+        var best: SettlementDetection?
+        for sheet in source.sheets {
+            guard let found = HeaderFinder.recognise(signatures, in: sheet.rows, searchRows: SettlementHeader.searchRows, minimumMatches: 2),
+                  found.matched.count > best?.matchedColumns.count ?? 0 else { continue }
+            let shown = found.matched.prefix(2).map { "'\($0)'" }.joined(separator: ", ") + (found.matched.count > 2 ? ", …" : "")
+            best = SettlementDetection(channel: found.label, sheet: sheet.name, headerRow: found.rowNumber, matchedColumns: found.matched,
+                                       reason: "columns \(shown) on \(SettlementHeader.rowPlace(found.rowNumber, sheet: sheet.name))")
         }
-        if let best { return best.detection }
+        if let best { return best }
         // Sheet names alone.
-        let names = source.sheets.map { SettlementHeaderName.normalised($0.name) }
+        let names = source.sheets.map { HeaderFinder.normalize($0.name ?? "") }
         func sheetNamed(_ name: String) -> String? {
-            source.sheets.first { SettlementHeaderName.normalised($0.name) == SettlementHeaderName.normalised(name) }?.name
+            source.sheets.lazy.compactMap(\.name).first { HeaderFinder.normalize($0) == HeaderFinder.normalize(name) }
         }
         if let sheet = sheetNamed("Order details") {
             return SettlementDetection(channel: .tiktok, sheet: sheet, headerRow: 0, matchedColumns: [], reason: "a sheet named '\(sheet)'")

@@ -1,71 +1,61 @@
 import LedgerCore
+import Spreadsheets
 
-/// The header row of a settlement sheet, found below any banner rows by normalised name.
+/// The header row of a settlement sheet, found below any banner rows by `HeaderFinder`.
 struct SettlementHeader {
     var sheetIndex: Int
     /// nil for a CSV (its one sheet has no name).
     var sheet: String?
-    /// Index of the header row in the sheet's `rows`.
-    var rowIndex: Int
-    var rowNumber: Int
-    /// Cells as written, trimmed.
-    var names: [String]
-    var normalisedNames: [String]
+    var match: HeaderMatch
+
+    var rowNumber: Int { match.rowNumber }
 
     /// The column's index: the first of its names present in the header (first occurrence).
-    func index(of column: SettlementColumn) -> Int? {
-        for name in column.names {
-            let key = SettlementHeaderName.normalised(name)
-            if let index = normalisedNames.firstIndex(of: key) { return index }
-        }
-        return nil
-    }
+    func index(of column: SettlementColumn) -> Int? { match.index(of: column.header) }
+
+    /// The header cell above a column as written, trimmed.
+    func name(_ index: Int) -> String { match.name(at: index) ?? "" }
 
     static let searchRows = 30
 
-    static func make(sheetIndex: Int, sheet: String, row: SettlementSourceRow, rowIndex: Int) -> SettlementHeader {
-        let names = row.cells.map { SettlementAmount.trimmed($0) }
-        return SettlementHeader(sheetIndex: sheetIndex, sheet: sheet.isEmpty ? nil : sheet, rowIndex: rowIndex, rowNumber: row.number,
-                                names: names, normalisedNames: names.map(SettlementHeaderName.normalised))
-    }
-
-    /// The first row, within the first `searchRows` rows of a sheet, that has every required column;
-    /// sheets named in `preferredSheets` are searched first. Otherwise an error saying which columns
-    /// are missing, pointing at the row that came closest.
+    /// The first row, within the first `searchRows` non-empty rows of a sheet, that has every required column;
+    /// sheets named in `preferredSheets` are searched first. Otherwise an error saying which columns are missing,
+    /// pointing at the row that came closest.
     static func find(in source: SettlementSource, preferredSheets: [String], required: [SettlementColumn],
                      reportName: String) -> Result<SettlementHeader, Diagnostic> {
-        let preferred = Set(preferredSheets.map(SettlementHeaderName.normalised))
+        let preferred = Set(preferredSheets.map(HeaderFinder.normalize))
         let order = source.sheets.indices.sorted { a, b in
-            let pa = preferred.contains(SettlementHeaderName.normalised(source.sheets[a].name))
-            let pb = preferred.contains(SettlementHeaderName.normalised(source.sheets[b].name))
+            let pa = preferred.contains(HeaderFinder.normalize(source.sheets[a].name ?? ""))
+            let pb = preferred.contains(HeaderFinder.normalize(source.sheets[b].name ?? ""))
             return pa != pb ? pa : a < b
         }
-        var closest: (header: SettlementHeader, found: Int)?
+        var closest: (miss: HeaderNearMiss, sheet: String?)?
         for sheetIndex in order {
             let sheet = source.sheets[sheetIndex]
-            for (rowIndex, row) in sheet.rows.prefix(searchRows).enumerated() {
-                let header = make(sheetIndex: sheetIndex, sheet: sheet.name, row: row, rowIndex: rowIndex)
-                let found = required.filter { header.index(of: $0) != nil }.count
-                if found == required.count { return .success(header) }
-                if found > 0, found > (closest?.found ?? 0) { closest = (header, found) }
+            switch HeaderFinder.search(required.map(\.header), in: sheet.rows, searchRows: searchRows) {
+            case .found(let match):
+                return .success(SettlementHeader(sheetIndex: sheetIndex, sheet: sheet.name, match: match))
+            case .notFound(let miss?, _) where miss.present.count > closest?.miss.present.count ?? 0:
+                closest = (miss, sheet.name)
+            case .notFound:
+                continue
             }
         }
         let wanted = required.map { "'\($0.names[0])'" }.joined(separator: ", ")
         var message = "no header row with the \(reportName) columns \(wanted) in the first \(searchRows) rows of "
-            + (source.sheets.count == 1 && source.sheets[0].name.isEmpty ? "the file" : "any sheet")
+            + (source.sheets.count == 1 && source.sheets[0].name == nil ? "the file" : "any sheet")
         var location = SourceLocation(file: source.fileName)
-        if let (header, _) = closest {
-            let present = required.filter { header.index(of: $0) != nil }.map { "'\($0.names[0])'" }
-            let missing = required.filter { header.index(of: $0) == nil }.map { "'\($0.names[0])'" }
-            message += "; \(header.rowPlace) has \(present.joined(separator: ", ")) but not \(missing.joined(separator: ", "))"
-            location = SourceLocation(file: source.fileName, line: header.rowNumber)
+        if let (miss, sheet) = closest {
+            let present = miss.present.map { "'\($0.name)'" }, missing = miss.missing.map { "'\($0.name)'" }
+            message += "; \(rowPlace(miss.rowNumber, sheet: sheet)) has \(present.joined(separator: ", ")) but not \(missing.joined(separator: ", "))"
+            location = SourceLocation(file: source.fileName, line: miss.rowNumber)
         }
         return .failure(.error(message, at: location, code: "settlement-missing-column"))
     }
 
     /// `row 3 of sheet 'Income'`, `row 2`.
-    var rowPlace: String {
-        sheet.map { "row \(rowNumber) of sheet '\($0)'" } ?? "row \(rowNumber)"
+    static func rowPlace(_ row: Int, sheet: String?) -> String {
+        sheet.map { "row \(row) of sheet '\($0)'" } ?? "row \(row)"
     }
 }
 
@@ -73,22 +63,22 @@ struct SettlementHeader {
 struct SettlementCellReader {
     var file: String
     var header: SettlementHeader
-    var row: SettlementSourceRow
+    var row: SheetRow
     var diagnostics: [Diagnostic] = []
 
-    init(file: String, header: SettlementHeader, row: SettlementSourceRow) {
+    init(file: String, header: SettlementHeader, row: SheetRow) {
         self.file = file
         self.header = header
         self.row = row
     }
 
-    var isBlank: Bool { row.cells.allSatisfy { $0.isEmpty || SettlementAmount.trimmed($0).isEmpty } }
+    var isBlank: Bool { row.cells.allSatisfy { $0.isEmpty || SettlementAmount.trimmed($0.text).isEmpty } }
 
     /// The trimmed cell text; "" when the column or cell is missing or holds a placeholder for nothing
     /// (`-` in Shopee's reports, `/` in TikTok's).
     func text(_ index: Int?) -> String {
-        guard let index, index < row.cells.count else { return "" }
-        let text = SettlementAmount.trimmed(row.cells[index])
+        guard let index else { return "" }
+        let text = SettlementAmount.trimmed(row[index].text)
         return SettlementCellReader.emptyMarkers.contains(text) ? "" : text
     }
 
@@ -97,7 +87,7 @@ struct SettlementCellReader {
     /// `sheet 'Income' row 5, column 'Commission Fee (incl. SST)'` (`row 5, column '…'` for a CSV).
     func place(_ index: Int?) -> String {
         var text = header.sheet.map { "sheet '\($0)' row \(row.number)" } ?? "row \(row.number)"
-        if let index, index < header.names.count { text += ", column '\(header.names[index])'" }
+        if let index, let name = header.match.name(at: index) { text += ", column '\(name)'" }
         return text
     }
 
@@ -108,19 +98,8 @@ struct SettlementCellReader {
     /// The spreadsheet cell reference, `Income!L5` (`L5` for a CSV); nil without a column.
     func cell(_ index: Int?) -> String? {
         guard let index else { return nil }
-        let reference = SettlementCellReader.columnLetters(index) + String(row.number)
+        let reference = SheetRow.columnName(index) + String(row.number)
         return header.sheet.map { "\($0)!\(reference)" } ?? reference
-    }
-
-    static func columnLetters(_ index: Int) -> String {
-        var n = index + 1
-        var letters = ""
-        while n > 0 {
-            let remainder = (n - 1) % 26
-            letters = String(UnicodeScalar(UInt8(65 + remainder))) + letters
-            n = (n - 1) / 26
-        }
-        return letters
     }
 
     mutating func error(_ index: Int?, _ message: String, code: String) {

@@ -202,28 +202,6 @@ public enum SettlementDate {
                                  "october", "november", "december"]
 }
 
-/// Header names are compared case-insensitively with whitespace collapsed, no space next to a parenthesis
-/// or a slash: `"Order/adjustment ID  "`, `"order / adjustment id"` and `"Amount (Include Tax)"` vs
-/// `"Amount(Include Tax)"` all match.
-public enum SettlementHeaderName {
-    public static func normalised(_ text: String) -> String {
-        var out = ""
-        var pendingSpace = false
-        for character in text.lowercased() {
-            if character.isWhitespace {
-                pendingSpace = true
-                continue
-            }
-            if pendingSpace, !out.isEmpty, !"()/".contains(character), let last = out.last, !"(/".contains(last) {
-                out.append(" ")
-            }
-            pendingSpace = false
-            out.append(character)
-        }
-        return out
-    }
-}
-
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -1,4 +1,5 @@
 import LedgerCore
+import Spreadsheets
 
 /// Shopee MY "Income" report (xlsx; channels doc §3.1) → one `SettlementRow` per `Order` row.
 /// `Sku` detail rows are skipped; every fee column present is read (fee = minus the cell, since the
@@ -23,13 +24,13 @@ public enum ShopeeIncomeParser {
         let viewByIndex = header.index(of: columns.viewBy)
         let feeColumns = columns.fees.compactMap { fee in header.index(of: fee.column).map { (fee, $0) } }.sorted { $0.1 < $1.1 }
         let creditColumns = columns.shippingCredits.compactMap { credit in header.index(of: credit.column).map { (credit, $0) } }.sorted { $0.1 < $1.1 }
-        let currency = currencyOf(netHeader: header.names[netIndex!]) ?? defaultCurrency
+        let currency = currencyOf(netHeader: header.name(netIndex!)) ?? defaultCurrency
 
         var duplicates = SettlementDuplicates()
-        for row in source.sheets[header.sheetIndex].rows.dropFirst(header.rowIndex + 1) {
+        for row in source.sheets[header.sheetIndex].rows where row.number > header.rowNumber {
             var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
             if reader.isBlank { continue }
-            if SettlementHeaderName.normalised(reader.text(viewByIndex)) == "sku" { continue }
+            if HeaderFinder.normalize(reader.text(viewByIndex)) == "sku" { continue }
             let orderID = reader.orderID(orderIndex, role: columns.orderID.role)
             let payoutDate = reader.payoutDate(dateIndex)
             let net = reader.amount(netIndex, role: columns.net.role, required: true)
@@ -37,13 +38,13 @@ public enum ShopeeIncomeParser {
             var credits: [SettlementShippingCredit] = []
             for (credit, index) in creditColumns {
                 if let cell = reader.amount(index, role: credit.column.role), cell != .zero {
-                    credits.append(SettlementShippingCredit(credit.payer, header.names[index], cell))
+                    credits.append(SettlementShippingCredit(credit.payer, header.name(index), cell))
                 }
             }
             var fees: [SettlementFee] = []
             for (fee, index) in feeColumns {
                 if let cell = reader.amount(index, role: fee.column.role), cell != .zero {
-                    fees.append(SettlementFee(fee.kind, header.names[index], -cell))
+                    fees.append(SettlementFee(fee.kind, header.name(index), -cell))
                 }
             }
             result.diagnostics += reader.diagnostics
@@ -65,7 +66,7 @@ public enum ShopeeIncomeParser {
 
     /// `Total Released Amount (RM)` → MYR, `(SGD)` → SGD; nil when the header does not say.
     static func currencyOf(netHeader: String) -> String? {
-        let key = SettlementHeaderName.normalised(netHeader)
+        let key = HeaderFinder.normalize(netHeader)
         if key.hasSuffix("(rm)") || key.hasSuffix("(myr)") { return "MYR" }
         if key.hasSuffix("(sgd)") || key.hasSuffix("(s$)") { return "SGD" }
         return nil

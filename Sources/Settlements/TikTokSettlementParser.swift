@@ -1,4 +1,5 @@
 import LedgerCore
+import Spreadsheets
 
 /// TikTok Shop settlement export (xlsx; channels doc §3.3), sheet "Order details" → one `SettlementRow`
 /// per Order or Adjustment row. Headers may carry trailing spaces. Fees are minus the cells; whatever
@@ -30,10 +31,10 @@ public enum TikTokSettlementParser {
         let sellerShippingIndex = header.index(of: columns.sellerShippingFee)
 
         var duplicates = SettlementDuplicates()
-        for row in source.sheets[header.sheetIndex].rows.dropFirst(header.rowIndex + 1) {
+        for row in source.sheets[header.sheetIndex].rows where row.number > header.rowNumber {
             var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
             if reader.isBlank { continue }
-            let type = SettlementHeaderName.normalised(reader.text(typeIndex))
+            let type = HeaderFinder.normalize(reader.text(typeIndex))
             guard type.isEmpty || type == "order" || type == "adjustment" else {
                 reader.warning(typeIndex, "type '\(reader.text(typeIndex))' is neither Order nor Adjustment; the row is skipped",
                                code: "settlement-skipped-row")
@@ -47,7 +48,7 @@ public enum TikTokSettlementParser {
             var credits: [SettlementShippingCredit] = []
             for (credit, index) in creditColumns {
                 if let cell = reader.amount(index, role: credit.column.role), cell != .zero {
-                    credits.append(SettlementShippingCredit(credit.payer, header.names[index], cell))
+                    credits.append(SettlementShippingCredit(credit.payer, header.name(index), cell))
                 }
             }
             let creditTotal = credits.reduce(Money.zero) { $0 + $1.amount }
@@ -58,7 +59,7 @@ public enum TikTokSettlementParser {
                 if fee.inTotalFees { namedInTotal += -cell }
                 // The credits are inside "Seller shipping fee": what remains of it is the seller's logistics charge.
                 if index == sellerShippingIndex { cell -= creditTotal }
-                if cell != .zero { fees.append(SettlementFee(fee.kind, header.names[index], -cell)) }
+                if cell != .zero { fees.append(SettlementFee(fee.kind, header.name(index), -cell)) }
             }
             // Without a "Seller shipping fee" column the credits are in the rest of Total Fees: take them out of it.
             if sellerShippingIndex == nil { namedInTotal -= creditTotal }

@@ -55,7 +55,8 @@ public struct SheetRow: Sendable, Equatable {
 
 public enum SpreadsheetFormat: String, Sendable { case xlsx, csv }
 
-/// A value for `SpreadsheetWriter.writeXLSX`.
+/// A cell value for the writers: `SpreadsheetWriter.writeXLSX` stores it typed in the workbook; `writeCSV` and
+/// `csvText` write it as text (strings through the formula guard, numbers exactly, dates as ISO text).
 public enum SheetValue: Sendable, Equatable {
     /// Always written as text, never re-typed ("08" stays "08").
     case string(String)

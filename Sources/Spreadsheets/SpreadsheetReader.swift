@@ -14,6 +14,7 @@ import Foundation
 /// Not thread-safe; each `rows` sequence can be iterated many times (each pass re-reads the file) and each pass
 /// holds only a few chunks of the file in memory.
 public final class SpreadsheetReader {
+    /// The file path as given (for CSV read from memory: the name it was given).
     public let path: String
     public let format: SpreadsheetFormat
     /// Sheet names in workbook order (csv: one sheet named after the file, without extension).
@@ -21,6 +22,8 @@ public final class SpreadsheetReader {
 
     private let book: XLSXBook?
     private let csv: CSVSettings?
+    /// CSV bytes handed over in memory rather than a file to re-read on each pass.
+    private let csvBytes: Data?
 
     /// Opens a file and detects xlsx (ZIP magic "PK\u{3}\u{4}") or csv by content, never by extension. The CSV
     /// delimiter (',', ';', '\t') is detected from the first non-empty lines; a UTF-8 BOM is skipped (UTF-16 with a
@@ -42,6 +45,27 @@ public final class SpreadsheetReader {
             format = .csv
             sheetNames = [URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent]
         }
+        csvBytes = nil
+    }
+
+    /// Reads CSV bytes already in memory exactly as a CSV file of that content would be read (the same binary and
+    /// encoding checks, BOM and delimiter detection); `name` stands in for the path in errors and names the sheet
+    /// (without its extension). For generated reports and tests; an xlsx must come from a file.
+    public init(csvBytes bytes: Data, name: String) throws {
+        path = name
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw SpreadsheetError(file: name, .notASpreadsheet("it is a ZIP archive (an xlsx workbook?), which is read from a file, not from memory"))
+        }
+        csv = try CSVSettings.sniff(head: [UInt8](bytes.prefix(64 * 1024)), path: name)
+        csvBytes = bytes
+        book = nil
+        format = .csv
+        sheetNames = [URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent]
+    }
+
+    /// `init(csvBytes:name:)` for text (UTF-8).
+    public convenience init(csvText text: String, name: String) throws {
+        try self.init(csvBytes: Data(text.utf8), name: name)
     }
 
     /// The detected CSV delimiter (nil for xlsx).
@@ -72,7 +96,15 @@ public final class SpreadsheetReader {
         }
         let settings = csv!
         let path = path
-        return try SheetRows(file: path, sheet: name) { try CSVRowSource(path: path, sheet: name, settings: settings) }
+        if let bytes = csvBytes {
+            return try SheetRows(file: path, sheet: name) { try CSVRowSource(stream: .bytes(bytes), file: path, sheet: name, settings: settings) }
+        }
+        return try SheetRows(file: path, sheet: name) {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw SpreadsheetError(file: path, .unreadable("cannot open the file"))
+            }
+            return try CSVRowSource(stream: .file(handle), file: path, sheet: name, settings: settings)
+        }
     }
 
     // MARK: -
@@ -112,6 +144,13 @@ public final class SheetRows: Sequence {
 
     private let open: () throws -> RowSource
     private var prepared: RowSource?
+
+    /// Rows already in memory (a generated sheet, a test's fixture), handed out like rows read from a file.
+    public init(file: String, sheet: String, rows: [SheetRow]) {
+        self.file = file
+        self.sheet = sheet
+        open = { HeldRowSource(rows) }
+    }
 
     init(file: String, sheet: String, open: @escaping () throws -> RowSource) throws {
         self.file = file
@@ -204,6 +243,14 @@ public final class SheetRows: Sequence {
 
 protocol RowSource: AnyObject {
     func next() throws -> SheetRow?
+}
+
+final class HeldRowSource: RowSource {
+    private var rows: IndexingIterator<[SheetRow]>
+
+    init(_ rows: [SheetRow]) { self.rows = rows.makeIterator() }
+
+    func next() throws -> SheetRow? { rows.next() }
 }
 
 // MARK: - xlsx
@@ -347,13 +394,9 @@ final class CSVRowSource: RowSource {
     private let sheet: String
     private var record = 0
 
-    init(path: String, sheet: String, settings: CSVSettings) throws {
-        file = path
+    init(stream: ChunkInputStream, file: String, sheet: String, settings: CSVSettings) throws {
+        self.file = file
         self.sheet = sheet
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SpreadsheetError(file: path, .unreadable("cannot open the file"))
-        }
-        let stream = ChunkInputStream.file(handle)
         do {
             switch settings.encoding {
             case .utf8:
@@ -364,7 +407,7 @@ final class CSVRowSource: RowSource {
                 reader = try CSVReader(stream: stream, codecType: UTF16.self, endian: .big, delimiter: settings.delimiter)
             }
         } catch {
-            throw SpreadsheetError(file: path, sheet: sheet, .unreadable("\(error)"))
+            throw SpreadsheetError(file: file, sheet: sheet, .unreadable("\(error)"))
         }
     }
 
@@ -429,6 +472,17 @@ final class ChunkInputStream: InputStream {
 
     static func file(_ handle: FileHandle) -> ChunkInputStream {
         ChunkInputStream(onClose: { try? handle.close() }) { try handle.read(upToCount: 64 * 1024) }
+    }
+
+    /// Bytes in memory, handed out in the same 64 KiB chunks as a file.
+    static func bytes(_ data: Data) -> ChunkInputStream {
+        var offset = data.startIndex
+        return ChunkInputStream {
+            guard offset < data.endIndex else { return nil }
+            let end = data.index(offset, offsetBy: 64 * 1024, limitedBy: data.endIndex) ?? data.endIndex
+            defer { offset = end }
+            return data.subdata(in: offset..<end)
+        }
     }
 
     override func open() {

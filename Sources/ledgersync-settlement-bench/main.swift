@@ -24,16 +24,8 @@ let directory = NSTemporaryDirectory() + "ledgersync-settlement-bench-\(rows)"
 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 let workbook = directory + "/income.xlsx"
 if !FileManager.default.fileExists(atPath: workbook) {
-    let source = SettlementFixtures.shopeeIncome(SettlementFixtures.sampleOrders(count: rows), fileName: "income.xlsx")
-    let sheets = source.sheets.map { sheet in
-        (name: sheet.name, rows: sheet.rows.map { row in
-            row.cells.map { cell -> SheetValue in
-                if cell.isEmpty { return .empty }
-                return Double(cell) != nil && !cell.contains("e") ? .number(cell) : .string(cell)
-            }
-        })
-    }
-    try SpreadsheetWriter.writeXLSX(path: workbook, sheets: sheets)
+    let fixture = SettlementFixtures.shopeeIncome(SettlementFixtures.sampleOrders(count: rows), fileName: "income.xlsx")
+    try SpreadsheetWriter.writeXLSX(path: workbook, sheets: fixture.sheetValues)
 }
 let bytes = (try? FileManager.default.attributesOfItem(atPath: workbook)[.size] as? Int) ?? 0
 let statePath = directory + "/state-\(UUID().uuidString.prefix(6)).sqlite"

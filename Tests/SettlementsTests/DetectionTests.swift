@@ -34,7 +34,7 @@ struct DetectionTests {
         let unknown = try SettlementSource.csv(text: "sku,syncapp_code,syncapp_uom\nA,B,C\n", fileName: "items.csv")
         #expect(SettlementDetector.detect(unknown) == nil)
         // With no header to go by, a telling sheet name still says what the file is.
-        let bare = SettlementSource(fileName: "t.xlsx", sheets: [(name: "Order details", rows: [])])
+        let bare = SettlementFixtureWorkbook(fileName: "t.xlsx", sheets: [(name: "Order details", rows: [])])
         #expect(SettlementDetector.detect(bare)?.reason == "a sheet named 'Order details'")
     }
 
@@ -102,7 +102,7 @@ struct DetectionTests {
         let orders = SettlementFixtures.sampleOrders(count: 200)
         #expect(Set(orders.map(\.orderID)).count == 200)
         let total = orders.reduce(Money.zero) { $0 + $1.net }
-        for source in [SettlementFixtures.shopeeIncome(orders), SettlementFixtures.lazadaStatement(orders), SettlementFixtures.tiktokSettlement(orders)] {
+        for source in [SettlementFixtures.shopeeIncome(orders).source, SettlementFixtures.lazadaStatement(orders), SettlementFixtures.tiktokSettlement(orders).source] {
             let result = SettlementImport.parse(source)
             #expect(result.errors.isEmpty)
             #expect(result.rows.count == 200)

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import Testing
 @testable import Settlements
@@ -57,8 +58,8 @@ struct ShopeeIncomeTests {
     @Test("a title banner above the three header rows moves nothing but the row numbers")
     func extraBanner() {
         let source = SettlementFixtures.shopeeIncome(standardOrders).replacingRows(ofSheet: "Income") { rows in
-            [SettlementSourceRow(number: 1, cells: ["Income Released Report — acme.living"])]
-                + rows.map { SettlementSourceRow(number: $0.number + 1, cells: $0.cells) }
+            [SettlementFixtureRow(number: 1, cells: ["Income Released Report — acme.living"])]
+                + rows.map { SettlementFixtureRow(number: $0.number + 1, cells: $0.cells) }
         }
         let result = ShopeeIncomeParser.parse(source)
         #expect(result.rows.map(\.source.row) == [5, 7, 9])
@@ -131,7 +132,7 @@ struct ShopeeIncomeTests {
         #expect(result.rows.count == 1)
 
         let noDate = SettlementFixtures.shopeeIncome(standardOrders).replacingRows(ofSheet: "Income") { rows in
-            rows.map { row in SettlementSourceRow(number: row.number, cells: row.cells.enumerated().map { $0.offset == 7 ? "" : $0.element }) }
+            rows.map { row in SettlementFixtureRow(number: row.number, cells: row.cells.enumerated().map { $0.offset == 7 ? "" : $0.element }) }
         }
         #expect(seen(ShopeeIncomeParser.parse(noDate)) == [
             Seen(.error, "no header row with the Shopee income report columns 'Order ID', 'Payout Completed Date', 'Total Released Amount (RM)' "
@@ -152,5 +153,24 @@ struct ShopeeDuplicateTests {
             Seen(.warning, "sheet 'Income' row 6, column 'Order ID': order '250910ABC123' is also on row 4 of the same payout; both rows are counted",
                  line: 6, column: 3, cell: "Income!C6", code: "settlement-duplicate-order"),
         ])
+    }
+}
+
+@Suite("Shopee income report: read from a real xlsx file")
+struct ShopeeWorkbookFileTests {
+    @Test("the fixture written as an xlsx and opened like `payments import` parses exactly as the fixture held in memory")
+    func fromFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("settlements-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workbook = SettlementFixtures.shopeeIncome(standardOrders, defects: [.badAmount(order: 1)])
+        let source = try workbook.written(to: folder.appendingPathComponent(workbook.fileName).path)
+        #expect(source.sheets.map(\.name) == ["Summary", "Income", "Service Fee Details"])
+        let fromFile = SettlementImport.parse(source, expected: .shopee)
+        let inMemory = SettlementImport.parse(workbook, expected: .shopee)
+        #expect(source.readError() == nil)
+        #expect(fromFile.rows == inMemory.rows && fromFile.rows.count == 2)
+        #expect(seen(fromFile) == seen(inMemory))
+        #expect(fromFile.errors.map(\.keyPath) == ["Income!Z6"])
     }
 }

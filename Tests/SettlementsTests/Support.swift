@@ -52,11 +52,20 @@ func seen(_ result: SettlementParseResult) -> [Seen] { result.diagnostics.map(Se
 
 let badAmountWhy = "'12.3O' is not an amount (it is not a number); write amounts like 1234.50, 1,234.50, RM 1,234.50, (12.30) or -12.30"
 
-extension SettlementSource {
-    /// The source with one sheet's rows replaced.
-    func replacingRows(ofSheet name: String, _ transform: ([SettlementSourceRow]) -> [SettlementSourceRow]) -> SettlementSource {
-        var copy = self
-        copy.sheets = sheets.map { $0.name == name ? (name: $0.name, rows: SettlementRows(transform(Array($0.rows)))) : $0 }
-        return copy
-    }
+// The parsers read a fixture workbook as the xlsx reader would hand it over (`SettlementFixtureWorkbook.source`).
+extension ShopeeIncomeParser {
+    static func parse(_ workbook: SettlementFixtureWorkbook) -> SettlementParseResult { parse(workbook.source) }
+}
+
+extension TikTokSettlementParser {
+    static func parse(_ workbook: SettlementFixtureWorkbook) -> SettlementParseResult { parse(workbook.source) }
+}
+
+extension SettlementImport {
+    static func parse(_ workbook: SettlementFixtureWorkbook, expected: Channel) -> SettlementParseResult { parse(workbook.source, expected: expected) }
+    static func parse(_ workbook: SettlementFixtureWorkbook) -> SettlementParseResult { parse(workbook.source) }
+}
+
+extension SettlementDetector {
+    static func detect(_ workbook: SettlementFixtureWorkbook) -> SettlementDetection? { detect(workbook.source) }
 }

@@ -49,11 +49,11 @@ struct TikTokSettlementTests {
     @Test("an adjustment settles against its related order; other row types are skipped with a warning")
     func adjustments() {
         let header = SettlementFixtures.tiktokOrderDetailsHeader
-        func row(_ number: Int, _ values: [String: String]) -> SettlementSourceRow {
-            SettlementSourceRow(number: number, cells: header.map { values[$0.trimmingSpaces] ?? "" })
+        func row(_ number: Int, _ values: [String: String]) -> SettlementFixtureRow {
+            SettlementFixtureRow(number: number, cells: header.map { values[$0.trimmingSpaces] ?? "" })
         }
-        let source = SettlementSource(fileName: "adj.xlsx", sheets: [(name: "Order details", rows: [
-            SettlementSourceRow(number: 1, cells: header),
+        let source = SettlementFixtureWorkbook(fileName: "adj.xlsx", sheets: [(name: "Order details", rows: [
+            SettlementFixtureRow(number: 1, cells: header),
             row(2, ["Statement date": "2025-09-15", "Statement ID": "S9", "Type": "Adjustment", "Currency": "MYR",
                     "Order/adjustment ID": "ADJ-7788", "Related order ID": "576912345678901234",
                     "Total settlement amount": "-5", "Total Revenue": "0", "Total Fees": "0", "Adjustment amount": "-5",

@@ -1,8 +1,10 @@
+import Foundation
 import LedgerCore
 import Testing
 @testable import Settlements
+import SettlementTestFixtures
 
-@Suite("Amounts, dates and header names as settlement reports write them")
+@Suite("Amounts, dates and CSV text as settlement reports write them")
 struct ValueParsingTests {
     @Test("amounts in every written form read to the exact sen", arguments: [
         ("1,234.50", Int64(123_450)), ("(12.30)", -1230), ("RM 5.00", 500), ("-3.20", -320),
@@ -43,27 +45,26 @@ struct ValueParsingTests {
         #expect(SettlementDate.parse(text) == nil)
     }
 
-    @Test("header names match case-insensitively with whitespace collapsed")
-    func headers() {
-        let n = SettlementHeaderName.normalised
-        #expect(n("Order/adjustment ID  ") == n("order / adjustment  id"))
-        #expect(n("Amount (Include Tax)") == n("Amount(Include Tax)"))
-        #expect(n(" Total Released Amount\n(RM) ") == n("total released amount (rm)"))
-        #expect(n("Type ") == "type")
-        #expect(n("Order ID") != n("OrderID"))
-    }
-
     @Test("CSV text becomes one unnamed sheet; ';' is sniffed and quoted cells keep their delimiters")
     func csv() throws {
         let source = try SettlementSource.csv(text: "\u{FEFF}Banner line\nA;B;C\n1;\"x; y\";\"say \"\"hi\"\"\"\n", fileName: "s.csv")
         #expect(source.fileName == "s.csv")
-        #expect(source.sheets.count == 1 && source.sheets[0].name == "")
-        #expect(source.sheets[0].rows == [
-            SettlementSourceRow(number: 1, cells: ["Banner line"]),
-            SettlementSourceRow(number: 2, cells: ["A", "B", "C"]),
-            SettlementSourceRow(number: 3, cells: ["1", "x; y", "say \"hi\""]),
+        #expect(source.sheets.count == 1 && source.sheets[0].name == nil)
+        #expect(try source.sheets[0].rows.readAll().map { SettlementFixtureRow(number: $0.number, cells: $0.cells.map(\.text)) } == [
+            SettlementFixtureRow(number: 1, cells: ["Banner line"]),
+            SettlementFixtureRow(number: 2, cells: ["A", "B", "C"]),
+            SettlementFixtureRow(number: 3, cells: ["1", "x; y", "say \"hi\""]),
         ])
         let commas = try SettlementSource.csv(text: "a,b;c\n", fileName: "c.csv")
-        #expect(commas.sheets[0].rows[0].cells == ["a", "b;c"])
+        #expect(try commas.sheets[0].rows.readAll().map { $0.cells.map(\.text) } == [["a", "b;c"]])
+    }
+
+    @Test("CSV that is not UTF-8 is refused, naming the file and saying to save it as UTF-8")
+    func notUTF8() throws {
+        let latin1 = Data("Order Number;Fee Name;Amount\n1;Caf".utf8) + Data([0xE9]) + Data("; 1.00\n".utf8)
+        let error = try #require(throws: Diagnostic.self) { try SettlementSource.csv(bytes: latin1, fileName: "statement.csv") }
+        #expect(error.code == "unreadable-file")
+        #expect(error.message == "'statement.csv': not a spreadsheet (it is text that is not UTF-8 (perhaps Windows-1252 or Latin-1); "
+                + "save the CSV as UTF-8); expected an .xlsx workbook or a CSV text file")
     }
 }

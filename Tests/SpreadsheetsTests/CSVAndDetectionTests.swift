@@ -150,9 +150,84 @@ import Spreadsheets
     @Test func worksOnPlainRowsToo() throws {
         let rows = [SheetRow(number: 7, cells: [SheetCell(kind: .string, text: "\u{FEFF}SKU"), .empty, SheetCell(kind: .string, text: "Qty\t")])]
         let header = try HeaderFinder.find(required: ["sku", "QTY"], in: rows)
-        #expect(header == HeaderMatch(rowNumber: 7, columns: ["sku": 0, "qty": 2]))
+        #expect(header == HeaderMatch(rowNumber: 7, columns: ["sku": 0, "qty": 2], names: ["\u{FEFF}SKU", "", "Qty"]))
         #expect(HeaderFinder.normalize("  Order \n\t ID ") == "order id")
         let error = try #require(throws: SpreadsheetError.self) { try HeaderFinder.find(required: ["x"], in: [SheetRow]()) }
         #expect(error.description == "no header row with the columns 'x' in the first 20 non-empty rows; the sheet has no rows")
+    }
+
+    static func row(_ number: Int, _ texts: [String]) -> SheetRow {
+        SheetRow(number: number, cells: texts.map { $0.isEmpty ? .empty : SheetCell(kind: .string, text: $0) })
+    }
+
+    @Test func normalizeJoinsParenthesesAndSlashes() {
+        let n = HeaderFinder.normalize
+        #expect(n("Order/adjustment ID  ") == n("order / adjustment  id"))
+        #expect(n("Amount (Include Tax)") == "amount(include tax)" && n("Amount( Include Tax )") == "amount(include tax)")
+        #expect(n(" Total Released Amount\n(RM) ") == n("total released amount (rm)"))
+        #expect(n("Type ") == "type")
+        #expect(n("Order ID") != n("OrderID"))
+    }
+
+    @Test func aliasesAndOptionalColumns() throws {
+        let rows = [Self.row(1, ["Statement"]), Self.row(2, ["Order No.", " Amount ", "Fee Name", "Order Number"])]
+        let order = HeaderColumn(["Order Number", "Order No.", "Order No"])
+        let release = HeaderColumn(["Release Date"], required: false)
+        let header = try HeaderFinder.find([order, HeaderColumn(["Amount(Include Tax)", "Amount"]), release], in: rows)
+        #expect(header.rowNumber == 2)
+        #expect(header.index(of: order) == 3, "the first name in the column's own order wins, not the leftmost cell")
+        #expect(header.index(of: release) == nil)
+        #expect(header.name(at: 1) == "Amount" && header.name(at: 9) == nil)
+
+        // Optional columns never decide the header row, and the error lists only the required ones.
+        let error = try #require(throws: SpreadsheetError.self) { try HeaderFinder.find([HeaderColumn(["Payout"]), release], in: rows) }
+        guard case .headerNotFound(let required, _, _, let closest) = error.reason else { Issue.record("\(error)"); return }
+        #expect(required == ["Payout"] && closest == nil)
+    }
+
+    @Test func searchReportsTheClosestRow() {
+        let rows = [Self.row(1, ["Order ID", "x"]), Self.row(3, ["Order ID", "Payout", "y"]), Self.row(4, ["a", "b", "c"])]
+        let wanted = [HeaderColumn(["Order ID"]), HeaderColumn(["Payout", "Payout Amount"]), HeaderColumn(["Date"])]
+        guard case .notFound(let closest?, let preview) = HeaderFinder.search(wanted, in: rows) else { Issue.record("found"); return }
+        #expect(closest == HeaderNearMiss(rowNumber: 3, present: Array(wanted.prefix(2)), missing: [wanted[2]]))
+        #expect(preview == ["row 1: Order ID | x", "row 3: Order ID | Payout | y", "row 4: a | b | c"])
+    }
+
+    @Test func recognisesAReportByItsColumns() {
+        let rows = [Self.row(1, ["Seller Center Account Statement"]), Self.row(2, ["Fee Name", "Order Number ", "Amount", "Fee Name"]),
+                    Self.row(3, ["Order ID", "View By", "Payout Completed Date"])]
+        let candidates: [(label: String, names: [String])] = [("shopee", ["View By", "Payout Completed Date", "Sequence No."]),
+                                                              ("lazada", ["Fee Name", "Order Number", "Release Date"])]
+        let found = HeaderFinder.recognise(candidates, in: rows, minimumMatches: 2)
+        #expect(found?.label == "lazada" && found?.rowNumber == 2, "a tie goes to the earlier row")
+        #expect(found?.matched == ["Fee Name", "Order Number"], "as written, trimmed, each name once")
+        #expect(HeaderFinder.recognise(candidates, in: rows, minimumMatches: 3) == nil)
+        #expect(HeaderFinder.recognise(candidates, in: rows, searchRows: 1) == nil, "only the first non-empty rows are looked at")
+    }
+}
+
+@Suite struct CSVInMemoryTests {
+    @Test func readsLikeTheSameFile() throws {
+        let text = "\u{FEFF}Banner\nOrder;Amount\nA-1;\"1;5\"\n"
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let fromFile = try SpreadsheetReader(path: try scratch.write("s.csv", text))
+        let fromText = try SpreadsheetReader(csvText: text, name: "s.csv")
+        #expect(fromText.format == .csv && fromText.csvDelimiter == ";" && fromText.sheetNames == ["s"])
+        #expect(try fromText.rows().readAll() == fromFile.rows().readAll())
+        #expect(try fromText.rows().readAll().summary == ["1: Banner", "2: Order|Amount", "3: A-1|1;5"])
+    }
+
+    @Test func largeTextStreamsInChunksAndRefusesWhatAFileWould() throws {
+        let body = (1...20_000).map { "\($0),item \($0),\($0).50" }.joined(separator: "\n")
+        let rows = try SpreadsheetReader(csvText: "n,name,price\n" + body, name: "big.csv").rows()
+        var count = 0
+        try rows.forEachRow { _ in count += 1 }
+        #expect(count == 20_001)
+
+        let latin1 = try #require(throws: SpreadsheetError.self) { try SpreadsheetReader(csvBytes: Data([0x61, 0x2C, 0xE9, 0x0A]), name: "l.csv") }
+        #expect(latin1.description.contains("save the CSV as UTF-8"))
+        let empty = try #require(throws: SpreadsheetError.self) { try SpreadsheetReader(csvText: "", name: "e.csv") }
+        #expect(empty.reason == .notASpreadsheet("the file is empty"))
     }
 }

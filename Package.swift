@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // Pure domain: exact money, orders, documents, located diagnostics, the JSON value model. Its only I/O is
+        // Pure domain: exact money, orders, located diagnostics, SQL Account's column lengths. Its only I/O is
         // AtomicFile, the one way every target replaces a file (temporary file beside it, fsync, rename).
         .target(name: "LedgerCore", swiftSettings: v5),
         // The one YAML loader: Yams.compose behind an alias-expansion budget ("billion laughs" files refused, located).

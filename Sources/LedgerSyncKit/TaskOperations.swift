@@ -149,7 +149,11 @@ public enum TaskOperations {
             }
             let field = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
             let value = String(assignment[assignment.index(after: equals)...])
-            if let problem = Workflows.editProblem(field, editable: editable, allowedAt: allowedAt) { problems.append(problem) } else { edits.append((field, value)) }
+            if let problem = Workflows.editProblem(field, editable: editable, allowedAt: allowedAt) ?? Workflows.lengthProblem(field, value) {
+                problems.append(problem)
+            } else {
+                edits.append((field, value))
+            }
         }
         for field in request.unsets where FieldPath(field) == nil {
             problems.append("--unset '\(field)' names no invoice field; write it like agent or sdsdocdetail[2].itemcode")
@@ -284,6 +288,16 @@ extension Workflows {
             return message
         }
         return nil
+    }
+
+    /// Why `value` does not fit the SQL Account column `field` is sent to, or nil when it fits: an edit SQL Account
+    /// would refuse is refused here, before the retry.
+    static func lengthProblem(_ field: String, _ value: String) -> String? {
+        guard let path = FieldPath(field),
+              let limit = path.line == nil ? FieldLimits.invoiceHeader(path.field) : FieldLimits.invoiceLine(path.field) else { return nil }
+        let length = FieldLimits.length(value)
+        guard length > limit.maxLength else { return nil }
+        return "--set \(field): '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength) for \(path.policyName); shorten it"
     }
 
     static func currentValue(_ field: String, in payload: JSONObject) -> String? {

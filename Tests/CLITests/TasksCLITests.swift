@@ -38,6 +38,11 @@ struct TasksCLITests {
         #expect(completed.status == 1)
         #expect(completed.stderr.contains("is completed, not failed"), "\(completed.stderr)")
 
+        // A code SQL Account would refuse for its length is refused here, before the retry sends it.
+        let tooLong = try await Self.tasks(["edit", "1", "SG-1000151", "--set", "sdsdocdetail[1].itemcode=VASE-01-HANDMADE-CERAMIC-BLUE-XL"], state: state)
+        #expect(tooLong.status == 1)
+        #expect(tooLong.stderr.contains("--set sdsdocdetail[1].itemcode: 'VASE-01-HANDMADE-CERAMIC-BLUE-XL' is 32 characters, SQL Account allows 30 for sdsdocdetail.itemcode; shorten it"), "\(tooLong.stderr)")
+
         let edit = try await Self.tasks(["edit", "1", "SG-1000151", "--set", "sdsdocdetail[1].itemcode=VASE-01"], state: state)
         #expect(edit.status == 0, "\(edit.transcript)")
         #expect(edit.stdout.contains("SG-1000151: sdsdocdetail[1].itemcode 'POT-M' → 'VASE-01'"), "\(edit.stdout)")

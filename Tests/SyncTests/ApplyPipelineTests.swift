@@ -47,7 +47,7 @@ struct ApplyPipelineTests {
 
     @Test("every syncable order is sent once; a second apply of the same file stages nothing and changes nothing")
     func fullRunThenNoOp() async throws {
-        let (pipeline, store) = try Self.pipeline()
+        let (pipeline, _) = try Self.pipeline()
         let books = FakeBooks()
         let expected = try Self.expectedInvoices()
         let prepared = try pipeline.prepare(.orders(Self.orders()))

@@ -50,8 +50,8 @@ struct SchemaValidatorTests {
         (#"{"minimum": 1}"#, "0.5", [""]),
         (#"{"minimum": 0}"#, "-3", [""]),
         (#"{"minimum": 0}"#, #""-3""#, []),
-        (#"{"$defs": {"m": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/m"}}}"#, #"{"p": 5}"#, ["p"]),
-        (#"{"$defs": {"m": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/m"}}}"#, #"{"p": "5"}"#, []),
+        (##"{"$defs": {"m": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/m"}}}"##, #"{"p": 5}"#, ["p"]),
+        (##"{"$defs": {"m": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/m"}}}"##, #"{"p": "5"}"#, []),
         (#"{"title": "t", "description": "d", "$comment": "c", "$schema": "s", "$id": "i"}"#, "1", []),
         (#"{"properties": {"never": false}}"#, #"{"never": 1}"#, ["never"]),
     ]
@@ -76,7 +76,7 @@ struct SchemaValidatorTests {
 
     @Test("a malformed schema is refused rather than half-applied", arguments: [
         #"{"type": "decimal"}"#,
-        #"{"$ref": "#/$defs/missing"}"#,
+        ##"{"$ref": "#/$defs/missing"}"##,
         #"{"$ref": "other.json#/x"}"#,
         #"{"pattern": "([0-9]"}"#,
         #"{"required": "id"}"#,

@@ -12,7 +12,7 @@ look like what a merchant downloads, and its result compared with the canonical 
   woocommerce-orders-2025-09.csv            WooCommerce "Advanced Order Export" (algolplus) default fields, CSV
 
 Layouts (header texts and order, grain, money/date formats, status texts) follow the shared research note
-docs/order-exports.md (§1 Shopee, §2 TikTok, §3 Lazada, §4 Shopify, §5 WooCommerce). Everything that note
+../shared/docs/order-exports.md (§1 Shopee, §2 TikTok, §3 Lazada, §4 Shopify, §5 WooCommerce). Everything that note
 marks inferred ([I]) is written as its best guess and listed in examples/exports/README.md, which this
 script also writes.
 
@@ -1201,9 +1201,180 @@ def build():
     return by_channel, totals, counts, files
 
 
+# --------------------------------------------------------------------------------------------
+# README (written from the same data, so its tables cannot drift from the files)
+# --------------------------------------------------------------------------------------------
+SECTIONS = {"shopee": "§1", "lazada": "§3", "tiktok": "§2", "shopify": "§4", "woocommerce": "§5"}
+TITLES = {
+    "shopee": "Shopee MY Seller Centre, My Orders → Export (`Order.all.20250901_20250930.xlsx`)",
+    "lazada": "Lazada MY Seller Center order export (xlsx)",
+    "tiktok": "TikTok Shop MY Seller Center order export (CSV)",
+    "shopify": "Shopify admin → Orders → Export (`orders_export.csv`)",
+    "woocommerce": "WooCommerce, Advanced Order Export For WooCommerce (algolplus), default fields, CSV",
+}
+LAYOUT = {
+    "shopee": "sheet `orders`; header in row 1 (57 columns, layout G2 of §1.2), data from row 2; one row per order line, order-level values repeated on every row",
+    "lazada": "sheet `sheet1`; header in row 1 (77 camelCase columns of §3.2), data from row 2; **one row per unit** (no quantity column: count rows per `orderNumber` + `sellerSku`)",
+    "tiktok": "UTF-8 with BOM, `,`, CRLF; **two header rows** (row 1 English names, 54 columns; row 2 a description of each column), data from row 3; one row per order line, order-level values repeated; ids and times end in a tab",
+    "shopify": "UTF-8 without BOM, `,`, LF; header in row 1 (79 columns of §4); one row per line item, order columns **only on an order's first row** (line columns and `Vendor` on every row)",
+    "woocommerce": "UTF-8 without BOM, `,`, CRLF; header in row 1 (48 columns of §5); one row per item, order columns repeated on every row",
+}
+STATUS_TEXT = {
+    "shopee": lambda o: SHOPEE_STATUS[o["status"]] + (" + Return / Refund Status `Request Approved`" if o["status"] == "returned" else ""),
+    "lazada": lambda o: LAZADA_STATUS[o["status"]],
+    "tiktok": lambda o: " / ".join(TIKTOK_STATUS[o["status"]]),
+    "shopify": lambda o: ("pending" if not o["dates"]["paid"] else ("refunded" if o["status"] == "cancelled" else "paid")),
+    "woocommerce": lambda o: WOO_STATUS[o["status"]],
+}
+MONEY_RULE = {
+    "shopee": "`Total Amount` = Σ `Product Subtotal` − `Seller Voucher` − `Shopee Voucher` − `Shopee Coins Offset` − `Credit Card Discount Total` + `Buyer Paid Shipping Fee` (voucher, coin and shipping columns taken once per order); per row `Product Subtotal` = `Original Price` × `Quantity` − `Seller Discount` − `Shopee Rebate`",
+    "lazada": "no total column: Σ `paidPrice` + Σ `shippingFee` over the order's rows; per row `paidPrice` = `unitPrice` + `sellerDiscountTotal` + `platformDiscountTotal` + `walletCredit` (discounts negative)",
+    "tiktok": "`Order Amount` = Σ `SKU Subtotal After Discount` + `Shipping Fee After Discount` + `Taxes` − `Payment platform discount` (order columns taken once); per row after = before − platform − seller; `Shipping Fee After Discount` = original − seller − platform",
+    "shopify": "`Total` = `Subtotal` + `Shipping` + `Taxes`, and also Σ `Lineitem price` × `Lineitem quantity` + the canonical shipping fee − `Discount Amount` + `Taxes` (the export has no column for the fee before its discount)",
+    "woocommerce": "`Order Total Amount` = `Order Subtotal Amount` − `Cart Discount Amount` + `Order Shipping Amount` + `Order Tax Amount`, and also Σ `Order Line Total` + `Order Shipping Amount`",
+}
+QUIRKS = {
+    "shopee": [
+        "Money cells are numbers as Excel stores them (`377.5`, `399`, `1.5`) except zero amounts, which are text `0.00` — the mix S1 shows (§1.5). Weights are text with three decimals (`0.480`). Dates are text `yyyy-MM-dd HH:mm`, Malaysia time.",
+        "`Order ID` is text, including the all-digit `25090201672845` (SG-1000103).",
+        "Products without variations (`GIFT-TOTE`, `SET-DIN-4`) have a blank `SKU Reference No.` and their SKU in `Parent SKU Reference No.` (§1.3); products with variations have it the other way round (parent blank [I]).",
+        "SG-1000103 (3 × 25.50 with a 10.00 seller discount): `Deal Price` 22.17 is rounded, so `Deal Price` × `Quantity` (66.51) ≠ `Product Subtotal` (66.50). Take the line amount from `Product Subtotal`. (The canonical order has a line discount that does not divide by the quantity; a real Shopee deal price always does.)",
+        "Cancelled orders keep their money columns (§1.4): SG-1000117 (never paid, `Order Paid Time` blank) and SG-1000167 (cancelled after payment). `Cancel reason` is filled for them.",
+        "The returned order SG-1000113 stays `Completed` in `Order Status`; the return is only in `Return / Refund Status` (`Request Approved`) and `Returned quantity` (2) — S1 row 10. Its `Order Complete Time` is blank because the canonical order never completed.",
+        "The COD order in transit SG-1000154 has a blank `Order Paid Time`; there is no payment-method column in the MY layout (§1.3).",
+        "SG-1000111 sells the kit `SET-DIN-4` as one row; `Bundle Deal Indicator` is `N` everywhere: a Shopee bundle deal is a promotion, not a kit, and none of the example orders has one.",
+        "Buyer data is masked (`A****h`, `*********40`, `49******`) while City, Province and Zip Code are not (§1.5).",
+    ],
+    "lazada": [
+        "One row per unit: SG-1000109 (12 × `MUG-6PK`) is 12 rows; line discounts and vouchers are split over the units, odd cents on the first units.",
+        "Discounts are negative text `-15.00` (§3.3); all money cells are text with two decimals.",
+        "`shippingFee` (what the buyer paid for shipping) is on the order's first row only, `0.00` on the others (S12).",
+        "Cancelled after payment: SG-1000119 (`canceled`, `buyerFailedDeliveryReturnInitiator` `cancel-buyer`, `refundAmount` per row = paid price + shipping). Returned: SG-1000143 (`returned`, `refundAmount` = paid price).",
+        "SG-1000127 sells the kit `SET-DIN-4` as one row; `bundleId` is blank (a Lazada bundle is a promotion, not a kit).",
+        "Phone numbers are `60183145351`, without `+` (S14).",
+    ],
+    "tiktok": [
+        "Row 2 describes each column; a mapping must skip it (`skip_rows_after_header: 1`).",
+        "`Order ID`, `SKU ID`, `Package ID` and every time end in a tab (`576983477826601055\\t`, `02/09/2025 17:25:28\\t`) so Excel keeps them as text (S11).",
+        "`Canceled` with one \"l\" (SG-1000129, cancelled after payment: `Order Refund Amount` 54.40, `Cancelation/Return Type` `Cancel`).",
+        "Free samples SG-1000114 and SG-1000133: every price 0.00, `Order Amount` 0.00, `Paid Time` and `Payment Method` blank. Nothing else in the export marks a sample.",
+        "Vouchers have no columns: SG-1000104's 3.00 platform voucher and SG-1000139's 5.00 seller voucher are folded into `SKU Platform Discount` / `SKU Seller Discount`, spread over the lines by their net amount (§2.3).",
+        "The COD order SG-1000145 has `Payment Method` `COD` and a `Paid Time` after its `Shipped Time` (paid on delivery).",
+    ],
+    "shopify": [
+        "Order columns are blank on an order's second and later rows: group by `Name`, take the order values from the first row (§4).",
+        "`Total` is what the buyer paid; no platform funding exists, every discount is the merchant's. `Discount Amount` is the sum of the line discounts, the discount code and the shipping discount; `Lineitem discount` is the line's own.",
+        "SG-1000123 (`#1043`) has 12 line rows, a company buyer, a discount code and a shipping discount; SG-1000152 (`#1046`) has seller-funded free shipping (`Shipping` 0.00, code `FREESHIP`).",
+        "SG-1000142 (`#1045`) was cancelled after payment: `Financial Status` `refunded`, `Cancelled at` filled, `Refunded Amount` 189.00; `Total` stays 189.00.",
+        "The variant title is inside `Lineitem name` (`Walnut Dining Chair - Walnut`).",
+        "The store's prices exclude tax, but the canonical orders carry no tax amount, so `Taxes` is `0.00` and no `Tax 1 Name` is written; a store charging SST would fill them and `Total` would include them.",
+    ],
+    "woocommerce": [
+        "`Order Number` is WooCommerce's number without the `WC-` prefix the omnichannel platform adds (`5521` for `WC-5521`) [I].",
+        "The bank-transfer order awaiting payment (SG-1000164, `WC-5602`) is `On hold`; the shipped one (SG-1000153) is `Completed`: WooCommerce has no shipped status.",
+        "A coupon is spread over the lines: `Order Line Total` is after it; `Order Subtotal Amount` is before all discounts, `Cart Discount Amount` is the whole discount. SG-1000141 (`WC-5558`) pays 50.00 shipping of an 80.00 fee: the 30.00 shipping discount is visible only as the lower `Order Shipping Amount`.",
+        "No refunded or cancelled WooCommerce order exists among the example orders, so the refund columns are all zero.",
+    ],
+}
+INFERRED = {
+    "shopee": [
+        "The layout itself: G2 (S1, Dec 2024), not G3; whether `Cancel reason` and `Shopee Coins Offset` are still in a 2025 file is unverified (§1.2, §9).",
+        "`Shopee Coins Offset` is written in RM (its unit is uncertain, §1.3).",
+        "`Seller Rebate` and `Seller Discount` both hold the seller's line price cut (their split is unknown; S1's only row has both equal); `Shopee Rebate` holds the Shopee-funded line price cut.",
+        "`Product Subtotal` is after the line price cuts (= `Deal Price` × `Quantity`, S1) and before vouchers.",
+        "`Shipping Rebate Estimate` = the Shopee shipping subsidy; `Estimated Shipping Fee` = the full shipping fee; a seller shipping discount (SG-1000124, SG-1000135) is not in the export at all, only in `Buyer Paid Shipping Fee` being lower.",
+        "`Transaction Fee`, `Commission Fee`, `Service Fee` use illustrative rates (3.78 % of the total, 5 % and 3 % of the product subtotals); `Grand Total` = product subtotals + Shopee rebates − seller voucher + buyer-paid shipping + shipping rebate − shipping fee − fees. Settlement figures, not invoice figures (§8.8).",
+        "Status texts for `paid`/`ready_to_ship` (`To ship`), `shipped` (`Shipping`), `delivered` (`Delivered`); the `Order Received…` prefix status is not used.",
+        "`Cancel reason` texts, `Shipping Option` `SPX Express`, `Shipment Method` `Drop off`, tracking numbers, `Estimated Ship Out Date` (ordered + 2 days, 23:59), `Voucher Code From Seller` (`ACME10`), the masking patterns, `Username (Buyer)`, and `Town`/`District` left blank.",
+    ],
+    "lazada": [
+        "`paidPrice` excludes shipping (S10's reading and Lazada's API `paid_price`); S12's fixtures include it (§3.3). Check: Σ `paidPrice` + Σ `shippingFee` = buyer paid.",
+        "Vouchers are inside `sellerDiscountTotal` / `platformDiscountTotal` (no voucher columns); `walletCredit` 0.00 (no Lazada example order uses coins).",
+        "`shippingFee` is what the buyer paid for shipping; Lazada's shipping discounts are not in this export (§3.3), so SG-1000102's 8.00 platform shipping discount shows only as a 10.00 `shippingFee` on an 18.00 fee.",
+        "`platformDiscountTotal` is present (newer files; optional, §3.2).",
+        "Status values for `completed` (`confirmed`), `paid` (`pending`), `ready_to_ship` (`ready_to_ship`), `unpaid` (`unpaid`); `deliveredDate` = the canonical completion for completed orders only.",
+        "`updateTime` = the latest canonical date (for a cancelled order: 3 hours after payment, the canonical order having no cancellation moment); `rtsSla`/`ttsSla` = ordered + 2 / + 3 days.",
+        "`shippingAddress3..5` hold state, city and postcode (what they hold in MY is unknown, §3.3); `payMethod` texts are the canonical ones; `refundAmount` per row; ids, `deliveryType`, `wareHouse`, provider and tracking values are illustrative.",
+        "The file is xlsx only: the CSV variant's delimiter is unconfirmed (§3.1), so no Lazada CSV is made.",
+    ],
+    "tiktok": [
+        "The MY column set: the core list of §2.2 with `Taxes` and without `Small Order Fee`, and the MY address block `Zipcode, Country, State, Post Town, Detail Address` (one source).",
+        "Dates `dd/MM/yyyy HH:mm:ss` Malaysia time (MY per S14; TikTok MY's format is an open question, §9).",
+        "Row 2's descriptions except `Platform unique order ID` (the seller's language here being English).",
+        "`Order Substatus` texts (`Awaiting shipment`, `Awaiting collection`, `In transit`, `Completed`, `Canceled`): English spellings were not found (§2.4). `Cancelation/Return Type` `Cancel`, `Cancel By` `Buyer`, the cancel reason.",
+        "Vouchers folded into the SKU discounts (§2.3); money as plain 2-decimal text without `RM`.",
+        "`RTS Time` and `Delivered Time` are blank (the canonical orders have no such moments); `Cancelled Time` = 3 hours after payment.",
+        "`Phone #` masking `(+60)13*****40`, `Recipient` and `Detail Address` masking, ids, tracking, warehouse and provider values, `Checked Status` `Unchecked`.",
+    ],
+    "shopify": [
+        "`Shipping` is what the buyer paid for shipping (after a shipping discount), and `Discount Amount` includes the shipping discount — whether Shopify's export writes shipping before or after its discount is not confirmed.",
+        "`Payment Method` texts: `Shopify Payments` for card payments, `Bank Deposit` for online banking.",
+        "`Billing Province`/`Shipping Province` as MY state codes (`SGR`, `KUL`, `PNG` …) with the names in `… Province Name`.",
+        "`Cancelled at` = 3 hours after payment (the canonical order has no cancellation moment); `Id`, `Payment Reference`, discount codes, `Risk Level`, `Source` are illustrative; LF line ends.",
+    ],
+    "woocommerce": [
+        "The whole layout is the plugin's default field set, which users rename and reorder: a mapping for it is a template (§5).",
+        "`Order Date` as `yyyy-MM-dd HH:mm` (the plugin's date format is a setting).",
+        "Status labels (`Completed`, `Processing`, `On hold`), payment method titles (`Direct bank transfer`, `Credit Card (Stripe)`, `GrabPay`), coupon codes.",
+        "`Item Cost` = the unit price before discounts; `Order Line (w/o tax)` = `Order Line Total` = the line after its discount and its share of the coupon; `Coupon Code`/`Discount Amount` are the order's one coupon and its whole discount, repeated on each row.",
+    ],
+}
+# Values the Swift test (Tests/SpreadsheetsTests/ExampleExportsTests.swift) asserts: (order number, column, value).
+TEST_VALUES = {
+    "shopee": [("2509014EAM4Y3J", "Total Amount", "377.5"), ("2509014EAM4Y3J", "Order Creation Date", "2025-09-01 09:31"),
+               ("250906RWFTU639", "Order Status", "Cancelled"), ("250905VBQL5WDX", "Return / Refund Status", "Request Approved")],
+    "lazada": [("157683824297273", "paidPrice", "164.00"), ("157683824297273", "createTime", "01 Sep 2025 18:41"),
+               ("202439502669021", "status", "canceled")],
+    "tiktok": [("576983477826601055\t", "Order Amount", "71.00"), ("576983477826601055\t", "Created Time", "02/09/2025 17:25:28\t"),
+               ("576949211568969987\t", "Order Status", "Canceled")],
+    "shopify": [("#1043", "Total", "7268.30"), ("#1043", "Created at", "2025-09-09 22:33:49 +0800"), ("#1045", "Financial Status", "refunded")],
+    "woocommerce": [("5521", "Order Total Amount", "224.00"), ("5521", "Order Date", "2025-09-04 12:05"), ("5602", "Order Status", "On hold")],
+}
+
+
+def readme_text(by_channel, totals, counts):
+    out = ["# Example order exports", "",
+           f"Generated by `{SCRIPT_REL}` from the canonical example orders (`examples/orders/2025-09.jsonl`, merchant",
+           "Acme Living) — do not edit by hand; regenerate with", "", "```sh", f"python3 {SCRIPT_REL}", "```", "",
+           "Each file is one seller account's order download in the channel's real layout, as researched in the shared",
+           "note `../shared/docs/order-exports.md` (shared project docs; section numbers below): header texts and order verbatim, the real grain (per line,",
+           "per unit), money, date and status formats as the export writes them. They are test material for the built-in",
+           "import mappings (`rules/imports/`, issue 10): a mapping reading a file must give back the canonical orders listed",
+           "here, with these totals.", "",
+           "The script is deterministic (standard library only, fixed seed, own PRNG, fixed zip timestamps, xlsx parts",
+           "stored uncompressed): re-running it reproduces every file byte for byte. Before writing anything it checks",
+           "every exported order with `decimal.Decimal`: the sum of its parts computed from the export's own columns equals",
+           "the export's total, and that total equals the canonical order's `buyer_paid`; otherwise it writes nothing and",
+           "exits 1.", "",
+           "Anything marked inferred in the research note is written as its best guess and listed under **Inferred** for",
+           "each file: a mapping must keep those columns and formats configurable.", "",
+           "## Files", "", "| file | export | doc | holds | data rows |", "|---|---|---|---|---|"]
+    for ch in FILES:
+        out.append(f"| `{FILES[ch]}` | {TITLES[ch]} | {SECTIONS[ch]} | the {len(by_channel[ch])} orders of store `{STORE_OF[ch]}` | {counts[ch]} |")
+    out += ["", "Left out: the 5 orders of `shopee-acme-sg` (another Shopee shop, in SGD: its own download), the 2 of",
+            "`lazada-oldbrand-my` (a shop the merchant does not sync), and Zalora and POS orders (no export researched).",
+            "No order had to be added: every case the research note asks for is among the example orders.", ""]
+    for ch in FILES:
+        out += [f"## `{FILES[ch]}`", "", f"{TITLES[ch]}, {SECTIONS[ch]} of the research note.", "",
+                f"Layout: {LAYOUT[ch]}.", "", f"Money check: {MONEY_RULE[ch]}.", "",
+                "| canonical id | order number in the file | canonical status | status in the file | rows | total |", "|---|---|---|---|---|---|"]
+        for o in by_channel[ch]:
+            number = o["order_number"].removeprefix("WC-") if ch == "woocommerce" else o["order_number"]
+            rows = sum(l["qty"] for l in o["lines"]) if ch == "lazada" else len(o["lines"])
+            out.append(f"| `{o['id']}` | `{number}` | {o['status']} | {STATUS_TEXT[ch](o)} | {rows} | {m2(totals[ch][o['order_number']])} |")
+        out += ["", "Quirks a mapping meets here:", ""] + [f"- {q}" for q in QUIRKS[ch]]
+        out += ["", "**Inferred** (best guess, keep configurable):", ""] + [f"- {q}" for q in INFERRED[ch]]
+        out += ["", "Asserted by `Tests/SpreadsheetsTests/ExampleExportsTests.swift` (besides the header and the row count):", ""]
+        shown = lambda text: text.replace("\t", "\\t")  # the tab TikTok appends, written as \t
+        out += [f"- order `{shown(n)}`: `{c}` = `{shown(v)}`" for n, c, v in TEST_VALUES[ch]]
+        out.append("")
+    return "\n".join(out)
+
+
 def main():
     try:
         by_channel, totals, counts, files = build()
+        files["README.md"] = readme_text(by_channel, totals, counts).encode("utf-8")
     except Failure as failure:
         print(f"{SCRIPT_REL}: self-check failed, nothing written: {failure}", file=sys.stderr)
         return 1

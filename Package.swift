@@ -89,6 +89,8 @@ let package = Package(
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], swiftSettings: v5),
         // The command use cases called directly: their results as values, without a console or a process.
         .testTarget(name: "LedgerSyncKitTests", dependencies: ["LedgerSyncKit", "LedgerCore", "SQLAccount", "StateStore", "Sync", "TestSupport"], swiftSettings: v5),
+        // Import mappings (Docs/ImportMappings.md) loaded and validated: shape, extends, formulas, located diagnostics.
+        .testTarget(name: "ImportMappingTests", dependencies: ["RulePack", "LedgerCore"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

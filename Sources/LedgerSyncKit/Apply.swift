@@ -108,11 +108,10 @@ extension Workflows {
         var connection = connection
         if let timeout = request.requestTimeout { connection.timeoutSeconds = Traced(timeout, Origin("--request-timeout", at: nil)) }
         if request.sandbox {
-            let keys = (try? SecretResolver.credentials(for: connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
             var faults = FaultSpec.none
             if let spec = request.sandboxFaults { faults = try FaultSpec.parse(spec) }
-            let started = try await EmbeddedSandbox.start(credentials: keys, region: connection.region.value, service: connection.service.value, faults: faults)
-            var client = try client(for: connection, endpoint: started.endpoint, credentials: keys)
+            let started = try await EmbeddedSandbox.start(for: connection, environment: environment, faults: faults)
+            var client = started.client
             client.retryPolicy = syncRetryPolicy(environment: environment)
             return SyncTarget(client: client, label: "the embedded sandbox at \(started.endpoint)", embedded: started.server)
         }
@@ -256,23 +255,22 @@ private struct ApplyRun {
         defer { lock.release() }
 
         let started = Date()
-        let (store, prepared, origin) = try reporting { () throws -> (StateStore, PreparedApply, ApplyStart.Source) in
+        let (pipeline, prepared, origin) = try reporting { () throws -> (ApplyPipeline, PreparedApply, ApplyStart.Source) in
             if let plan = savedPlan {
                 let existing = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
                 if try Fingerprint.state(existing) != plan.stateFingerprint {
                     throw CommandFailure.message("the plan is stale: the state store \(statePath) changed since it was made (\(plan.createdAt)) — another apply ran, or orders were retried or edited; run `ledgersync plan --out` again")
                 }
             }
-            let store = try StateStore(path: statePath)
-            let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
+            let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: try StateStore(path: statePath))
             if let task = request.retryTask {
-                return (store, try pipeline.prepare(.retry(task: task)), .retry(task: task))
+                return (pipeline, try pipeline.prepare(.retry(task: task)), .retry(task: task))
             } else if let plan = savedPlan, let source {
-                return (store, try pipeline.prepare(.plan(plan, orders: source)), .plan(createdAt: plan.createdAt, ordersPath: plan.ordersPath))
+                return (pipeline, try pipeline.prepare(.plan(plan, orders: source)), .plan(createdAt: plan.createdAt, ordersPath: plan.ordersPath))
             } else if let source {
-                return (store, try pipeline.prepare(.orders(source)), .orders(path: request.ordersPath ?? ""))
+                return (pipeline, try pipeline.prepare(.orders(source)), .orders(path: request.ordersPath ?? ""))
             }
-            return (store, PreparedApply(), .orders(path: request.ordersPath ?? ""))
+            return (pipeline, PreparedApply(), .orders(path: request.ordersPath ?? ""))
         }
 
         let syncOptions = SyncOptions(concurrency: request.concurrency)
@@ -280,8 +278,7 @@ private struct ApplyRun {
                                 concurrency: syncOptions.concurrency, tasks: ApplyPipeline.chunks(prepared, taskSize: syncOptions.taskSize).count))
         let result: ApplyResult
         do {
-            result = try await ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: store)
-                .deliver(prepared, client: target.client, sync: syncOptions, events: events.delivery)
+            result = try await pipeline.deliver(prepared, client: target.client, sync: syncOptions, events: events.delivery)
             events.deliveryEnded()
         } catch let unavailable as ConnectionUnavailable {
             let invoices = prepared.staged.items.count, changes = prepared.changes.count

@@ -61,11 +61,9 @@ extension Workflows {
         let target: String
         do {
             if request.sandbox {
-                // The pack's keys when they are set, otherwise the sandbox's own: no account needed.
-                let keys = (try? SecretResolver.credentials(for: profile.connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
-                let started = try await EmbeddedSandbox.start(credentials: keys, region: profile.connection.region.value, service: profile.connection.service.value)
+                let started = try await EmbeddedSandbox.start(for: profile.connection, environment: environment)
                 embedded = started.server
-                apiClient = try client(for: profile.connection, endpoint: started.endpoint, credentials: keys)
+                apiClient = started.client
                 target = "the embedded sandbox"
             } else {
                 apiClient = try client(for: profile.connection, endpoint: request.endpoint, environment: environment)

@@ -162,6 +162,20 @@ public enum EmbeddedSandbox {
         let port = try await server.start()
         return (server, "http://127.0.0.1:\(port)")
     }
+
+    /// The sandbox started for a pack's connection (`--sandbox`), and a client signed with the keys it accepts: the
+    /// pack's keys when they are set, otherwise the sandbox's own, so no account is needed.
+    public static func start(for connection: Connection, environment: [String: String], faults: FaultSpec = .none) async throws
+        -> (server: SandboxServer, endpoint: String, client: SQLAccountClient) {
+        let keys = (try? SecretResolver.credentials(for: connection, environment: environment)) ?? defaultCredentials
+        let started = try await start(credentials: keys, region: connection.region.value, service: connection.service.value, faults: faults)
+        do {
+            return (started.server, started.endpoint, try Workflows.client(for: connection, endpoint: started.endpoint, credentials: keys))
+        } catch {
+            await started.server.stop()
+            throw error
+        }
+    }
 }
 
 extension Workflows {

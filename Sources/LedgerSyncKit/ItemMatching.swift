@@ -195,9 +195,8 @@ extension Workflows {
             throw Diagnostic.error("pack '\(request.packDirectory)' has no profile (no connection to check stock items against)", code: "no-profile")
         }
         if request.sandbox {
-            let keys = (try? SecretResolver.credentials(for: profile.connection, environment: environment)) ?? EmbeddedSandbox.defaultCredentials
-            let started = try await EmbeddedSandbox.start(credentials: keys, region: profile.connection.region.value, service: profile.connection.service.value)
-            return (try client(for: profile.connection, endpoint: started.endpoint, credentials: keys), "the embedded sandbox", started.server)
+            let started = try await EmbeddedSandbox.start(for: profile.connection, environment: environment)
+            return (started.client, "the embedded sandbox", started.server)
         }
         return (try client(for: profile.connection, endpoint: request.endpoint, environment: environment), request.endpoint ?? profile.connection.host.value, nil)
     }

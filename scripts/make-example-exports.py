@@ -62,19 +62,18 @@ STORE_OF = {
 }
 
 
-class Rng:
-    """splitmix64: independent of the Python version's `random`."""
-    MASK = (1 << 64) - 1
+def _example_orders_module():
+    """The orders generator, for its PRNG: one splitmix64 for both scripts."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-example-orders.py")
+    spec = importlib.util.spec_from_file_location("make_example_orders", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self, seed):
-        self.state = seed & self.MASK
 
-    def next64(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
-        return z ^ (z >> 31)
+class Rng(_example_orders_module().Rng):
+    """The orders generator's splitmix64, plus what the exports need of it."""
 
     def digits(self, n):
         """n decimal digits, the first not 0."""

@@ -8,7 +8,13 @@ indirect enum ResolvedValue {
     case lower(ResolvedValue)
     case upper(ResolvedValue)
     case stringLength(ResolvedValue)
-    case listCount(ResolvedValue)
+    /// The number of items of a list of the given list type.
+    case listCount(ResolvedValue, ExprType)
+    /// Exact `+ - *`; missing when either side is.
+    case arithmetic(ArithmeticOperator, ResolvedValue, ResolvedValue)
+    case negate(ResolvedValue)
+    /// The sum of a list of numbers; 0 for an empty list.
+    case sum(ResolvedValue)
     case condition(Condition)
 }
 
@@ -22,7 +28,8 @@ indirect enum Condition {
     case isMissing(ResolvedValue, negated: Bool)
     case compare(ComparisonOperator, ResolvedValue, ResolvedValue, ExprType)
     case inLiteralList(ResolvedValue, ExprType, [ExprValue], negated: Bool)
-    case inList(element: ResolvedValue, list: ResolvedValue, negated: Bool)
+    /// A value in a list-valued variable; `elementType` is `.string` or `.number`.
+    case inList(element: ResolvedValue, list: ResolvedValue, elementType: ExprType, negated: Bool)
     case text(ComparisonOperator, ResolvedValue, ResolvedValue)
     case matches(ResolvedValue, NSRegularExpression)
 }
@@ -36,7 +43,7 @@ struct Checker {
     private(set) var diagnostics: [(offset: Int, diagnostic: Diagnostic)] = []
     private(set) var usedVariables = Set<Int>()
 
-    static let functionNames = ["lower", "upper", "len"]
+    static let functionNames = ["lower", "upper", "len", "sum"]
 
     init(scope: ExpressionScope, text: [Character], map: SourceMap, keyPath: String) {
         self.scope = scope
@@ -73,6 +80,11 @@ struct Checker {
         return condition(checked, syntax, requirement: "the expression must be true or false")
     }
 
+    /// Checks an expression whose value must be a number, such as `(line.price - line.deal_price) * line.qty`.
+    mutating func checkNumberRoot(_ syntax: Syntax) -> ResolvedValue? {
+        numberOperand(check(syntax), syntax, requirement: "the expression must compute a number")
+    }
+
     // MARK: - Nodes
 
     private mutating func check(_ syntax: Syntax) -> Checked {
@@ -100,6 +112,27 @@ struct Checker {
             return .condition(.or(left, right))
         case let .comparison(op, lhs, rhs, operatorRange):
             return checkComparison(op, lhs, rhs, operatorRange: operatorRange)
+        case let .arithmetic(op, lhs, rhs):
+            let requirement = "'\(op.rawValue)' needs numbers on both sides"
+            let left = numberOperand(check(lhs), lhs, requirement: requirement)
+            let right = numberOperand(check(rhs), rhs, requirement: requirement)
+            guard let left, let right else { return .invalid }
+            return .value(.arithmetic(op, left, right), .number)
+        case .negate(let inner):
+            let operand = numberOperand(check(inner), inner, requirement: "'-' needs a number")
+            return operand.map { .value(.negate($0), .number) } ?? .invalid
+        }
+    }
+
+    /// The value of an operand that must be a number; nil after reporting what it is instead.
+    private mutating func numberOperand(_ checked: Checked, _ syntax: Syntax, requirement: String) -> ResolvedValue? {
+        switch checked {
+        case .value(let value, .number): return value
+        case .invalid: return nil
+        default:
+            typeError("\(requirement), \(foundPhrase(checked, syntax))\(quotesHint(.number, itemSyntax: [syntax]))",
+                      at: syntax.range.lowerBound)
+            return nil
         }
     }
 
@@ -165,7 +198,7 @@ struct Checker {
 
     private mutating func checkCall(_ name: String, _ arguments: [Syntax], _ syntax: Syntax) -> Checked {
         guard Self.functionNames.contains(name) else {
-            report(.error("unknown function '\(name)()'; the functions are lower(), upper() and len()",
+            report(.error("unknown function '\(name)()'; the functions are lower(), upper(), len() and sum()",
                           at: map.location(at: syntax.range.lowerBound), keyPath: keyPath,
                           suggestion: Suggest.closest(to: name, in: Self.functionNames), code: "unknown-field"),
                    at: syntax.range.lowerBound)
@@ -187,10 +220,17 @@ struct Checker {
             return .value(.upper(value), .string)
         case let ("len", (value, .string)?):
             return .value(.stringLength(value), .number)
-        case let ("len", (value, .stringList)?):
-            return .value(.listCount(value), .number)
+        case let ("len", (value, listType)?) where listType.isList:
+            return .value(.listCount(value, listType), .number)
+        case let ("sum", (value, .numberList)?):
+            return .value(.sum(value), .number)
         default:
-            let needs = name == "len" ? "a string or a list of strings" : "a string"
+            let needs: String
+            switch name {
+            case "len": needs = "a string or a list"
+            case "sum": needs = "a list of numbers"
+            default: needs = "a string"
+            }
             typeError("\(name)() needs \(needs), \(foundPhrase(argument, argumentSyntax))", at: argumentSyntax.range.lowerBound)
             return .invalid
         }
@@ -270,8 +310,9 @@ struct Checker {
         }
         switch right {
         case let .list(items, itemType):
-            guard elementType != .stringList else {
-                typeError("'\(spelling)' looks for one value in a list, but \(quote(lhs)) is a list of strings; use 'contains' to look inside it",
+            guard !elementType.isList else {
+                let hint = elementType == .stringList ? "; use 'contains' to look inside it" : ""
+                typeError("'\(spelling)' looks for one value in a list, but \(quote(lhs)) is \(elementType.withArticle)\(hint)",
                           at: lhs.range.lowerBound)
                 return .invalid
             }
@@ -285,12 +326,13 @@ struct Checker {
                 return .invalid
             }
             return .condition(.inLiteralList(element, elementType, items.compactMap(literalValue), negated: negated))
-        case let .value(list, .stringList):
-            guard elementType == .string else {
-                typeError("cannot look for \(quote(lhs)) (\(elementType)) in \(quote(rhs)) (list of strings)", at: offset)
+        case let .value(list, listType) where listType.isList:
+            let itemType: ExprType = listType == .numberList ? .number : .string
+            guard elementType == itemType else {
+                typeError("cannot look for \(quote(lhs)) (\(elementType)) in \(quote(rhs)) (\(listType))", at: offset)
                 return .invalid
             }
-            return .condition(.inList(element: element, list: list, negated: negated))
+            return .condition(.inList(element: element, list: list, elementType: itemType, negated: negated))
         case .value(_, .string):
             report(.error("'\(spelling)' needs a list on the right, but \(quote(rhs)) is a string; to search inside text use 'contains'",
                           at: map.location(at: offset), keyPath: keyPath, suggestion: "contains", code: "expression-type"),
@@ -333,7 +375,7 @@ struct Checker {
         case let ((leftValue, .string)?, (rightValue, .string)?):
             return .condition(.text(op, leftValue, rightValue))
         case let ((list, .stringList)?, (element, .string)?) where op == .contains:
-            return .condition(.inList(element: element, list: list, negated: false))
+            return .condition(.inList(element: element, list: list, elementType: .string, negated: false))
         default:
             let requirement = op == .contains
                 ? "'contains' needs a string or a list of strings on the left and a string on the right"
@@ -412,9 +454,12 @@ struct Checker {
         }
     }
 
+    /// `"500"`, `"12.50"` or `"-3"`: text that, unquoted, would be a number literal.
     private static func looksNumeric(_ text: String) -> Bool {
-        let lexed = Lexer.tokenize(Array(text))
-        guard lexed.count == 2, case .number = lexed[0].kind, lexed[0].range == 0..<text.count else { return false }
+        var lexed = Lexer.tokenize(Array(text))
+        let signed = lexed.first?.isSymbol(.minus) == true && lexed.first?.range == 0..<1
+        if signed { lexed.removeFirst() }
+        guard lexed.count == 2, case .number = lexed[0].kind, lexed[0].range == (signed ? 1 : 0)..<text.count else { return false }
         return true
     }
 

@@ -3,7 +3,7 @@ import LedgerCore
 
 /// The static type of a scope variable or of a sub-expression.
 public enum ExprType: Equatable, Hashable, Sendable, CustomStringConvertible {
-    case string, number, bool, date, stringList
+    case string, number, bool, date, stringList, numberList
 
     /// The name used in diagnostics, e.g. `cannot compare order.revenue (number) with "abc" (string)`.
     public var description: String {
@@ -13,8 +13,12 @@ public enum ExprType: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .bool: return "bool"
         case .date: return "date"
         case .stringList: return "list of strings"
+        case .numberList: return "list of numbers"
         }
     }
+
+    /// True for the list types, which hold many values rather than one.
+    public var isList: Bool { self == .stringList || self == .numberList }
 
     /// The name with an article, for sentences such as "but order.revenue is a number".
     var withArticle: String {
@@ -24,6 +28,7 @@ public enum ExprType: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .bool: return "true/false"
         case .date: return "a date"
         case .stringList: return "a list of strings"
+        case .numberList: return "a list of numbers"
         }
     }
 }
@@ -36,6 +41,8 @@ public enum ExprValue: Equatable, Sendable {
     /// A calendar date as days since 1970-01-01, i.e. `CalendarDate.daysSinceEpoch`.
     case date(Int)
     case stringList([String])
+    /// Such as one amount per order line, for `sum(...)`.
+    case numberList([Decimal])
     case missing
 
     /// The type of the value, or nil for `.missing`.
@@ -46,6 +53,7 @@ public enum ExprValue: Equatable, Sendable {
         case .bool: return .bool
         case .date: return .date
         case .stringList: return .stringList
+        case .numberList: return .numberList
         case .missing: return nil
         }
     }

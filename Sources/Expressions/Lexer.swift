@@ -7,6 +7,7 @@ enum Keyword: String {
 enum Symbol: String {
     case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case openParen = "(", closeParen = ")", openBracket = "[", closeBracket = "]", comma = ","
+    case plus = "+", minus = "-", star = "*"
 }
 
 /// The first syntax problem found; offsets count Characters from the start of the expression text.
@@ -78,7 +79,9 @@ struct Lexer {
         guard let c = peek() else { return Token(kind: .end, range: endOffset..<endOffset) }
 
         if Self.isNameStart(c) { return lexName(from: start) }
-        if Self.isDigit(c) || (c == "-" && peek(1).map(Self.isDigit) == true) { return lexNumber(from: start) }
+        // A number literal never includes a sign: `-` is always an operator, so `a-3` is `a - 3`; the parser folds
+        // the minus of `-3` into the literal.
+        if Self.isDigit(c) { return lexNumber(from: start) }
         if c == "\"" || c == "'" { return lexString(from: start, quote: c) }
 
         func symbol(_ symbol: Symbol, length: Int) -> Token {
@@ -108,8 +111,11 @@ struct Lexer {
                                  suggestion: "and")
         case "|": return invalid("unexpected '\(following == "|" ? "||" : "|")'; combine conditions with 'or'",
                                  suggestion: "or")
-        case "-": return invalid("unexpected '-'; there is no arithmetic, and a negative number is written like -3")
-        case "+", "*", "/", "%": return invalid("unexpected '\(c)'; the expression language has no arithmetic")
+        case "+": return symbol(.plus, length: 1)
+        case "-": return symbol(.minus, length: 1)
+        case "*": return symbol(.star, length: 1)
+        case "/": return invalid("unexpected '/'; there is no division: it would round; derive amounts with + - and *")
+        case "%": return invalid("unexpected '%'; there is no '%': write a percentage as a factor, as in x * 0.06")
         default: return invalid("unexpected character '\(c)'")
         }
     }
@@ -142,7 +148,6 @@ struct Lexer {
     }
 
     private mutating func lexNumber(from start: Int) -> Token {
-        if peek() == "-" { position += 1 }
         while let c = peek(), Self.isDigit(c) { position += 1 }
         if peek() == "." {
             guard let after = peek(1), Self.isDigit(after) else {

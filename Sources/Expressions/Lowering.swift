@@ -19,8 +19,13 @@ private enum Operand<T> {
     }
 }
 
-/// Turns a checked condition into a tree of closures.
+/// Turns a checked condition or number into a tree of closures.
 enum Lowering {
+    /// A checked number expression as a closure returning nil when the value is missing.
+    static func numberReader(_ value: ResolvedValue) -> (Fetch) -> Decimal? {
+        number(value).reader
+    }
+
     static func test(_ condition: Condition) -> Test {
         switch condition {
         case .constant(let result):
@@ -43,12 +48,15 @@ enum Lowering {
             return compare(op, lhs, rhs, type)
         case let .inLiteralList(value, type, items, negated):
             return inLiteralList(value, type, items, negated: negated)
-        case let .inList(element, list, negated):
-            let readElement = string(element).reader, readList = strings(list).reader
-            return { fetch in
-                guard let element = readElement(fetch), let list = readList(fetch) else { return false }
-                return list.contains(element) != negated
+        case let .inList(element, list, elementType, negated):
+            func member<T: Equatable>(_ element: Operand<T>, _ list: Operand<[T]>) -> Test {
+                let readElement = element.reader, readList = list.reader
+                return { fetch in
+                    guard let element = readElement(fetch), let list = readList(fetch) else { return false }
+                    return list.contains(element) != negated
+                }
             }
+            return elementType == .number ? member(number(element), numbers(list)) : member(string(element), strings(list))
         case let .text(op, lhs, rhs):
             switch op {
             case .startsWith: return both(string(lhs), string(rhs)) { $0.hasPrefix($1) }
@@ -88,8 +96,12 @@ enum Lowering {
         switch value {
         case let .variable(index, type):
             return { fetch in fetch(index).type != type }
-        case .lower(let inner), .upper(let inner), .stringLength(let inner), .listCount(let inner):
+        case .lower(let inner), .upper(let inner), .stringLength(let inner), .listCount(let inner, _):
             return isMissing(inner)
+        case .arithmetic, .negate, .sum:
+            // Missing when an operand is, or when the result is beyond what Decimal can hold.
+            let read = number(value).reader
+            return { fetch in read(fetch) == nil }
         case .constant, .condition:
             return { _ in false }
         }
@@ -103,6 +115,7 @@ enum Lowering {
         case .date: return both(date(lhs), date(rhs), ordering(op))
         case .bool: return both(bool(lhs), bool(rhs), equality(op))
         case .stringList: return both(strings(lhs), strings(rhs), equality(op))
+        case .numberList: return both(numbers(lhs), numbers(rhs), equality(op))
         }
     }
 
@@ -140,7 +153,7 @@ enum Lowering {
                 return nil
             }
             return member(bool(value)) { flags.contains($0) }
-        case .stringList:
+        case .stringList, .numberList:
             return { _ in false }
         }
     }
@@ -218,9 +231,40 @@ enum Lowering {
         case .stringLength(let inner):
             let read = string(inner).reader
             return .dynamic { fetch in read(fetch).map { Decimal($0.count) } }
-        case .listCount(let inner):
+        case .listCount(let inner, .numberList):
+            let read = numbers(inner).reader
+            return .dynamic { fetch in read(fetch).map { Decimal($0.count) } }
+        case .listCount(let inner, _):
             let read = strings(inner).reader
             return .dynamic { fetch in read(fetch).map { Decimal($0.count) } }
+        case let .arithmetic(op, lhs, rhs):
+            let apply: (Decimal, Decimal) -> Decimal?
+            switch op {
+            case .add: apply = ExactArithmetic.add
+            case .subtract: apply = ExactArithmetic.subtract
+            case .multiply: apply = ExactArithmetic.multiply
+            }
+            switch (number(lhs), number(rhs)) {
+            case let (.constant(left), .constant(right)):
+                let result = apply(left, right)
+                return result.map { .constant($0) } ?? .dynamic { _ in nil }
+            case let (left, right):
+                let readLeft = left.reader, readRight = right.reader
+                return .dynamic { fetch in
+                    guard let left = readLeft(fetch), let right = readRight(fetch) else { return nil }
+                    return apply(left, right)
+                }
+            }
+        case .negate(let inner):
+            switch number(inner) {
+            case .constant(let value):
+                return ExactArithmetic.negate(value).map { .constant($0) } ?? .dynamic { _ in nil }
+            case .dynamic(let read):
+                return .dynamic { fetch in read(fetch).flatMap(ExactArithmetic.negate) }
+            }
+        case .sum(let inner):
+            let read = numbers(inner).reader
+            return .dynamic { fetch in read(fetch).flatMap(ExactArithmetic.sum) }
         default:
             return .dynamic { _ in nil }
         }
@@ -257,6 +301,20 @@ enum Lowering {
         }
     }
 
+    private static func numbers(_ value: ResolvedValue) -> Operand<[Decimal]> {
+        switch value {
+        case .constant(.numberList(let list)):
+            return .constant(list)
+        case .variable(let index, _):
+            return .dynamic { fetch in
+                if case .numberList(let list) = fetch(index) { return list }
+                return nil
+            }
+        default:
+            return .dynamic { _ in nil }
+        }
+    }
+
     private static func strings(_ value: ResolvedValue) -> Operand<[String]> {
         switch value {
         case .constant(.stringList(let list)):
@@ -270,6 +328,46 @@ enum Lowering {
             return .dynamic { _ in nil }
         }
     }
+}
+
+/// Exact Decimal arithmetic that never traps: Foundation's `*` traps when the exponent of a product underflows
+/// (`0.5 * 1e-128`), and a result too large to hold comes back as NaN, which would compare as less than
+/// everything. Either way the result here is nil, which callers treat as a missing value.
+enum ExactArithmetic {
+    static func add(_ lhs: Decimal, _ rhs: Decimal) -> Decimal? {
+        guard !lhs.isNaN, !rhs.isNaN else { return nil }
+        return finite(lhs + rhs)
+    }
+
+    static func subtract(_ lhs: Decimal, _ rhs: Decimal) -> Decimal? {
+        guard !lhs.isNaN, !rhs.isNaN else { return nil }
+        return finite(lhs - rhs)
+    }
+
+    static func multiply(_ lhs: Decimal, _ rhs: Decimal) -> Decimal? {
+        guard !lhs.isNaN, !rhs.isNaN else { return nil }
+        if lhs.isZero || rhs.isZero { return 0 }
+        // The product's exponent starts as the sum of the two; below Decimal's smallest exponent Foundation traps.
+        guard lhs.exponent + rhs.exponent >= Int(Int8.min) else { return nil }
+        return finite(lhs * rhs)
+    }
+
+    static func negate(_ value: Decimal) -> Decimal? {
+        guard !value.isNaN else { return nil }
+        return value.isZero ? 0 : -value
+    }
+
+    /// The sum of every item, 0 for none; nil if any item or partial sum is not a number.
+    static func sum(_ items: [Decimal]) -> Decimal? {
+        var total: Decimal = 0
+        for item in items {
+            guard let next = add(total, item) else { return nil }
+            total = next
+        }
+        return total
+    }
+
+    private static func finite(_ value: Decimal) -> Decimal? { value.isNaN ? nil : value }
 }
 
 /// Substring search on UTF-8 bytes. Foundation's `contains` bridges through NSString on Linux, which

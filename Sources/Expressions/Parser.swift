@@ -9,6 +9,11 @@ enum ComparisonOperator: String {
     var isOrdering: Bool { [.less, .lessOrEqual, .greater, .greaterOrEqual].contains(self) }
 }
 
+/// The arithmetic on numbers; there is deliberately no division, since it would have to round.
+enum ArithmeticOperator: String {
+    case add = "+", subtract = "-", multiply = "*"
+}
+
 /// The parsed, not yet type-checked expression; ranges are Character offsets into the source.
 struct Syntax {
     indirect enum Kind {
@@ -23,6 +28,9 @@ struct Syntax {
         case and(Syntax, Syntax)
         case or(Syntax, Syntax)
         case comparison(ComparisonOperator, Syntax, Syntax, operatorRange: Range<Int>)
+        case arithmetic(ArithmeticOperator, Syntax, Syntax)
+        /// Unary minus of anything but a number literal (`-3` is folded into the literal while parsing).
+        case negate(Syntax)
         case group(Syntax)
     }
 
@@ -82,15 +90,21 @@ struct SourceMap {
 }
 
 /// Recursive descent over the grammar, lowest precedence first:
-/// or → and → not → comparison → operand (literal, list, name, call, parenthesised expression).
+/// or → and → not → comparison → sum (`+ -`) → product (`*`) → unary minus → operand
+/// (literal, list, name, call, parenthesised expression). The binary operators associate to the left.
 struct Parser {
     private let tokens: [Token]
     private let text: [Character]
     private let map: SourceMap
     private var index = 0
+    /// What an empty expression is told it lacks.
+    private var emptyMessage = "the expression is empty: expected a condition such as order.revenue >= 500"
 
-    static func parse(_ text: [Character], map: SourceMap) -> Result<Syntax, SyntaxError> {
+    /// Parses `text`; `emptyMessage`, when given, replaces the message for an empty expression, which by default
+    /// asks for a condition.
+    static func parse(_ text: [Character], map: SourceMap, emptyMessage: String? = nil) -> Result<Syntax, SyntaxError> {
         var parser = Parser(tokens: Lexer.tokenize(text), text: text, map: map)
+        if let emptyMessage { parser.emptyMessage = emptyMessage }
         do {
             return .success(try parser.parseRoot())
         } catch {
@@ -117,8 +131,7 @@ struct Parser {
 
     private mutating func parseRoot() throws(SyntaxError) -> Syntax {
         if case .end = current.kind {
-            throw SyntaxError(message: "the expression is empty: expected a condition such as order.revenue >= 500",
-                              offset: current.range.lowerBound)
+            throw SyntaxError(message: emptyMessage, offset: current.range.lowerBound)
         }
         let root = try parseOr(after: nil)
         switch current.kind {
@@ -158,12 +171,12 @@ struct Parser {
     }
 
     private mutating func parseComparison(after context: String?) throws(SyntaxError) -> Syntax {
-        let lhs = try parseOperand(after: context)
+        let lhs = try parseSum(after: context)
         guard let (op, operatorRange) = try comparisonOperator() else {
             try requireEndOfOperand(after: lhs, isComparison: false)
             return lhs
         }
-        let rhs = op == .matches ? try parsePattern() : try parseOperand(after: "'\(op.rawValue)'")
+        let rhs = op == .matches ? try parsePattern() : try parseSum(after: "'\(op.rawValue)'")
         let comparison = Syntax(kind: .comparison(op, lhs, rhs, operatorRange: operatorRange),
                                 range: lhs.range.lowerBound..<rhs.range.upperBound)
         if case let (chained, chainedRange)? = peekComparisonOperator() {
@@ -223,6 +236,47 @@ struct Parser {
         return found
     }
 
+    // MARK: - Arithmetic
+
+    /// `a + b - c`, left to right.
+    private mutating func parseSum(after context: String?) throws(SyntaxError) -> Syntax {
+        var lhs = try parseProduct(after: context)
+        while true {
+            let op: ArithmeticOperator
+            switch current.kind {
+            case .symbol(.plus): op = .add
+            case .symbol(.minus): op = .subtract
+            default: return lhs
+            }
+            advance()
+            let rhs = try parseProduct(after: "'\(op.rawValue)'")
+            lhs = Syntax(kind: .arithmetic(op, lhs, rhs), range: lhs.range.lowerBound..<rhs.range.upperBound)
+        }
+    }
+
+    /// `a * b * c`, left to right.
+    private mutating func parseProduct(after context: String?) throws(SyntaxError) -> Syntax {
+        var lhs = try parseUnary(after: context)
+        while current.isSymbol(.star) {
+            advance()
+            let rhs = try parseUnary(after: "'*'")
+            lhs = Syntax(kind: .arithmetic(.multiply, lhs, rhs), range: lhs.range.lowerBound..<rhs.range.upperBound)
+        }
+        return lhs
+    }
+
+    /// `-x`; the minus of a number literal becomes part of the literal, so `x > -3` compares with the number -3.
+    private mutating func parseUnary(after context: String?) throws(SyntaxError) -> Syntax {
+        guard current.isSymbol(.minus) else { return try parseOperand(after: context) }
+        let minus = advance()
+        let operand = try parseUnary(after: "'-'")
+        let range = minus.range.lowerBound..<operand.range.upperBound
+        if case .number(let value) = operand.kind { return Syntax(kind: .number(-value), range: range) }
+        return Syntax(kind: .negate(operand), range: range)
+    }
+
+    // MARK: - Operands
+
     private mutating func parseOperand(after context: String?) throws(SyntaxError) -> Syntax {
         let token = current
         switch token.kind {
@@ -280,6 +334,12 @@ struct Parser {
             switch token.kind {
             case .string(let value): elements.append(Syntax(kind: .string(value), range: token.range))
             case .number(let value): elements.append(Syntax(kind: .number(value), range: token.range))
+            case .symbol(.minus):
+                advance()
+                guard case .number(let value) = current.kind else {
+                    throw unexpected("expected a number after '-' in the list (list elements must be literals)")
+                }
+                elements.append(Syntax(kind: .number(-value), range: token.range.lowerBound..<current.range.upperBound))
             case .keyword(.true), .keyword(.false):
                 elements.append(Syntax(kind: .bool(token.isKeyword(.true)), range: token.range))
             default:

@@ -67,7 +67,7 @@ private func at(_ column: Int, line: Int = Fixture.start.line) -> LedgerCore.Sou
     @Test func unknownFunction() throws {
         let source = #"lowr(order.channel) == "x""#
         let diagnostic = try Fixture.onlyDiagnostic(source)
-        #expect(diagnostic.message == "unknown function 'lowr()'; the functions are lower(), upper() and len()")
+        #expect(diagnostic.message == "unknown function 'lowr()'; the functions are lower(), upper(), len() and sum()")
         #expect(diagnostic.code == "unknown-field")
         #expect(diagnostic.suggestion == "lower")
         #expect(diagnostic.location == at(11))
@@ -125,7 +125,7 @@ private func at(_ column: Int, line: Int = Fixture.start.line) -> LedgerCore.Sou
         ("order.tags contains 1", "'contains' needs a string or a list of strings on the left and a string on the right, but 1 is a number"),
         ("order.revenue matches \"1\"", "'matches' needs a string on the left, but order.revenue is a number"),
         ("lower(order.revenue) == \"x\"", "lower() needs a string, but order.revenue is a number"),
-        ("len(order.revenue) > 1", "len() needs a string or a list of strings, but order.revenue is a number"),
+        ("len(order.revenue) > 1", "len() needs a string or a list, but order.revenue is a number"),
         ("upper(line.sku, order.channel) == \"x\"", "upper() takes one argument, found 2"),
         ("order.dates.paid == order.channel", "cannot compare order.dates.paid (date) with order.channel (string)"),
         (#"order.dates.paid > "yesterday""#, #"cannot compare order.dates.paid (date) with "yesterday" (string); write dates as "YYYY-MM-DD""#),
@@ -219,7 +219,11 @@ private func at(_ column: Int, line: Int = Fixture.start.line) -> LedgerCore.Sou
         (#"order.channel not "x""#, #"expected 'in' after 'not' (as in x not in [...]), found "x""#, "\"x", nil),
         ("order.cod and not", "expected an operand after 'not', found end of expression", nil, nil),
         ("order.revenue > 12.", "expected digits after the decimal point in '12.'", nil, nil),
-        ("order.revenue > 1 + 2", "unexpected '+'; the expression language has no arithmetic", "+", nil),
+        ("order.revenue / 2 > 1", "unexpected '/'; there is no division: it would round; derive amounts with + - and *", "/", nil),
+        ("order.revenue * 6% > 1", "unexpected '%'; there is no '%': write a percentage as a factor, as in x * 0.06", "%", nil),
+        ("order.revenue > 1 +", "expected an operand after '+', found end of expression", nil, nil),
+        ("order.revenue * * 2 > 1", "expected an operand after '*', found '*'", "* 2", nil),
+        ("order.revenue 5", "expected an operator after 'order.revenue', found '5'", "5", nil),
         ("order. == 1", "expected a field name after '.' in 'order.'", " ", nil),
         ("lower(order.channel", "expected ',' or ')' in the call to lower(, found end of expression", nil, nil),
         ("== 1", "expected an expression, found '=='", "==", nil),

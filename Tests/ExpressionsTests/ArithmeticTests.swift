@@ -409,3 +409,41 @@ private enum Arith {
         #expect(results == Array(repeating: true, count: 8))
     }
 }
+
+@Suite struct LanguageReferenceExampleTests {
+    /// The rule variables the reference's examples use, with their types in rule packs.
+    static let scope = ExpressionScope([
+        ExprVariable(name: "order.channel", type: .string, summary: ""),
+        ExprVariable(name: "order.revenue", type: .number, summary: ""),
+        ExprVariable(name: "order.shipping_fee", type: .number, summary: ""),
+        ExprVariable(name: "order.skus", type: .stringList, summary: ""),
+        ExprVariable(name: "order.dates.paid", type: .date, summary: ""),
+        ExprVariable(name: "line.sku", type: .string, summary: ""),
+        ExprVariable(name: "line.qty", type: .number, summary: ""),
+        ExprVariable(name: "line.unit_price", type: .number, summary: ""),
+        ExprVariable(name: "line.seller_discount", type: .number, summary: ""),
+    ])
+
+    @Test func everyExampleCompiles() throws {
+        let reference = ExpressionCompiler.describeLanguage()
+        let examples = try #require(reference.components(separatedBy: "### Examples").last)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("```") }
+        let whens = reference.split(separator: "\n").compactMap { line -> String? in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("when: '"), trimmed.hasSuffix("'") else { return nil }
+            return String(trimmed.dropFirst("when: '".count).dropLast())
+        }
+        #expect(examples.count >= 8 && whens.count >= 4)
+        for example in examples + whens {
+            if case .failure(let diagnostics) = ExpressionCompiler.compile(example, at: Fixture.start, keyPath: "", scope: Self.scope) {
+                Issue.record("\(example): \(diagnostics)")
+            }
+        }
+        let derived = "line.qty * line.unit_price - line.seller_discount"
+        #expect(reference.contains(derived))
+        if case .failure(let diagnostics) = ExpressionCompiler.compileNumber(derived, at: Fixture.start, keyPath: "", scope: Self.scope) {
+            Issue.record("\(derived): \(diagnostics)")
+        }
+    }
+}

@@ -279,7 +279,8 @@ import Expressions
     @Test func languageReferenceCoversTheEssentials() {
         let reference = ExpressionCompiler.describeLanguage()
         for needle in ["`a or b`", "`a and b`", "`not a`", "not in", "matches", "starts_with", "ends_with", "contains",
-                       "lower(s)", "upper(s)", "len(s)", "== null", "YYYY-MM-DD", "Missing values", "Examples"] {
+                       "lower(s)", "upper(s)", "len(x)", "sum(x)", "`a + b`", "`a * b`", "list of numbers", "no division",
+                       "== null", "YYYY-MM-DD", "Missing values", "Examples"] {
             #expect(reference.contains(needle), "describeLanguage() should mention \(needle)")
         }
     }

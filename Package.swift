@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "OrderIO", dependencies: ["LedgerCore", "LedgerJSON"], swiftSettings: v5),
         // YAML rule packs: load with positions, layer `extends`, validate into the RulePack model; expressions.
         .target(name: "RulePack", dependencies: ["LedgerCore", "Expressions", "Spreadsheets", "GuardedYAML", "Yams"], swiftSettings: v5),
+        // Order exports (xlsx/csv) → canonical orders through an import mapping: two streaming passes, located per-order errors.
+        .target(name: "OrderImport", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Expressions", "Spreadsheets"], swiftSettings: v5),
         // Compiles a RulePack into a transformation graph and runs orders through it, with provenance.
         .target(name: "Transform", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // The SQLite state store: named migrations; imported orders, tasks, documents and sync attempts; settlement rows and payments.
@@ -54,7 +56,7 @@ let package = Package(
         // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
         .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
         // The use cases behind each command (validate … apply, payments, match, tasks, orders): wire packs, stores and clients; render results.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",
@@ -91,6 +93,8 @@ let package = Package(
         .testTarget(name: "LedgerSyncKitTests", dependencies: ["LedgerSyncKit", "LedgerCore", "SQLAccount", "StateStore", "Sync", "TestSupport"], swiftSettings: v5),
         // Import mappings (Docs/ImportMappings.md) loaded and validated: shape, extends, formulas, located diagnostics.
         .testTarget(name: "ImportMappingTests", dependencies: ["RulePack", "LedgerCore"], exclude: ["Fixtures"], swiftSettings: v5),
+        // Order exports through import mappings: the built-in ones against examples/exports, a custom POS, located errors.
+        .testTarget(name: "OrderImportTests", dependencies: ["OrderImport", "RulePack", "OrderIO", "LedgerCore", "LedgerJSON", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

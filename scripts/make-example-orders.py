@@ -1185,7 +1185,7 @@ def main_readme(orders, notes, bad_count):
     w("The script is deterministic (fixed seed, own PRNG, standard library only): re-running it reproduces")
     w("every file here byte for byte. It self-checks every order before writing (see below).")
     w("")
-    w("Format: the canonical order of `product.md` §3 (shared project docs) — JSON Lines, one compact object per line,")
+    w("Format: the canonical order of [`Docs/OrderFormat.md`](../../Docs/OrderFormat.md) — JSON Lines, one compact object per line,")
     w("keys in the spec's order; money as decimal strings with two decimals; quantities as integers;")
     w("timestamps ISO-8601 with `+08:00`; `null` for absent optional values.")
     w("")

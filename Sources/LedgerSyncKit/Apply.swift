@@ -14,6 +14,8 @@ import Transform
 public struct ApplyRequest: Sendable {
     public var packDirectory: String
     public var ordersPath: String?
+    /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
+    public var ordersMapping: String? = nil
     /// Set for `tasks retry N`: no import; the task's failed orders are transformed again and synced in that task.
     public var retryTask: Int64?
     /// `apply PLAN`: carry out exactly this saved plan (its pack and orders file), refusing if anything moved.
@@ -205,7 +207,7 @@ public struct ApplyReport: CommandResult {
         var source: OrderSource?
         if request.retryTask == nil {
             guard let ordersPath = request.ordersPath else { throw .message("give the orders to sync with --orders FILE") }
-            source = try PackUseCases.openOrders(ordersPath)
+            source = try PackUseCases.openOrders(ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
         }
 
         // The state store: a throwaway one for a sandbox run unless --state says otherwise.

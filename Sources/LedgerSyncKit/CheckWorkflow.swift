@@ -12,6 +12,8 @@ public struct CheckRequest: Sendable {
     public var packDirectory: String
     /// Orders to transform and check per order (currency against the customer's).
     public var ordersPath: String?
+    /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
+    public var ordersMapping: String? = nil
     public var endpoint: String?
     public var sandbox: Bool
     /// `KIND=NAME` overrides of the master resource names (`payment_method=paymentmethod`).
@@ -52,7 +54,7 @@ extension Workflows {
         }
         var source: OrderSource?
         if let ordersPath = request.ordersPath {
-            guard let opened = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
+            guard let opened = openOrders(ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory, console: console) else { return ExitStatus.failure }
             source = opened
         }
 

@@ -12,14 +12,14 @@ extension Workflows {
     // MARK: export
 
     /// Writes every SKU of the orders with its current match to `outPath` (.xlsx or .csv).
-    public static func matchExport(packDirectory: String, ordersPath: String, outPath: String, format: OutputFormat, console: Console) -> Int32 {
+    public static func matchExport(packDirectory: String, ordersPath: String, ordersMapping: String? = nil, outPath: String, format: OutputFormat, console: Console) -> Int32 {
         let lowered = outPath.lowercased()
         guard lowered.hasSuffix(".xlsx") || lowered.hasSuffix(".csv") else {
             console.err("--out must end in .xlsx or .csv, found '\(outPath)'\n")
             return ExitStatus.failure
         }
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        guard let source = openOrders(ordersPath, console: console) else { return ExitStatus.failure }
+        guard let source = openOrders(ordersPath, mapping: ordersMapping, packDirectory: packDirectory, console: console) else { return ExitStatus.failure }
         let report: ItemMatchReport
         do {
             report = try ItemMatchReport.build(graph: graph, orders: source)

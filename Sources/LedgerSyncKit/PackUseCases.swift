@@ -25,6 +25,8 @@ public struct PackValidation: CommandResult {
 public struct TransformRequest: Sendable {
     public var packDirectory: String
     public var ordersPath: String
+    /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
+    public var ordersMapping: String? = nil
     public var asOf: CalendarDate
 
     public init(packDirectory: String, ordersPath: String, asOf: CalendarDate) {
@@ -54,6 +56,8 @@ public struct TransformReport: CommandResult {
 public struct ExplainRequest: Sendable {
     public var packDirectory: String
     public var ordersPath: String
+    /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
+    public var ordersMapping: String? = nil
     public var orderID: String
     public var asOf: CalendarDate
 
@@ -81,19 +85,22 @@ public enum PackUseCases {
         return LoadedPack(graph: TransformGraph(pack: pack), diagnostics: diagnostics)
     }
 
-    public static func openOrders(_ path: String) throws(CommandFailure) -> OrderSource {
-        try reporting { try OrderSource(path: path, displayPath: path) }
+    /// Order JSON, or an order export read through its import mapping (`OrderInputs`).
+    public static func openOrders(_ path: String, mapping: String? = nil, packDirectory: String? = nil) throws(CommandFailure) -> OrderSource {
+        try OrderInputs.open(path, mapping: mapping, packDirectory: packDirectory)
     }
 
+    /// The pack and its import mappings (`imports/*.yaml`): a mapping that does not load makes the pack invalid.
     public static func validate(packDirectory: String) -> PackValidation {
         let (pack, diagnostics) = RulePackValidator.load(packDirectory: packDirectory)
-        return PackValidation(packDirectory: packDirectory, pack: pack, diagnostics: diagnostics)
+        let mappingProblems = OrderImportUseCase.validatePackMappings(packDirectory)
+        return PackValidation(packDirectory: packDirectory, pack: mappingProblems.hasErrors ? nil : pack, diagnostics: diagnostics + mappingProblems)
     }
 
     public static func transform(_ request: TransformRequest, events: TransformEvents) throws(CommandFailure) -> TransformReport {
         let loaded = try load(request.packDirectory)
         events.packLoaded(loaded.diagnostics)
-        let source = try openOrders(request.ordersPath)
+        let source = try openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
         var session = TransformSession()
         var tally = OutcomeTally()
         let options = TransformOptions(asOf: request.asOf)
@@ -109,7 +116,7 @@ public enum PackUseCases {
 
     public static func explain(_ request: ExplainRequest) throws(CommandFailure) -> OrderExplanation {
         let graph = try load(request.packDirectory).graph
-        let source = try openOrders(request.ordersPath)
+        let source = try openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
         var session = TransformSession()
         let options = TransformOptions(asOf: request.asOf, recordProvenance: true)
         var found: (OrderOutcome, Order?)?

@@ -12,6 +12,8 @@ import Transform
 public struct PlanRequest: Sendable {
     public var packDirectory: String
     public var ordersPath: String
+    /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
+    public var ordersMapping: String? = nil
     public var statePath: String?
     /// Compare with SQL Account's own copies (fetched by dockey), not only with what was recorded.
     public var refresh: Bool
@@ -65,7 +67,7 @@ public struct PlanOutcome: CommandResult {
 
     public static func make(_ request: PlanRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> PlanOutcome {
         let graph = try PackUseCases.load(request.packDirectory).graph
-        let source = try PackUseCases.openOrders(request.ordersPath)
+        let source = try PackUseCases.openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
         let statePath = StateLocation.resolve(request.statePath, environment: environment)
         var masterProblems: [Diagnostic] = []
         let plan: Plan = try await reporting {

@@ -11,7 +11,7 @@ extension Workflows {
     /// `ledgersync diff --against REV --orders FILE`: the pack as it is at `REV` and as it is now, run over the
     /// same orders; every document that differs, field by field. Exit 0 (also with differences), 1 on an error
     /// (an invalid pack on either side, an unknown revision, an unreadable orders file).
-    public static func ruleDiff(packDirectory: String, revision: String, ordersPath: String, format: OutputFormat, asOf: CalendarDate,
+    public static func ruleDiff(packDirectory: String, revision: String, ordersPath: String, ordersMapping: String? = nil, format: OutputFormat, asOf: CalendarDate,
                                 console: Console) -> Int32 {
         let text = format == .text
         guard let newGraph = compilePack(packDirectory, console: console, format: text ? .text : .json, quietWarnings: true) else { return ExitStatus.failure }
@@ -28,8 +28,8 @@ extension Workflows {
             console.err("the pack at \(revision) is invalid:\n" + oldConsole.capturedErr.replacingOccurrences(of: checkout.root + "/", with: "\(revision):"))
             return ExitStatus.failure
         }
-        guard var oldOutcomes = outcomes(ordersPath, graph: oldGraph, asOf: asOf, console: console),
-              var newOutcomes = outcomes(ordersPath, graph: newGraph, asOf: asOf, console: console) else { return ExitStatus.failure }
+        guard var oldOutcomes = outcomes(ordersPath, mapping: ordersMapping, packDirectory: packDirectory, graph: oldGraph, asOf: asOf, console: console),
+              var newOutcomes = outcomes(ordersPath, mapping: ordersMapping, packDirectory: packDirectory, graph: newGraph, asOf: asOf, console: console) else { return ExitStatus.failure }
 
         // Reasons name pack files: both sides relative to their repository, so only real differences show.
         func relativize(_ outcomes: inout [OrderOutcome], _ prefix: String) {
@@ -68,8 +68,8 @@ extension Workflows {
         return ExitStatus.success
     }
 
-    static func outcomes(_ ordersPath: String, graph: TransformGraph, asOf: CalendarDate, console: Console) -> [OrderOutcome]? {
-        guard let source = openOrders(ordersPath, console: console) else { return nil }
+    static func outcomes(_ ordersPath: String, mapping: String?, packDirectory: String, graph: TransformGraph, asOf: CalendarDate, console: Console) -> [OrderOutcome]? {
+        guard let source = openOrders(ordersPath, mapping: mapping, packDirectory: packDirectory, console: console) else { return nil }
         var session = TransformSession()
         var outcomes: [OrderOutcome] = []
         do {

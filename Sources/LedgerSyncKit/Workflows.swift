@@ -38,7 +38,7 @@ public enum Workflows {
     // MARK: transform
 
     /// Streams every order of `ordersPath` through the pack; exit 1 if any order errored.
-    public static func transform(packDirectory: String, ordersPath: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
+    public static func transform(packDirectory: String, ordersPath: String, ordersMapping: String? = nil, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
         let text = format == .text
         // Each order is shown as it comes out, so a large file never sits in memory.
         let events = TransformEvents(packLoaded: { diagnostics in
@@ -47,14 +47,16 @@ public enum Workflows {
             if text { console.out(OutcomeRendering.text(outcome)) } else { console.outJSONLine(OutcomeRendering.json(outcome)) }
         })
         return respond(format: text ? .text : .json, console: console, render: { PackRendering.render($0, format: format) }) {
-            try PackUseCases.transform(TransformRequest(packDirectory: packDirectory, ordersPath: ordersPath, asOf: asOf), events: events)
+            var request = TransformRequest(packDirectory: packDirectory, ordersPath: ordersPath, asOf: asOf)
+            request.ordersMapping = ordersMapping
+            return try PackUseCases.transform(request, events: events)
         }
     }
 
     /// Opens an orders file, printing why when it cannot be read.
-    static func openOrders(_ path: String, console: Console) -> OrderSource? {
+    static func openOrders(_ path: String, mapping: String? = nil, packDirectory: String? = nil, console: Console) -> OrderSource? {
         do throws(CommandFailure) {
-            return try PackUseCases.openOrders(path)
+            return try PackUseCases.openOrders(path, mapping: mapping, packDirectory: packDirectory)
         } catch {
             console.err(FailureRendering.text(error, format: .text))
             return nil
@@ -73,9 +75,11 @@ public enum Workflows {
 
     // MARK: explain
 
-    public static func explain(packDirectory: String, ordersPath: String, orderID: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
+    public static func explain(packDirectory: String, ordersPath: String, ordersMapping: String? = nil, orderID: String, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
         respond(format: format, console: console, render: { PackRendering.render($0, format: format) }) {
-            try PackUseCases.explain(ExplainRequest(packDirectory: packDirectory, ordersPath: ordersPath, orderID: orderID, asOf: asOf))
+            var request = ExplainRequest(packDirectory: packDirectory, ordersPath: ordersPath, orderID: orderID, asOf: asOf)
+            request.ordersMapping = ordersMapping
+            return try PackUseCases.explain(request)
         }
     }
 

@@ -10,6 +10,11 @@ public struct OrderDecoder {
         /// The order id when it could be read, else a description of where the record is.
         public var orderID: String
         public var diagnostics: [Diagnostic]
+
+        public init(orderID: String, diagnostics: [Diagnostic]) {
+            self.orderID = orderID
+            self.diagnostics = diagnostics
+        }
     }
 
     public func decode(_ value: JSONValue, at location: SourceLocation?) -> Result<Order, Failure> {

@@ -19,8 +19,10 @@ public struct OrderRecord: Sendable {
 
 /// Streams canonical orders from a JSON Lines file or a JSON array file, one record at a time, so
 /// memory stays flat however many orders the file holds. This is the only place order JSON is read.
+/// An order export read through an import mapping (OrderImport) arrives here too, as a producer of records.
 public final class OrderSource {
-    private let reader: JSONRecordReader
+    private let reader: JSONRecordReader?
+    private let producer: (() throws -> OrderRecord?)?
     private let displayPath: String
     private let decoder = OrderDecoder()
 
@@ -29,6 +31,7 @@ public final class OrderSource {
         self.displayPath = displayPath ?? path
         do {
             reader = try JSONRecordReader(path: path)
+            producer = nil
         } catch {
             throw Diagnostic.error("cannot read orders file '\(displayPath ?? path)': \(error); check --orders", at: SourceLocation(file: displayPath ?? path), code: "unreadable-file")
         }
@@ -37,10 +40,19 @@ public final class OrderSource {
     public init(bytes: [UInt8], displayPath: String) {
         self.displayPath = displayPath
         reader = JSONRecordReader(bytes: bytes)
+        producer = nil
+    }
+
+    /// Records made elsewhere (an order export through its import mapping); `next` throws only for a whole-file problem.
+    public init(displayPath: String, producer: @escaping () throws -> OrderRecord?) {
+        self.displayPath = displayPath
+        reader = nil
+        self.producer = producer
     }
 
     /// The next order record, nil at the end; a read error (not a bad record) throws a diagnostic.
     public func next() throws -> OrderRecord? {
+        guard let reader else { return try producer?() }
         let record: JSONRecord?
         do {
             record = try reader.next()

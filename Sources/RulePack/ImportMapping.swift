@@ -52,20 +52,55 @@ public struct ImportColumn: Sendable, Hashable {
     public var location: SourceLocation?
 }
 
+/// How an order-level value repeated on an order's rows becomes one value.
+public enum ImportCombine: String, Sendable {
+    /// Every non-blank value must agree (blank rows, as in Shopify's later rows, are ignored).
+    case same
+    /// The first non-blank value.
+    case first
+    /// The sum over the order's rows (Lazada writes the shipping fee on the first row and 0.00 on the rest).
+    case sum
+}
+
+/// A value read from the export's cells: the first non-blank of one or more columns (`first_of`).
+public struct ImportCells: Sendable {
+    public var choices: [ImportColumn]
+    /// `join`: every non-blank one, joined with a space (first and last names), instead of the first non-blank.
+    public var joins: Bool = false
+    /// The export writes this amount negative (Lazada's discounts); the value is negated.
+    public var negate: Bool
+    public var combine: ImportCombine
+}
+
 /// Where a field's (or a named column's) value comes from.
 public enum ImportSource: Sendable {
-    case column(ImportColumn)
+    case cells(ImportCells)
     /// The same text for every order, checked when the mapping loads.
     case fixed(String)
     case formula(ImportFormula)
 }
 
-/// A column read only to feed formulas, under a name of the mapping's choosing.
+/// A column read only to feed formulas or row conditions, under a name of the mapping's choosing.
 public struct ImportNamedColumn: Sendable {
     public var name: String
-    public var column: ImportColumn
+    public var cells: ImportCells
+    /// `money`, `quantity` or `text`.
     public var kind: ImportFieldKind
     public var isLine: Bool
+}
+
+/// `status_rules`: the first rule whose condition holds on any of an order's rows gives its status.
+public struct ImportStatusRule: Sendable {
+    public var condition: CompiledExpression
+    public var status: OrderStatus
+}
+
+/// What one row of the export is.
+public enum ImportGrain: String, Sendable {
+    /// One row per order line (Shopee, TikTok Shop, Shopify, WooCommerce).
+    case line
+    /// One row per unit (Lazada): an order's rows with the same SKU and unit price make one line; qty counts them.
+    case unit
 }
 
 /// A validated import mapping.
@@ -75,6 +110,9 @@ public struct ImportMapping: Sendable {
     public var files: [String]
     public var sheet: String?
     public var headerSearchRows: Int
+    /// Rows between the header and the first order row (TikTok Shop's row of column descriptions).
+    public var skipRowsAfterHeader: Int
+    public var grain: ImportGrain
     /// Fixed offset of the export's local times, in seconds east of UTC.
     public var utcOffsetSeconds: Int
     public var dateFormats: [DatePattern]
@@ -87,15 +125,30 @@ public struct ImportMapping: Sendable {
     public var statuses: [String: OrderStatus]
     /// The status texts as written in the mapping, for did-you-mean.
     public var statusNames: [String]
+    public var statusRules: [ImportStatusRule]
+    /// Normalized export channel text → canonical channel, when `channel` comes from a column.
+    public var channels: [String: Channel]
     /// Rows for which this condition is true are not order lines (notes, subtotals); nil keeps every row.
     public var skipRows: CompiledExpression?
-    /// The variables `skipRows` reads: `row.<name>` for every column-fed field or named column, in scope order.
-    public var skipRowsScope: [(variable: String, source: String)]
+    /// The variables row conditions read: `row.<name>` for every column-fed field or named column, in scope order.
+    public var rowScope: [(variable: String, source: String)]
+
+    /// Every column the mapping reads, with the field or named column it feeds (`fields.lines.sku`, `columns.sold_price`).
+    public var readColumns: [(use: String, column: ImportColumn)] {
+        var result: [(String, ImportColumn)] = []
+        for field in ImportField.catalog {
+            if case .cells(let cells)? = fields[field.path] { result += cells.choices.map { ("fields.\(field.path)", $0) } }
+        }
+        for named in columns { result += named.cells.choices.map { ("columns.\(named.name)", $0) } }
+        return result
+    }
 }
 
-/// A date/time layout such as `dd/MM/yyyy HH:mm`: `yyyy` `MM` `M` `dd` `d` `HH` `H` `mm` `ss`; anything else is literal.
+/// A date/time layout such as `dd/MM/yyyy HH:mm`: `yyyy` `MM` `M` `MMM` (Jan…Dec) `dd` `d` `HH` `H` `mm` `ss`, and `Z` for
+/// a UTC offset written in the value (`+0800`, `+08:00`, `Z`), which then wins over the mapping's `time_zone`;
+/// anything else is literal.
 public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
-    public enum Token: Sendable, Hashable { case year, month, day, hour, minute, second, literal(Character) }
+    public enum Token: Sendable, Hashable { case year, month, monthName, day, hour, minute, second, offset, literal(Character) }
     public let text: String
     public let tokens: [(Token, Int)]
 
@@ -116,78 +169,55 @@ public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
             switch (c, run) {
             case ("y", 4): tokens.append((.year, 4))
             case ("M", 1), ("M", 2): tokens.append((.month, run))
+            case ("M", 3): tokens.append((.monthName, 3))
             case ("d", 1), ("d", 2): tokens.append((.day, run))
             case ("H", 1), ("H", 2): tokens.append((.hour, run))
             case ("m", 2): tokens.append((.minute, 2))
             case ("s", 2): tokens.append((.second, 2))
-            case ("y", _), ("M", _), ("d", _), ("H", _), ("m", _), ("s", _): return nil
+            case ("Z", 1): tokens.append((.offset, 1))
+            case ("y", _), ("M", _), ("d", _), ("H", _), ("m", _), ("s", _), ("Z", _): return nil
             default: for _ in 0..<run { tokens.append((.literal(c), 1)) }
             }
             index += run
         }
         let kinds = tokens.map(\.0)
-        guard kinds.contains(.year), kinds.contains(.month), kinds.contains(.day) else { return nil }
+        guard kinds.contains(.year), kinds.contains(.month) || kinds.contains(.monthName), kinds.contains(.day) else { return nil }
         self.tokens = tokens
     }
 }
 
-/// Arithmetic over amounts and quantities for derived values, e.g. `(list_price - sold_price) * qty`.
-/// The rule-condition language (Expressions) has no arithmetic, so derived values use this small form: `+ - *`,
-/// parentheses, names and decimal literals; amount ± amount, amount × quantity. Checked when the mapping loads.
-public indirect enum ImportFormula: Sendable {
-    case name(String)
-    case amount(Money)
-    case count(Int64)
-    case add(ImportFormula, ImportFormula)
-    case subtract(ImportFormula, ImportFormula)
-    case multiply(ImportFormula, ImportFormula)
+/// A derived amount or quantity, written in the rule expression language with its arithmetic, e.g.
+/// `(lines.unit_price - sold_price) * lines.qty`; an order-level value may read `sum(<line name>)`.
+public struct ImportFormula: Sendable {
+    public let source: String
+    /// The scope's names in index order: what `evaluate` asks values for.
+    public let names: [String]
+    let compiled: CompiledNumber
+
+    /// The exact value; nil when a name it reads has no value. `value(name)` gives a number, or for a per-line name
+    /// read by an order-level formula, the list of the order's line values.
+    public func evaluate(_ value: (String) -> ExprValue) -> Decimal? {
+        compiled.evaluate { index in value(names[index]) }
+    }
 
     /// The names the formula reads.
-    public var names: [String] {
-        switch self {
-        case .name(let n): return [n]
-        case .amount, .count: return []
-        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b): return a.names + b.names
-        }
-    }
-
-    public enum Value: Sendable, Equatable { case money(Money), count(Int64) }
-
-    /// Evaluates with `lookup`; nil when a name has no value (the caller reports it).
-    public func evaluate(_ lookup: (String) -> Value?) -> Value? {
-        switch self {
-        case .name(let n): return lookup(n)
-        case .amount(let m): return .money(m)
-        case .count(let c): return .count(c)
-        case .add(let a, let b), .subtract(let a, let b):
-            guard let x = a.evaluate(lookup), let y = b.evaluate(lookup) else { return nil }
-            let sign: Int64 = { if case .add = self { return 1 } else { return -1 } }()
-            switch (x, y) {
-            case (.money(let p), .money(let q)): return .money(Money(minorUnits: p.minorUnits + sign * q.minorUnits))
-            case (.count(let p), .count(let q)): return .count(p + sign * q)
-            default: return nil
-            }
-        case .multiply(let a, let b):
-            guard let x = a.evaluate(lookup), let y = b.evaluate(lookup) else { return nil }
-            switch (x, y) {
-            case (.money(let m), .count(let c)), (.count(let c), .money(let m)): return .money(Money(minorUnits: m.minorUnits * c))
-            case (.count(let p), .count(let q)): return .count(p * q)
-            default: return nil
-            }
-        }
-    }
+    public var readNames: [String] { compiled.variableIndices.map { names[$0] } }
 }
 
 /// Reads and validates import mapping files.
+/// Reads and validates import mapping files.
 public struct ImportMappingLoader {
     public var packLoader: PackLoader
+    /// Where the built-in mappings live (`rules/imports`): `extends: shopee` names `<builtinDirectory>/shopee.yaml`.
+    public var builtinDirectory: String?
 
-    public init(displayBase: String = FileManager.default.currentDirectoryPath) {
+    public init(displayBase: String = FileManager.default.currentDirectoryPath, builtinDirectory: String? = nil) {
         packLoader = PackLoader(displayBase: displayBase)
+        self.builtinDirectory = builtinDirectory
     }
 
-    static let topKeys = ["mapping", "extends", "sheet", "header_search_rows", "time_zone", "date_formats", "currency_marks",
-                          "fields", "columns", "statuses", "skip_rows"]
+    static let topKeys = ["mapping", "extends", "sheet", "header_search_rows", "skip_rows_after_header", "grain", "time_zone",
+                          "date_formats", "currency_marks", "fields", "columns", "statuses", "status_rules", "channels", "skip_rows"]
 
     /// Loads `path` and everything it `extends`, then validates; every problem at once.
     public func load(path: String) -> Result<ImportMapping, [Diagnostic]> {
@@ -203,6 +233,11 @@ public struct ImportMappingLoader {
         return .failure(reader.diagnostics)
     }
 
+    /// A bare name such as `shopee` is a built-in mapping; anything with a slash or `.yaml` is a path.
+    public static func isBuiltinName(_ text: String) -> Bool {
+        !text.contains("/") && !text.hasSuffix(".yaml") && !text.hasSuffix(".yml") && isName(text)
+    }
+
     private func layered(_ absolute: String, chain: [String], files: inout [String], diagnostics: inout [Diagnostic], via: YAMLNode?) -> YAMLNode? {
         let display = packLoader.displayPath(absolute)
         if chain.contains(absolute) {
@@ -210,7 +245,7 @@ public struct ImportMappingLoader {
             return nil
         }
         guard let data = FileManager.default.contents(atPath: absolute) else {
-            let message = via == nil ? "cannot read the mapping file '\(display)'; check --mapping" : "the mapping '\(display)' named by extends does not exist; the path is relative to the file that extends it"
+            let message = via == nil ? "cannot read the mapping file '\(display)'; check --mapping" : "the mapping '\(display)' named by extends does not exist; the path is relative to the file that extends it, and a bare name is a built-in mapping"
             diagnostics.append(.error(message, at: via?.location ?? SourceLocation(file: display), keyPath: via == nil ? nil : "extends", code: "mapping-not-found"))
             return nil
         }
@@ -225,23 +260,32 @@ public struct ImportMappingLoader {
             return tree
         }
         guard let relative = extendsNode.scalar, !relative.isEmpty else {
-            diagnostics.append(.error("'extends' must be the path of another mapping file, found \(extendsNode.describedForMessage)", at: extendsNode.location, keyPath: "extends", code: "invalid-type"))
+            diagnostics.append(.error("'extends' must be the path of another mapping file or a built-in name, found \(extendsNode.describedForMessage)", at: extendsNode.location, keyPath: "extends", code: "invalid-type"))
             return nil
         }
-        let basePath = relative.hasPrefix("/") ? relative : ((absolute as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
+        let basePath: String
+        if Self.isBuiltinName(relative) {
+            guard let builtinDirectory else {
+                diagnostics.append(.error("'extends: \(relative)' names a built-in mapping, but the built-in mappings (rules/imports) were not found; give a path instead", at: extendsNode.location, keyPath: "extends", code: "mapping-not-found"))
+                return nil
+            }
+            basePath = (builtinDirectory as NSString).appendingPathComponent("\(relative).yaml")
+        } else {
+            basePath = relative.hasPrefix("/") ? relative : ((absolute as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
+        }
         guard let base = layered((basePath as NSString).standardizingPath, chain: chain + [absolute], files: &files, diagnostics: &diagnostics, via: extendsNode) else { return nil }
         files.append(display)
         return Self.overlay(base: base, with: tree)
     }
 
-    /// Top-level keys replace the base's, except `fields`, `columns` and `statuses`, which replace entry by entry:
-    /// a client mapping overrides one column and keeps the rest.
+    /// Top-level keys replace the base's, except `fields`, `columns`, `statuses` and `channels`, which replace entry by
+    /// entry: a client mapping overrides one column and keeps the rest.
     static func overlay(base: YAMLNode, with top: YAMLNode) -> YAMLNode {
         guard var merged = base.pairs, let overlay = top.pairs else { return top }
         for pair in overlay {
             guard let key = pair.key.scalar, key != "extends" else { continue }
             guard let index = merged.firstIndex(where: { $0.key.scalar == key }) else { merged.append(pair); continue }
-            if ["fields", "columns", "statuses"].contains(key), var entries = merged[index].value.pairs, let overrides = pair.value.pairs {
+            if ["fields", "columns", "statuses", "channels"].contains(key), var entries = merged[index].value.pairs, let overrides = pair.value.pairs {
                 for entry in overrides {
                     if let at = entries.firstIndex(where: { $0.key.scalar != nil && $0.key.scalar == entry.key.scalar }) { entries[at] = entry } else { entries.append(entry) }
                 }
@@ -255,12 +299,13 @@ public struct ImportMappingLoader {
 
     private func validate(_ root: YAMLNode, files: [String], reader: NodeReader) -> ImportMapping? {
         guard let top = reader.mapping(root, "", known: Self.topKeys) else { return nil }
-        var mapping = ImportMapping(name: "", files: files, sheet: nil, headerSearchRows: 20, utcOffsetSeconds: 8 * 3600,
-                                    dateFormats: [], currencyMarks: ["RM", "MYR"], fields: [:], columns: [], statuses: [:],
-                                    statusNames: [], skipRows: nil, skipRowsScope: [])
+        var mapping = ImportMapping(name: "", files: files, sheet: nil, headerSearchRows: 20, skipRowsAfterHeader: 0, grain: .line,
+                                    utcOffsetSeconds: 8 * 3600, dateFormats: [], currencyMarks: ["RM", "MYR"], fields: [:], columns: [],
+                                    statuses: [:], statusNames: [], statusRules: [], channels: [:], skipRows: nil, rowScope: [])
         var fieldNodes: YAMLNode?
         var columnNodes: YAMLNode?
         var skipNode: YAMLNode?
+        var statusRuleNodes: YAMLNode?
         for (key, keyNode, value) in top {
             switch key {
             case "mapping":
@@ -270,6 +315,9 @@ public struct ImportMappingLoader {
             case "extends": break
             case "sheet": mapping.sheet = reader.string(value, "sheet")
             case "header_search_rows": mapping.headerSearchRows = reader.integer(value, "header_search_rows", in: 1...1000) ?? 20
+            case "skip_rows_after_header": mapping.skipRowsAfterHeader = reader.integer(value, "skip_rows_after_header", in: 0...100) ?? 0
+            case "grain":
+                if let text = reader.choice(value, "grain", ["line", "unit"]) { mapping.grain = ImportGrain(rawValue: text) ?? .line }
             case "time_zone":
                 if let text = reader.string(value, "time_zone") {
                     if let offset = Self.utcOffset(text) { mapping.utcOffsetSeconds = offset } else {
@@ -282,7 +330,7 @@ public struct ImportMappingLoader {
                 for (index, item) in items.enumerated() {
                     guard let text = reader.string(item, "date_formats[\(index)]") else { continue }
                     if let pattern = DatePattern(text) { mapping.dateFormats.append(pattern) } else {
-                        reader.error("'\(text)' is not a date layout; use yyyy, MM or M, dd or d, HH or H, mm, ss and literal separators, e.g. \"dd/MM/yyyy HH:mm\"", at: item, "date_formats[\(index)]", code: "invalid-value")
+                        reader.error("'\(text)' is not a date layout; use yyyy, MM, M or MMM, dd or d, HH or H, mm, ss, Z and literal separators, e.g. \"dd/MM/yyyy HH:mm\"", at: item, "date_formats[\(index)]", code: "invalid-value")
                     }
                 }
             case "currency_marks":
@@ -300,13 +348,21 @@ public struct ImportMappingLoader {
                         mapping.statusNames.append(text)
                     }
                 }
+            case "channels":
+                guard let entries = reader.mapping(value, "channels", what: "a mapping of export channel text to canonical channel") else { break }
+                for (text, _, target) in entries {
+                    if let name = reader.choice(target, "channels.\(text)", Channel.allCases.map(\.rawValue)), let channel = Channel(rawValue: name) {
+                        mapping.channels[Self.normalize(text)] = channel
+                    }
+                }
+            case "status_rules": statusRuleNodes = value
             case "skip_rows": skipNode = value
             default: reader.error("unknown key '\(key)'", at: keyNode, key, code: "unknown-key")
             }
         }
-        if mapping.name.isEmpty { mapping.name = files.last.map { ($0 as NSString).lastPathComponent } ?? "mapping" }
+        if mapping.name.isEmpty { mapping.name = files.last.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "mapping" }
 
-        // Named columns first: formulas may read them.
+        // Named columns first: formulas and row conditions may read them.
         if let columnNodes, let entries = reader.mapping(columnNodes, "columns", what: "a mapping of names to columns") {
             for (name, keyNode, value) in entries {
                 let path = "columns.\(name)"
@@ -330,12 +386,16 @@ public struct ImportMappingLoader {
                              suggestion: Suggest.closest(to: path, in: ImportField.catalog.map(\.path)))
                 continue
             }
-            switch source(value, keyPath, allowFormula: true, reader: reader) {
-            case .column(let column)?:
-                if column.isOptional && field.isRequired {
+            if field.path == "lines.qty" && mapping.grain == .unit {
+                reader.error("with 'grain: unit' every row is one unit and the quantity is the number of rows; remove 'lines.qty'", at: keyNode, keyPath, code: "invalid-value")
+                continue
+            }
+            switch source(value, keyPath, allowFormula: true, kind: field.kind, isLine: field.isLine, reader: reader) {
+            case .cells(let cells)?:
+                if cells.choices.allSatisfy(\.isOptional) && field.isRequired {
                     reader.error("'\(path)' is required in every order, so its column cannot be optional", at: value, keyPath, code: "invalid-value")
                 }
-                mapping.fields[path] = .column(column)
+                mapping.fields[path] = .cells(cells)
             case .fixed(let text)?:
                 if checkFixed(text, field: field, value, keyPath, reader: reader) { mapping.fields[path] = .fixed(text) }
             case .formula?:
@@ -349,22 +409,50 @@ public struct ImportMappingLoader {
                 mapping.fields[path] = .formula(formula)
             }
         }
-        for field in ImportField.catalog where field.isRequired && mapping.fields[field.path] == nil && !reader.diagnostics.contains(where: { $0.keyPath?.hasPrefix("fields.\(field.path)") == true }) {
+        for field in ImportField.catalog where field.isRequired && mapping.fields[field.path] == nil && !(field.path == "lines.qty" && mapping.grain == .unit)
+            && !reader.diagnostics.contains(where: { $0.keyPath?.hasPrefix("fields.\(field.path)") == true }) {
             let hint = field.kind == .channel || field.path == "store" ? "map it to a column or give it a fixed {value: …}" : "map it to the export's column"
             reader.error("'fields' lacks '\(field.path)', which every order needs; \(hint)", at: fieldNodes, "fields.\(field.path)", code: "missing-field")
         }
-        if case .column? = mapping.fields["status"], mapping.statuses.isEmpty {
+        if case .cells? = mapping.fields["status"], mapping.statuses.isEmpty {
             reader.warning("'status' comes from a column but there are no 'statuses'; only canonical names (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))) will be accepted", at: fieldNodes, "statuses", code: "no-status-map")
         }
+
+        // Row conditions (skip_rows, status_rules) read the row's text under row.<name>.
+        for field in ImportField.catalog {
+            if case .cells? = mapping.fields[field.path] { mapping.rowScope.append(("row.\(field.path.replacingOccurrences(of: "lines.", with: ""))", field.path)) }
+        }
+        for column in mapping.columns { mapping.rowScope.append(("row.\(column.name)", column.name)) }
+        let rowVariables = ExpressionScope(mapping.rowScope.map {
+            ExprVariable(name: $0.variable, type: .string, summary: "the row's text in the column of \($0.source); missing when blank")
+        })
         if let skipNode, let text = reader.string(skipNode, "skip_rows") {
-            var scope: [(variable: String, source: String)] = []
-            for field in ImportField.catalog { if case .column? = mapping.fields[field.path] { scope.append(("row.\(field.path.replacingOccurrences(of: "lines.", with: ""))", field.path)) } }
-            for column in mapping.columns { scope.append(("row.\(column.name)", column.name)) }
-            let variables = scope.map { ExprVariable(name: $0.variable, type: .string, summary: "the row's text in the column of \($0.source); missing when blank") }
             let start = skipNode.location.advanced(byColumns: Self.quoteOffset(skipNode))
-            switch ExpressionCompiler.compile(text, at: start, keyPath: "skip_rows", scope: ExpressionScope(variables)) {
-            case .success(let compiled): mapping.skipRows = compiled; mapping.skipRowsScope = scope
+            switch ExpressionCompiler.compile(text, at: start, keyPath: "skip_rows", scope: rowVariables) {
+            case .success(let compiled): mapping.skipRows = compiled
             case .failure(let problems): reader.diagnostics += problems
+            }
+        }
+        if let statusRuleNodes, let items = reader.sequence(statusRuleNodes, "status_rules") {
+            for (index, item) in items.enumerated() {
+                let path = "status_rules[\(index)]"
+                guard let entries = reader.mapping(item, path, known: ["when", "status"], what: "a mapping with when and status") else { continue }
+                var condition: CompiledExpression?
+                var status: OrderStatus?
+                for (key, _, value) in entries {
+                    if key == "when", let text = reader.string(value, "\(path).when") {
+                        let start = value.location.advanced(byColumns: Self.quoteOffset(value))
+                        switch ExpressionCompiler.compile(text, at: start, keyPath: "\(path).when", scope: rowVariables) {
+                        case .success(let compiled): condition = compiled
+                        case .failure(let problems): reader.diagnostics += problems
+                        }
+                    } else if key == "status", let name = reader.choice(value, "\(path).status", OrderStatus.allCases.map(\.rawValue)) {
+                        status = OrderStatus(rawValue: name)
+                    }
+                }
+                if let condition, let status { mapping.statusRules.append(ImportStatusRule(condition: condition, status: status)) } else if entries.count < 2 {
+                    reader.error("'\(path)' needs both 'when' (a condition over row.<name>) and 'status'", at: item, path, code: "missing-key")
+                }
             }
         }
         return mapping
@@ -377,58 +465,89 @@ public struct ImportMappingLoader {
             for pair in pairs {
                 switch pair.key.scalar {
                 case "type":
-                    if let text = reader.choice(pair.value, "\(path).type", ["money", "quantity"]) { kind = ImportFieldKind(rawValue: text) ?? .money }
+                    if let text = reader.choice(pair.value, "\(path).type", ["money", "quantity", "text"]) { kind = ImportFieldKind(rawValue: text) ?? .money }
                 case "per":
                     if let text = reader.choice(pair.value, "\(path).per", ["line", "order"]) { isLine = text == "line" }
                 default: break
                 }
             }
         }
-        guard case .column(let column)? = source(node, path, allowFormula: false, extraKeys: ["type", "per"], reader: reader) else {
+        guard case .cells(let cells)? = source(node, path, allowFormula: false, kind: kind, isLine: isLine, extraKeys: ["type", "per"], reader: reader) else {
             if node.pairs?.contains(where: { $0.key.scalar == "value" }) == true {
                 reader.error("'\(path)' must name a column; a fixed value can be written in the formula itself", at: node, path, code: "invalid-value")
             }
             return nil
         }
-        return ImportNamedColumn(name: name, column: column, kind: kind, isLine: isLine)
+        return ImportNamedColumn(name: name, cells: cells, kind: kind, isLine: isLine)
     }
 
-    /// `"Header"`, `{column: "Header", aliases: [...], optional: true}`, `{value: fixed}` or `{formula: "..."}`.
-    private func source(_ node: YAMLNode, _ path: String, allowFormula: Bool, extraKeys: [String] = [], reader: NodeReader) -> ImportSource? {
+    /// `"Header"`, `{column: "Header", aliases: [...], optional: true, negative: true, combine: sum}`,
+    /// `{first_of: ["Header", "Other header"]}`, `{value: fixed}` or `{formula: "..."}`.
+    private enum SourceSpec { case cells(ImportCells), fixed(String), formula }
+
+    private func source(_ node: YAMLNode, _ path: String, allowFormula: Bool, kind: ImportFieldKind, isLine: Bool, extraKeys: [String] = [], reader: NodeReader) -> SourceSpec? {
         if let text = node.scalar, !node.isNull {
             guard !text.trimmingSpaces.isEmpty else { reader.error("'\(path)' names an empty column header", at: node, path, code: "invalid-value"); return nil }
-            return .column(ImportColumn(headers: [text], isOptional: false, location: node.location))
+            return .cells(ImportCells(choices: [ImportColumn(headers: [text], isOptional: false, location: node.location)], joins: false, negate: false, combine: .same))
         }
-        let known = ["column", "aliases", "optional", "value"] + (allowFormula ? ["formula"] : []) + extraKeys
-        guard let entries = reader.mapping(node, path, known: known, what: "a column header or a mapping with column, value or formula") else { return nil }
+        let known = ["column", "aliases", "first_of", "join", "optional", "negative", "combine", "value"] + (allowFormula ? ["formula"] : []) + extraKeys
+        guard let entries = reader.mapping(node, path, known: known, what: "a column header or a mapping with column, first_of, value or formula") else { return nil }
         var headers: [String] = []
+        var firstOf: [ImportColumn] = []
+        var joins = false
         var optional = false
+        var negate = false
+        var combine = ImportCombine.same
         var fixed: String?
         var hasFormula = false
-        var aliasesNode: YAMLNode?
+        var columnOptionNode: YAMLNode?
         for (key, _, value) in entries {
             switch key {
             case "column": if let text = reader.string(value, "\(path).column") { headers.insert(text, at: 0) }
             case "aliases":
-                aliasesNode = value
+                columnOptionNode = value
                 if let items = reader.sequence(value, "\(path).aliases") { headers += items.enumerated().compactMap { reader.string($1, "\(path).aliases[\($0)]") } }
-            case "optional": optional = reader.bool(value, "\(path).optional") ?? false
+            case "first_of", "join":
+                joins = key == "join"
+                if joins && kind != .text { reader.error("'\(path).join' joins texts; '\(path)' is \(kind.rawValue)", at: value, "\(path).join", code: "invalid-value") }
+                if let items = reader.sequence(value, "\(path).\(key)") {
+                    for (index, item) in items.enumerated() {
+                        if let text = reader.string(item, "\(path).\(key)[\(index)]") { firstOf.append(ImportColumn(headers: [text], isOptional: false, location: item.location)) }
+                    }
+                    if items.count < 2 { reader.error("'\(path).\(key)' lists two or more columns", at: value, "\(path).\(key)", code: "invalid-value") }
+                }
+            case "optional": columnOptionNode = value; optional = reader.bool(value, "\(path).optional") ?? false
+            case "negative":
+                columnOptionNode = value
+                negate = reader.bool(value, "\(path).negative") ?? false
+                if negate && kind != .money { reader.error("'\(path).negative' applies to amounts only", at: value, "\(path).negative", code: "invalid-value") }
+            case "combine":
+                columnOptionNode = value
+                if let text = reader.choice(value, "\(path).combine", ["same", "first", "sum"]) {
+                    combine = ImportCombine(rawValue: text) ?? .same
+                    if isLine { reader.error("'\(path).combine' applies to order-level values, which repeat on an order's rows; a line's value is its own row's", at: value, "\(path).combine", code: "invalid-value") }
+                    if combine == .sum && kind != .money && kind != .quantity { reader.error("'\(path)' is \(kind.rawValue); only amounts and quantities can be summed", at: value, "\(path).combine", code: "invalid-value") }
+                }
             case "value": fixed = reader.optionalString(value, "\(path).value")
             case "formula": hasFormula = reader.string(value, "\(path).formula") != nil
             default: break
             }
         }
-        let chosen = [entries.contains { $0.key == "column" }, fixed != nil, hasFormula].filter { $0 }.count
+        let hasColumn = entries.contains { $0.key == "column" }
+        let chosen = [hasColumn, !firstOf.isEmpty || entries.contains { $0.key == "first_of" || $0.key == "join" }, fixed != nil, hasFormula].filter { $0 }.count
         if chosen != 1 {
-            reader.error("'\(path)' must give exactly one of column, value\(allowFormula ? " or formula" : "")", at: node, path, code: "invalid-value")
+            reader.error("'\(path)' must give exactly one of column, first_of, join, value\(allowFormula ? " or formula" : "")", at: node, path, code: "invalid-value")
             return nil
         }
-        if fixed != nil || hasFormula, aliasesNode != nil || optional {
-            reader.error("'\(path)': aliases and optional belong with a column", at: aliasesNode ?? node, path, code: "invalid-value")
+        if fixed != nil || hasFormula, let columnOptionNode {
+            reader.error("'\(path)': aliases, optional, negative and combine belong with a column", at: columnOptionNode, path, code: "invalid-value")
         }
         if let fixed { return .fixed(fixed) }
-        if hasFormula { return .formula(.count(0)) }  // parsed once every name is known
-        return .column(ImportColumn(headers: headers, isOptional: optional, location: node.location))
+        if hasFormula { return .formula }  // compiled once every name is known
+        let choices = hasColumn ? [ImportColumn(headers: headers, isOptional: optional, location: node.location)]
+                                : firstOf.map { ImportColumn(headers: $0.headers, isOptional: optional, location: $0.location) }
+        guard !choices.isEmpty else { return nil }
+        return .cells(ImportCells(choices: choices, joins: joins, negate: negate, combine: combine))
     }
 
     private func checkFixed(_ text: String, field: ImportField, _ node: YAMLNode, _ path: String, reader: NodeReader) -> Bool {
@@ -460,74 +579,34 @@ public struct ImportMappingLoader {
         return true
     }
 
+
+    /// Compiles a formula in the rule expression language. Its names: named money/quantity columns, and amount or
+    /// quantity fields fed by a column or a fixed value. A line formula reads every name as a number; an order-level
+    /// formula reads order-level names as numbers and per-line names as lists (`sum(lines.seller_discount)`).
     private func checkFormula(_ text: String, for field: ImportField, node: YAMLNode, _ path: String, mapping: ImportMapping, reader: NodeReader) -> ImportFormula? {
         guard field.kind == .money || field.kind == .quantity else {
             reader.error("'\(field.path)' is \(field.kind.rawValue); formulas compute amounts and quantities only", at: node, path, code: "invalid-value")
             return nil
         }
-        let start = node.location.advanced(byColumns: Self.quoteOffset(node))
-        var parser = FormulaParser(text: Array(text))
-        let parsed: ImportFormula
-        do { parsed = try parser.parse() } catch let error as FormulaParser.Problem {
-            reader.diagnostics.append(.error("\(error.message) in the formula '\(text)'", at: start.advanced(byColumns: error.offset), keyPath: path, code: "formula-syntax"))
-            return nil
-        } catch {
-            return nil
-        }
-        // Names: named columns, and canonical fields fed by a column or a fixed value.
-        var kinds: [String: (ImportFieldKind, Bool)] = [:]
-        for column in mapping.columns { kinds[column.name] = (column.kind, column.isLine) }
+        var names: [(String, Bool)] = []
+        for column in mapping.columns where column.kind != .text { names.append((column.name, column.isLine)) }
         for candidate in ImportField.catalog where candidate.kind == .money || candidate.kind == .quantity {
             switch mapping.fields[candidate.path] {
-            case .column?, .fixed?: kinds[candidate.path] = (candidate.kind, candidate.isLine)
+            case .cells?, .fixed?: names.append((candidate.path, candidate.isLine))
             default: break
             }
         }
-        var ok = true
-        for name in Set(parsed.names).sorted() {
-            guard let (_, isLine) = kinds[name] else {
-                reader.error("the formula reads '\(name)', which is neither a named column nor an amount or quantity field fed by a column", at: node, path, code: "unknown-name",
-                             suggestion: Suggest.closest(to: name, in: kinds.keys.sorted()))
-                ok = false
-                continue
-            }
-            if isLine && !field.isLine {
-                reader.error("'\(name)' is read per line; the order-level field '\(field.path)' cannot use it", at: node, path, code: "invalid-value")
-                ok = false
-            }
+        if mapping.grain == .unit && field.isLine { names.append(("lines.qty", true)) }
+        if !field.isLine { names.append(("lines.gross", true)) }
+        let variables = names.map { name, isLine in
+            ExprVariable(name: name, type: isLine && !field.isLine ? .numberList : .number,
+                         summary: name == "lines.gross" ? "qty × unit_price of each line" : isLine && !field.isLine ? "the order's line values of \(name)" : "the value of \(name)")
         }
-        guard ok else { return nil }
-        let resultKind = Self.typeOf(parsed) { kinds[$0]?.0 == .quantity ? .count(1) : .money(.zero) }
-        switch (resultKind, field.kind) {
-        case (.success(.money)?, .money), (.success(.count)?, .quantity): return parsed
-        case (.failure(let problem)?, _):
-            reader.error("the formula '\(text)' \(problem.message)", at: node, path, code: "formula-type")
-        default:
-            reader.error("the formula '\(text)' computes \(field.kind == .money ? "a quantity" : "an amount"), but '\(field.path)' is \(field.kind == .money ? "an amount" : "a quantity")", at: node, path, code: "formula-type")
+        let start = node.location.advanced(byColumns: Self.quoteOffset(node))
+        switch ExpressionCompiler.compileNumber(text, at: start, keyPath: path, scope: ExpressionScope(variables)) {
+        case .success(let compiled): return ImportFormula(source: text, names: names.map(\.0), compiled: compiled)
+        case .failure(let problems): reader.diagnostics += problems; return nil
         }
-        return nil
-    }
-
-    private enum FormulaType { case money, count }
-    private struct TypeProblem: Error { let message: String }
-
-    private static func typeOf(_ formula: ImportFormula, _ sample: (String) -> ImportFormula.Value) -> Result<FormulaType, TypeProblem>? {
-        func check(_ f: ImportFormula) throws -> FormulaType {
-            switch f {
-            case .name(let n): if case .money = sample(n) { return .money } else { return .count }
-            case .amount: return .money
-            case .count: return .count
-            case .add(let a, let b), .subtract(let a, let b):
-                let x = try check(a), y = try check(b)
-                guard x == y else { throw TypeProblem(message: "adds or subtracts an amount and a quantity") }
-                return x
-            case .multiply(let a, let b):
-                let x = try check(a), y = try check(b)
-                if x == .money && y == .money { throw TypeProblem(message: "multiplies two amounts; multiply an amount by a quantity") }
-                return x == .money || y == .money ? .money : .count
-            }
-        }
-        do { return .success(try check(formula)) } catch let problem as TypeProblem { return .failure(problem) } catch { return nil }
     }
 
     static func quoteOffset(_ node: YAMLNode) -> Int {
@@ -557,68 +636,3 @@ public struct ImportMappingLoader {
     }
 }
 
-private struct FormulaParser {
-    struct Problem: Error { let message: String; let offset: Int }
-    let text: [Character]
-    var position = 0
-
-    mutating func parse() throws -> ImportFormula {
-        let result = try sum()
-        skipSpaces()
-        if position < text.count { throw Problem(message: "unexpected '\(text[position])'", offset: position) }
-        return result
-    }
-
-    mutating func skipSpaces() { while position < text.count, text[position] == " " { position += 1 } }
-
-    mutating func sum() throws -> ImportFormula {
-        var left = try product()
-        while true {
-            skipSpaces()
-            guard position < text.count, text[position] == "+" || text[position] == "-" else { return left }
-            let op = text[position]
-            position += 1
-            let right = try product()
-            left = op == "+" ? .add(left, right) : .subtract(left, right)
-        }
-    }
-
-    mutating func product() throws -> ImportFormula {
-        var left = try atom()
-        while true {
-            skipSpaces()
-            guard position < text.count else { return left }
-            if text[position] == "/" { throw Problem(message: "there is no division (it would round); derive amounts with + - and ×", offset: position) }
-            guard text[position] == "*" else { return left }
-            position += 1
-            left = .multiply(left, try atom())
-        }
-    }
-
-    mutating func atom() throws -> ImportFormula {
-        skipSpaces()
-        guard position < text.count else { throw Problem(message: "the formula ends where a name or number was expected", offset: position) }
-        let start = position
-        let c = text[position]
-        if c == "(" {
-            position += 1
-            let inner = try sum()
-            skipSpaces()
-            guard position < text.count, text[position] == ")" else { throw Problem(message: "'(' at column \(start + 1) is not closed", offset: position) }
-            position += 1
-            return inner
-        }
-        if c.isASCII && c.isNumber {
-            while position < text.count, text[position].isASCII, text[position].isNumber || text[position] == "." { position += 1 }
-            let literal = String(text[start..<position])
-            if !literal.contains("."), let n = Int64(literal) { return .count(n) }
-            guard let money = Money(parsing: literal) else { throw Problem(message: "'\(literal)' is not a number with at most two decimals", offset: start) }
-            return .amount(money)
-        }
-        if c == "_" || c.isLetter {
-            while position < text.count, text[position] == "_" || text[position] == "." || text[position].isLetter || (text[position].isASCII && text[position].isNumber) { position += 1 }
-            return .name(String(text[start..<position]))
-        }
-        throw Problem(message: "unexpected '\(c)'", offset: start)
-    }
-}

@@ -6,7 +6,8 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check every code the pack can emit (customers and their currencies, items and UOMs, agents, areas, projects, terms, locations, GL accounts, tax codes, payment methods) against SQL Accounting's masters; with --orders, also each order's currency against its customer's. Only reads. Exit 0 only when there are no errors.")
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file (JSON Lines or a JSON array): also transform them and check each invoice's currency against its customer's.") var orders: String?
+    @Option(help: "Orders (JSON Lines, a JSON array, or a channel's order export): also transform them and check each invoice's currency against its customer's.") var orders: String?
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
     @Flag(help: "Start the SQL Account sandbox in-process on a free port and check against it.") var sandbox = false
     @Option(name: .customLong("resource"), help: "KIND=NAME: read a master from another API resource, e.g. payment_method=paymentmethod (repeatable; KIND: area, project, terms, location, account, tax, payment_method, currency).")
@@ -22,8 +23,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.standard()
-        let request = CheckRequest(packDirectory: packOption.pack, ordersPath: orders, endpoint: endpoint, sandbox: sandbox,
+        var request = CheckRequest(packDirectory: packOption.pack, ordersPath: orders, endpoint: endpoint, sandbox: sandbox,
                                    resourceOverrides: resources, format: format, asOf: try parseAsOf(asOf))
+        request.ordersMapping = mapping
         try finish(await Workflows.check(request, console: console), console)
     }
 }

@@ -12,7 +12,8 @@ struct MatchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List every SKU in the orders with its current match (sku, name, syncapp_code, syncapp_uom, status…), unmatched SKUs first.")
         @OptionGroup var packOption: PackOption
-        @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+        @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+        @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
         @Option(help: "The sheet to write: .xlsx or .csv.") var out: String
         @Option(help: "text or json (the summary).") var format: OutputFormat = .text
 
@@ -24,7 +25,7 @@ struct MatchCommand: AsyncParsableCommand {
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.matchExport(packDirectory: packOption.pack, ordersPath: orders, outPath: out, format: format, console: console), console)
+            try finish(Workflows.matchExport(packDirectory: packOption.pack, ordersPath: orders, ordersMapping: mapping, outPath: out, format: format, console: console), console)
         }
     }
 

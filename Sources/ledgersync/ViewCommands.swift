@@ -24,7 +24,22 @@ extension ExportFormat: ExpressibleByArgument {}
 struct OrdersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orders", abstract: "The imported orders in the state store: list, show one, export with their SQL invoice numbers.",
-        subcommands: [List.self, Show.self, Export.self])
+        subcommands: [Import.self, List.self, Show.self, Export.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a channel's order export (Shopee, Lazada, TikTok Shop, Shopify, WooCommerce or a pack mapping) into canonical order JSON Lines. Exit 1 if any order could not be imported.",
+            discussion: "Orders with problems are left out and reported file:row:col; the others are written. A whole-file problem writes nothing.")
+        @Option(help: "Rule pack folder: the mappings in its imports/ folder are tried before the built-in ones.") var pack: String?
+        @Argument(help: "The export: .xlsx or .csv (told apart by content).") var file: String
+        @Option(help: "shopee, lazada, tiktok, shopify, woocommerce, a mapping in the pack's imports/ folder, or a mapping file (default: recognised by the export's header).") var mapping: String?
+        @Option(name: .customLong("out"), help: "Write the orders (JSON Lines) to this file, replaced only when the import finishes; default: standard output.") var output: String?
+
+        func run() throws {
+            let console = Console.standard()
+            try finish(Workflows.ordersImport(OrderImportRequest(exportPath: file, mapping: mapping, packDirectory: pack, outPath: output), console: console), console)
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the imported orders with status, SQL invoice number, task, and why any failed or were excluded.")

@@ -64,7 +64,8 @@ struct Validate: ParsableCommand {
 struct Transform: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Turn orders into SQL Account documents (no state, no network). Exit 1 if any order errored.")
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "text or jsonl (one JSON object per order).") var format: OutputFormat = .text
     @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD; default today in Malaysia).") var asOf: String?
 
@@ -75,14 +76,15 @@ struct Transform: ParsableCommand {
 
     func run() throws {
         let console = Console.standard()
-        try finish(Workflows.transform(packDirectory: packOption.pack, ordersPath: orders, format: format, asOf: try parseAsOf(asOf), console: console), console)
+        try finish(Workflows.transform(packDirectory: packOption.pack, ordersPath: orders, ordersMapping: mapping, format: format, asOf: try parseAsOf(asOf), console: console), console)
     }
 }
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show every field of one order's invoice with the setting, rule or matching row (file:line) that decided it.")
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "The order id to explain.") var order: String
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD).") var asOf: String?
@@ -94,7 +96,7 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let console = Console.standard()
-        try finish(Workflows.explain(packDirectory: packOption.pack, ordersPath: orders, orderID: order, format: format, asOf: try parseAsOf(asOf), console: console), console)
+        try finish(Workflows.explain(packDirectory: packOption.pack, ordersPath: orders, ordersMapping: mapping, orderID: order, format: format, asOf: try parseAsOf(asOf), console: console), console)
     }
 }
 
@@ -131,7 +133,8 @@ struct Apply: AsyncParsableCommand {
         abstract: "Import orders, turn them into invoices and sync them to SQL Account exactly once, in tasks of at most 150 (or carry out a saved plan). Exit 0 when every syncable order is completed, 1 if any failed.")
     @Argument(help: "A plan saved by `ledgersync plan --out`: carry out exactly that plan (refused if the pack, the orders or the state moved).") var planFile: String?
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String?
+    @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String?
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite; with --sandbox a temporary one.") var state: String?
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
     @Flag(help: "Sync into the SQL Account sandbox started in-process on a free port (no account needed).") var sandbox = false
@@ -159,6 +162,7 @@ struct Apply: AsyncParsableCommand {
                                    sandboxFaults: sandboxFaults, concurrency: concurrency, requestTimeout: requestTimeout, waitForLock: !noWait,
                                    format: format, asOf: try parseAsOf(asOf))
         request.planPath = planFile
+        request.ordersMapping = mapping
         try finish(await Workflows.apply(request, console: console), console)
     }
 }
@@ -169,7 +173,8 @@ struct PlanCommand: AsyncParsableCommand {
         abstract: "Dry run: what apply would create (+), update (~, field by field), cancel (-), leave (=) or fail on (!). Nothing is sent or written.",
         discussion: "Exit 0 no changes (or changes without --detailed-exitcode), 1 error, 2 changes present with --detailed-exitcode.")
     @OptionGroup var packOption: PackOption
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite.") var state: String?
     @Flag(help: "Also compare with SQL Accounting's own copies of synced invoices (shows edits made there).") var refresh = false
     @Option(help: "API base URL overriding the pack's host (with --refresh).") var endpoint: String?
@@ -186,8 +191,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.standard()
-        let request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
+        var request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
                                   outPath: out, format: format, detailedExitCode: detailedExitCode, asOf: try parseAsOf(asOf))
+        request.ordersMapping = mapping
         try finish(await Workflows.plan(request, console: console), console)
     }
 }
@@ -198,7 +204,8 @@ struct DiffCommand: ParsableCommand {
         abstract: "Review a rule change: the pack as it is at a git revision and as it is now, run over the same orders; every document that differs, field by field.")
     @OptionGroup var packOption: PackOption
     @Option(help: "The git revision to compare with: a commit, branch or tag (e.g. HEAD, main, HEAD~1).") var against: String
-    @Option(help: "Orders file: JSON Lines or a JSON array.") var orders: String
+    @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+    @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(name: .customLong("as-of"), help: "Sync date for issue_date: sync (YYYY-MM-DD).") var asOf: String?
 
@@ -209,7 +216,7 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.standard()
-        try finish(Workflows.ruleDiff(packDirectory: packOption.pack, revision: against, ordersPath: orders, format: format,
+        try finish(Workflows.ruleDiff(packDirectory: packOption.pack, revision: against, ordersPath: orders, ordersMapping: mapping, format: format,
                                       asOf: try parseAsOf(asOf), console: console), console)
     }
 }

@@ -1,0 +1,481 @@
+import Expressions
+import Foundation
+import LedgerCore
+import LedgerJSON
+import OrderIO
+import RulePack
+import Spreadsheets
+
+/// Turns the rows of one order into a canonical order object, or every located problem with it.
+struct OrderAssembler {
+    let mapping: ImportMapping
+    let layout: ImportLayout
+    let display: String
+    private let idSlot: Int?
+    private let rowScopeSlots: [Int?]
+    private let dataStart: Int
+
+    enum ReadResult {
+        case row(id: String, ImportedRow)
+        case skipped
+        case withoutID(OrderRecord)
+    }
+
+    init(mapping: ImportMapping, layout: ImportLayout, display: String) {
+        self.mapping = mapping
+        self.layout = layout
+        self.display = display
+        idSlot = layout.slotIndex["id"]
+        rowScopeSlots = mapping.rowScope.map { layout.slotIndex[$0.source] }
+        dataStart = layout.headerRow + mapping.skipRowsAfterHeader
+    }
+
+    // MARK: Rows
+
+    /// nil for the header and rows above or just below it, and for blank rows.
+    func read(_ row: SheetRow, idOnly: Bool = false) -> ReadResult? {
+        guard row.number > dataStart, !row.isEmpty else { return nil }
+        var texts: [String] = []
+        var columns: [Int32] = []
+        texts.reserveCapacity(layout.slots.count)
+        columns.reserveCapacity(layout.slots.count)
+        for slot in layout.slots {
+            var text = ""
+            var column: Int32 = -1
+            for case let index? in slot.columns {
+                let value = CellParsing.clean(row[index].text)
+                guard !value.isEmpty else { continue }
+                if slot.cells.joins {
+                    text = text.isEmpty ? value : text + " " + value
+                    if column < 0 { column = Int32(index) }
+                } else {
+                    text = value; column = Int32(index); break
+                }
+            }
+            if column < 0, let first = slot.columns.compactMap({ $0 }).first { column = Int32(-2 - first) }  // blank: remember where
+            texts.append(text)
+            columns.append(column)
+        }
+        let imported = ImportedRow(number: row.number, texts: texts, columns: columns)
+        if let skip = mapping.skipRows, skip.evaluate({ rowValue(imported, $0) }) { return .skipped }
+        let id = idSlot.map { texts[$0] } ?? ""
+        guard !id.isEmpty else {
+            if idOnly { return nil }
+            let place = idSlot.flatMap { columnIndex(imported, $0) }.map { layout.describeColumn($0) } ?? "its order id column"
+            let diagnostic = Diagnostic.error("row \(row.number) has values but no order id in \(place); fill it in, delete the row, or skip such rows with skip_rows",
+                                              at: location(imported, idSlot ?? 0), code: "import-no-order-id")
+            return .withoutID(OrderRecord(location: SourceLocation(file: display, line: row.number),
+                                          result: .failure(OrderDecoder.Failure(orderID: "row \(row.number)", diagnostics: [diagnostic])), raw: nil))
+        }
+        return .row(id: id, imported)
+    }
+
+    private func rowValue(_ row: ImportedRow, _ variable: Int) -> ExprValue {
+        guard let slot = rowScopeSlots[variable] else { return .missing }
+        let text = row.texts[slot]
+        return text.isEmpty ? .missing : .string(text)
+    }
+
+    private func columnIndex(_ row: ImportedRow, _ slot: Int) -> Int? {
+        let raw = row.columns[slot]
+        if raw >= 0 { return Int(raw) }
+        if raw <= -2 { return Int(-2 - raw) }
+        return nil
+    }
+
+    private func location(_ row: ImportedRow, _ slot: Int) -> SourceLocation {
+        SourceLocation(file: display, line: row.number, column: columnIndex(row, slot).map { $0 + 1 } ?? 0)
+    }
+
+    // MARK: Orders
+
+    /// A problem collector for one order.
+    private struct Problems {
+        let orderID: String
+        var diagnostics: [Diagnostic] = []
+
+        mutating func add(_ message: String, at location: SourceLocation, code: String) {
+            diagnostics.append(.error("order \(orderID): \(message)", at: location, code: code))
+        }
+    }
+
+    func assemble(id: String, rows: [ImportedRow]) -> Result<JSONObject, [Diagnostic]> {
+        var problems = Problems(orderID: id)
+        var orderNumbers: [String: Decimal] = [:]
+        var orderTexts: [String: String] = [:]
+        var orderMoney: [String: Money] = [:]
+
+        // Order-level values from cells, combined over the order's rows.
+        for (index, slot) in layout.slots.enumerated() where !slot.isLine {
+            guard let value = combined(index, slot, rows, &problems) else { continue }
+            switch value {
+            case .text(let text): orderTexts[slot.key] = text
+            case .money(let money): orderMoney[slot.key] = money; orderNumbers[slot.key] = money.decimal
+            case .quantity(let count): orderNumbers[slot.key] = Decimal(count)
+            }
+        }
+        for field in ImportField.catalog where !field.isLine {
+            guard case .fixed(let text)? = mapping.fields[field.path] else { continue }
+            if field.kind == .money, let money = Money(parsing: text) { orderMoney[field.path] = money; orderNumbers[field.path] = money.decimal } else { orderTexts[field.path] = text }
+        }
+
+        // Lines: one per row, or (grain unit) one per SKU and price with the rows counted.
+        var lines = buildLines(rows, orderNumbers, &problems)
+        if mapping.grain == .unit { lines = mergeUnits(lines) }
+
+        // Order-level formulas read order values and, through sum(), the lines' values.
+        for field in ImportField.catalog where !field.isLine {
+            guard case .formula(let formula)? = mapping.fields[field.path] else { continue }
+            let value = formula.evaluate { name in
+                if let number = orderNumbers[name] { return .number(number) }
+                if name == "lines.gross" { return .numberList(lines.map { ($0.unitPrice * $0.qty).decimal }) }
+                if name.hasPrefix("lines.") || layout.slotIndex[name].map({ layout.slots[$0].isLine }) == true {
+                    return .numberList(lines.map { $0.numbers[name] ?? 0 })
+                }
+                return .missing
+            }
+            if let money = formulaMoney(value, formula, field: field.path, at: SourceLocation(file: display, line: rows[0].number), &problems) {
+                orderMoney[field.path] = money
+                orderNumbers[field.path] = money.decimal
+            }
+        }
+
+        var object = JSONObject()
+        object.append("id", .string(id))
+        object.append("order_number", .string(orderTexts["order_number"] ?? id))
+        object.append("channel", channel(orderTexts["channel"], rows, &problems).map(JSONValue.string) ?? .null)
+        object.append("store", orderTexts["store"].map(JSONValue.string) ?? missing("store", rows, &problems))
+        if let currency = orderTexts["currency"] { object.append("currency", .string(currency)) }
+        object.append("status", status(orderTexts["status"], rows, &problems).map { .string($0.rawValue) } ?? .null)
+
+        var dates = JSONObject()
+        for key in ["ordered", "paid", "shipped", "completed"] {
+            let path = "dates.\(key)"
+            if let text = orderTexts[path] {
+                switch CellParsing.time(text, formats: mapping.dateFormats, utcOffsetSeconds: mapping.utcOffsetSeconds) {
+                case .success(let iso): dates.append(key, .string(iso))
+                case .failure(let reason): cellProblem(path, text, reason.description, rows, &problems, code: "import-date")
+                }
+            } else if key == "ordered" {
+                _ = missing(path, rows, &problems)
+            }
+        }
+        object.append("dates", .object(dates))
+
+        var flags = JSONObject()
+        for key in ["sample", "cod"] {
+            guard let text = orderTexts["flags.\(key)"] else { continue }
+            switch CellParsing.flag(text) {
+            case .success(let value): flags.append(key, .bool(value))
+            case .failure(let reason): cellProblem("flags.\(key)", text, reason.description, rows, &problems, code: "import-flag")
+            }
+        }
+        if !flags.isEmpty { object.append("flags", .object(flags)) }
+
+        var buyer = JSONObject()
+        for key in ["name", "email", "phone"] { if let text = orderTexts["buyer.\(key)"] { buyer.append(key, .string(text)) } }
+        var address = JSONObject()
+        for key in ["line1", "line2", "city", "state", "postcode", "country"] { if let text = orderTexts["buyer.address.\(key)"] { address.append(key, .string(text)) } }
+        if !address.isEmpty { buyer.append("address", .object(address)) }
+        if !buyer.isEmpty { object.append("buyer", .object(buyer)) }
+
+        object.append("lines", .array(lines.map { $0.json }))
+        func amount(_ path: String) -> Money { orderMoney[path] ?? .zero }
+        object.append("shipping", .object(["fee": .string(amount("shipping.fee").description),
+                                           "seller_discount": .string(amount("shipping.seller_discount").description),
+                                           "platform_discount": .string(amount("shipping.platform_discount").description)]))
+        object.append("vouchers", .object(["seller": .string(amount("vouchers.seller").description),
+                                           "platform": .string(amount("vouchers.platform").description),
+                                           "coins": .string(amount("vouchers.coins").description)]))
+        if let text = orderTexts["tax.prices_include_tax"] {
+            switch CellParsing.flag(text) {
+            case .success(let value): object.append("tax", .object(["prices_include_tax": .bool(value)]))
+            case .failure(let reason): cellProblem("tax.prices_include_tax", text, reason.description, rows, &problems, code: "import-flag")
+            }
+        }
+
+        // The money rule: the parts must add up to the export's own total, when it has one.
+        var linesTotal = Money.zero, lineDiscounts = Money.zero
+        for line in lines {
+            linesTotal += line.unitPrice * line.qty
+            lineDiscounts += line.sellerDiscount + line.platformDiscount
+        }
+        let vouchers = amount("vouchers.seller") + amount("vouchers.platform") + amount("vouchers.coins")
+        let shippingDiscounts = amount("shipping.seller_discount") + amount("shipping.platform_discount")
+        let parts = linesTotal - lineDiscounts - vouchers + amount("shipping.fee") - shippingDiscounts
+        let breakdown = "lines \(linesTotal) − line discounts \(lineDiscounts) − vouchers and coins \(vouchers) + shipping \(amount("shipping.fee")) − shipping discounts \(shippingDiscounts)"
+        var payment = JSONObject()
+        if let method = orderTexts["payment.method"] { payment.append("method", .string(method)) }
+        if let total = orderMoney["payment.buyer_paid"] {
+            if total != parts, problems.diagnostics.isEmpty {
+                let place = placeOf("payment.buyer_paid", rows)
+                problems.add("the export's total \(place.describe) is \(total) but its parts add up to \(parts) (\(breakdown)); the order is not imported rather than guessed. Check which columns the mapping reads for this order's discounts, vouchers and shipping",
+                             at: place.location, code: "import-total-mismatch")
+            }
+            payment.append("buyer_paid", .string(total.description))
+        } else if parts.isNegative, problems.diagnostics.isEmpty {
+            problems.add("its parts add up to \(parts) (\(breakdown)), less than nothing; check which columns the mapping reads for discounts and vouchers",
+                         at: SourceLocation(file: display, line: rows[0].number), code: "import-total-mismatch")
+        } else {
+            payment.append("buyer_paid", .string(parts.description))
+        }
+        object.append("payment", .object(payment))
+        object.append("import", .object(["mapping": .string(mapping.name), "file": .string(display),
+                                         "rows": .array(rows.map { .int($0.number) })]))
+        return problems.diagnostics.isEmpty ? .success(object) : .failure(problems.diagnostics)
+    }
+
+    // MARK: Values
+
+    private enum CellValue { case text(String), money(Money), quantity(Int) }
+
+    /// An order-level slot's one value: the agreed (`same`), first or summed value of its non-blank cells.
+    private func combined(_ index: Int, _ slot: ImportSlot, _ rows: [ImportedRow], _ problems: inout Problems) -> CellValue? {
+        var result: (value: CellValue, row: ImportedRow)?
+        for row in rows {
+            let text = row.texts[index]
+            if text.isEmpty && slot.kind != .money && slot.kind != .quantity { continue }
+            if text.isEmpty && slot.cells.combine != .sum { continue }
+            guard let value = parse(text, slot, row, index, &problems) else { return nil }
+            guard let earlier = result else { result = (value, row); continue }
+            switch (slot.cells.combine, earlier.value, value) {
+            case (.first, _, _): return earlier.value
+            case (.sum, .money(let a), .money(let b)): result = (.money(a + b), earlier.row)
+            case (.sum, .quantity(let a), .quantity(let b)): result = (.quantity(a + b), earlier.row)
+            default:
+                if !Self.same(earlier.value, value) {
+                    problems.add("\(layout.describeColumn(columnIndex(row, index) ?? 0)) is \(Self.show(value)) on row \(row.number) but \(Self.show(earlier.value)) on row \(earlier.row.number); the rows of one order must agree on its order-level values (set combine: first or sum on '\(slot.key)' if this export differs by design)",
+                                 at: location(row, index), code: "import-rows-disagree")
+                    return nil
+                }
+            }
+        }
+        // An amount left blank on every row is 0, like a blank cell.
+        return result?.value ?? (slot.kind == .money ? .money(.zero) : nil)
+    }
+
+    private static func same(_ a: CellValue, _ b: CellValue) -> Bool {
+        switch (a, b) {
+        case (.text(let x), .text(let y)): return x == y
+        case (.money(let x), .money(let y)): return x == y
+        case (.quantity(let x), .quantity(let y)): return x == y
+        default: return false
+        }
+    }
+
+    private static func show(_ value: CellValue) -> String {
+        switch value {
+        case .text(let text): return "\"\(text)\""
+        case .money(let money): return money.description
+        case .quantity(let count): return String(count)
+        }
+    }
+
+    /// A cell as its slot's kind; blank amounts are 0. Records the problem and returns nil when it is not one.
+    private func parse(_ text: String, _ slot: ImportSlot, _ row: ImportedRow, _ index: Int, _ problems: inout Problems) -> CellValue? {
+        switch slot.kind {
+        case .money:
+            if text.isEmpty { return .money(.zero) }
+            switch CellParsing.money(text, marks: mapping.currencyMarks) {
+            case .success(var money):
+                if slot.cells.negate { money = Money(minorUnits: -money.minorUnits) }
+                if money.isNegative {
+                    problems.add("\(layout.describeColumn(columnIndex(row, index) ?? 0)) is \"\(text)\", a negative amount for \(slot.key); amounts in an order are positive. If the export writes it negative, add negative: true to the mapping's '\(slot.key)'",
+                                 at: location(row, index), code: "import-negative-amount")
+                    return nil
+                }
+                return .money(money)
+            case .failure(let reason):
+                problems.add("\(layout.describeColumn(columnIndex(row, index) ?? 0)) is \"\(text)\", \(reason) for \(slot.key); write it like 1,234.50 or RM 12.00 (blank is 0)",
+                             at: location(row, index), code: "import-amount")
+                return nil
+            }
+        case .quantity:
+            switch CellParsing.quantity(text) {
+            case .success(let count): return .quantity(count)
+            case .failure(let reason):
+                let shown = text.isEmpty ? "blank" : "\"\(text)\", \(reason)"
+                problems.add("\(layout.describeColumn(columnIndex(row, index) ?? 0)) is \(shown) for \(slot.key); a line needs a whole quantity of 1 or more",
+                             at: location(row, index), code: "import-quantity")
+                return nil
+            }
+        default:
+            return .text(text)
+        }
+    }
+
+    private struct ImportedLine {
+        var rows: [Int]
+        var sku: String
+        var name: String
+        var variation: String?
+        var qty: Int
+        var unitPrice: Money
+        var sellerDiscount: Money
+        var platformDiscount: Money
+        /// Every per-line number by name (money fields, named columns), for order-level `sum(...)`.
+        var numbers: [String: Decimal]
+
+        var json: JSONValue {
+            .object(["sku": .string(sku), "name": .string(name), "variation": variation.map(JSONValue.string) ?? .null, "qty": .int(qty),
+                     "unit_price": .string(unitPrice.description), "seller_discount": .string(sellerDiscount.description),
+                     "platform_discount": .string(platformDiscount.description), "serial_numbers": .array([]), "bundle": .null])
+        }
+    }
+
+    private func buildLines(_ rows: [ImportedRow], _ orderNumbers: [String: Decimal], _ problems: inout Problems) -> [ImportedLine] {
+        var lines: [ImportedLine] = []
+        for row in rows {
+            var numbers: [String: Decimal] = [:]
+            var texts: [String: String] = [:]
+            var ok = true
+            for (index, slot) in layout.slots.enumerated() where slot.isLine {
+                guard let value = parse(row.texts[index], slot, row, index, &problems) else { ok = false; continue }
+                switch value {
+                case .text(let text): texts[slot.key] = text
+                case .money(let money): numbers[slot.key] = money.decimal
+                case .quantity(let count): numbers[slot.key] = Decimal(count)
+                }
+            }
+            for field in ImportField.catalog where field.isLine {
+                guard case .fixed(let text)? = mapping.fields[field.path] else { continue }
+                if field.kind == .money || field.kind == .quantity { numbers[field.path] = Decimal(string: text) } else { texts[field.path] = text }
+            }
+            if mapping.grain == .unit { numbers["lines.qty"] = 1 }
+            for field in ImportField.catalog where field.isLine {
+                guard case .formula(let formula)? = mapping.fields[field.path] else { continue }
+                let value = formula.evaluate { name in (numbers[name] ?? orderNumbers[name]).map(ExprValue.number) ?? .missing }
+                let at = SourceLocation(file: display, line: row.number)
+                if field.kind == .quantity {
+                    if let value, value >= 1, value == value.rounded0 { numbers[field.path] = value } else {
+                        problems.add("the formula '\(formula.source)' for \(field.path) gives \(value.map { "\($0)" } ?? "no value") on row \(row.number); a quantity is a whole number of 1 or more", at: at, code: "import-formula")
+                        ok = false
+                    }
+                } else if let money = formulaMoney(value, formula, field: field.path, at: at, &problems) {
+                    numbers[field.path] = money.decimal
+                } else {
+                    ok = false
+                }
+            }
+            let sku = texts["lines.sku"] ?? ""
+            if sku.isEmpty {
+                let slot = layout.slotIndex["lines.sku"]
+                let place = slot.flatMap { columnIndex(row, $0) }.map { layout.describeColumn($0) } ?? "the SKU column"
+                problems.add("the line on row \(row.number) has no SKU in \(place); every line needs the SKU that matches an item code (fill it in the store, or map another column with first_of)",
+                             at: slot.map { location(row, $0) } ?? SourceLocation(file: display, line: row.number), code: "import-no-sku")
+                ok = false
+            }
+            guard ok else { continue }
+            func money(_ key: String) -> Money { numbers[key].flatMap(Money.init(exactly:)) ?? .zero }
+            let qty = numbers["lines.qty"].map { NSDecimalNumber(decimal: $0).intValue } ?? 0
+            if qty < 1 {
+                _ = missing("lines.qty", [row], &problems)
+                continue
+            }
+            lines.append(ImportedLine(rows: [row.number], sku: sku, name: texts["lines.name"] ?? "", variation: texts["lines.variation"].flatMap { $0.isEmpty ? nil : $0 },
+                                      qty: qty, unitPrice: money("lines.unit_price"), sellerDiscount: money("lines.seller_discount"),
+                                      platformDiscount: money("lines.platform_discount"), numbers: numbers))
+        }
+        return lines
+    }
+
+    /// Unit rows (Lazada) of one SKU at one price become one line: quantity counted, discounts summed.
+    private func mergeUnits(_ units: [ImportedLine]) -> [ImportedLine] {
+        var merged: [ImportedLine] = []
+        var position: [String: Int] = [:]
+        for unit in units {
+            let key = "\(unit.sku)\u{1F}\(unit.unitPrice.minorUnits)\u{1F}\(unit.name)\u{1F}\(unit.variation ?? "")"
+            guard let at = position[key] else { position[key] = merged.count; merged.append(unit); continue }
+            merged[at].rows += unit.rows
+            merged[at].qty += unit.qty
+            merged[at].sellerDiscount += unit.sellerDiscount
+            merged[at].platformDiscount += unit.platformDiscount
+            for (name, value) in unit.numbers where name != "lines.unit_price" { merged[at].numbers[name, default: 0] += value }
+        }
+        return merged
+    }
+
+    private func formulaMoney(_ value: Decimal?, _ formula: ImportFormula, field: String, at: SourceLocation, _ problems: inout Problems) -> Money? {
+        guard let value else {
+            problems.add("the formula '\(formula.source)' for \(field) has no value: a name it reads (\(formula.readNames.joined(separator: ", "))) is blank", at: at, code: "import-formula")
+            return nil
+        }
+        guard let money = Money(exactly: value) else {
+            problems.add("the formula '\(formula.source)' for \(field) gives \(value), which is not a whole number of sen", at: at, code: "import-formula")
+            return nil
+        }
+        guard !money.isNegative else {
+            problems.add("the formula '\(formula.source)' for \(field) gives \(money), a negative amount; amounts in an order are positive", at: at, code: "import-formula")
+            return nil
+        }
+        return money
+    }
+
+    private func channel(_ text: String?, _ rows: [ImportedRow], _ problems: inout Problems) -> String? {
+        guard let text else { return missing("channel", rows, &problems).stringValue }
+        if let mapped = mapping.channels[ImportMappingLoader.normalize(text)] { return mapped.rawValue }
+        if let canonical = Channel(rawValue: text.lowercased()) { return canonical.rawValue }
+        let known = Array(mapping.channels.keys) + Channel.allCases.map(\.rawValue)
+        var message = "\(placeOf("channel", rows).describe) is \"\(text)\", not a channel this mapping knows; add it under 'channels' (\(Channel.allCases.map(\.rawValue).joined(separator: ", ")))"
+        if let guess = Suggest.closest(to: text.lowercased(), in: known) { message += "; did you mean '\(guess)'?" }
+        problems.add(message, at: placeOf("channel", rows).location, code: "import-channel")
+        return nil
+    }
+
+    private func status(_ text: String?, _ rows: [ImportedRow], _ problems: inout Problems) -> OrderStatus? {
+        for rule in mapping.statusRules {
+            if rows.contains(where: { row in rule.condition.evaluate { rowValue(row, $0) } }) { return rule.status }
+        }
+        guard let text else { _ = missing("status", rows, &problems); return nil }
+        if let mapped = mapping.statuses[ImportMappingLoader.normalize(text)] { return mapped }
+        if let canonical = OrderStatus(rawValue: text) { return canonical }
+        let place = placeOf("status", rows)
+        var message = "\(place.describe) is \"\(text)\", a status the mapping does not know; add it under 'statuses' with its canonical status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")))"
+        if let guess = Suggest.closest(to: text, in: mapping.statusNames) { message += "; did you mean '\(guess)'?" }
+        problems.add(message, at: place.location, code: "import-status")
+        return nil
+    }
+
+    /// Where an order-level field was read: the first row with a value, else the first row.
+    private func placeOf(_ key: String, _ rows: [ImportedRow]) -> (describe: String, location: SourceLocation) {
+        guard let slot = layout.slotIndex[key] else { return ("'\(key)'", SourceLocation(file: display, line: rows[0].number)) }
+        let row = rows.first { !$0.texts[slot].isEmpty } ?? rows[0]
+        let column = columnIndex(row, slot)
+        return (column.map { layout.describeColumn($0) } ?? "'\(key)'", location(row, slot))
+    }
+
+    private func cellProblem(_ key: String, _ text: String, _ reason: String, _ rows: [ImportedRow], _ problems: inout Problems, code: String) {
+        let place = placeOf(key, rows)
+        problems.add("\(place.describe) is \"\(text)\", \(reason) (for \(key))", at: place.location, code: code)
+    }
+
+    @discardableResult
+    private func missing(_ key: String, _ rows: [ImportedRow], _ problems: inout Problems) -> JSONValue {
+        let place = placeOf(key, rows)
+        problems.add("\(place.describe) is blank, but every order needs \(key); fill it in the export or give the mapping a fixed value", at: place.location, code: "import-blank")
+        return .null
+    }
+}
+
+extension Money {
+    /// The amount of an exact decimal with at most two decimals; nil otherwise.
+    init?(exactly value: Decimal) {
+        var scaled = value * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded == scaled else { return nil }
+        guard abs(rounded) < Decimal(9_000_000_000_000_000) else { return nil }
+        self.init(minorUnits: NSDecimalNumber(decimal: rounded).int64Value)
+    }
+
+    var decimal: Decimal { Decimal(minorUnits) / 100 }
+}
+
+extension Decimal {
+    var rounded0: Decimal {
+        var copy = self
+        var result = Decimal()
+        NSDecimalRound(&result, &copy, 0, .plain)
+        return result
+    }
+}

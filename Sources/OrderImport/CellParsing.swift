@@ -65,12 +65,16 @@ enum CellParsing {
     /// or a full ISO 8601 time; written as ISO 8601 with the mapping's UTC offset.
     static func time(_ text: String, formats: [DatePattern], utcOffsetSeconds: Int) -> Result<String, CellProblem> {
         if text.contains("T"), let stamp = Timestamp(parsing: text), text.count > 19 { return .success(stamp.text) }
-        for pattern in formats {
-            if let parts = match(text, pattern) { return .success(iso(parts, parts.offset ?? utcOffsetSeconds)) }
+        var impossible: String?
+        let isoCells = [DatePattern("yyyy-MM-ddTHH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm")!, DatePattern("yyyy-MM-dd")!]
+        for pattern in formats + isoCells {
+            switch match(text, pattern) {
+            case .time(let parts): return .success(iso(parts, parts.offset ?? utcOffsetSeconds))
+            case .impossible(let reason): impossible = impossible ?? reason
+            case .otherLayout: continue
+            }
         }
-        for iso in [DatePattern("yyyy-MM-ddTHH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm")!, DatePattern("yyyy-MM-dd")!] {
-            if let parts = match(text, iso) { return .success(Self.iso(parts, parts.offset ?? utcOffsetSeconds)) }
-        }
+        if let impossible { return .failure(CellProblem("not a real moment: \(impossible)")) }
         let expected = formats.isEmpty ? "yyyy-MM-dd HH:mm:ss" : formats.map(\.text).joined(separator: " or ")
         return .failure(CellProblem("not a date and time like \(expected); add its layout to the mapping's date_formats"))
     }
@@ -82,7 +86,21 @@ enum CellParsing {
 
     private static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
-    private static func match(_ text: String, _ pattern: DatePattern) -> DateParts? {
+    private enum Match { case time(DateParts), impossible(String), otherLayout }
+
+    private static let fullMonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+    private static func match(_ text: String, _ pattern: DatePattern) -> Match {
+        guard let parts = shape(text, pattern) else { return .otherLayout }
+        guard (1...12).contains(parts.month) else { return .impossible("there is no month \(parts.month)") }
+        let days = CalendarDate.daysIn(month: parts.month, year: parts.year)
+        guard parts.day >= 1, parts.day <= days else { return .impossible("\(fullMonthNames[parts.month - 1]) \(parts.year) has \(days) days") }
+        guard parts.hour < 24, parts.minute < 60, parts.second < 60 else { return .impossible("the time of day is past 23:59:59") }
+        return .time(parts)
+    }
+
+    /// The parts of `text` laid out as `pattern`, not yet checked to be a real day and time.
+    private static func shape(_ text: String, _ pattern: DatePattern) -> DateParts? {
         let chars = Array(text)
         var index = 0
         var parts = DateParts()
@@ -131,8 +149,6 @@ enum CellParsing {
         let rest = String(chars[index...])
         if !rest.isEmpty, !(rest.hasPrefix(":") && rest.count == 3 && rest.dropFirst().allSatisfy(\.isASCIIDigit)) { return nil }
         if !rest.isEmpty { parts.second = Int(rest.dropFirst()) ?? 0 }
-        guard (1...12).contains(parts.month), parts.day >= 1, parts.day <= CalendarDate.daysIn(month: parts.month, year: parts.year),
-              parts.hour < 24, parts.minute < 60, parts.second < 60 else { return nil }
         return parts
     }
 

@@ -53,7 +53,7 @@ public struct ImportLayout {
         }
         let name = mapping.name
         guard let best, best.found >= 2 else {
-            throw Diagnostic.error("'\(display)' does not look like a \(name) order export: none of its first \(mapping.headerSearchRows) non-empty rows names the columns the mapping reads (\(wanted.filter { !$0.column.isOptional }.prefix(4).map { "'\($0.column.headers[0])'" }.joined(separator: ", ")), …); nothing was imported. Check the file, or name its mapping with --mapping",
+            throw Diagnostic.error("'\(display)' is not an export the \(name) mapping reads: none of its first \(mapping.headerSearchRows) non-empty rows names the columns the mapping reads (\(wanted.filter { !$0.column.isOptional }.prefix(4).map { "'\($0.column.headers[0])'" }.joined(separator: ", ")), …); nothing was imported. Check the file, or name its mapping with --mapping",
                                    at: SourceLocation(file: display), code: "import-header-not-found")
         }
         let present = best.row.cells.map { CellParsing.clean($0.text) }.filter { !$0.isEmpty }
@@ -64,7 +64,7 @@ public struct ImportLayout {
             if let at = column.location { line += " [\(at)]" }
             lines.append(line)
         }
-        throw Diagnostic.error("'\(display)' row \(best.row.number) looks like the header of a \(name) order export (\(best.found) of \(wanted.count) columns found) but lacks \(best.missing.count == 1 ? "a column" : "\(best.missing.count) columns") the mapping needs; nothing was imported:\n" + lines.map { "  - " + $0 }.joined(separator: "\n") + "\nRename the column in the mapping (or add an alias), or mark it optional: true",
+        throw Diagnostic.error("'\(display)' row \(best.row.number) looks like the header the \(name) mapping reads (\(best.found) of \(wanted.count) columns found) but lacks \(best.missing.count == 1 ? "a column" : "\(best.missing.count) columns") the mapping needs; nothing was imported:\n" + lines.map { "  - " + $0 }.joined(separator: "\n") + "\nRename the column in the mapping (or add an alias), or mark it optional: true",
                                at: SourceLocation(file: display, line: best.row.number), code: "import-missing-columns")
     }
 

@@ -329,8 +329,9 @@ struct OrderAssembler {
             var numbers: [String: Decimal] = [:]
             var texts: [String: String] = [:]
             var ok = true
+            var unreadable: Set<String> = []
             for (index, slot) in layout.slots.enumerated() where slot.isLine {
-                guard let value = parse(row.texts[index], slot, row, index, &problems) else { ok = false; continue }
+                guard let value = parse(row.texts[index], slot, row, index, &problems) else { ok = false; unreadable.insert(slot.key); continue }
                 switch value {
                 case .text(let text): texts[slot.key] = text
                 case .money(let money): numbers[slot.key] = money.decimal
@@ -344,6 +345,8 @@ struct OrderAssembler {
             if mapping.grain == .unit { numbers["lines.qty"] = 1 }
             for field in ImportField.catalog where field.isLine {
                 guard case .formula(let formula)? = mapping.fields[field.path] else { continue }
+                // A cell it reads was already reported: say nothing more about the formula.
+                if formula.readNames.contains(where: unreadable.contains) { ok = false; continue }
                 let value = formula.evaluate { name in (numbers[name] ?? orderNumbers[name]).map(ExprValue.number) ?? .missing }
                 let at = SourceLocation(file: display, line: row.number)
                 if field.kind == .quantity {

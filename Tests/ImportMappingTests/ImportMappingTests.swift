@@ -13,30 +13,31 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(mapping.name == "acme-pos")
         #expect(mapping.utcOffsetSeconds == 8 * 3600)
         #expect(mapping.dateFormats.map(\.text) == ["dd/MM/yyyy HH:mm"])
-        guard case .column(let sku)? = mapping.fields["lines.sku"] else { Issue.record("lines.sku is not a column"); return }
-        #expect(sku.headers == ["Item Code", "SKU"])
+        guard case .cells(let sku)? = mapping.fields["lines.sku"] else { Issue.record("lines.sku is not a column"); return }
+        #expect(sku.choices.map(\.headers) == [["Item Code", "SKU"]])
         guard case .formula(let formula)? = mapping.fields["lines.seller_discount"] else { Issue.record("no formula"); return }
         let value = formula.evaluate { name in
             switch name {
-            case "lines.unit_price": return .money(Money(minorUnits: 3200))
-            case "sold_price": return .money(Money(minorUnits: 3000))
-            case "lines.qty": return .count(3)
-            default: return nil
+            case "lines.unit_price": return .number(32)
+            case "sold_price": return .number(30)
+            case "lines.qty": return .number(3)
+            default: return .missing
             }
         }
-        #expect(value == .money(Money(minorUnits: 600)))
+        #expect(value == 6)
+        #expect(Set(formula.readNames) == ["lines.unit_price", "sold_price", "lines.qty"])
         #expect(mapping.statuses[ImportMappingLoader.normalize(" PAID ")] == .completed)
         #expect(mapping.skipRows != nil)
-        #expect(mapping.skipRowsScope.contains { $0.variable == "row.sku" })
+        #expect(mapping.rowScope.contains { $0.variable == "row.sku" })
     }
 
     @Test func extendsOverridesOneColumnAndKeepsTheRest() throws {
         let mapping = try loader.load(path: "client.yaml").get()
         #expect(mapping.files == ["pos.yaml", "client.yaml"])
-        guard case .column(let sku)? = mapping.fields["lines.sku"] else { Issue.record("lines.sku is not a column"); return }
-        #expect(sku.headers == ["Product Code"])
-        guard case .column(let qty)? = mapping.fields["lines.qty"] else { Issue.record("lines.qty lost"); return }
-        #expect(qty.headers == ["Qty"])
+        guard case .cells(let sku)? = mapping.fields["lines.sku"] else { Issue.record("lines.sku is not a column"); return }
+        #expect(sku.choices.map(\.headers) == [["Product Code"]])
+        guard case .cells(let qty)? = mapping.fields["lines.qty"] else { Issue.record("lines.qty lost"); return }
+        #expect(qty.choices.map(\.headers) == [["Qty"]])
         #expect(mapping.statuses.count == 2)
     }
 
@@ -50,7 +51,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         bad.yaml:5:3: error: 'fields' lacks 'dates.ordered', which every order needs; map it to the export's column (at fields.dates.ordered)
         bad.yaml:6:12: error: 'shoppe' is not a channel; use one of shopee, lazada, tiktok, zalora, shopify, woocommerce, webstore, pos, other (at fields.channel); did you mean 'shopee'?
         bad.yaml:8:3: error: 'dates.orderd' is not a canonical order field (at fields.dates.orderd); did you mean 'dates.ordered'?
-        bad.yaml:12:36: error: the formula 'lines.unit_price * lines.unit_price' multiplies two amounts; multiply an amount by a quantity (at fields.lines.seller_discount.formula)
+        bad.yaml:12:38: error: unknown field 'lines.unit_prize' (at fields.lines.seller_discount.formula); did you mean 'lines.unit_price'?
         bad.yaml:14:9: error: 'complete' is not a valid statuses.Paid; use one of: unpaid, paid, ready_to_ship, shipped, delivered, completed, cancelled, returned (at statuses.Paid); did you mean 'completed'?
         """)
     }

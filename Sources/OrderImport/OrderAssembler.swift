@@ -164,6 +164,10 @@ struct OrderAssembler {
 
         var flags = JSONObject()
         for key in ["sample", "cod"] {
+            if case .condition(let condition)? = mapping.fields["flags.\(key)"] {
+                flags.append(key, .bool(rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } }))
+                continue
+            }
             guard let text = orderTexts["flags.\(key)"] else { continue }
             switch CellParsing.flag(text) {
             case .success(let value): flags.append(key, .bool(value))
@@ -187,7 +191,9 @@ struct OrderAssembler {
         object.append("vouchers", .object(["seller": .string(amount("vouchers.seller").description),
                                            "platform": .string(amount("vouchers.platform").description),
                                            "coins": .string(amount("vouchers.coins").description)]))
-        if let text = orderTexts["tax.prices_include_tax"] {
+        if case .condition(let condition)? = mapping.fields["tax.prices_include_tax"] {
+            object.append("tax", .object(["prices_include_tax": .bool(rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } })]))
+        } else if let text = orderTexts["tax.prices_include_tax"] {
             switch CellParsing.flag(text) {
             case .success(let value): object.append("tax", .object(["prices_include_tax": .bool(value)]))
             case .failure(let reason): cellProblem("tax.prices_include_tax", text, reason.description, rows, &problems, code: "import-flag")

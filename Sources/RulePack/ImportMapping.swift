@@ -78,6 +78,9 @@ public enum ImportSource: Sendable {
     /// The same text for every order, checked when the mapping loads.
     case fixed(String)
     case formula(ImportFormula)
+    /// A flag that is true when the condition holds on every row of the order (TikTok Shop marks a free sample only
+    /// by its zero prices).
+    case condition(CompiledExpression)
 }
 
 /// A column read only to feed formulas or row conditions, under a name of the mapping's choosing.
@@ -379,6 +382,7 @@ public struct ImportMappingLoader {
         }
         guard let entries = reader.mapping(fieldNodes, "fields", what: "a mapping of canonical fields to columns") else { return nil }
         var formulas: [(String, YAMLNode, String)] = []
+        var conditions: [(String, YAMLNode)] = []
         for (path, keyNode, value) in entries {
             let keyPath = "fields.\(path)"
             guard let field = ImportField.byPath[path] else {
@@ -400,6 +404,8 @@ public struct ImportMappingLoader {
                 if checkFixed(text, field: field, value, keyPath, reader: reader) { mapping.fields[path] = .fixed(text) }
             case .formula?:
                 if let text = value["formula"]?.scalar { formulas.append((path, value, text)) }
+            case .condition?:
+                if let node = value["when"] { conditions.append((path, node)) }
             case nil: break
             }
         }
@@ -426,6 +432,14 @@ public struct ImportMappingLoader {
         let rowVariables = ExpressionScope(mapping.rowScope.map {
             ExprVariable(name: $0.variable, type: .string, summary: "the row's text in the column of \($0.source); missing when blank")
         })
+        for (path, node) in conditions {
+            guard let text = node.scalar else { continue }
+            let start = node.location.advanced(byColumns: Self.quoteOffset(node))
+            switch ExpressionCompiler.compile(text, at: start, keyPath: "fields.\(path).when", scope: rowVariables) {
+            case .success(let compiled): mapping.fields[path] = .condition(compiled)
+            case .failure(let problems): reader.diagnostics += problems
+            }
+        }
         if let skipNode, let text = reader.string(skipNode, "skip_rows") {
             let start = skipNode.location.advanced(byColumns: Self.quoteOffset(skipNode))
             switch ExpressionCompiler.compile(text, at: start, keyPath: "skip_rows", scope: rowVariables) {
@@ -483,14 +497,15 @@ public struct ImportMappingLoader {
 
     /// `"Header"`, `{column: "Header", aliases: [...], optional: true, negative: true, combine: sum}`,
     /// `{first_of: ["Header", "Other header"]}`, `{value: fixed}` or `{formula: "..."}`.
-    private enum SourceSpec { case cells(ImportCells), fixed(String), formula }
+    private enum SourceSpec { case cells(ImportCells), fixed(String), formula, condition }
 
     private func source(_ node: YAMLNode, _ path: String, allowFormula: Bool, kind: ImportFieldKind, isLine: Bool, extraKeys: [String] = [], reader: NodeReader) -> SourceSpec? {
         if let text = node.scalar, !node.isNull {
             guard !text.trimmingSpaces.isEmpty else { reader.error("'\(path)' names an empty column header", at: node, path, code: "invalid-value"); return nil }
             return .cells(ImportCells(choices: [ImportColumn(headers: [text], isOptional: false, location: node.location)], joins: false, negate: false, combine: .same))
         }
-        let known = ["column", "aliases", "first_of", "join", "optional", "negative", "combine", "value"] + (allowFormula ? ["formula"] : []) + extraKeys
+        let known = ["column", "aliases", "first_of", "join", "optional", "negative", "combine", "value"] + (allowFormula ? ["formula"] : [])
+            + (kind == .flag ? ["when"] : []) + extraKeys
         guard let entries = reader.mapping(node, path, known: known, what: "a column header or a mapping with column, first_of, value or formula") else { return nil }
         var headers: [String] = []
         var firstOf: [ImportColumn] = []
@@ -500,6 +515,7 @@ public struct ImportMappingLoader {
         var combine = ImportCombine.same
         var fixed: String?
         var hasFormula = false
+        var hasCondition = false
         var columnOptionNode: YAMLNode?
         for (key, _, value) in entries {
             switch key {
@@ -530,15 +546,17 @@ public struct ImportMappingLoader {
                 }
             case "value": fixed = reader.optionalString(value, "\(path).value")
             case "formula": hasFormula = reader.string(value, "\(path).formula") != nil
+            case "when": hasCondition = reader.string(value, "\(path).when") != nil
             default: break
             }
         }
         let hasColumn = entries.contains { $0.key == "column" }
-        let chosen = [hasColumn, !firstOf.isEmpty || entries.contains { $0.key == "first_of" || $0.key == "join" }, fixed != nil, hasFormula].filter { $0 }.count
+        let chosen = [hasColumn, !firstOf.isEmpty || entries.contains { $0.key == "first_of" || $0.key == "join" }, fixed != nil, hasFormula, hasCondition].filter { $0 }.count
         if chosen != 1 {
             reader.error("'\(path)' must give exactly one of column, first_of, join, value\(allowFormula ? " or formula" : "")", at: node, path, code: "invalid-value")
             return nil
         }
+        if hasCondition { return columnOptionNode == nil ? .condition : nil }
         if fixed != nil || hasFormula, let columnOptionNode {
             reader.error("'\(path)': aliases, optional, negative and combine belong with a column", at: columnOptionNode, path, code: "invalid-value")
         }

@@ -94,6 +94,10 @@ public enum OrderInputs {
             let chosen = try loadMapping(mapping, packDirectory: packDirectory)
             do { return try OrderImporter(mapping: chosen, path: path) } catch {
                 guard error.code == "import-header-not-found" || error.code == "import-missing-columns" else { throw .message(error.description) }
+                // Another channel's export: say what it is rather than list every column it lacks.
+                if let other = otherFit(path, besides: chosen.name, packDirectory: packDirectory), other.isComplete {
+                    throw .message("\(path): error: '\(path)' is not an export the \(chosen.name) mapping reads: it is \(ImportDetector.describe(other)). Use --mapping \(other.mapping.name), or leave --mapping out; nothing was imported")
+                }
                 throw .message(error.description + lookalike(path, besides: chosen.name, packDirectory: packDirectory))
             }
         }
@@ -133,9 +137,13 @@ public enum OrderInputs {
     /// "; it looks like a tiktok order export (…): use --mapping tiktok", when another mapping fits.
     private static func lookalike(_ path: String, besides name: String, packDirectory: String?) -> String {
         if let settlement = settlementKind(path) { return "\nIt is \(settlement): import it with `ledgersync payments import`." }
-        guard let candidates = try? candidateMappings(packDirectory: packDirectory).filter({ $0.name != name }),
-              let fits = try? ImportDetector.fits(of: path, candidates: candidates), let best = fits.first, best.found >= 2 else { return "" }
-        return best.isComplete ? "\nIt looks like \(ImportDetector.describe(best)): use --mapping \(best.mapping.name)." : "\nIt looks most like \(ImportDetector.describe(best))."
+        guard let best = otherFit(path, besides: name, packDirectory: packDirectory), best.found >= 2 else { return "" }
+        return "\nIt looks most like \(ImportDetector.describe(best))."
+    }
+
+    private static func otherFit(_ path: String, besides name: String, packDirectory: String?) -> ImportDetector.Fit? {
+        guard let candidates = try? candidateMappings(packDirectory: packDirectory).filter({ $0.name != name }) else { return nil }
+        return (try? ImportDetector.fits(of: path, candidates: candidates))?.first
     }
 
     private static func settlementKind(_ path: String) -> String? {

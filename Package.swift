@@ -74,9 +74,10 @@ let package = Package(
         // Settlement reports in each channel's real layout, generated for tests and the settlement benchmark; never in a product.
         .target(name: "SettlementTestFixtures", dependencies: ["LedgerCore", "Settlements", "Spreadsheets"], swiftSettings: v5),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "OrderIO", "TestSupport"], swiftSettings: v5),
-        // Docs/order.schema.json and Docs/OrderFormat.md checked against the decoder and the example orders; its own
+        // Docs/order.schema.json and Docs/OrderFormat.md checked against the decoder, the example orders and the orders
+        // imported from the example exports; its own
         // small JSON Schema validator, since no JSON Schema library is available (LedgerJSON: exact number text).
-        .testTarget(name: "OrderFormatTests", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "OrderFormatTests", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "Spreadsheets", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),

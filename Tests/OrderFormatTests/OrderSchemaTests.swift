@@ -1,7 +1,9 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderImport
 import OrderIO
+import RulePack
 import TestSupport
 import Testing
 
@@ -52,6 +54,25 @@ struct OrderSchemaTests {
             #expect(validator.validate(raw) == [], "\(record.location)")
             #expect((try? record.result.get()) != nil, "\(record.location) does not decode")
         }
+    }
+
+    @Test("every order imported from the example exports is valid under the schema", arguments: [
+        ("shopee", "shopee-Order.all.20250901_20250930.xlsx", 17), ("lazada", "lazada-orders-2025-09.xlsx", 11), ("tiktok", "tiktok-orders-2025-09.csv", 9),
+        ("shopify", "shopify-orders_export.csv", 6), ("woocommerce", "woocommerce-orders-2025-09.csv", 5),
+    ])
+    func importedOrdersValidate(mapping name: String, export: String, count: Int) throws {
+        let root = Golden.packageRoot
+        let loader = ImportMappingLoader(displayBase: root, builtinDirectory: root + "/rules/imports")
+        let mapping = try loader.load(path: "rules/acme-living/imports/\(name).yaml").get()
+        let importer = try OrderImporter(mapping: mapping, path: root + "/examples/exports/" + export, displayPath: export)
+        let validator = try schema()
+        var imported = 0
+        while let record = try importer.next() {
+            let raw = try #require(record.raw, "\(record.location) did not import")
+            #expect(validator.validate(raw) == [], "\(record.location)")
+            imported += 1
+        }
+        #expect(imported == count)
     }
 
     /// bad-orders.README.md: line → the one field that is wrong (nil: a valid order).

@@ -69,6 +69,8 @@ let package = Package(
         .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit"], swiftSettings: v5),
         // Release-only benchmark of a settlement import (xlsx read → parse → state store), kept out of `swift test`.
         .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "SettlementTestFixtures", "Spreadsheets", "StateStore"], swiftSettings: v5),
+        // Release-only benchmark of importing a 200,000-line Shopee order export (two streaming passes, peak RSS), kept out of `swift test`.
+        .executableTarget(name: "ledgersync-import-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Spreadsheets"], swiftSettings: v5),
         // Golden-file assertions and a runner for the built CLI, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
         // Settlement reports in each channel's real layout, generated for tests and the settlement benchmark; never in a product.

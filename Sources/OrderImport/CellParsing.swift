@@ -8,8 +8,11 @@ enum CellParsing {
     /// Spaces, tabs and line breaks around a value mean nothing (TikTok Shop ends ids and times with a tab so Excel
     /// keeps them as text).
     static func clean(_ text: String) -> String {
-        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
-              first.properties.isWhitespace || last.properties.isWhitespace || first == "\u{FEFF}" else { return text }
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        // Most cells start and end with a printable ASCII character: nothing to trim, no Unicode tables consulted.
+        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return text }
+        guard let firstScalar = text.unicodeScalars.first, let lastScalar = text.unicodeScalars.last,
+              firstScalar.properties.isWhitespace || lastScalar.properties.isWhitespace || firstScalar == "\u{FEFF}" else { return text }
         return text.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}")))
     }
 
@@ -17,10 +20,12 @@ enum CellParsing {
     /// are zeros (`12.500`). A blank cell is handled by the caller (it is 0).
     static func money(_ raw: String, marks: [String]) -> Result<Money, CellProblem> {
         var text = raw
-        for mark in marks where !mark.isEmpty {
+        // Plain numbers ("377.5", "-15.00") skip the search for currency marks and spaces.
+        let plain = raw.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2C }
+        for mark in marks where !mark.isEmpty && !plain {
             if let range = text.range(of: mark, options: [.caseInsensitive]) { text.removeSubrange(range) }
         }
-        text = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "")
+        if !plain { text = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "") }
         var negative = false
         if text.hasPrefix("(") && text.hasSuffix(")") && text.count > 2 { negative = true; text = String(text.dropFirst().dropLast()) }
         if text.hasPrefix("-") { negative.toggle(); text.removeFirst() } else if text.hasPrefix("+") { text.removeFirst() }
@@ -66,7 +71,6 @@ enum CellParsing {
     static func time(_ text: String, formats: [DatePattern], utcOffsetSeconds: Int) -> Result<String, CellProblem> {
         if text.contains("T"), let stamp = Timestamp(parsing: text), text.count > 19 { return .success(stamp.text) }
         var impossible: String?
-        let isoCells = [DatePattern("yyyy-MM-ddTHH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm")!, DatePattern("yyyy-MM-dd")!]
         for pattern in formats + isoCells {
             switch match(text, pattern) {
             case .time(let parts): return .success(iso(parts, parts.offset ?? utcOffsetSeconds))
@@ -87,6 +91,9 @@ enum CellParsing {
     private static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     private enum Match { case time(DateParts), impossible(String), otherLayout }
+
+    /// The xlsx reader's date cells and ISO times, tried after the mapping's own layouts.
+    private static let isoCells = [DatePattern("yyyy-MM-ddTHH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm:ss")!, DatePattern("yyyy-MM-dd HH:mm")!, DatePattern("yyyy-MM-dd")!]
 
     private static let fullMonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 

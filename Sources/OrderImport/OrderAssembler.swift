@@ -477,7 +477,10 @@ extension Money {
         self.init(minorUnits: NSDecimalNumber(decimal: rounded).int64Value)
     }
 
-    var decimal: Decimal { Decimal(minorUnits) / 100 }
+    /// Exact, without a division (Foundation's Decimal division is slow and this runs for every cell).
+    var decimal: Decimal {
+        Decimal(sign: minorUnits < 0 ? .minus : .plus, exponent: -2, significand: Decimal(minorUnits.magnitude))
+    }
 }
 
 extension Decimal {

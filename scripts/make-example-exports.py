@@ -834,7 +834,8 @@ def shopify_rows(orders, rng):
         subtotal = gross - line_disc - D(v["seller"])
         shipping = buyer_shipping(o)
         discount = line_disc + D(v["seller"]) + D(ship["seller_discount"])
-        total = subtotal + shipping
+        taxes = D((o.get("tax") or {}).get("charged") or "0")
+        total = subtotal + shipping + taxes
         cancelled = status == "cancelled"
         financial = "pending" if not paid else ("refunded" if cancelled else "paid")
         fulfilled = status in ("shipped", "delivered", "completed", "returned")
@@ -857,7 +858,7 @@ def shopify_rows(orders, rng):
                 "Currency": o["currency"],
                 "Subtotal": m2(subtotal),
                 "Shipping": m2(shipping),
-                "Taxes": m2(ZERO),
+                "Taxes": m2(taxes),
                 "Total": m2(total),
                 "Discount Code": SHOPIFY_CODES.get(o["order_number"], ""),
                 "Discount Amount": m2(discount),
@@ -907,7 +908,7 @@ def shopify_rows(orders, rng):
                 "Risk Level": "Low",
                 "Source": "web",
                 "Lineitem discount": m2(l["seller_discount"]),
-                "Tax 1 Name": "", "Tax 1 Value": "", "Tax 2 Name": "", "Tax 2 Value": "",
+                "Tax 1 Name": "SST 5%" if taxes else "", "Tax 1 Value": m2(taxes) if taxes else "", "Tax 2 Name": "", "Tax 2 Value": "",
                 "Tax 3 Name": "", "Tax 3 Value": "", "Tax 4 Name": "", "Tax 4 Value": "",
                 "Tax 5 Name": "", "Tax 5 Value": "",
                 "Phone": "",
@@ -941,6 +942,7 @@ def check_shopify(rows, orders):
         require(col(first, "Subtotal") + col(first, "Shipping") + col(first, "Taxes") == col(first, "Total"),
                 f"Shopify {o['order_number']}: Subtotal + Shipping + Taxes != Total")
         shipping_fee = D(o["shipping"]["fee"])
+        require(col(first, "Taxes") == D((o.get("tax") or {}).get("charged") or "0"), f"Shopify {o['order_number']}: Taxes != tax.charged")
         require(gross + shipping_fee - col(first, "Discount Amount") + col(first, "Taxes") == col(first, "Total"),
                 f"Shopify {o['order_number']}: gross + shipping - Discount Amount != Total")
         total = col(first, "Total")
@@ -991,14 +993,17 @@ def woo_rows(orders, rng):
         cart_discount = sum(D(l["seller_discount"]) for l in lines) + D(v["seller"])
         subtotal = sum(D(l["unit_price"]) * l["qty"] for l in lines)
         shipping = buyer_shipping(o)
-        total = subtotal - cart_discount + shipping
+        # SST per line on the line after its coupon share; the order's tax is their sum (= tax.charged).
+        taxes = D((o.get("tax") or {}).get("charged") or "0")
+        line_taxes = allocate(taxes, line_totals) if taxes else [ZERO] * len(lines)
+        total = subtotal - cart_discount + shipping + taxes
         code = WOO_COUPONS.get(o["order_number"], "")
         require((code != "") == (cart_discount != 0), f"WooCommerce {o['order_number']}: a discount needs a coupon")
         buyer = o["buyer"]
         addr = buyer["address"] or {}
         first, last = first_last(buyer["name"])
         state = STATE_CODES.get(addr.get("state") or "", "")
-        for index, (l, line_total) in enumerate(zip(lines, line_totals), start=1):
+        for index, (l, line_total, line_tax) in enumerate(zip(lines, line_totals, line_taxes), start=1):
             row = {
                 "Order Number": o["order_number"].removeprefix("WC-"),
                 "Order Status": WOO_STATUS[status],
@@ -1029,10 +1034,10 @@ def woo_rows(orders, rng):
                 "Quantity (- Refund)": str(l["qty"]),
                 "Item Cost": m2(l["unit_price"]),
                 "Order Line (w/o tax)": m2(line_total),
-                "Order Line Tax": m2(ZERO),
-                "Order Line Total": m2(line_total),
+                "Order Line Tax": m2(line_tax),
+                "Order Line Total": m2(line_total + line_tax),
                 "Order Line Total Refunded": m2(ZERO),
-                "Order Line Total (- Refund)": m2(line_total),
+                "Order Line Total (- Refund)": m2(line_total + line_tax),
                 "Image URL": "",
                 "Coupon Code": code,
                 "Discount Amount": m2(cart_discount) if code else "",
@@ -1041,11 +1046,11 @@ def woo_rows(orders, rng):
                 "Coupons Used": code,
                 "Cart Discount Amount": m2(cart_discount),
                 "Order Subtotal Amount": m2(subtotal),
-                "Order Tax Amount": m2(ZERO),
+                "Order Tax Amount": m2(taxes),
                 "Order Shipping Amount": m2(shipping),
                 "Order Refund Amount": m2(ZERO),
                 "Order Total Amount": m2(total),
-                "Order Total Tax Amount": m2(ZERO),
+                "Order Total Tax Amount": m2(taxes),
                 "Total items": str(sum(x["qty"] for x in lines)),
                 "Total products": str(len(lines)),
             }
@@ -1069,6 +1074,7 @@ def check_woo(rows, orders):
         total = col(first, "Order Total Amount")
         require(col(first, "Order Subtotal Amount") - col(first, "Cart Discount Amount") + col(first, "Order Shipping Amount")
                 + col(first, "Order Tax Amount") == total, f"WooCommerce {number}: subtotal - discount + shipping + tax != total")
+        require(col(first, "Order Tax Amount") == D((o.get("tax") or {}).get("charged") or "0"), f"WooCommerce {number}: Order Tax Amount != tax.charged")
         require(sum(col(r, "Order Line Total") for r in mine) + col(first, "Order Shipping Amount") == total,
                 f"WooCommerce {number}: line totals + shipping != total")
         require(sum(col(r, "Item Cost") * col(r, "Quantity") for r in mine) == col(first, "Order Subtotal Amount"),
@@ -1266,7 +1272,7 @@ QUIRKS = {
         "SG-1000123 (`#1043`) has 12 line rows, a company buyer, a discount code and a shipping discount; SG-1000152 (`#1046`) has seller-funded free shipping (`Shipping` 0.00, code `FREESHIP`).",
         "SG-1000142 (`#1045`) was cancelled after payment: `Financial Status` `refunded`, `Cancelled at` filled, `Refunded Amount` 189.00; `Total` stays 189.00.",
         "The variant title is inside `Lineitem name` (`Walnut Dining Chair - Walnut`).",
-        "The store's prices exclude tax, but the canonical orders carry no tax amount, so `Taxes` is `0.00` and no `Tax 1 Name` is written; a store charging SST would fill them and `Total` would include them.",
+        "The store's prices exclude tax: `Taxes` is the canonical `tax.charged` (5% SST on the goods after vouchers), named `SST 5%` in `Tax 1 Name`, and `Total` includes it.",
     ],
     "woocommerce": [
         "`Order Number` is WooCommerce's number without the `WC-` prefix the omnichannel platform adds (`5521` for `WC-5521`) [I].",
@@ -1315,7 +1321,7 @@ INFERRED = {
         "The whole layout is the plugin's default field set, which users rename and reorder: a mapping for it is a template (§5).",
         "`Order Date` as `yyyy-MM-dd HH:mm` (the plugin's date format is a setting).",
         "Status labels (`Completed`, `Processing`, `On hold`), payment method titles (`Direct bank transfer`, `Credit Card (Stripe)`, `GrabPay`), coupon codes.",
-        "`Item Cost` = the unit price before discounts; `Order Line (w/o tax)` = `Order Line Total` = the line after its discount and its share of the coupon; `Coupon Code`/`Discount Amount` are the order's one coupon and its whole discount, repeated on each row.",
+        "`Item Cost` = the unit price before discounts; `Order Line (w/o tax)` = the line after its discount and its share of the coupon, `Order Line Tax` its share of the order's SST (`tax.charged`, spread by line), `Order Line Total` the two together; `Coupon Code`/`Discount Amount` are the order's one coupon and its whole discount, repeated on each row.",
     ],
 }
 # Values the Swift test (Tests/SpreadsheetsTests/ExampleExportsTests.swift) asserts: (order number, column, value).

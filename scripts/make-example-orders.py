@@ -29,7 +29,7 @@ import json
 import os
 import re
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "examples", "orders")
@@ -196,14 +196,32 @@ def money(d):
     return str(d.quantize(CENT))
 
 
+# Acme's web stores show prices before SST and charge 5% on the goods after their vouchers, line by line and
+# rounded half-up to the sen, not on delivery: what the buyer is charged is on top of the prices.
+SST_RATE = Decimal("0.05")
+
+
+def sst_charged(order):
+    """The tax a tax-exclusive store charged the buyer (tax.charged)."""
+    def rounded(d):
+        return d.quantize(CENT, rounding=ROUND_HALF_UP)
+    total = ZERO
+    for ln in order["lines"]:
+        total += rounded((ln["qty"] * D(ln["unit_price"]) - D(ln["seller_discount"]) - D(ln["platform_discount"])) * SST_RATE)
+    return total + rounded(-D(order["vouchers"]["seller"]) * SST_RATE)
+
+
 def buyer_paid_formula(order):
-    """product.md section 3, to the letter."""
+    """Docs/OrderFormat.md's money rule: on prices that exclude tax, the tax charged comes on top."""
     total = ZERO
     for ln in order["lines"]:
         total += ln["qty"] * D(ln["unit_price"]) - D(ln["seller_discount"]) - D(ln["platform_discount"])
     v, s = order["vouchers"], order["shipping"]
     total -= D(v["seller"]) + D(v["platform"]) + D(v["coins"])
     total += D(s["fee"]) - D(s["seller_discount"]) - D(s["platform_discount"])
+    tax = order.get("tax") or {}
+    if tax.get("prices_include_tax") is False and tax.get("charged") is not None:
+        total += D(tax["charged"])
     return total
 
 
@@ -749,6 +767,8 @@ def build_order(spec, oid, rng, buyers, serials, numbers, ordered_dates):
         "tax": {"prices_include_tax": incl},
         "payment": {"method": spec["pay"], "buyer_paid": None},
     }
+    if not incl:
+        order["tax"]["charged"] = money(sst_charged(order))
     order["payment"]["buyer_paid"] = money(buyer_paid_formula(order))
     if spec["extras"]:
         for k, v in spec["extras"].items():
@@ -1204,11 +1224,13 @@ def main_readme(orders, notes, bad_count):
     w("buyer_paid = Σ(qty×unit_price − seller_discount − platform_discount)")
     w("             − vouchers.seller − vouchers.platform − vouchers.coins")
     w("             + shipping.fee − shipping.seller_discount − shipping.platform_discount")
+    w("             + tax.charged  (only when prices exclude tax)")
     w("```")
     w("")
-    w("Line `seller_discount` / `platform_discount` are totals for the line, not per unit. For")
-    w("tax-exclusive stores (`shopify-acme`, `woo-acme`) `buyer_paid` is still exactly this formula: the")
-    w("canonical order carries no tax amount, so no tax is added on top.")
+    w("Line `seller_discount` / `platform_discount` are totals for the line, not per unit. The")
+    w("tax-exclusive stores (`shopify-acme`, `woo-acme`) charge 5% SST on the goods after their vouchers,")
+    w("line by line and rounded half-up, not on delivery: `tax.charged` says how much, and `buyer_paid`")
+    w("includes it.")
     w("")
     w("## Stores")
     w("")

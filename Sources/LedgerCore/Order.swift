@@ -30,6 +30,9 @@ public struct Order: Sendable {
     public var vouchers: Vouchers
     /// nil when the order does not say; the pack's store or default setting decides then.
     public var pricesIncludeTax: Bool?
+    /// The tax the buyer was charged, as the channel reports it (`tax.charged`): on prices that exclude tax it
+    /// comes on top and is part of what the buyer paid; on prices that include tax it is the part of them that is tax.
+    public var taxCharged: Money?
     public var paymentMethod: String?
     public var buyerPaid: Money?
     /// An exchange rate the channel supplied for a foreign-currency order, as written.
@@ -38,7 +41,7 @@ public struct Order: Sendable {
     public init(id: String, orderNumber: String, channel: Channel, store: String, currency: String,
                 status: OrderStatus, dates: OrderDates, isSample: Bool = false, isCOD: Bool = false,
                 buyer: Buyer = Buyer(), lines: [OrderLine], shipping: ShippingCharge = ShippingCharge(),
-                vouchers: Vouchers = Vouchers(), pricesIncludeTax: Bool? = nil, paymentMethod: String? = nil,
+                vouchers: Vouchers = Vouchers(), pricesIncludeTax: Bool? = nil, taxCharged: Money? = nil, paymentMethod: String? = nil,
                 buyerPaid: Money? = nil, exchangeRate: String? = nil) {
         self.id = id
         self.orderNumber = orderNumber
@@ -54,6 +57,7 @@ public struct Order: Sendable {
         self.shipping = shipping
         self.vouchers = vouchers
         self.pricesIncludeTax = pricesIncludeTax
+        self.taxCharged = taxCharged
         self.paymentMethod = paymentMethod
         self.buyerPaid = buyerPaid
         self.exchangeRate = exchangeRate
@@ -65,7 +69,13 @@ public struct Order: Sendable {
     /// The seller's revenue on the order: line revenue less seller vouchers (shipping excluded).
     public var sellerRevenue: Money { sellerLineRevenue - vouchers.seller }
 
-    /// What the buyer paid according to the canonical formula (product spec §3).
+    /// What the buyer paid according to the money rule (Docs/OrderFormat.md), given whether prices include tax:
+    /// on prices that exclude it, the tax charged comes on top.
+    public func computedBuyerPaid(pricesIncludeTax: Bool) -> Money {
+        computedBuyerPaid + (pricesIncludeTax ? .zero : taxCharged ?? .zero)
+    }
+
+    /// The money rule without tax: goods less discounts, vouchers and coins, plus shipping less its discounts.
     public var computedBuyerPaid: Money {
         lines.reduce(.zero) { $0 + $1.sellerRevenue - $1.platformDiscount }
             - vouchers.seller - vouchers.platform - vouchers.coins

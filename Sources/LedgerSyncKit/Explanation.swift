@@ -42,7 +42,8 @@ public enum Explanation {
             }
             let tie = document.tieOut
             let mark = tie.tiesOut ? "ties out" : "DIFFERS by \(tie.difference)"
-            text += "  tie-out: \(tie.basis) \(tie.expected) vs invoice \(tie.taxIncluded ? "total" : "amount before tax") \(tie.actual): \(mark)\n"
+            let basis = tie.taxCharged.map { "\(tie.basis) plus tax charged \($0) = \(tie.expected)" } ?? "\(tie.basis) \(tie.expected)"
+            text += "  tie-out: \(basis) vs invoice \(tie.taxIncluded ? "total" : "amount before tax") \(tie.actual): \(mark)\n"
         }
         if !outcome.warnings.isEmpty {
             text += "  warnings:\n"

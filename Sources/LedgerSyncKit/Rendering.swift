@@ -57,6 +57,10 @@ public enum OutcomeRendering {
             tie.append("actual", .string(document.tieOut.actual.description))
             tie.append("difference", .string(document.tieOut.difference.description))
             tie.append("tax_included", .bool(document.tieOut.taxIncluded))
+            if let charged = document.tieOut.taxCharged {
+                tie.append("tax_charged", .string(charged.description))
+                tie.append("invoice_tax", .string(document.tieOut.invoiceTax.description))
+            }
             body.append("tie_out", .object(tie))
             object.append("document", .object(body))
         } else {

@@ -217,6 +217,8 @@ private struct DecodeContext {
             vouchers.coins = money(v, "coins", "vouchers") ?? .zero
         }
         let pricesIncludeTax = bool(object["tax"]?.objectValue, "prices_include_tax", "tax")
+        var taxCharged: Money?
+        if let t = object["tax"]?.objectValue, let value = t["charged"], !value.isNull { taxCharged = money(t, "charged", "tax") }
         var paymentMethod: String?
         var buyerPaid: Money?
         if let p = object["payment"]?.objectValue {
@@ -239,7 +241,7 @@ private struct DecodeContext {
         guard let id, let orderNumber, let channel, let store, let status, let dates, diagnostics.isEmpty else { return nil }
         return Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText, status: status,
                      dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines, shipping: shipping,
-                     vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, paymentMethod: paymentMethod,
+                     vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, taxCharged: taxCharged, paymentMethod: paymentMethod,
                      buyerPaid: buyerPaid, exchangeRate: exchangeRate)
     }
 

@@ -191,14 +191,19 @@ struct OrderAssembler {
         object.append("vouchers", .object(["seller": .string(amount("vouchers.seller").description),
                                            "platform": .string(amount("vouchers.platform").description),
                                            "coins": .string(amount("vouchers.coins").description)]))
+        var pricesIncludeTax: Bool?
         if case .condition(let condition)? = mapping.fields["tax.prices_include_tax"] {
-            object.append("tax", .object(["prices_include_tax": .bool(rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } })]))
+            pricesIncludeTax = rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } }
         } else if let text = orderTexts["tax.prices_include_tax"] {
             switch CellParsing.flag(text) {
-            case .success(let value): object.append("tax", .object(["prices_include_tax": .bool(value)]))
+            case .success(let value): pricesIncludeTax = value
             case .failure(let reason): cellProblem("tax.prices_include_tax", text, reason.description, rows, &problems, code: "import-flag")
             }
         }
+        var tax = JSONObject()
+        if let pricesIncludeTax { tax.append("prices_include_tax", .bool(pricesIncludeTax)) }
+        if mapping.fields["tax.charged"] != nil { tax.append("charged", .string(amount("tax.charged").description)) }
+        if !tax.isEmpty { object.append("tax", .object(tax)) }
 
         // The money rule: the parts must add up to the export's own total, when it has one.
         var linesTotal = Money.zero, lineDiscounts = Money.zero
@@ -208,8 +213,15 @@ struct OrderAssembler {
         }
         let vouchers = amount("vouchers.seller") + amount("vouchers.platform") + amount("vouchers.coins")
         let shippingDiscounts = amount("shipping.seller_discount") + amount("shipping.platform_discount")
-        let parts = linesTotal - lineDiscounts - vouchers + amount("shipping.fee") - shippingDiscounts
-        let breakdown = "lines \(linesTotal) − line discounts \(lineDiscounts) − vouchers and coins \(vouchers) + shipping \(amount("shipping.fee")) − shipping discounts \(shippingDiscounts)"
+        let beforeTax = linesTotal - lineDiscounts - vouchers + amount("shipping.fee") - shippingDiscounts
+        // Tax charged on prices that exclude it comes on top; on prices that include it, it is inside them. When the
+        // export does not say which, a total that is either is accepted.
+        let charged = amount("tax.charged")
+        let withTax = beforeTax + charged
+        var parts = pricesIncludeTax == true ? beforeTax : withTax
+        if pricesIncludeTax == nil, let total = orderMoney["payment.buyer_paid"], total == beforeTax { parts = beforeTax }
+        let taxPart = parts == withTax && charged != .zero ? " + tax charged \(charged)" : ""
+        let breakdown = "lines \(linesTotal) − line discounts \(lineDiscounts) − vouchers and coins \(vouchers) + shipping \(amount("shipping.fee")) − shipping discounts \(shippingDiscounts)\(taxPart)"
         var payment = JSONObject()
         if let method = orderTexts["payment.method"] { payment.append("method", .string(method)) }
         if let total = orderMoney["payment.buyer_paid"] {

@@ -39,7 +39,7 @@ public struct ImportField: Sendable, Hashable {
         ImportField("lines.seller_discount", .money), ImportField("lines.platform_discount", .money),
         ImportField("shipping.fee", .money), ImportField("shipping.seller_discount", .money), ImportField("shipping.platform_discount", .money),
         ImportField("vouchers.seller", .money), ImportField("vouchers.platform", .money), ImportField("vouchers.coins", .money),
-        ImportField("tax.prices_include_tax", .flag), ImportField("payment.method", .text), ImportField("payment.buyer_paid", .money),
+        ImportField("tax.prices_include_tax", .flag), ImportField("tax.charged", .money), ImportField("payment.method", .text), ImportField("payment.buyer_paid", .money),
     ]
 
     public static let byPath: [String: ImportField] = Dictionary(uniqueKeysWithValues: catalog.map { ($0.path, $0) })

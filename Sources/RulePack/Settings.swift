@@ -172,7 +172,7 @@ public struct SettingSpec: Sendable {
             .init(.showBundleItems, .bool, .bool(false), "follow a kit line with its zero-priced component lines"),
             .init(.issueDate, .choice(documentDateSources), .string("ordered"), "which order date becomes `docdate`/`postdate` (falls back to ordered)"),
             .init(.excludeTikTokSamples, .bool, .bool(true), "TikTok sample orders produce no invoice"),
-            .init(.uomConversion, .bool, .bool(true), "apply item matching `rate`: qty × rate, unit price ÷ rate"),
+            .init(.uomConversion, .bool, .bool(false), "on sales invoices, apply item matching `rate`: qty × rate, unit price ÷ rate (the seed keeps UOM conversion for purchase orders only)"),
             .init(.invoiceNumberSource, .choice(invoiceNumberSources), .string("sqlaccount"), "where `docno` comes from"),
             .init(.invoiceNumberPrefix, .template, .string(""), "prefix for `custom` numbers"),
             .init(.invoiceNumberDigits, .integer(1...12), .int(6), "zero-padded digits of `custom` numbers"),

@@ -70,6 +70,9 @@ struct HeaderValues {
 struct RuleContext {
     let order: Order
     let utcOffsetSeconds: Int
+    /// Whether the order's prices include tax (the order's own say, else the pack's): `order.buyer_paid` then
+    /// counts the tax charged on top of prices that exclude it.
+    var pricesIncludeTax = true
 
     /// The value of rule variable `index` for this order (and line, for line rules).
     func value(_ index: Int, line: OrderLine?) -> ExprValue {
@@ -91,7 +94,7 @@ struct RuleContext {
         case .status: return .string(order.status.rawValue)
         case .currency: return .string(order.currency)
         case .revenue: return money(order.sellerRevenue)
-        case .buyerPaid: return money(order.buyerPaid ?? order.computedBuyerPaid)
+        case .buyerPaid: return money(order.buyerPaid ?? order.computedBuyerPaid(pricesIncludeTax: order.pricesIncludeTax ?? pricesIncludeTax))
         case .lineCount: return .number(Decimal(order.lines.count))
         case .shippingFee: return money(order.shipping.fee)
         case .sellerVoucher: return money(order.vouchers.seller)
@@ -223,7 +226,7 @@ struct InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
         // Only a complete invoice can be checked; a failed order's partial lines would mislead.
-        let tieOut = checkTieOut(actual: inclusive ? docamt : preTax, inclusive: inclusive)
+        let tieOut = checkTieOut(docamt: docamt, preTax: preTax, inclusive: inclusive)
         if let other = session.issuedDocumentNumbers[docno.value], !docno.value.isEmpty {
             fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
             return .failed(order.id, errors, warnings: warnings, source: source)
@@ -369,7 +372,7 @@ struct InvoiceBuilder {
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
     mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
-        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value)
+        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
         for rule in graph.orderRules {
             guard rule.condition.evaluate({ index in context.value(index, line: nil) }) else { continue }
             if let exclude = rule.exclude {
@@ -662,29 +665,46 @@ struct InvoiceBuilder {
         }
     }
 
-    mutating func checkTieOut(actual: Money, inclusive: Bool) -> TieOut {
+    /// Checks the invoice against the order to the sen. Prices that include tax: the total. Prices that exclude it:
+    /// the total with tax against the order plus the tax the buyer was charged (`tax.charged`), so a receivable the
+    /// buyer never paid is reported; when the order does not say what tax was charged, the amount before tax, and a
+    /// warning that the tax the invoice adds is not accounted for.
+    mutating func checkTieOut(docamt: Money, preTax: Money, inclusive: Bool) -> TieOut {
         let basis = settings.basis.value
         let shippingInvoiced = plan.shipping?.enabled == true
-        let expected: Money
+        let charged = inclusive ? nil : order.taxCharged
+        let invoiceTax = docamt - preTax
+        var expected: Money
         if buyerPaidBasis {
-            expected = order.buyerPaid ?? order.computedBuyerPaid
+            expected = order.buyerPaid ?? order.computedBuyerPaid(pricesIncludeTax: inclusive)
         } else {
             var revenue = order.sellerRevenue
             if shippingInvoiced { revenue += order.shipping.fee - order.shipping.sellerDiscount }
-            expected = revenue
+            expected = revenue + (charged ?? .zero)
         }
-        if let paid = order.buyerPaid, paid != order.computedBuyerPaid {
-            warn("payment.buyer_paid \(paid) differs from what the lines, vouchers and shipping add up to (\(order.computedBuyerPaid)); check the order export", "payment.buyer_paid", code: "buyer-paid-mismatch")
+        let computed = order.computedBuyerPaid(pricesIncludeTax: inclusive)
+        if let paid = order.buyerPaid, paid != computed {
+            let parts = charged == nil ? "the lines, vouchers and shipping" : "the lines, vouchers, shipping and tax charged"
+            warn("payment.buyer_paid \(paid) differs from what \(parts) add up to (\(computed)); check the order export", "payment.buyer_paid", code: "buyer-paid-mismatch")
         }
-        let tieOut = TieOut(basis: basis, expected: expected, actual: actual, taxIncluded: inclusive)
+        let withTax = inclusive || charged != nil
+        let actual = withTax ? docamt : preTax
+        let tieOut = TieOut(basis: basis, expected: expected, actual: actual, taxIncluded: withTax, taxCharged: charged, invoiceTax: invoiceTax)
+        if !inclusive && charged == nil && invoiceTax != .zero {
+            warn("prices exclude tax and the invoice adds \(invoiceTax) tax, but the order does not say what tax the buyer was charged (tax.charged): the receivable is \(invoiceTax) more than the order accounts for; give the order its tax.charged (an import mapping reads it from the export's tax column)", "tax.charged", code: "tax-not-charged")
+        }
         if !tieOut.tiesOut {
             var why = ""
-            if buyerPaidBasis && !shippingInvoiced && order.shipping.fee != .zero {
+            if let charged, charged != invoiceTax {
+                why = "; the invoice's tax \(invoiceTax) differs from the tax the buyer was charged \(charged) (tax.charged) by \(invoiceTax - charged)"
+            } else if buyerPaidBasis && !shippingInvoiced && order.shipping.fee != .zero {
                 why = "; shipping is not invoiced for this store (enable matching.shipping.\(order.channel.rawValue))"
             } else if settings.taxPerInvoice.value {
                 why = " (tax.rounding: per_invoice)"
             }
-            warn("invoice \(inclusive ? "total" : "amount before tax") \(actual) does not tie out to \(basis) \(expected): difference \(tieOut.difference)\(why)", "payment", code: "tie-out")
+            let what = inclusive ? "total" : withTax ? "total with tax" : "amount before tax"
+            let against = charged.map { "\(basis) \(expected - $0) plus the tax charged \($0) = \(expected)" } ?? "\(basis) \(expected)"
+            warn("invoice \(what) \(actual) does not tie out to \(against): difference \(tieOut.difference)\(why)", charged != nil && charged != invoiceTax ? "tax.charged" : "payment", code: "tie-out")
         }
         return tieOut
     }

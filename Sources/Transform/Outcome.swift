@@ -51,9 +51,14 @@ public struct TieOut: Sendable {
     /// `seller_revenue` or `buyer_paid`.
     public var basis: String
     public var expected: Money
-    /// The invoice amount compared: tax included when prices include tax, before tax otherwise.
+    /// The invoice amount compared: with tax when prices include tax or the order says what tax was charged,
+    /// before tax otherwise.
     public var actual: Money
     public var taxIncluded: Bool
+    /// The tax the buyer was charged on prices that exclude tax (`tax.charged`), when the order says.
+    public var taxCharged: Money?
+    /// The tax the invoice computes.
+    public var invoiceTax: Money = .zero
     public var difference: Money { actual - expected }
     public var tiesOut: Bool { difference == .zero }
 }

@@ -84,7 +84,7 @@ try? FileManager.default.createDirectory(atPath: directory, withIntermediateDire
 let export = directory + "/Order.all.xlsx"
 if !FileManager.default.fileExists(atPath: export) {
     let child = Process()
-    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
+    child.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
                               : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0])
     child.arguments = ["--generate", export, String(lines)]
     let started = Date()

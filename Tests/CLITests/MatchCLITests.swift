@@ -91,7 +91,7 @@ struct MatchCLITests {
         #expect(rows[1][8] == SheetCell(kind: .number, text: "4"))
         let mug = try #require(rows.first { $0[0].text == "MUG-6PK" })
         #expect(mug.cells.prefix(6).map(\.text) == ["MUG-6PK", "Stoneware Mug 6-pack", "MUG-01", "PCS", "6", "matched"])
-        #expect(mug[6].text == "matching.items[MUG-6PK] (rules/acme-living/matching.yaml:12); in zalora-acme-my: preset 'zalora-consignment' → ZALORA-SALES UNIT (rules/acme-living/pack.yaml:82)")
+        #expect(mug[6].text == "matching.items[MUG-6PK] (rules/acme-living/matching.yaml:12); in zalora-acme-my: preset 'zalora-consignment' → ZALORA-SALES UNIT (rules/acme-living/pack.yaml:86)")
     }
 
     @Test("round trip: export xlsx, fill in a code, import checked against the sandbox; only that row of the pack's sheet changes and the invoice uses it")

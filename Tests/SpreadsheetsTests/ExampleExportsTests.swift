@@ -104,7 +104,7 @@ import Spreadsheets
         Payment ID, Payment Terms Name, Next Payment Due At, Payment References
         """),
         descriptionRows: 0, dataRows: 21, orderColumn: "Name",
-        cells: [("#1043", "Total", "7268.30"), ("#1043", "Created at", "2025-09-09 22:33:49 +0800"),
+        cells: [("#1043", "Total", "7626.72"), ("#1043", "Created at", "2025-09-09 22:33:49 +0800"),
                 ("#1045", "Financial Status", "refunded")])
 
     static let woocommerce = Export(
@@ -122,7 +122,7 @@ import Spreadsheets
         Total products
         """),
         descriptionRows: 0, dataRows: 8, orderColumn: "Order Number",
-        cells: [("5521", "Order Total Amount", "224.00"), ("5521", "Order Date", "2025-09-04 12:05"),
+        cells: [("5521", "Order Total Amount", "234.70"), ("5521", "Order Date", "2025-09-04 12:05"),
                 ("5602", "Order Status", "On hold")])
 
     static func split(_ line: String) -> [String] {
@@ -161,7 +161,7 @@ import Spreadsheets
         let header = try HeaderFinder.find(required: ["Name", "Financial Status", "Lineitem quantity"], in: rows)
         let lines = try rows.readAll().filter { $0.number > header.rowNumber && $0[0].text == "#1042" }
         #expect(lines.count == 2)
-        #expect(lines.map { $0[header.index(of: "Total")!].text } == ["454.00", ""])
+        #expect(lines.map { $0[header.index(of: "Total")!].text } == ["475.45", ""])
         #expect(lines.map { $0[header.index(of: "Lineitem sku")!].text } == ["CHR-DIN-WAL", "CUSH-45-BLU"])
     }
 

@@ -157,9 +157,20 @@ struct InvoicePayloadTests {
         #expect(outcome.payload?.text("docamt") == "1000.00")
     }
 
-    @Test("UOM conversion multiplies qty and divides the unit price, keeping the amount")
-    func uomConversion() throws {
+    @Test("UOM conversion is off on sales invoices unless the pack turns it on: the rate is then not applied")
+    func uomConversionOffByDefault() throws {
         let graph = try compilePack(minimalPack(extra: "matching:\n  items: [{sku: MUG, code: MUG-01, uom: PCS, rate: 6}]"))
+        let outcome = transform(sampleOrder(lines: [OrderLine(sku: "MUG", name: "Mug 6-pack", qty: 2, unitPrice: rm("59.00"))]), with: graph)
+        let line = try #require(outcome.lines.first)
+        #expect(line.text("itemcode") == "MUG-01")
+        #expect(line.text("qty") == "2.00")
+        #expect(line.text("unitprice") == "59.00")
+        #expect(line.text("amount") == "118.00")
+    }
+
+    @Test("UOM conversion, turned on, multiplies qty and divides the unit price, keeping the amount")
+    func uomConversion() throws {
+        let graph = try compilePack(minimalPack(defaults: "uom_conversion: true", extra: "matching:\n  items: [{sku: MUG, code: MUG-01, uom: PCS, rate: 6}]"))
         let outcome = transform(sampleOrder(lines: [OrderLine(sku: "MUG", name: "Mug 6-pack", qty: 2, unitPrice: rm("59.00"))]), with: graph)
         let line = try #require(outcome.lines.first)
         #expect(line.text("qty") == "12.00")

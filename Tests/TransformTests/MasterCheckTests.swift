@@ -33,7 +33,7 @@ struct MasterCheckTests {
         func find(_ kind: MasterKind, _ code: String) -> CodeReference? { references.first { $0.kind == kind && $0.code == code } }
         #expect(find(.agent, "KA-01")?.origin.location?.fileAndLine == "rules/acme-living/rules.yaml:6")
         #expect(find(.project, "SHOPEE")?.origin.location?.fileAndLine == "rules/base/malaysia-marketplaces/pack.yaml:41")
-        #expect(find(.account, "908-000")?.origin.location?.fileAndLine == "rules/acme-living/pack.yaml:92")
+        #expect(find(.account, "908-000")?.origin.location?.fileAndLine == "rules/acme-living/pack.yaml:96")
         #expect(find(.paymentMethod, "310-SHP")?.origin.location?.fileAndLine == "rules/acme-living/matching.yaml:32")
         #expect(find(.item, "MUG-01")?.uom == "PCS")
         #expect(find(.currency, "SGD") != nil)

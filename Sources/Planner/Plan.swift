@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderIO
 import RulePack
 
 /// What the plan does with one order's document.
@@ -71,6 +72,9 @@ public struct Plan: Sendable {
     public var excluded: [(orderID: String, reason: String)]
     public var packDirectory: String
     public var ordersPath: String
+    /// The orders of the file the plan was made for (`--order`, `--status` …); nil: every order of the file.
+    /// `apply PLAN` imports and syncs only these.
+    public var selection: ResolvedSelection?
     /// Fingerprints of the inputs, so a saved plan is refused when any of them moved.
     public var packFingerprint: String
     public var ordersFingerprint: String
@@ -80,8 +84,10 @@ public struct Plan: Sendable {
     public var createdAt: String
 
     public init(entries: [PlanEntry], excluded: [(orderID: String, reason: String)], packDirectory: String, ordersPath: String,
-                packFingerprint: String, ordersFingerprint: String, stateFingerprint: String, refreshed: Bool, asOf: String, createdAt: String) {
+                packFingerprint: String, ordersFingerprint: String, stateFingerprint: String, refreshed: Bool, asOf: String, createdAt: String,
+                selection: ResolvedSelection? = nil) {
         self.entries = entries
+        self.selection = selection
         self.excluded = excluded
         self.packDirectory = packDirectory
         self.ordersPath = ordersPath

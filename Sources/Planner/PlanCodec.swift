@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderIO
 import RulePack
 import StateStore
 
@@ -12,6 +13,7 @@ public enum PlanCodec {
         root.append("created_at", .string(plan.createdAt))
         root.append("pack", .string(plan.packDirectory))
         root.append("orders", .string(plan.ordersPath))
+        root.append("selection", plan.selection?.json ?? .null)
         root.append("as_of", .string(plan.asOf))
         root.append("refreshed", .bool(plan.refreshed))
         root.append("fingerprints", .object(["pack": .string(plan.packFingerprint), "orders": .string(plan.ordersFingerprint),
@@ -119,10 +121,15 @@ public enum PlanCodec {
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }
             return (id, object["reason"]?.stringValue ?? "")
         }
+        var selection: ResolvedSelection?
+        if let value = root["selection"], !value.isNull {
+            guard let decoded = ResolvedSelection(json: value) else { throw fail("'selection' is malformed") }
+            selection = decoded
+        }
         return Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
                     packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
                     stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
-                    asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"))
+                    asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"), selection: selection)
     }
 }
 

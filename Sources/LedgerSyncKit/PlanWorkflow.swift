@@ -95,7 +95,7 @@ public struct PlanOutcome: CommandResult {
                 masters = try await MasterCheck.check(pack: graph.pack, client: client)
             }
             let stateFingerprint = try Fingerprint.state(store)
-            var (entries, excluded) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
+            var (entries, excluded, sequences) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
                                                                                   store: store, remote: remote))
             if let masters {
                 // An invoice SQL Account would refuse for its currency is an error of the plan, not a failed POST later.
@@ -107,10 +107,12 @@ public struct PlanOutcome: CommandResult {
                 }
                 masterProblems = masters.report.diagnostics
             }
-            return Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
+            var plan = Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
                         packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
                         stateFingerprint: stateFingerprint, refreshed: request.refresh, asOf: request.asOf.description,
                         createdAt: ISO8601DateFormatter().string(from: Date()), selection: selection)
+            plan.sequences = sequences
+            return plan
         }
         if let outPath = request.outPath {
             do {

@@ -75,6 +75,10 @@ public struct Plan: Sendable {
     /// The orders of the file the plan was made for (`--order`, `--status` …); nil: every order of the file.
     /// `apply PLAN` imports and syncs only these.
     public var selection: ResolvedSelection?
+    /// The custom invoice-number sequences as they stand after the plan's creates took their numbers (prefix →
+    /// next number): `apply PLAN` moves the state store's on to them, so the next run does not hand out a number
+    /// the plan's invoices already carry.
+    public var sequences: [String: Int] = [:]
     /// Fingerprints of the inputs, so a saved plan is refused when any of them moved.
     public var packFingerprint: String
     public var ordersFingerprint: String

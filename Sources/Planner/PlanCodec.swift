@@ -23,6 +23,10 @@ public enum PlanCodec {
         summary.append("excluded", .int(plan.excluded.count))
         root.append("summary", .object(summary))
         root.append("entries", .array(plan.entries.map { encode($0, includePayload: includePayloads) }))
+        if includePayloads {
+            // What apply PLAN needs besides the payloads: the sequences its creates' numbers came from.
+            root.append("sequences", .object(JSONObject(plan.sequences.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
+        }
         root.append("excluded", .array(plan.excluded.map { .object(["order_id": .string($0.orderID), "reason": .string($0.reason)]) }))
         return .object(root)
     }
@@ -121,15 +125,22 @@ public enum PlanCodec {
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }
             return (id, object["reason"]?.stringValue ?? "")
         }
+        var sequences: [String: Int] = [:]
+        for (name, value) in root["sequences"]?.objectValue?.entries ?? JSONObject().entries {
+            guard case .number(let text) = value, let next = Int(text) else { throw fail("sequence '\(name)' is not a number") }
+            sequences[name] = next
+        }
         var selection: ResolvedSelection?
         if let value = root["selection"], !value.isNull {
             guard let decoded = ResolvedSelection(json: value) else { throw fail("'selection' is malformed") }
             selection = decoded
         }
-        return Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
-                    packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
-                    stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
-                    asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"), selection: selection)
+        var plan = Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
+                        packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
+                        stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
+                        asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"), selection: selection)
+        plan.sequences = sequences
+        return plan
     }
 }
 

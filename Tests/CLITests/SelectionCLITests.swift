@@ -239,5 +239,11 @@ struct SelectionCLITests {
         let export = try await CLI.run(["orders", "export", "--state", state, "--format", "json"])
         let exported = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]])
         #expect(exported.compactMap { $0["order_id"] as? String }.sorted() == Self.ticked, "only the planned orders are imported")
+
+        // The whole file now: the three are unchanged, the other 48 to create — the POS orders with numbers after the
+        // PJ-001201 the ticked SG-1000116 took, not that number again.
+        let whole = try await PlanCLITests.plan(state, [])
+        #expect(whole.stdout.contains("Plan: \(Sync.syncableOrders - 3) to create, 0 to update, 0 to cancel, 0 errors (sales invoices); 3 unchanged, 17 excluded"), "\(whole.stdout)")
+        #expect(whole.stdout.contains("  + SG-1000118  salesinvoice  PJ-001202 "), "\(whole.stdout)")
     }
 }

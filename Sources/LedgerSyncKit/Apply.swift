@@ -20,6 +20,9 @@ public struct ApplyRequest: Sendable {
     public var retryTask: Int64?
     /// `apply PLAN`: carry out exactly this saved plan (its pack and orders file), refusing if anything moved.
     public var planPath: String?
+    /// The orders of `--orders` to take (`--order`, `--orders-from`, `--status`, `--store`, `--from`, `--to`);
+    /// nil: all of them. A saved plan carries its own.
+    public var selection: OrderSelection?
     /// nil: `.ledgersync/state.sqlite`, or a temporary store with `sandbox`.
     public var statePath: String?
     public var endpoint: String?
@@ -183,6 +186,9 @@ public struct ApplyReport: CommandResult {
                             events: ApplyProgress = ApplyProgress()) async throws(CommandFailure) -> ApplyReport {
         var request = request
         var savedPlan: Plan?
+        if request.planPath != nil, let selection = request.selection, !selection.isEmpty {
+            throw .message("a saved plan carries out its own selection; give \(selection.label) to `ledgersync plan`, not to `apply PLAN`")
+        }
         if let planPath = request.planPath {
             let plan = try reporting { try Workflows.loadPlan(planPath) }
             if request.packDirectory != "." && request.packDirectory != plan.packDirectory {
@@ -205,9 +211,15 @@ public struct ApplyReport: CommandResult {
             throw .message("pack '\(request.packDirectory)' is a base pack without a profile; apply a client pack that extends it")
         }
         var source: OrderSource?
+        var selection: ResolvedSelection?
         if request.retryTask == nil {
             guard let ordersPath = request.ordersPath else { throw .message("give the orders to sync with --orders FILE") }
             source = try PackUseCases.openOrders(ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
+            if let wanted = request.selection, !wanted.isEmpty, let whole = source {
+                // Every ticked id must be in the file, and something must be selected, before anything is written or sent.
+                selection = try Workflows.resolve(wanted, in: whole, ordersPath: ordersPath, nothingDone: "nothing was imported or sent")
+                source = try PackUseCases.openOrders(ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
+            }
         }
 
         // The state store: a throwaway one for a sandbox run unless --state says otherwise.
@@ -224,7 +236,7 @@ public struct ApplyReport: CommandResult {
 
         // Where to send, and with which keys, before anything is written.
         let target = try await reporting { try await Workflows.makeTarget(request, connection: profile.connection, environment: environment) }
-        let run = ApplyRun(request: request, graph: graph, source: source, savedPlan: savedPlan, statePath: statePath,
+        let run = ApplyRun(request: request, graph: graph, source: source, selection: selection, savedPlan: savedPlan, statePath: statePath,
                            temporaryStore: temporaryDirectory != nil, events: events)
         // The embedded sandbox is stopped once the sync is over, whatever way it ended.
         let outcome: Result<ApplyReport, CommandFailure>
@@ -239,6 +251,7 @@ private struct ApplyRun {
     var request: ApplyRequest
     var graph: TransformGraph
     var source: OrderSource?
+    var selection: ResolvedSelection?
     var savedPlan: Plan?
     var statePath: String
     var temporaryStore: Bool
@@ -270,7 +283,7 @@ private struct ApplyRun {
             } else if let plan = savedPlan, let source {
                 return (pipeline, try pipeline.prepare(.plan(plan, orders: source)), .plan(createdAt: plan.createdAt, ordersPath: plan.ordersPath))
             } else if let source {
-                return (pipeline, try pipeline.prepare(.orders(source)), .orders(path: request.ordersPath ?? ""))
+                return (pipeline, try pipeline.prepare(.orders(source, selection: selection)), .orders(path: request.ordersPath ?? ""))
             }
             return (pipeline, PreparedApply(), .orders(path: request.ordersPath ?? ""))
         }
@@ -302,11 +315,12 @@ extension ApplyReport {
         case .retry(let task):
             out = "retrying \(prepared.retriedOrders) order\(prepared.retriedOrders == 1 ? "" : "s") of task \(task) (\(start.statePath))\n"
         case .plan(let createdAt, let ordersPath):
-            out = "carrying out the plan made \(createdAt) for \(ordersPath) (\(prepared.imported.total) orders)\n"
+            out = "carrying out the plan made \(createdAt) for \(ordersPath) (\(prepared.imported.total) orders\(prepared.selection.map { ": \($0.summary)" } ?? ""))\n"
         case .orders(let path):
             let imported = prepared.imported
             let into = start.temporaryStore ? "a temporary state store" : start.statePath
-            out = "imported \(imported.total) orders from \(path) into \(into): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n"
+            let selected = prepared.selection.map { " (\($0.selectedIDs.count) of its \($0.fileOrders) selected: \($0.selection.label))" } ?? ""
+            out = "imported \(imported.total) orders from \(path)\(selected) into \(into): \(imported.new) new, \(imported.changed) changed, \(imported.unchanged) unchanged\(imported.unreadable.isEmpty ? "" : ", \(imported.unreadable.count) unreadable")\n"
         }
         let invoices = prepared.staged.items.count
         if invoices > 0 {
@@ -438,6 +452,9 @@ struct ApplySummary {
         if skipped > 0 { out += ", \(skipped) not sent" }
         if previouslyCompleted > 0 { out += ", \(previouslyCompleted) synced before" }
         out += " (\(tasks), \(String(format: "%.1f", seconds)) s)\n"
+        if let selection = result.selection {
+            out += "\(selection.summary); the other \(selection.notSelected) of the file were left untouched\n"
+        }
         if !imported.unreadable.isEmpty {
             out += "fix the unreadable orders in the orders file and run apply again\n"
         }
@@ -460,6 +477,7 @@ struct ApplySummary {
         object.append("synced_before", .int(previouslyCompleted))
         object.append("not_sent", .int(skipped))
         object.append("tasks", .array(taskIDs.map { .number(String($0)) }))
+        object.append("selection", result.selection?.json ?? .null)
         object.append("imported", .object(["new": .int(imported.new), "changed": .int(imported.changed), "unchanged": .int(imported.unchanged),
                                            "unreadable": .int(imported.unreadable.count)]))
         if let stopReason { object.append("stopped", .string(stopReason)) }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerJSON
+import OrderIO
 import Planner
 import RulePack
 
@@ -32,7 +33,11 @@ public struct PlanRendering {
     public func text(_ plan: Plan, statePath: String?) -> String {
         var out = "Plan for \(plan.ordersPath) with pack \(plan.packDirectory)"
         out += statePath.map { " against \($0)" } ?? " (no state store yet: every invoice is new)"
-        out += plan.refreshed ? ", refreshed from SQL Accounting\n\n" : "\n\n"
+        out += plan.refreshed ? ", refreshed from SQL Accounting\n" : "\n"
+        if let selection = plan.selection {
+            out += "\(selection.summary); the other \(selection.notSelected) of the file are not planned\n"
+        }
+        out += "\n"
         var unchangedQuietly = 0
         for entry in plan.entries {
             if entry.action == .unchanged && entry.reason == nil && entry.changes.isEmpty && entry.drift.isEmpty {

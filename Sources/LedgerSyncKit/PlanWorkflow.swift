@@ -14,6 +14,9 @@ public struct PlanRequest: Sendable {
     public var ordersPath: String
     /// The mapping of an order export given as --orders (a name or a file); nil: order JSON, or recognised by its header.
     public var ordersMapping: String? = nil
+    /// The orders of `--orders` to plan (`--order`, `--orders-from`, `--status`, `--store`, `--from`, `--to`);
+    /// nil: all of them. Saved with the plan, so `apply PLAN` takes exactly these.
+    public var selection: OrderSelection? = nil
     public var statePath: String?
     /// Compare with SQL Account's own copies (fetched by dockey), not only with what was recorded.
     public var refresh: Bool
@@ -67,7 +70,14 @@ public struct PlanOutcome: CommandResult {
 
     public static func make(_ request: PlanRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> PlanOutcome {
         let graph = try PackUseCases.load(request.packDirectory).graph
-        let source = try PackUseCases.openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
+        var source = try PackUseCases.openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
+        var selection: ResolvedSelection?
+        if let wanted = request.selection, !wanted.isEmpty {
+            let resolved = try Workflows.resolve(wanted, in: source, ordersPath: request.ordersPath,
+                                                 nothingDone: request.outPath == nil ? "no plan was made" : "no plan was made; \(request.outPath ?? "") was not written")
+            source = resolved.filter(try PackUseCases.openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory))
+            selection = resolved
+        }
         let statePath = StateLocation.resolve(request.statePath, environment: environment)
         var masterProblems: [Diagnostic] = []
         let plan: Plan = try await reporting {
@@ -85,7 +95,7 @@ public struct PlanOutcome: CommandResult {
                 masters = try await MasterCheck.check(pack: graph.pack, client: client)
             }
             let stateFingerprint = try Fingerprint.state(store)
-            var (entries, excluded) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
+            var (entries, excluded, sequences) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
                                                                                   store: store, remote: remote))
             if let masters {
                 // An invoice SQL Account would refuse for its currency is an error of the plan, not a failed POST later.
@@ -97,10 +107,12 @@ public struct PlanOutcome: CommandResult {
                 }
                 masterProblems = masters.report.diagnostics
             }
-            return Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
+            var plan = Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
                         packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
                         stateFingerprint: stateFingerprint, refreshed: request.refresh, asOf: request.asOf.description,
-                        createdAt: ISO8601DateFormatter().string(from: Date()))
+                        createdAt: ISO8601DateFormatter().string(from: Date()), selection: selection)
+            plan.sequences = sequences
+            return plan
         }
         if let outPath = request.outPath {
             do {

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderIO
 import RulePack
 
 /// What the plan does with one order's document.
@@ -71,6 +72,13 @@ public struct Plan: Sendable {
     public var excluded: [(orderID: String, reason: String)]
     public var packDirectory: String
     public var ordersPath: String
+    /// The orders of the file the plan was made for (`--order`, `--status` …); nil: every order of the file.
+    /// `apply PLAN` imports and syncs only these.
+    public var selection: ResolvedSelection?
+    /// The custom invoice-number sequences as they stand after the plan's creates took their numbers (prefix →
+    /// next number): `apply PLAN` moves the state store's on to them, so the next run does not hand out a number
+    /// the plan's invoices already carry.
+    public var sequences: [String: Int] = [:]
     /// Fingerprints of the inputs, so a saved plan is refused when any of them moved.
     public var packFingerprint: String
     public var ordersFingerprint: String
@@ -80,8 +88,10 @@ public struct Plan: Sendable {
     public var createdAt: String
 
     public init(entries: [PlanEntry], excluded: [(orderID: String, reason: String)], packDirectory: String, ordersPath: String,
-                packFingerprint: String, ordersFingerprint: String, stateFingerprint: String, refreshed: Bool, asOf: String, createdAt: String) {
+                packFingerprint: String, ordersFingerprint: String, stateFingerprint: String, refreshed: Bool, asOf: String, createdAt: String,
+                selection: ResolvedSelection? = nil) {
         self.entries = entries
+        self.selection = selection
         self.excluded = excluded
         self.packDirectory = packDirectory
         self.ordersPath = ordersPath

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderIO
 import RulePack
 import StateStore
 
@@ -12,6 +13,7 @@ public enum PlanCodec {
         root.append("created_at", .string(plan.createdAt))
         root.append("pack", .string(plan.packDirectory))
         root.append("orders", .string(plan.ordersPath))
+        root.append("selection", plan.selection?.json ?? .null)
         root.append("as_of", .string(plan.asOf))
         root.append("refreshed", .bool(plan.refreshed))
         root.append("fingerprints", .object(["pack": .string(plan.packFingerprint), "orders": .string(plan.ordersFingerprint),
@@ -21,6 +23,10 @@ public enum PlanCodec {
         summary.append("excluded", .int(plan.excluded.count))
         root.append("summary", .object(summary))
         root.append("entries", .array(plan.entries.map { encode($0, includePayload: includePayloads) }))
+        if includePayloads {
+            // What apply PLAN needs besides the payloads: the sequences its creates' numbers came from.
+            root.append("sequences", .object(JSONObject(plan.sequences.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
+        }
         root.append("excluded", .array(plan.excluded.map { .object(["order_id": .string($0.orderID), "reason": .string($0.reason)]) }))
         return .object(root)
     }
@@ -119,10 +125,22 @@ public enum PlanCodec {
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }
             return (id, object["reason"]?.stringValue ?? "")
         }
-        return Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
-                    packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
-                    stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
-                    asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"))
+        var sequences: [String: Int] = [:]
+        for (name, value) in root["sequences"]?.objectValue?.entries ?? JSONObject().entries {
+            guard case .number(let text) = value, let next = Int(text) else { throw fail("sequence '\(name)' is not a number") }
+            sequences[name] = next
+        }
+        var selection: ResolvedSelection?
+        if let value = root["selection"], !value.isNull {
+            guard let decoded = ResolvedSelection(json: value) else { throw fail("'selection' is malformed") }
+            selection = decoded
+        }
+        var plan = Plan(entries: entries, excluded: excluded, packDirectory: try string(root, "pack"), ordersPath: try string(root, "orders"),
+                        packFingerprint: try string(fingerprints, "pack"), ordersFingerprint: try string(fingerprints, "orders"),
+                        stateFingerprint: try string(fingerprints, "state"), refreshed: root["refreshed"]?.boolValue ?? false,
+                        asOf: try string(root, "as_of"), createdAt: try string(root, "created_at"), selection: selection)
+        plan.sequences = sequences
+        return plan
     }
 }
 

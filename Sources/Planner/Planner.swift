@@ -35,8 +35,10 @@ public enum Planner {
         }
     }
 
-    /// Plans every record of `source`.
-    public static func entries(for source: OrderSource, _ inputs: Inputs) throws -> (entries: [PlanEntry], excluded: [(orderID: String, reason: String)]) {
+    /// Plans every record of `source`; `sequences` are the custom invoice-number sequences after the creates took
+    /// their numbers (prefix → next number).
+    public static func entries(for source: OrderSource, _ inputs: Inputs) throws -> (entries: [PlanEntry], excluded: [(orderID: String, reason: String)],
+                                                                                    sequences: [String: Int]) {
         var entries: [PlanEntry] = []
         var excluded: [(String, String)] = []
         var session = TransformSession()
@@ -71,7 +73,7 @@ public enum Planner {
                 excluded.append((outcome.orderID, outcome.reason ?? "excluded by the pack"))
             }
         }
-        return (entries, excluded)
+        return (entries, excluded, session.nextCustomNumber)
     }
 
     /// One order's plan line from its transform outcome and what the state store recorded for it; nil for an

@@ -11,11 +11,13 @@ import Transform
 /// What an apply starts from.
 public enum ApplyInput {
     /// An orders file: imported, then every order not yet in SQL Accounting is staged, and the file's orders whose
-    /// invoices are already there are checked for updates and cancels.
-    case orders(OrderSource)
+    /// invoices are already there are checked for updates and cancels. With a selection, only the selected orders
+    /// of the file are imported, and only they are staged (not other orders the state store holds pending).
+    case orders(OrderSource, selection: ResolvedSelection? = nil)
     /// `tasks retry N`: that task's failed (and in-doubt) orders again, in the same task.
     case retry(task: Int64)
-    /// A saved plan, carried out exactly: its creates with the plan's payloads, its updates and cancels.
+    /// A saved plan, carried out exactly: its creates with the plan's payloads, its updates and cancels; only the
+    /// orders of its selection are imported.
     case plan(Plan, orders: OrderSource)
 }
 
@@ -28,6 +30,8 @@ public struct PreparedApply: Sendable {
     /// Set for a retry: the task the documents stay in, and how many orders it takes up.
     public var retryTask: Int64?
     public var retriedOrders = 0
+    /// The orders of the file this apply took; nil: all of them.
+    public var selection: ResolvedSelection?
 
     public init() {}
 
@@ -63,6 +67,8 @@ public struct ApplyEvents: Sendable {
 public struct ApplyResult: Sendable {
     public var imported: ImportReport
     public var staged: StagingReport
+    /// The orders of the file this apply took; nil: all of them.
+    public var selection: ResolvedSelection?
     public var results: [SyncItemResult] = []
     public var changes: [(entry: PlanEntry, outcome: ChangeOutcome)] = []
     public var taskIDs: [Int64] = []
@@ -127,20 +133,27 @@ public struct ApplyPipeline: Sendable {
             prepared.retriedOrders = orders.count
             prepared.staged = try Staging.stage(orders, graph: graph, options: options, store: store)
         case .plan(let plan, let source):
-            prepared.imported = try Staging.importOrders(from: source, into: store)
+            prepared.selection = plan.selection
+            prepared.imported = try Staging.importOrders(from: plan.selection?.filter(source) ?? source, into: store)
             prepared.staged = try Staging.stage(plan, store: store)
             prepared.changes = plan.entries.filter { $0.action == .update || $0.action == .cancel }
-        case .orders(let source):
-            prepared.imported = try Staging.importOrders(from: source, into: store)
-            try decide(fileOrderIDs: prepared.imported.orderIDs, into: &prepared)
+        case .orders(let source, let selection):
+            prepared.selection = selection
+            prepared.imported = try Staging.importOrders(from: selection?.filter(source) ?? source, into: store)
+            try decide(fileOrderIDs: prepared.imported.orderIDs, onlyFileOrders: selection != nil, into: &prepared)
         }
         return prepared
     }
 
     /// Each order transformed exactly once: the ones not yet in SQL Accounting are staged to be sent; the file's
     /// orders whose invoices are already there are planned (`~` update, `-` cancel) the way `plan` shows them.
-    func decide(fileOrderIDs: [String], into prepared: inout PreparedApply) throws {
-        let pending = try store.ordersToSync()
+    /// `onlyFileOrders` (a selection): orders pending from earlier runs that are not among `fileOrderIDs` wait.
+    func decide(fileOrderIDs: [String], onlyFileOrders: Bool = false, into prepared: inout PreparedApply) throws {
+        var pending = try store.ordersToSync()
+        if onlyFileOrders {
+            let taken = Set(fileOrderIDs)
+            pending = pending.filter { taken.contains($0.id) }
+        }
         let pendingIDs = Set(pending.map(\.id))
         var synced: [(order: StoredOrder, document: StoredDocument)] = []
         for id in fileOrderIDs where !pendingIDs.contains(id) {
@@ -191,6 +204,7 @@ public struct ApplyPipeline: Sendable {
     /// be reached; a state-store failure stops the run where it is (everything sent is recorded as `sending` first).
     public func deliver(_ prepared: PreparedApply, client: SQLAccountClient, sync: SyncOptions, events: ApplyEvents = ApplyEvents()) async throws -> ApplyResult {
         var result = ApplyResult(imported: prepared.imported, staged: prepared.staged)
+        result.selection = prepared.selection
         let staged = prepared.staged
         if !staged.items.isEmpty || !staged.failed.isEmpty || !prepared.changes.isEmpty {
             // A dead connection fails fast with one clear reason instead of one per order.

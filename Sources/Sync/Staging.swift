@@ -146,7 +146,8 @@ public enum Staging {
 
 extension Staging {
     /// Records a saved plan's decisions exactly as planned: its creates with the plan's own payloads, its errors
-    /// and exclusions. Updates and cancels are carried out by `ChangeExecutor`.
+    /// and exclusions, and moves the custom invoice-number sequences past the numbers its creates carry. Updates
+    /// and cancels are carried out by `ChangeExecutor`.
     public static func stage(_ plan: Plan, store: StateStore) throws -> StagingReport {
         var report = StagingReport()
         for entry in plan.entries {
@@ -177,6 +178,7 @@ extension Staging {
                 if before?.status == .excluded && before?.excludedReason == reason { report.excludedAsBefore.insert(orderID) }
             }
         }
+        try store.advanceSequences(prefix: sequencePrefix, to: plan.sequences)
         return report
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerSyncKit
+import OrderIO
 
 /// `ledgersync`: e-commerce orders → SQL Accounting invoices, driven by rule packs.
 struct LedgerSync: AsyncParsableCommand {
@@ -33,6 +34,36 @@ struct UnusedPackOption: ParsableArguments {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+
+/// The merchant's ticks for `plan` and `apply`: which orders of `--orders` to take. Checked before anything runs;
+/// the selecting itself is `OrderSelection`'s.
+struct SelectionOptions: ParsableArguments {
+    @Option(name: .customLong("order"), help: ArgumentHelp("Take only this order of --orders (repeatable; the ids are a set).", valueName: "id"))
+    var orders: [String] = []
+    @Option(name: .customLong("orders-from"), help: ArgumentHelp("Take only the orders named in this file, one order id a line (blank lines and # comments ignored).", valueName: "file"))
+    var ordersFrom: String?
+    @Option(name: .customLong("status"), help: ArgumentHelp("Take only orders with this canonical status (repeatable, or a comma list): \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "status"))
+    var statuses: [String] = []
+    @Option(name: .customLong("store"), help: ArgumentHelp("Take only orders of this store id (repeatable).", valueName: "store"))
+    var stores: [String] = []
+    @Option(help: ArgumentHelp("Take only orders placed on or after this date in Malaysia time (YYYY-MM-DD).", valueName: "date"))
+    var from: String?
+    @Option(help: ArgumentHelp("Take only orders placed on or before this date in Malaysia time (YYYY-MM-DD).", valueName: "date"))
+    var to: String?
+
+    /// nil when no flag was given: every order of the file.
+    func selection() throws -> OrderSelection? {
+        do {
+            return try Workflows.orderSelection(orders: orders, ordersFrom: ordersFrom, statuses: statuses, stores: stores, from: from, to: to)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func validate() throws {
+        _ = try selection()
+    }
+}
 
 /// Runs a workflow and exits with its status; never lets a workflow crash the process.
 func finish(_ status: Int32, _ console: Console) throws -> Never {
@@ -135,6 +166,7 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var packOption: PackOption
     @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String?
     @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
+    @OptionGroup(title: "Selecting orders (default: all of the file)") var select: SelectionOptions
     @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite; with --sandbox a temporary one.") var state: String?
     @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
     @Flag(help: "Sync into the SQL Account sandbox started in-process on a free port (no account needed).") var sandbox = false
@@ -149,6 +181,9 @@ struct Apply: AsyncParsableCommand {
         if format == .jsonl { throw ValidationError("--format for apply is text or json") }
         if planFile == nil && orders == nil { throw ValidationError("give the orders to sync with --orders FILE, or a saved plan: ledgersync apply PLAN") }
         if planFile != nil && orders != nil { throw ValidationError("a saved plan names its own orders file; give either PLAN or --orders, not both") }
+        if planFile != nil, let selection = try select.selection() {
+            throw ValidationError("a saved plan carries out its own selection; give \(selection.label) to `ledgersync plan`, not to `apply PLAN`")
+        }
         if sandbox && endpoint != nil { throw ValidationError("give either --sandbox or --endpoint, not both") }
         if sandboxFaults != nil && !sandbox { throw ValidationError("--sandbox-faults needs --sandbox; for a separate sandbox use `ledgersync sandbox serve --faults`") }
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 32") }
@@ -163,6 +198,7 @@ struct Apply: AsyncParsableCommand {
                                    format: format, asOf: try parseAsOf(asOf))
         request.planPath = planFile
         request.ordersMapping = mapping
+        request.selection = try select.selection()
         try finish(await Workflows.apply(request, console: console), console)
     }
 }
@@ -175,6 +211,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var packOption: PackOption
     @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
     @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
+    @OptionGroup(title: "Selecting orders (default: all of the file)") var select: SelectionOptions
     @Option(help: "State store (SQLite). Default: $LEDGERSYNC_STATE, else .ledgersync/state.sqlite.") var state: String?
     @Flag(help: "Also compare with SQL Accounting's own copies of synced invoices (shows edits made there).") var refresh = false
     @Option(help: "API base URL overriding the pack's host (with --refresh).") var endpoint: String?
@@ -194,6 +231,7 @@ struct PlanCommand: AsyncParsableCommand {
         var request = PlanRequest(packDirectory: packOption.pack, ordersPath: orders, statePath: state, refresh: refresh, endpoint: endpoint,
                                   outPath: out, format: format, detailedExitCode: detailedExitCode, asOf: try parseAsOf(asOf))
         request.ordersMapping = mapping
+        request.selection = try select.selection()
         try finish(await Workflows.plan(request, console: console), console)
     }
 }

@@ -222,4 +222,24 @@ struct PlanCLITests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("is not a ledgersync plan: no format_version"), "\(bad.stderr)")
     }
+
+    @Test("apply PLAN moves the custom invoice-number sequence on: the next file's POS order gets the next number, not one already sent")
+    func savedPlanAdvancesSequences() async throws {
+        let directory = try scratchDirectory("plan-sequence")
+        let logged = try LoggedSandbox(directory: directory)
+        defer { logged.sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        let planPath = directory + "/september.plan.json"
+
+        let plan = try await Self.plan(state, ["--out", planPath])
+        #expect(plan.stdout.contains("  + SG-1000116  salesinvoice  PJ-001201 "), "\(plan.stdout)")
+        let apply = try await CLI.run(["apply", planPath, "--state", state, "--endpoint", logged.sandbox.url], environment: ServedSandbox.keys)
+        #expect(apply.status == 0, "\(apply.transcript)")
+
+        // September's POS invoices took PJ-001201 … PJ-001207; October's first continues after them.
+        let october = try await CLI.run(["apply"] + Args.acme + ["--orders", Args.fixture("pos-october.jsonl")] + Args.asOf + ["--endpoint", logged.sandbox.url, "--state", state],
+                                        environment: ServedSandbox.keys)
+        #expect(october.status == 0, "\(october.transcript)")
+        #expect(october.stdout.contains("  + SG-1001001 → PJ-001208 "), "\(october.stdout)")
+    }
 }

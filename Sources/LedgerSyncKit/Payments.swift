@@ -14,8 +14,21 @@ extension Workflows {
     /// The receipts the imported settlements call for, with every knock-off, before anything is sent.
     /// With `paidAmount`, the selection must make exactly one receipt, whose payout becomes that amount.
     static func planPayments(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?,
-                             paidAmount: Money? = nil) throws -> PaymentPlanner.Result {
+                             paidAmount: Money? = nil, manual: ManualReceipt? = nil) throws -> PaymentPlanner.Result {
         let rows = try store.settlementRows(channel: channel, from: from, to: to, unpaidOnly: true)
+        // A receipt by hand: ticked invoices, or a channel without settlement rows (Zalora, webstores, POS) and an amount.
+        if let channel, let paidAmount, manual?.picksInvoices == true || rows.isEmpty {
+            var result = try planManualPayment(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount, manual: manual ?? ManualReceipt())
+            let sent = try store.payments().filter(\.state.mayExistRemotely)
+            for payment in sent where result.payments.contains(where: { $0.idempotencyKey == payment.idempotencyKey }) {
+                result.diagnostics.append(.warning(alreadySentMessage(payment) + "; apply will neither send it again nor change it", code: "payment-already-sent"))
+            }
+            return result
+        }
+        if manual?.picksInvoices == true {
+            let why = channel == nil ? "--channel" : "--paid-amount"
+            return PaymentPlanner.Result(payments: [], diagnostics: [.error("a receipt for ticked invoices (--invoice/--order) needs \(why): the channel and the amount paid, as on the seed's customer payment screen; nothing is sent", code: "manual-receipt")])
+        }
         var result = PaymentPlanner.plan(rows, settings: graph.pack.payments, invoice: { row in
             guard let matches = try? store.orders(channel: row.channel, settlementOrderID: row.orderID), matches.count == 1, let order = matches.first,
                   order.status == .completed,
@@ -62,16 +75,17 @@ extension Workflows {
     }
 
     public static func paymentsPlan(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, paidAmount: Money? = nil,
-                                    format: OutputFormat, console: Console) -> Int32 {
+                                    manual: ManualReceipt? = nil, format: OutputFormat, console: Console) -> Int32 {
         respond(format: format, console: console, render: { PaymentRendering.render($0, format: format) }) {
-            try PaymentUseCases.plan(PaymentSelection(packDirectory: packDirectory, statePath: statePath, channel: channel, from: from, to: to,
-                                                      paidAmount: paidAmount))
+            var selection = PaymentSelection(packDirectory: packDirectory, statePath: statePath, channel: channel, from: from, to: to, paidAmount: paidAmount)
+            selection.manual = manual
+            return try PaymentUseCases.plan(selection)
         }
     }
 
     /// Plans the receipts and syncs them exactly once (looked up by docref1 first, like invoices).
     public static func paymentsApply(packDirectory: String, statePath: String?, channel: String?, from: String?, to: String?, paidAmount: Money? = nil,
-                                     endpoint: String?, format: OutputFormat, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+                                     manual: ManualReceipt? = nil, endpoint: String?, format: OutputFormat, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
         guard let profile = graph.pack.profile else {
             console.err("pack '\(packDirectory)' has no profile; apply payments with the client pack\n")
@@ -85,7 +99,7 @@ extension Workflows {
             defer { lock.release() }
             var client = try client(for: profile.connection, endpoint: endpoint, environment: environment)
             client.retryPolicy = syncRetryPolicy(environment: environment)
-            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount)
+            let result = try planPayments(graph: graph, store: store, channel: channel, from: from, to: to, paidAmount: paidAmount, manual: manual)
             if format == .text { console.out(PaymentRendering.text(result)) }
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
             let pipeline = PaymentPipeline(store: store)
@@ -139,6 +153,8 @@ public struct PaymentSelection: Sendable {
     public var to: String?
     /// What actually reached the bank, when it differs from the settlement; the selection must then make one receipt.
     public var paidAmount: Money?
+    /// Invoices ticked by hand, and the receipt's bank charge, reference and date.
+    public var manual: ManualReceipt?
 
     public init(packDirectory: String, statePath: String?, channel: String? = nil, from: String? = nil, to: String? = nil, paidAmount: Money? = nil) {
         self.packDirectory = packDirectory
@@ -182,7 +198,7 @@ public enum PaymentUseCases {
         let store = try StateViews.openExisting(selection.statePath)
         return try reporting {
             PaymentPlan(result: try Workflows.planPayments(graph: graph, store: store, channel: selection.channel, from: selection.from,
-                                                           to: selection.to, paidAmount: selection.paidAmount))
+                                                           to: selection.to, paidAmount: selection.paidAmount, manual: selection.manual))
         }
     }
 
@@ -291,7 +307,11 @@ enum PaymentRendering {
             let description = payment.payload["description"]?.stringValue ?? ""
             out += "  + receipt \(description)  \(payment.customerCode)  docamt \(payment.amount)"
             if payment.bankCharge != .zero { out += "  bank charge \(payment.bankCharge)" }
-            out += payment.paidAmountEntered ? "  → bank: paid \(payment.payout) (entered; settlement says \(payment.settlementPayout))" : "  → bank \(payment.payout)"
+            if payment.paidAmountEntered && payment.rowIDs.isEmpty {
+                out += "  → bank: paid \(payment.payout) (entered; a receipt by hand, no settlement)"
+            } else {
+                out += payment.paidAmountEntered ? "  → bank: paid \(payment.payout) (entered; settlement says \(payment.settlementPayout))" : "  → bank \(payment.payout)"
+            }
             out += "  via \(payment.payload["paymentmethod"]?.stringValue ?? "")\n"
             for knockOff in payment.knockOffs {
                 out += "      knock off \(knockOff.docno)  (order \(knockOff.orderID))  \(knockOff.amount)\n"

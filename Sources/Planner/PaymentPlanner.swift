@@ -78,6 +78,11 @@ public enum PaymentPlanner {
     public struct Result: Sendable {
         public var payments: [PlannedPayment]
         public var diagnostics: [Diagnostic]
+
+        public init(payments: [PlannedPayment], diagnostics: [Diagnostic]) {
+            self.payments = payments
+            self.diagnostics = diagnostics
+        }
     }
 
     /// - Parameters:

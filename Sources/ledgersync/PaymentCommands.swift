@@ -10,14 +10,31 @@ struct PaymentsCommand: AsyncParsableCommand {
         subcommands: [Import.self, Plan.self, Apply.self, List.self, Show.self, SetOR.self])
 
     struct Selection: ParsableArguments {
-        @Option(help: "Only this channel's payouts (shopee, lazada, tiktok…).") var channel: String?
-        @Option(help: "Only payouts on or after this date (YYYY-MM-DD).") var from: String?
-        @Option(help: "Only payouts on or before this date (YYYY-MM-DD).") var to: String?
+        @Option(help: "Only this channel's payouts (shopee, lazada, tiktok…); for a receipt by hand, the channel whose invoices are paid.") var channel: String?
+        @Option(help: "Only payouts (or, for a receipt by hand, invoices) on or after this date (YYYY-MM-DD).") var from: String?
+        @Option(help: "Only payouts (or, for a receipt by hand, invoices) on or before this date (YYYY-MM-DD).") var to: String?
+        @Option(name: .customLong("invoice"), help: "A receipt by hand: tick this synced invoice (its SQL doc number; repeatable). Needs --channel and --paid-amount.") var invoices: [String] = []
+        @Option(name: .customLong("order"), help: "A receipt by hand: tick this order's synced invoice (repeatable).") var orders: [String] = []
+        @Option(name: .customLong("bank-charge"), help: "A receipt by hand: what the payment gateway kept, booked as the receipt's bank charge.") var bankCharge: String?
+        @Option(help: "A receipt by hand: its reference (cheque number), e.g. the gateway's payout id.") var reference: String?
+        @Option(help: "A receipt by hand: its date (YYYY-MM-DD; default --to, else today).") var date: String?
 
         func validate() throws {
-            for (flag, value) in [("--from", from), ("--to", to)] {
+            for (flag, value) in [("--from", from), ("--to", to), ("--date", date)] {
                 if let value, value.count != 10 || value.split(separator: "-").count != 3 { throw ValidationError("\(flag) must be a date like 2025-10-01, found '\(value)'") }
             }
+            if let bankCharge, Money(parsing: bankCharge) == nil || Money(parsing: bankCharge)!.isNegative {
+                throw ValidationError("--bank-charge must be an amount like 12.50, found '\(bankCharge)'")
+            }
+            if (!invoices.isEmpty || !orders.isEmpty || bankCharge != nil || reference != nil || date != nil) && channel == nil {
+                throw ValidationError("a receipt by hand (--invoice, --order, --bank-charge, --reference, --date) needs --channel")
+            }
+        }
+
+        /// The receipt by hand these flags describe, when any is given.
+        var manual: ManualReceipt? {
+            guard !invoices.isEmpty || !orders.isEmpty || bankCharge != nil || reference != nil || date != nil else { return nil }
+            return ManualReceipt(invoices: invoices, orders: orders, bankCharge: bankCharge.flatMap(Money.init(parsing:)) ?? .zero, reference: reference, date: date)
         }
     }
 
@@ -68,7 +85,7 @@ struct PaymentsCommand: AsyncParsableCommand {
         func run() throws {
             let console = Console.standard()
             try finish(Workflows.paymentsPlan(packDirectory: packOption.pack, statePath: state, channel: selection.channel, from: selection.from,
-                                              to: selection.to, paidAmount: paid.amount, format: format, console: console), console)
+                                              to: selection.to, paidAmount: paid.amount, manual: selection.manual, format: format, console: console), console)
         }
     }
 
@@ -84,7 +101,7 @@ struct PaymentsCommand: AsyncParsableCommand {
         func run() async throws {
             let console = Console.standard()
             try finish(await Workflows.paymentsApply(packDirectory: packOption.pack, statePath: state, channel: selection.channel, from: selection.from,
-                                                     to: selection.to, paidAmount: paid.amount, endpoint: endpoint, format: format, console: console), console)
+                                                     to: selection.to, paidAmount: paid.amount, manual: selection.manual, endpoint: endpoint, format: format, console: console), console)
         }
     }
 

@@ -128,6 +128,26 @@ public struct SettlementImportResult: Equatable, Sendable {
     }
 }
 
+/// What importing a settlement file would do, worked out without writing (`payments import --preview`).
+public struct SettlementImportPreview: Equatable, Sendable {
+    /// The same bytes were imported before: an import would write nothing.
+    public var alreadyImported: Bool
+    /// Per row, in the file's order: whether an import would skip it as already known (from an earlier file, or an
+    /// earlier row of this one with the same channel, order, payout date and reference).
+    public var known: [Bool]
+
+    public var added: Int { alreadyImported ? 0 : known.filter { !$0 }.count }
+    public var skipped: Int { known.count - added }
+
+    public init(alreadyImported: Bool, known: [Bool]) {
+        self.alreadyImported = alreadyImported
+        self.known = known
+    }
+
+    /// What an import into a store that does not exist yet would do: every row new.
+    public static func empty(rows: Int) -> SettlementImportPreview { SettlementImportPreview(alreadyImported: false, known: Array(repeating: false, count: rows)) }
+}
+
 extension StateStore {
     /// Records a settlement file's rows in one transaction: all or nothing. The same file again is a no-op; an
     /// overlapping file adds only the rows not seen before (same channel, order, payout date and reference).
@@ -151,6 +171,27 @@ extension StateStore {
                 added += db.changesCount
             }
             return SettlementImportResult(alreadyImported: false, added: added, skipped: rows.count - added)
+        }
+    }
+
+    /// What `importSettlement` would do with these rows, answered by reading only (the store may be read-only and
+    /// older than the settlement tables: then nothing is known yet).
+    public func previewSettlement(contentHash: String, rows: [StoredSettlementRow]) throws -> SettlementImportPreview {
+        try database.read { db in
+            guard try db.tableExists("settlement_files"), try db.tableExists("settlement_rows") else { return .empty(rows: rows.count) }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM settlement_files WHERE content_hash = ?", arguments: [contentHash]) != nil {
+                return SettlementImportPreview(alreadyImported: true, known: Array(repeating: true, count: rows.count))
+            }
+            let lookup = try db.makeStatement(sql: "SELECT 1 FROM settlement_rows WHERE channel = ? AND order_id = ? AND payout_date = ? AND reference = ?")
+            var seen: Set<[String]> = []
+            var known: [Bool] = []
+            known.reserveCapacity(rows.count)
+            for row in rows {
+                let key = [row.channel, row.orderID, row.payoutDate, row.reference]
+                let stored = try Row.fetchOne(lookup, arguments: StatementArguments(key)) != nil
+                known.append(stored || !seen.insert(key).inserted)
+            }
+            return SettlementImportPreview(alreadyImported: false, known: known)
         }
     }
 

@@ -44,16 +44,18 @@ struct PaymentsCommand: AsyncParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op.")
+            abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op. --preview (or --dry-run) writes nothing.")
         @Option(help: "shopee, lazada or tiktok: the channel the file must be from.") var channel: String
         @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement).") var file: String
-        @Flag(help: "Show the parsed rows.") var preview = false
+        @Flag(help: "Show what importing would do — errors, warnings, the parsed rows and which are new — and write nothing (no state store is created or changed).")
+        var preview = false
+        @Flag(name: .customLong("dry-run"), help: "The same as --preview.") var dryRun = false
         @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview, console: console), console)
+            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview || dryRun, console: console), console)
         }
     }
 

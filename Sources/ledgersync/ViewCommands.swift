@@ -34,10 +34,12 @@ struct OrdersCommand: ParsableCommand {
         @Argument(help: "The export: .xlsx or .csv (told apart by content).") var file: String
         @Option(help: "shopee, lazada, tiktok, shopify, woocommerce, a mapping in the pack's imports/ folder, or a mapping file (default: recognised by the export's header).") var mapping: String?
         @Option(name: .customLong("out"), help: "Write the orders (JSON Lines) to this file, replaced only when the import finishes; default: standard output.") var output: String?
+        @Flag(name: .customLong("dry-run"), help: "Read and check every order and report on stderr; write no orders (neither --out nor standard output).") var dryRun = false
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.ordersImport(OrderImportRequest(exportPath: file, mapping: mapping, packDirectory: pack, outPath: output), console: console), console)
+            try finish(Workflows.ordersImport(OrderImportRequest(exportPath: file, mapping: mapping, packDirectory: pack, outPath: output, dryRun: dryRun),
+                                              console: console), console)
         }
     }
 

@@ -140,9 +140,11 @@ struct PaymentsCLITests {
         }
         try SpreadsheetWriter.writeXLSX(path: shopeeFile, sheets: sheets)
         for (channel, file) in [("lazada", lazadaFile), ("shopee", shopeeFile)] {
-            let imported = try await Self.payments(["import", "--channel", channel, file, "--preview"], state: state)
+            let previewed = try await Self.payments(["import", "--channel", channel, file, "--preview"], state: state)
+            #expect(previewed.status == 0, "\(previewed.transcript)")
+            #expect(previewed.stdout.contains("Shipping paid"), "the preview shows the buyer-paid shipping: \(previewed.stdout)")
+            let imported = try await Self.payments(["import", "--channel", channel, file], state: state)
             #expect(imported.status == 0, "\(imported.transcript)")
-            #expect(imported.stdout.contains("Shipping paid"), "the preview shows the buyer-paid shipping: \(imported.stdout)")
         }
 
         let apply = try await Self.payments(["apply"], state: state, sandbox: sandbox)
@@ -172,6 +174,73 @@ struct PaymentsCLITests {
         #expect(bankCharges == ["38.80", "58.20"], "\(bankCharges)")
         let payouts = receipts.map { (Money(parsing: $0["docamt"] as? String ?? "") ?? .zero) - (Money(parsing: $0["bankcharge"] as? String ?? "") ?? .zero) }
         #expect(payouts.reduce(.zero, +) == (lazada + shopee).reduce(Money.zero) { $0 + $1.net }, "the bank gets the payouts, to the sen")
+    }
+
+    /// The file's bytes and their FNV-1a hash, to tell that it is byte-identical later.
+    static func snapshot(_ path: String) throws -> (bytes: Data, hash: String) {
+        let data = try #require(FileManager.default.contents(atPath: path), "\(path) is readable")
+        return (data, try #require(ContentHash.hex(fileAt: path)?.hex))
+    }
+
+    @Test("payments import --preview and --dry-run write nothing: no state store is created, an existing one (open elsewhere or not) stays byte-identical, and the preview says which rows are new and which known — as the import then does")
+    func previewWritesNothing() async throws {
+        let directory = try scratchDirectory("preview")
+        let state = directory + "/state.sqlite"
+        let statement = Golden.packageRoot + "/examples/settlements/lazada-statement-2025-09.csv"
+
+        // No state store: none is created, and no -wal/-shm or lock file beside it.
+        for flag in ["--preview", "--dry-run"] {
+            let result = try await Self.payments(["import", "--channel", "lazada", statement, flag], state: state)
+            #expect(result.status == 0, "\(result.transcript)")
+            #expect(result.stdout.contains("preview: importing \(statement) would record 4 settled orders, 4 new, 0 already known; 5 warnings — nothing was written (no state store at \(state) was created)"), "\(result.stdout)")
+            #expect(result.stdout.contains("Import\n"), "the table says what importing each row would do: \(result.stdout)")
+            #expect(result.stderr.contains("warning: order 157683824297273 is not in the state store"), "\(result.transcript)")
+            let created = try FileManager.default.contentsOfDirectory(atPath: directory)
+            #expect(created.isEmpty, "\(flag) created \(created)")
+        }
+
+        // A store holding the first week of the statement (its first two orders).
+        let lines = try String(contentsOfFile: statement, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let firstWeek = directory + "/first-week.csv"
+        try (lines.prefix(9).joined(separator: "\n") + "\n").write(toFile: firstWeek, atomically: true, encoding: .utf8)
+        let seeded = try await Self.payments(["import", "--channel", "lazada", firstWeek], state: state)
+        #expect(seeded.stdout.contains("2 settled orders, 2 new, 0 already known"), "\(seeded.transcript)")
+        let broken = directory + "/broken.csv"
+        try (lines.prefix(9).joined(separator: "\n").replacingOccurrences(of: ";647.20;", with: ";647.2O;") + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(files == ["broken.csv", "first-week.csv", "state.sqlite"], "\(files)")
+        let before = try Self.snapshot(state)
+
+        let overlapping = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
+        #expect(overlapping.status == 0, "\(overlapping.transcript)")
+        #expect(overlapping.stdout.contains("would record 4 settled orders, 2 new, 2 already known; 5 warnings — nothing was written to \(state)"), "\(overlapping.stdout)")
+        let marks = overlapping.stdout.split(separator: "\n").filter { $0.contains(" 2025-09-") }.map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(marks == ["known", "known", "new", "new"], "\(overlapping.stdout)")
+        let again = try await Self.payments(["import", "--channel", "lazada", firstWeek, "--dry-run"], state: state)
+        #expect(again.stdout.contains("preview: \(firstWeek) was imported before; importing it again changes nothing — nothing was written"), "\(again.stdout)")
+        let refused = try await Self.payments(["import", "--channel", "lazada", broken, "--preview"], state: state)
+        #expect(refused.status == 1, "\(refused.transcript)")
+        #expect(refused.stderr.contains("1 error; an import would write nothing (preview: nothing was written)"), "\(refused.transcript)")
+        let after = try Self.snapshot(state)
+        #expect(after.hash == before.hash && after.bytes == before.bytes, "a preview changed the state store")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == files, "a preview left files beside the store")
+
+        // With the store open elsewhere (here, in this process: its -wal and -shm files exist), a preview reads through
+        // them and changes neither the store nor its write-ahead log.
+        do {
+            let open = try StateStore(path: state)
+            #expect(try open.settlementRows().count == 2)
+            let (store, log) = (try Self.snapshot(state), try Self.snapshot(state + "-wal"))
+            let read = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
+            #expect(read.stdout.contains("2 new, 2 already known"), "\(read.transcript)")
+            #expect(try Self.snapshot(state).bytes == store.bytes, "a preview changed the state store")
+            #expect(try Self.snapshot(state + "-wal").bytes == log.bytes, "a preview wrote to the write-ahead log")
+            #expect(try open.settlementRows().count == 2, "no rows were added by a preview")
+        }
+
+        // The import itself does what the preview said.
+        let imported = try await Self.payments(["import", "--channel", "lazada", statement], state: state)
+        #expect(imported.stdout.contains("imported \(statement): 4 settled orders, 2 new, 2 already known; 5 warnings"), "\(imported.transcript)")
     }
 
     @Test("the example Lazada statement imports its 4 orders and reports the account-level top-up it leaves out")
@@ -237,7 +306,10 @@ struct PaymentsCLITests {
         #expect(bad.stderr.contains("nothing was imported"))
         #expect(try store.settlementRows().isEmpty, "an import with errors writes nothing")
 
-        let imported = try await Self.payments(["import", "--channel", "lazada", file, "--preview"], state: state)
+        let previewed = try await Self.payments(["import", "--channel", "lazada", file, "--preview"], state: state)
+        #expect(previewed.stdout.contains("would record 2 settled orders, 2 new, 0 already known; 0 warnings — nothing was written to "), "\(previewed.stdout)")
+        #expect(try store.settlementRows().isEmpty, "a preview writes nothing")
+        let imported = try await Self.payments(["import", "--channel", "lazada", file], state: state)
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(imported.stdout.contains("2 settled orders, 2 new, 0 already known"), "\(imported.stdout)")
         let again = try await Self.payments(["import", "--channel", "lazada", file], state: state)

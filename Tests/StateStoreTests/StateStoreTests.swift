@@ -210,6 +210,46 @@ struct SettlementStateTests {
         #expect(try store.settlementRows(channel: "shopee").map(\.netSen) == [9_300, 9_300, 9_300])
     }
 
+    @Test("a preview of an import reads what it would add: a file seen before, rows known from an overlapping file or repeated in this one")
+    func previewOfAnImport() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        _ = try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")])
+        #expect(try store.previewSettlement(contentHash: "h1", rows: [Self.row("A"), Self.row("B")]) == SettlementImportPreview(alreadyImported: true, known: [true, true]))
+        let overlap = try store.previewSettlement(contentHash: "h2", rows: [Self.row("B"), Self.row("C"), Self.row("C"), Self.row("A", "2025-10-10")])
+        #expect(overlap.known == [true, false, true, false])
+        #expect(overlap.added == 2 && overlap.skipped == 2)
+        // Exactly what the import then does.
+        let imported = try store.importSettlement(contentHash: "h2", name: "b.xlsx", channel: "shopee",
+                                                  rows: [Self.row("B"), Self.row("C"), Self.row("C"), Self.row("A", "2025-10-10")])
+        #expect(imported == SettlementImportResult(alreadyImported: false, added: overlap.added, skipped: overlap.skipped))
+    }
+
+    @Test("a store opened read-only is not migrated, refuses writes and stays byte-identical; an older one reads as having no settlements")
+    func readOnlyStore() throws {
+        #expect(try StateStore.openReadOnly(path: temporaryStorePath()) == nil, "no store: nil, and none created")
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A store as the first release left it: orders and tasks, no settlement tables yet.
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-11-26-orders-tasks-documents")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO orders(id, store, channel, order_number, raw_json, content_hash, status, imported_at, updated_at) VALUES ('SG-1', 's', 'shopee', 'N1', '{}', 'h', 'completed', 't', 't')")
+        }
+        try queue.close()
+        let before = try #require(FileManager.default.contents(atPath: path))
+        let folder = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+
+        let store = try #require(try StateStore.openReadOnly(path: path))
+        #expect(store.isReadOnly)
+        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents"], "not migrated")
+        #expect(try store.hasTable("settlement_rows") == false)
+        #expect(try store.orders(channel: "shopee", settlementOrderID: "N1").map(\.id) == ["SG-1"])
+        #expect(try store.previewSettlement(contentHash: "h1", rows: [Self.row("N1")]) == .empty(rows: 1))
+        #expect(throws: (any Error).self) { try store.importOrder(id: "SG-2", store: "s", channel: "shopee", orderNumber: "N2", rawJSON: "{}") }
+        #expect(FileManager.default.contents(atPath: path) == before, "the file changed")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == folder, "files were created beside it")
+    }
+
     @Test("a staged payment covers its rows; a sent one is not re-staged; the O/R number is recorded")
     func payments() throws {
         let store = try StateStore(path: temporaryStorePath())

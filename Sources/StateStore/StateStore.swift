@@ -242,6 +242,13 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     case notInTask(orderID: String, taskID: Int64)
     case completedOrder(orderID: String, docno: String?)
     case unknownPayment(Int64)
+    /// A task operation that only makes sense for invoice tasks, asked of a receipt task.
+    case receiptTask(Int64, operation: ReceiptTaskOperation)
+
+    /// The `tasks` operations a receipt task refuses.
+    public enum ReceiptTaskOperation: String, Sendable {
+        case retry, edit, remove, cancelRemote = "delete --cancel-remote"
+    }
 
     public var description: String {
         switch self {
@@ -251,6 +258,18 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
         case .unknownDocument(let id): return "document \(id) is not in the state store"
         case .notInTask(let order, let task): return "order '\(order)' is not in task \(task); run `ledgersync tasks show \(task)` to see its orders"
         case .unknownPayment(let id): return "payment \(id) is not in the state store; run `ledgersync payments list` to see the payments"
+        case .receiptTask(let id, let operation):
+            let what = "task \(id) holds receipts (customer payments), not invoices"
+            switch operation {
+            case .retry:
+                return "\(what); `tasks retry` transforms orders again — send its failed receipts and O/R numbers again with `ledgersync payments apply`, which looks each receipt up by docref1 first"
+            case .edit:
+                return "\(what); `tasks edit` edits a failed order's invoice fields — a receipt is built from the settlement and the pack's payments settings: fix those and run `ledgersync payments apply`; record an O/R number with `ledgersync payments set-or`"
+            case .remove:
+                return "\(what); a receipt is not taken out of its task — `ledgersync payments apply` sends the failed ones again, and `ledgersync tasks delete \(id)` has the next one look them all up again"
+            case .cancelRemote:
+                return "\(what); --cancel-remote cancels invoices only — cancelling a receipt reopens the invoices it knocks off, so cancel it in SQL Accounting yourself, then `ledgersync tasks delete \(id)`: the next `ledgersync payments apply` sends it again"
+            }
         case .completedOrder(let order, let docno):
             return "order '\(order)' is completed\(docno.map { " (SQL invoice \($0))" } ?? ""); its invoice exists in SQL Accounting, so it cannot go back to pending — delete the task with --cancel-remote to cancel it first"
         }

@@ -75,7 +75,7 @@ struct PaymentsCommand: AsyncParsableCommand {
     }
 
     struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first). Exit 0 when all are in.")
+        static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first), then the O/R numbers recorded with set-or, in one receipt task. Exit 0 when all are in.")
         @OptionGroup var packOption: PackOption
         @OptionGroup var selection: Selection
         @OptionGroup var paid: PaidAmountOption
@@ -116,7 +116,9 @@ struct PaymentsCommand: AsyncParsableCommand {
     }
 
     struct SetOR: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set-or", abstract: "Record the official-receipt (O/R) number of a payment.")
+        static let configuration = CommandConfiguration(
+            commandName: "set-or",
+            abstract: "Record the official-receipt (O/R) number of a payment; the next payments apply sends it to the receipt in SQL Account (payments.or_number_field), exactly once.")
         @Argument(help: "The payment number.") var paymentID: Int64
         @Argument(help: "The O/R number.") var receiptNumber: String
         @OptionGroup var packOption: UnusedPackOption

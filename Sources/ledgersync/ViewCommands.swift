@@ -107,7 +107,7 @@ struct OrdersCommand: ParsableCommand {
 
 /// `tasks list`; the `tasks` group (with retry, remove, delete, edit) lists it as a subcommand.
 struct TasksListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sync tasks, newest first, with how their orders stand.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sync tasks, newest first — invoice tasks (apply) and receipt tasks (payments apply) — with how their orders or receipts stand.")
     @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
@@ -124,7 +124,7 @@ struct TasksListCommand: ParsableCommand {
 
 /// `tasks show N`; the `tasks` group lists it as a subcommand.
 struct TasksShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one task: its orders with status, SQL invoice number and, for failed ones, the full error.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one task: its orders (or receipts) with status, SQL invoice (or receipt and O/R) number and, for failed ones, the full error.")
     @Argument(help: "The task number.") var taskID: Int64
     @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?

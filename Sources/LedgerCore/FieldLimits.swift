@@ -70,10 +70,11 @@ public enum FieldLimits {
     public static let serialNumber = FieldLimit("serialnumber", 30, .reference, inferred: true)
 
     /// The header fields a customer payment (`AR_PM`) shares with the invoice header, same columns and lengths.
-    /// `docref1` is left out: payment keys are built elsewhere and their column has not been checked.
+    /// `docref1` is left out: payment keys are built elsewhere and their column has not been checked. `docref2…4`
+    /// (where an O/R number may go, `payments.or_number_field`) are taken as wide as the invoice's, inferred.
     public static let paymentHeader: [FieldLimit] = invoiceHeader.filter {
         ["docno", "code", "companyname", "address1", "address2", "address3", "address4", "agent", "project", "area",
-         "currencycode", "description"].contains($0.field)
+         "currencycode", "description", "docref2", "docref3", "docref4"].contains($0.field)
     }
 
     private static let headerByField = Dictionary(uniqueKeysWithValues: invoiceHeader.map { ($0.field, $0) })

@@ -11,12 +11,15 @@ public struct OrderImportRequest: Sendable {
     public var packDirectory: String?
     /// Canonical JSON Lines go here (replaced atomically); nil: standard output.
     public var outPath: String?
+    /// `--dry-run`: read and check every order and report, but write no orders — neither `outPath` nor standard output.
+    public var dryRun: Bool
 
-    public init(exportPath: String, mapping: String?, packDirectory: String?, outPath: String?) {
+    public init(exportPath: String, mapping: String?, packDirectory: String?, outPath: String?, dryRun: Bool = false) {
         self.exportPath = exportPath
         self.mapping = mapping
         self.packDirectory = packDirectory
         self.outPath = outPath
+        self.dryRun = dryRun
     }
 }
 
@@ -26,6 +29,7 @@ public struct OrderImportReport: CommandResult {
     public var statistics: ImportStatistics
     public var failures: [OrderDecoder.Failure]
     public var outPath: String?
+    public var dryRun = false
     public var exitStatus: Int32 { failures.isEmpty ? ExitStatus.success : ExitStatus.failure }
 }
 
@@ -48,7 +52,9 @@ public enum OrderImportUseCase {
             if !buffer.isEmpty { try emit(buffer); buffer.removeAll() }
         }
         do {
-            if let outPath = request.outPath {
+            if request.dryRun {
+                try drain { _ in }
+            } else if let outPath = request.outPath {
                 try AtomicFile.replace(outPath) { temporary in
                     guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
                         throw AtomicFileError(path: outPath, reason: "cannot create the file")
@@ -64,7 +70,8 @@ public enum OrderImportUseCase {
         } catch {
             throw CommandFailure(error)
         }
-        return OrderImportReport(mappingName: importer.mapping.name, statistics: importer.statistics, failures: failures, outPath: request.outPath)
+        return OrderImportReport(mappingName: importer.mapping.name, statistics: importer.statistics, failures: failures, outPath: request.outPath,
+                                 dryRun: request.dryRun)
     }
 
     /// The diagnostics of each failed order, then one summary line (stderr: standard output carries the orders).
@@ -73,7 +80,11 @@ public enum OrderImportUseCase {
         let stats = report.statistics
         text += "imported \(stats.orders) order\(stats.orders == 1 ? "" : "s") from \(stats.rows) row\(stats.rows == 1 ? "" : "s") with the \(report.mappingName) mapping"
         if stats.skippedRows > 0 { text += " (\(stats.skippedRows) row\(stats.skippedRows == 1 ? "" : "s") skipped by skip_rows)" }
-        if let out = report.outPath { text += " into \(out)" }
+        if report.dryRun {
+            text += report.outPath.map { " (dry run: \($0) was not written)" } ?? " (dry run: no orders were written)"
+        } else if let out = report.outPath {
+            text += " into \(out)"
+        }
         if !report.failures.isEmpty { text += "; \(report.failures.count) order\(report.failures.count == 1 ? "" : "s") not imported: \(report.failures.prefix(10).map(\.orderID).joined(separator: ", "))\(report.failures.count > 10 ? ", …" : "")" }
         return text + "\n"
     }

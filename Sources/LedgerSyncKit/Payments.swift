@@ -103,26 +103,35 @@ extension Workflows {
             if format == .text { console.out(PaymentRendering.text(result)) }
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
             let pipeline = PaymentPipeline(store: store)
-            let prepared = try pipeline.prepare(result.payments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to))
-            let results: [SyncItemResult]
-            if prepared.items.isEmpty {
-                results = []
-            } else {
-                do {
-                    results = try await pipeline.deliver(prepared, client: client, sync: SyncOptions(concurrency: 2))
-                } catch let unavailable as ConnectionUnavailable {
-                    console.out(PaymentRendering.notes(prepared.notes))
-                    console.err("\(unavailable.status.label): \(unavailable.status.reason); nothing was sent — \(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned\n")
-                    return ExitStatus.failure
+            let prepared = try pipeline.prepare(result.payments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to),
+                                                receiptNumbers: receiptNumberPolicy(graph.pack))
+            let delivery: PaymentDelivery
+            do {
+                delivery = try await pipeline.deliver(prepared, client: client, sync: SyncOptions(concurrency: 2))
+            } catch let unavailable as ConnectionUnavailable {
+                console.out(PaymentRendering.notes(prepared.notes))
+                var waiting = ["\(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned"]
+                if !prepared.receiptNumbers.isEmpty {
+                    waiting.append("\(prepared.receiptNumbers.count) O/R number\(prepared.receiptNumbers.count == 1 ? "" : "s") wait")
                 }
+                console.err("\(unavailable.status.label): \(unavailable.status.reason); nothing was sent — \(waiting.joined(separator: ", "))\n")
+                return ExitStatus.failure
             }
-            let report = PaymentApplyReport(notes: prepared.notes, results: results)
+            let report = PaymentApplyReport(notes: prepared.notes, results: delivery.results, receiptNumbers: delivery.receiptNumbers,
+                                            taskID: delivery.taskID)
             if format == .text { console.out(PaymentRendering.text(report)) } else { console.outJSONDocument(PaymentRendering.json(report)) }
             return report.succeeded ? ExitStatus.success : ExitStatus.failure
         } catch {
             console.err("\(error)\n")
             return ExitStatus.failure
         }
+    }
+
+    /// Where the pack sends O/R numbers (`payments.or_number_field`) and whether its edit policy lets them be sent.
+    static func receiptNumberPolicy(_ pack: RulePack) -> ReceiptNumberPolicy {
+        let field = pack.payments.orNumberField.value
+        let policy = pack.editPolicy.fields[EditPolicy.receiptPrefix + field]
+        return ReceiptNumberPolicy(field: field, policy: policy?.value ?? .update, policyOrigin: policy?.origin.location?.fileAndLine)
     }
 
     public static func paymentsList(statePath: String?, format: OutputFormat, console: Console) -> Int32 {
@@ -188,6 +197,8 @@ public struct PaymentDetail: CommandResult {
 public struct ReceiptNumberRecorded: CommandResult {
     public var paymentID: Int64
     public var receiptNumber: String
+    /// The payment as recorded now: whether SQL Accounting has the number, or when it is sent.
+    public var payment: StoredPayment
     public var exitStatus: Int32 { ExitStatus.success }
 }
 
@@ -216,25 +227,30 @@ public enum PaymentUseCases {
         }
     }
 
-    /// Records the O/R number SQL Accounting gave the receipt.
+    /// Records the receipt's O/R number in the state store; the next `payments apply` sends it to SQL Account (an
+    /// update of the synced receipt, exactly once, under the pack's edit policy).
     public static func setReceiptNumber(statePath: String?, paymentID: Int64, receiptNumber: String) throws(CommandFailure) -> ReceiptNumberRecorded {
         let store = try StateViews.openExisting(statePath)
         return try reporting {
-            try store.setReceiptNumber(paymentID: paymentID, receiptNumber)
-            return ReceiptNumberRecorded(paymentID: paymentID, receiptNumber: receiptNumber)
+            let payment = try store.setReceiptNumber(paymentID: paymentID, receiptNumber)
+            return ReceiptNumberRecorded(paymentID: paymentID, receiptNumber: receiptNumber, payment: payment)
         }
     }
 }
 
-/// What `payments apply` did: the receipts sent (or adopted) and why others were not sent as planned.
+/// What `payments apply` did: the receipts sent (or adopted), the O/R numbers sent, and why others were not sent as planned.
 struct PaymentApplyReport {
     var notes: [PaymentNote]
     var results: [SyncItemResult]
+    var receiptNumbers: [ReceiptNumberResult] = []
+    /// The receipt task of this run; nil when nothing was sent.
+    var taskID: Int64?
 
     var failed: Int { results.filter { !$0.outcome.isSuccess }.count }
     var synced: Int { results.count - failed }
     var refused: Int { notes.filter { $0.kind == .refused }.count }
-    var succeeded: Bool { failed == 0 && refused == 0 }
+    var receiptNumbersFailed: Int { receiptNumbers.filter { !$0.succeeded }.count }
+    var succeeded: Bool { failed == 0 && refused == 0 && receiptNumbersFailed == 0 }
 }
 
 /// Receipts as a person reads them before they are sent, and what sending them did.
@@ -246,13 +262,14 @@ enum PaymentRendering {
     static func render(_ listing: PaymentListing, format: OutputFormat) -> Rendered {
         let payments = listing.payments
         guard format == .text else { return .document(Workflows.versionedList("payments", payments.map(json))) }
-        var rows = [["PAYMENT", "CHANNEL", "PAYOUT", "REFERENCE", "CUSTOMER", "AMOUNT", "STATE", "SQL DOCNO", "O/R NO"]]
+        var rows = [["PAYMENT", "CHANNEL", "PAYOUT", "REFERENCE", "CUSTOMER", "AMOUNT", "STATE", "SQL DOCNO", "O/R NO", "O/R IN SQL", "TASK"]]
         for payment in payments {
             let amount = (try? JSONParser.parse(payment.payloadJSON))?["docamt"]?.stringValue ?? ""
             rows.append([String(payment.id ?? 0), payment.channel, payment.payoutDate, payment.reference, payment.customerCode, amount,
-                         payment.state.rawValue, payment.remoteDocno ?? "-", payment.orNumber ?? "-"])
+                         payment.state.rawValue, payment.remoteDocno ?? "-", payment.orNumber ?? "-",
+                         payment.orNumber == nil ? "-" : payment.orNumberInSQL() ? "yes" : "no", payment.taskID.map(String.init) ?? "-"])
         }
-        return .text(TextTable.render(rows, rightAligned: [0, 5]) + "\(payments.count) payment\(payments.count == 1 ? "" : "s")\n")
+        return .text(TextTable.render(rows, rightAligned: [0, 5, 10]) + "\(payments.count) payment\(payments.count == 1 ? "" : "s")\n")
     }
 
     static func render(_ detail: PaymentDetail, format: OutputFormat) -> Rendered {
@@ -263,19 +280,46 @@ enum PaymentRendering {
             object.append("payment", json(payment))
             object.append("last_error", payment.lastError.map { .string($0) } ?? .null)
             object.append("payload", detail.payload)
-            object.append("attempts", .array(detail.attempts.map { AttemptViews.json($0) }))
+            object.append("attempts", .array(detail.attempts.map { attempt in
+                AttemptViews.json(attempt, after: [("task_id", attempt.taskID.map { .number(String($0)) } ?? .null)])
+            }))
             return .document(.object(object))
         }
         var out = "payment \(payment.id ?? 0): \(payment.channel) payout \(payment.payoutDate) (\(payment.reference)), customer \(payment.customerCode)\n"
-        out += "state \(payment.state.rawValue)\(payment.remoteDocno.map { ", SQL \($0)" } ?? "")\(payment.orNumber.map { ", O/R \($0)" } ?? "")\n"
+        out += "state \(payment.state.rawValue)\(payment.remoteDocno.map { ", SQL \($0)" } ?? "")\(payment.taskID.map { ", task \($0)" } ?? "")\n"
+        if let line = receiptNumberLine(payment) { out += line + "\n" }
         if let error = payment.lastError { out += "last error: \(error)\n" }
         out += JSONWriter.prettyString(detail.payload) + "\n"
         out += AttemptViews.text(detail.attempts, indent: "")
         return .text(out)
     }
 
+    /// `O/R number OR-2025-0001: in SQL Accounting (docref2, since …)`, or where it stands until it is.
+    static func receiptNumberLine(_ payment: StoredPayment) -> String? {
+        guard let number = payment.orNumber else { return nil }
+        if payment.orNumberInSQL() {
+            return "O/R number \(number): in SQL Accounting (\(payment.orNumberField ?? "?")\(payment.orNumberSentAt.map { ", since \(TaskViews.time($0))" } ?? ""))"
+        }
+        let earlier = payment.orNumberSent.map { "; SQL Accounting holds \($0) in \(payment.orNumberField ?? "?")" } ?? ""
+        switch payment.state {
+        case .created:
+            return "O/R number \(number): not in SQL Accounting yet\(earlier) — the next `ledgersync payments apply` sends it"
+        default:
+            return "O/R number \(number): not in SQL Accounting yet — sent once the receipt is (`ledgersync payments apply`)"
+        }
+    }
+
     static func render(_ recorded: ReceiptNumberRecorded) -> Rendered {
-        .text("payment \(recorded.paymentID): O/R number \(recorded.receiptNumber) recorded\n")
+        let payment = recorded.payment
+        var out = "payment \(recorded.paymentID): O/R number \(recorded.receiptNumber) recorded"
+        if payment.orNumberInSQL() {
+            out += "; SQL Accounting has it already (\(payment.orNumberField ?? "?"))"
+        } else if payment.state == .created {
+            out += "; the next `ledgersync payments apply` sends it to receipt \(payment.remoteDocno ?? "dockey \(payment.remoteDockey.map(String.init) ?? "?")") in SQL Accounting"
+        } else {
+            out += "; it is sent to SQL Accounting by `ledgersync payments apply` once the receipt is there"
+        }
+        return .text(out + "\n")
     }
 
     static func notes(_ notes: [PaymentNote]) -> String {
@@ -284,7 +328,7 @@ enum PaymentRendering {
 
     static func text(_ report: PaymentApplyReport) -> String {
         var out = notes(report.notes)
-        if report.results.isEmpty { return out + (report.refused == 0 ? "no payments to send\n" : "") }
+        if report.results.isEmpty && report.receiptNumbers.isEmpty { return out + (report.refused == 0 ? "no payments to send\n" : "") }
         for result in report.results {
             switch result.outcome {
             case .created(let docno, _): out += "  + \(result.item.orderID) → \(docno ?? "")\n"
@@ -292,13 +336,31 @@ enum PaymentRendering {
             case .failed(let message), .unknown(let message), .skipped(let message): out += "  ! \(result.item.orderID): \(message)\n"
             }
         }
-        out += "\(report.synced) payment\(report.synced == 1 ? "" : "s") in SQL Accounting, \(report.failed) failed"
-        out += report.refused == 0 ? "\n" : ", \(report.refused) already sent and left unchanged\n"
-        return out
+        for sent in report.receiptNumbers {
+            switch sent.outcome {
+            case .sent: out += "  ~ \(sent.label): O/R number \(sent.number) → \(sent.field)\n"
+            case .found: out += "  = \(sent.label): O/R number \(sent.number) was already in \(sent.field): recorded, nothing sent\n"
+            case .failed(let message): out += "  ! \(sent.label): O/R number \(sent.number) not sent: \(message)\n"
+            }
+        }
+        var parts: [String] = []
+        if !report.results.isEmpty || report.refused > 0 {
+            var receipts = "\(report.synced) payment\(report.synced == 1 ? "" : "s") in SQL Accounting, \(report.failed) failed"
+            if report.refused > 0 { receipts += ", \(report.refused) already sent and left unchanged" }
+            parts.append(receipts)
+        }
+        if !report.receiptNumbers.isEmpty {
+            let done = report.receiptNumbers.count - report.receiptNumbersFailed
+            let field = report.receiptNumbers.first?.field ?? ""
+            parts.append("\(done) O/R number\(done == 1 ? "" : "s") in \(field)" + (report.receiptNumbersFailed > 0 ? ", \(report.receiptNumbersFailed) not sent" : ""))
+        }
+        return out + parts.joined(separator: "; ") + (report.taskID.map { " (task \($0))" } ?? "") + "\n"
     }
 
     static func json(_ report: PaymentApplyReport) -> JSONValue {
-        .object(["format_version": .int(1), "synced": .int(report.synced), "failed": .int(report.failed), "left_unchanged": .int(report.refused)])
+        .object(["format_version": .int(1), "task_id": report.taskID.map { .number(String($0)) } ?? .null,
+                 "synced": .int(report.synced), "failed": .int(report.failed), "left_unchanged": .int(report.refused),
+                 "or_numbers_sent": .int(report.receiptNumbers.count - report.receiptNumbersFailed), "or_numbers_failed": .int(report.receiptNumbersFailed)])
     }
 
     static func text(_ result: PaymentPlanner.Result) -> String {
@@ -342,6 +404,9 @@ enum PaymentRendering {
     static func json(_ payment: StoredPayment) -> JSONValue {
         .object(["id": .number(String(payment.id ?? 0)), "channel": .string(payment.channel), "payout_date": .string(payment.payoutDate),
                  "reference": .string(payment.reference), "customer": .string(payment.customerCode), "state": .string(payment.state.rawValue),
-                 "docno": payment.remoteDocno.map { .string($0) } ?? .null, "or_number": payment.orNumber.map { .string($0) } ?? .null])
+                 "docno": payment.remoteDocno.map { .string($0) } ?? .null, "or_number": payment.orNumber.map { .string($0) } ?? .null,
+                 // Whether SQL Accounting holds the O/R number, and in which receipt field.
+                 "or_number_in_sql": .bool(payment.orNumberInSQL()), "or_number_field": payment.orNumberField.map { .string($0) } ?? .null,
+                 "task_id": payment.taskID.map { .number(String($0)) } ?? .null])
     }
 }

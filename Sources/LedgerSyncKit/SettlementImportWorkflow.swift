@@ -26,7 +26,12 @@ public struct SettlementFile {
 
 extension Workflows {
     /// `ledgersync payments import --channel C FILE`: parse, check against the state store, and record the rows
-    /// — all or nothing. Errors block the import; warnings are shown with the parsed rows (`--preview`).
+    /// — all or nothing. Errors block the import; warnings are shown with the parsed rows.
+    ///
+    /// `preview` (`--preview`, `--dry-run`) shows exactly what the import would do — errors, warnings, the parsed
+    /// rows, which of them are new and which the state store already has — and writes nothing: a missing state
+    /// store is not created, an existing one is only read (`StateStore.openReadOnly`: no migration, the file stays
+    /// byte-identical).
     public static func paymentsImport(statePath: String?, channel: String, path: String, preview: Bool, console: Console) -> Int32 {
         guard let expected = Channel(rawValue: channel), SettlementDetector.supportedChannels.contains(expected) else {
             console.err("--channel must be one of \(SettlementDetector.supportedChannels.map(\.rawValue).joined(separator: ", ")), found '\(channel)'\n")
@@ -39,7 +44,12 @@ extension Workflows {
             if let unreadable = file.readError() { throw unreadable }
             var diagnostics = result.diagnostics
             let state = StateLocation.resolve(statePath)
-            let store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil
+            let store: StateStore?
+            if preview {
+                store = try StateStore.openReadOnly(path: state)
+            } else {
+                store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil
+            }
             for row in result.rows {
                 let at = SourceLocation(file: row.source.file, line: row.source.row)
                 let matches = try store?.orders(channel: expected.rawValue, settlementOrderID: row.orderID) ?? []
@@ -55,19 +65,6 @@ extension Workflows {
                     diagnostics.append(.warning("order \(row.orderID) is \(order.status.rawValue), not yet invoiced in SQL Accounting; its payment waits for the invoice", at: at, code: "not-invoiced"))
                 }
             }
-            if !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
-            if preview || result.hasErrors {
-                let table = result.preview(limit: 20)
-                console.out(table.hasSuffix("\n") ? table : table + "\n")
-            }
-            guard !result.hasErrors else {
-                console.err("\(path): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); nothing was imported — fix the file (or export it again) and import it again\n")
-                return ExitStatus.failure
-            }
-            guard let store = store ?? (try? StateStore(path: state)) else {
-                console.err("cannot open the state store \(state)\n")
-                return ExitStatus.failure
-            }
             let rows = result.rows.map { row -> StoredSettlementRow in
                 let credits = row.shippingCredits.map { JSONValue.array([.string("\($0.payer.rawValue)_shipping"), .string($0.name), .number(String($0.amount.minorUnits))]) }
                 let detail = JSONValue.array(credits + row.fees.map { .array([.string($0.kind.rawValue), .string($0.name), .number(String($0.amount.minorUnits))]) })
@@ -78,11 +75,40 @@ extension Workflows {
                                            buyerShippingSen: row.buyerPaidShipping.minorUnits, platformShippingSen: row.platformShippingDiscount.minorUnits,
                                            feeDetailJSON: JSONWriter.compactString(detail), source: row.source.description)
             }
-            let outcome = try store.importSettlement(contentHash: hash, name: (path as NSString).lastPathComponent, channel: expected.rawValue, rows: rows)
-            if outcome.alreadyImported {
+            if !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
+            // What an import would do with each row, read from the store (every row is new without one).
+            var outcome: SettlementImportPreview?
+            if preview && !result.hasErrors {
+                outcome = try store?.previewSettlement(contentHash: hash, rows: rows) ?? .empty(rows: rows.count)
+            }
+            if preview || result.hasErrors {
+                let table = result.preview(limit: 20, importStatus: outcome.map { $0.known.map { $0 ? "known" : "new" } })
+                console.out(table.hasSuffix("\n") ? table : table + "\n")
+            }
+            guard !result.hasErrors else {
+                let nothing = preview ? "an import would write nothing (preview: nothing was written)" : "nothing was imported"
+                console.err("\(path): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); \(nothing) — fix the file (or export it again) and import it again\n")
+                return ExitStatus.failure
+            }
+            let warnings = "\(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")"
+            if let outcome {
+                let written = store == nil ? "nothing was written (no state store at \(state) was created)" : "nothing was written to \(state)"
+                if outcome.alreadyImported {
+                    console.out("preview: \(path) was imported before; importing it again changes nothing — \(written)\n")
+                } else {
+                    console.out("preview: importing \(path) would record \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(outcome.added) new, \(outcome.skipped) already known; \(warnings) — \(written); run it without --preview to import\n")
+                }
+                return ExitStatus.success
+            }
+            guard let store = store ?? (try? StateStore(path: state)) else {
+                console.err("cannot open the state store \(state)\n")
+                return ExitStatus.failure
+            }
+            let imported = try store.importSettlement(contentHash: hash, name: (path as NSString).lastPathComponent, channel: expected.rawValue, rows: rows)
+            if imported.alreadyImported {
                 console.out("\(path) was imported before; nothing changed\n")
             } else {
-                console.out("imported \(path): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(outcome.added) new, \(outcome.skipped) already known; \(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")\n")
+                console.out("imported \(path): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(imported.added) new, \(imported.skipped) already known; \(warnings)\n")
             }
             return ExitStatus.success
         } catch let diagnostic as Diagnostic {

@@ -119,9 +119,12 @@ public struct TaskDeletion: CommandResult {
     }
 
     public var taskID: Int64
+    public var kind: TaskKind = .invoices
     public var cancelRemote: Bool
     /// Invoices the task created in SQL Accounting.
     public var createdInvoices: Int
+    /// A receipt task's receipts SQL Accounting holds, which the next `payments apply` looks up again.
+    public var receiptsInSQL = 0
     /// With `--cancel-remote`, every invoice tried, in order.
     public var cancellations: [Cancellation]
     /// The orders that are pending again (excluded ones stay excluded).
@@ -164,6 +167,7 @@ public enum TaskOperations {
                 waiting(holder, state.path)
             }
             defer { lock.release() }
+            if let task = try state.task(taskID)?.task, task.kind == .receipts { throw StateStoreError.receiptTask(taskID, operation: .edit) }
             guard let order = try state.order(orderID) else { throw StateStoreError.unknownOrder(orderID) }
             guard order.taskID == taskID else { throw StateStoreError.notInTask(orderID: orderID, taskID: taskID) }
             guard order.status == .failed else {
@@ -196,6 +200,8 @@ public enum TaskOperations {
                               waiting: @escaping LockWaiting = { _, _ in }) async throws(CommandFailure) -> TaskDeletion {
         let state = try StateViews.openExisting(request.statePath)
         let taskID = request.taskID
+        let kind = try reporting { try state.task(taskID)?.task.kind }
+        if kind == .receipts && request.cancelRemote { throw .message(StateStoreError.receiptTask(taskID, operation: .cancelRemote).description) }
         var client: SQLAccountClient?
         if request.cancelRemote {
             let graph = try PackUseCases.load(request.packDirectory).graph
@@ -211,7 +217,15 @@ public enum TaskOperations {
                 waiting(holder, state.path)
             }
             defer { lock.release() }
-            guard try state.task(taskID) != nil else { throw StateStoreError.unknownTask(taskID) }
+            guard let task = try state.task(taskID)?.task else { throw StateStoreError.unknownTask(taskID) }
+            if task.kind == .receipts {
+                // Under the lock, in case the task was made a receipt task since (ids are reused only after a delete).
+                guard !request.cancelRemote else { throw StateStoreError.receiptTask(taskID, operation: .cancelRemote) }
+                let inSQL = try state.payments(taskID: taskID).filter { $0.state == .created }.count
+                try state.deleteTask(taskID)
+                return TaskDeletion(taskID: taskID, kind: .receipts, cancelRemote: false, createdInvoices: 0, receiptsInSQL: inSQL, cancellations: [],
+                                    pendingAgain: 0, deleted: true)
+            }
             let orders = try state.orders(taskID: taskID)
             let created = try orders.compactMap { try state.document(orderID: $0.id) }.filter { $0.state == .created }
             var deletion = TaskDeletion(taskID: taskID, cancelRemote: request.cancelRemote, createdInvoices: created.count, cancellations: [],
@@ -250,6 +264,10 @@ enum TaskOperationRendering {
     }
 
     static func render(_ deletion: TaskDeletion) -> Rendered {
+        if deletion.kind == .receipts {
+            let count = deletion.receiptsInSQL
+            return .text("deleted task \(deletion.taskID) (receipts): \(count) receipt\(count == 1 ? "" : "s") it sent stay\(count == 1 ? "s" : "") in SQL Accounting; the next `ledgersync payments apply` looks each up by docref1 again — adopted if SQL Accounting has it, sent again as it was only if it is gone (deleted or cancelled there by hand)\n")
+        }
         var out = ""
         for cancellation in deletion.cancellations where cancellation.problem == nil {
             out += "  - \(cancellation.orderID): cancelled \(cancellation.invoice) in SQL Accounting\n"

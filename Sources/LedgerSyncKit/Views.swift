@@ -111,7 +111,12 @@ public struct TaskListing: CommandResult {
 
 public struct TaskDetail: CommandResult {
     public var summary: TaskSummary
+    /// An invoice task's orders.
     public var orders: [StoredOrder]
+    /// A receipt task's receipts (customer payments).
+    public var receipts: [StoredPayment] = []
+    /// Receipts this task sent that a later task took over (sent again, or sent their O/R number), with that task.
+    public var movedOn: [(paymentID: Int64, taskID: Int64?)] = []
     public var exitStatus: Int32 { ExitStatus.success }
 }
 
@@ -163,6 +168,10 @@ public enum StateViews {
         let state = try openExisting(statePath)
         return try reporting {
             guard let summary = try state.task(taskID) else { throw StateStoreError.unknownTask(taskID) }
+            if summary.task.kind == .receipts {
+                return TaskDetail(summary: summary, orders: [], receipts: try state.payments(taskID: taskID),
+                                  movedOn: try state.paymentsMovedOn(fromTask: taskID))
+            }
             return TaskDetail(summary: summary, orders: try state.filteredOrders(taskID: taskID))
         }
     }
@@ -216,22 +225,36 @@ enum StateViewRendering {
     static func render(_ listing: TaskListing, format: OutputFormat) -> Rendered {
         let tasks = listing.tasks
         guard format == .text else { return .document(Workflows.versionedList("tasks", tasks.map(TaskViews.json))) }
-        if tasks.isEmpty { return .text("no tasks yet; `ledgersync apply` creates one for every 150 orders it syncs\n") }
-        var rows = [["TASK", "CREATED", "FINISHED", "STATUS", "ORDERS", "COMPLETED", "FAILED", "PENDING"]]
+        if tasks.isEmpty {
+            return .text("no tasks yet; `ledgersync apply` creates one for every 150 orders it syncs, `ledgersync payments apply` one for the receipts it sends\n")
+        }
+        // COUNT is the task's orders (an invoice task) or receipts (a receipt task).
+        var rows = [["TASK", "KIND", "CREATED", "FINISHED", "STATUS", "COUNT", "COMPLETED", "FAILED", "PENDING"]]
         for summary in tasks {
-            rows.append([String(summary.id), TaskViews.time(summary.task.createdAt), summary.task.finishedAt.map(TaskViews.time) ?? "-",
+            rows.append([String(summary.id), summary.task.kind.rawValue, TaskViews.time(summary.task.createdAt), summary.task.finishedAt.map(TaskViews.time) ?? "-",
                          summary.task.status.rawValue, String(TaskViews.orderCount(summary)), String(summary.count(.completed)),
                          String(summary.count(.failed)), String(summary.count(.pending))])
         }
-        return .text(TextTable.render(rows, rightAligned: [0, 4, 5, 6, 7]) + "\(tasks.count) task\(tasks.count == 1 ? "" : "s")\n")
+        return .text(TextTable.render(rows, rightAligned: [0, 5, 6, 7, 8]) + "\(tasks.count) task\(tasks.count == 1 ? "" : "s")\n")
     }
 
     static func render(_ detail: TaskDetail, format: OutputFormat) -> Rendered {
-        guard format != .text else { return .text(TaskViews.detail(detail.summary, orders: detail.orders)) }
+        let receipts = detail.summary.task.kind == .receipts
+        guard format != .text else {
+            return .text(receipts ? TaskViews.detail(detail.summary, receipts: detail.receipts, movedOn: detail.movedOn)
+                                  : TaskViews.detail(detail.summary, orders: detail.orders))
+        }
         var object = JSONObject()
         object.append("format_version", .int(1))
         object.append("task", TaskViews.json(detail.summary))
-        object.append("orders", .array(detail.orders.map(OrderViews.json)))
+        if receipts {
+            object.append("receipts", .array(detail.receipts.map(TaskViews.json)))
+            object.append("moved_on", .array(detail.movedOn.map { moved in
+                .object(["payment_id": .number(String(moved.paymentID)), "task_id": moved.taskID.map { .number(String($0)) } ?? .null])
+            }))
+        } else {
+            object.append("orders", .array(detail.orders.map(OrderViews.json)))
+        }
         return .document(.object(object))
     }
 }
@@ -459,19 +482,78 @@ enum TaskViews {
     static func json(_ summary: TaskSummary) -> JSONValue {
         var object = JSONObject()
         object.append("id", .number(String(summary.id)))
+        object.append("kind", .string(summary.task.kind.rawValue))
         object.append("created_at", .string(summary.task.createdAt))
         object.append("finished_at", summary.task.finishedAt.map { .string($0) } ?? .null)
         object.append("status", .string(summary.task.status.rawValue))
-        object.append("orders", .int(orderCount(summary)))
+        // How many it holds: "orders" for an invoice task, "receipts" for a receipt task; the counts below are of those.
+        object.append(summary.task.kind == .receipts ? "receipts" : "orders", .int(orderCount(summary)))
         for status in [OrderSyncStatus.completed, .failed, .pending, .excluded] {
             object.append(status.rawValue, .int(summary.count(status)))
         }
         return .object(object)
     }
 
+    /// One receipt of a receipt task, for `tasks show --format json`.
+    static func json(_ payment: StoredPayment) -> JSONValue {
+        var object = JSONObject()
+        object.append("payment_id", .number(String(payment.id ?? 0)))
+        object.append("channel", .string(payment.channel))
+        object.append("payout_date", .string(payment.payoutDate))
+        object.append("reference", .string(payment.reference))
+        object.append("customer", .string(payment.customerCode))
+        object.append("status", .string(payment.taskStatus.rawValue))
+        object.append("state", .string(payment.state.rawValue))
+        object.append("sql_docno", payment.remoteDocno.map { .string($0) } ?? .null)
+        object.append("sql_dockey", payment.remoteDockey.map { .number(String($0)) } ?? .null)
+        object.append("or_number", payment.orNumber.map { .string($0) } ?? .null)
+        object.append("or_number_in_sql", .bool(payment.orNumberInSQL()))
+        object.append("or_number_field", payment.orNumberField.map { .string($0) } ?? .null)
+        object.append("last_error", payment.lastError.map { .string($0) } ?? .null)
+        return .object(object)
+    }
+
+    /// A receipt task: each receipt (payment, payout, status, SQL receipt number, O/R number and whether SQL has it)
+    /// with its full error under it, then the counts.
+    static func detail(_ summary: TaskSummary, receipts: [StoredPayment], movedOn: [(paymentID: Int64, taskID: Int64?)] = []) -> String {
+        let task = summary.task
+        var out = "task \(summary.id) (receipts): \(task.status.rawValue), created \(time(task.createdAt))"
+        out += task.finishedAt.map { ", finished \(time($0))" } ?? ", not finished"
+        out += "\n"
+        // Like an order, a receipt belongs to the task that last sent something for it; its requests stay listed by payments show.
+        let moved = movedOn.isEmpty ? "" : "taken over by a later task: " + movedOn.map { "payment \($0.paymentID) (\($0.taskID.map { "task \($0)" } ?? "no task now"))" }.joined(separator: ", ")
+            + " — ledgersync payments show N lists every request\n"
+        if receipts.isEmpty { return out + "no receipts\n" + moved }
+        var rows = [["PAYMENT", "PAYOUT", "CUSTOMER", "STATUS", "SQL RECEIPT", "O/R NO"]]
+        var errors: [Int: String] = [:]
+        for payment in receipts {
+            let receiptNumber = payment.orNumber.map { $0 + (payment.orNumberInSQL() ? " (in SQL)" : " (not in SQL yet)") } ?? "-"
+            rows.append([String(payment.id ?? 0), "\(payment.channel) \(payment.payoutDate) \(payment.reference)", payment.customerCode,
+                         payment.taskStatus.rawValue, payment.remoteDocno ?? "-", receiptNumber])
+            if let error = payment.lastError { errors[rows.count - 1] = error }
+        }
+        let lines = TextTable.render(rows, rightAligned: [0]).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where index < rows.count {
+            out += line + "\n"
+            if let error = errors[index] { out += TextTable.indent(error, by: "    ") + "\n" }
+        }
+        var counts: [OrderSyncStatus: Int] = [:]
+        for payment in receipts { counts[payment.taskStatus, default: 0] += 1 }
+        let parts = [OrderSyncStatus.completed, .failed, .pending, .excluded].compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
+        out += "\(receipts.count) receipt\(receipts.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + "\n" + moved
+        if let failed = receipts.first(where: { $0.taskStatus == .failed }) {
+            out += "\nsend the failed ones again: ledgersync payments apply\n"
+            out += "see one in full:           ledgersync payments show \(failed.id ?? 0)\n"
+        }
+        if task.status == .running && task.finishedAt == nil {
+            out += "\nthis task never finished (was payments apply interrupted?); payments apply again looks its receipts up and finishes them\n"
+        }
+        return out
+    }
+
     static func detail(_ summary: TaskSummary, orders: [StoredOrder]) -> String {
         let task = summary.task
-        var out = "task \(summary.id): \(task.status.rawValue), created \(time(task.createdAt))"
+        var out = "task \(summary.id) (invoices): \(task.status.rawValue), created \(time(task.createdAt))"
         out += task.finishedAt.map { ", finished \(time($0))" } ?? ", not finished"
         out += "\n"
         if orders.isEmpty {

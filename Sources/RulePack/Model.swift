@@ -191,6 +191,10 @@ public struct EditPolicy: Sendable {
     public static let invoiceLineFields = ["seq", "itemcode", "location", "project", "description", "qty", "uom", "unitprice", "disc", "tax", "taxrate", "taxinclusive", "taxamt", "amount", "account", "sdsserialnumber", "description3"]
     public static var allFields: [String] { invoiceHeaderFields + invoiceLineFields.map { "sdsdocdetail.\($0)" } }
     public static let builtInCreateOnly = ["docno", "code", "docdate", "docref1"]
+    /// The receipt fields whose change to a synced receipt ledgersync sends: only the O/R number's
+    /// (`payments.or_number_field`), named `customerpayment.<field>` beside the invoice fields.
+    public static var receiptFields: [String] { PaymentSettings.orNumberFields.map { "\(receiptPrefix)\($0)" } }
+    public static let receiptPrefix = "customerpayment."
 }
 
 /// How channel payouts become customer payments (official receipts).
@@ -211,15 +215,24 @@ public struct PaymentSettings: Sendable {
     public var journal: Traced<String>
     /// The receipt's description: `{channel}`, `{payout_date}`, `{reference}`.
     public var description: Traced<String>
+    /// The receipt field (`customerpayment`) the O/R number recorded with `payments set-or` is sent to, as an update
+    /// of the synced receipt under `edit_policy.fields.customerpayment.<field>`. The API documents no O/R-number field
+    /// apart from the receipt's own `docno`; `docref2` — a free reference beside `docref1`, which holds the payout's
+    /// idempotency key — is inferred (docs/sqlaccount-api.md §10 lists `docref1..`).
+    public var orNumberField: Traced<String>
 
     public static let placeholders = ["channel", "payout_date", "reference"]
+    /// What `or_number_field` may name: the free references, or `docno` (SQL's own receipt number, then replaced by it).
+    public static let orNumberFields = ["docref2", "docref3", "docref4", "docno"]
 
     public init(fees: Traced<FeeTreatment> = Traced(.bankCharge, .builtIn("payments.fees")), feeAccount: Traced<String>? = nil,
                 journal: Traced<String> = Traced("BANK", .builtIn("payments.journal")),
-                description: Traced<String> = Traced("{channel} payout {payout_date} ({reference})", .builtIn("payments.description"))) {
+                description: Traced<String> = Traced("{channel} payout {payout_date} ({reference})", .builtIn("payments.description")),
+                orNumberField: Traced<String> = Traced("docref2", .builtIn("payments.or_number_field"))) {
         self.fees = fees
         self.feeAccount = feeAccount
         self.journal = journal
         self.description = description
+        self.orNumberField = orNumberField
     }
 }

@@ -595,7 +595,12 @@ public struct RulePackValidator {
                 guard let rows = reader.mapping(entry.value, path, what: "a mapping of invoice field to create_only | update | ignore") else { continue }
                 for row in rows {
                     let rowPath = "\(path).\(row.key)"
-                    guard allFields.contains(row.key) else {
+                    if row.key.hasPrefix(EditPolicy.receiptPrefix) && !EditPolicy.receiptFields.contains(row.key) {
+                        reader.error("'\(row.key)' is not a receipt field ledgersync updates; a synced receipt is only ever changed by its O/R number, in one of: \(EditPolicy.receiptFields.joined(separator: ", "))",
+                                     at: row.keyNode, rowPath, code: "unknown-field", suggestion: Suggest.closest(to: row.key, in: EditPolicy.receiptFields))
+                        continue
+                    }
+                    guard allFields.contains(row.key) || EditPolicy.receiptFields.contains(row.key) else {
                         reader.error("'\(row.key)' is not an invoice field", at: row.keyNode, rowPath, code: "unknown-field", suggestion: Suggest.closest(to: row.key, in: allFields))
                         continue
                     }
@@ -636,7 +641,7 @@ public struct RulePackValidator {
 
     private func readPayments(_ node: YAMLNode) -> PaymentSettings {
         var settings = PaymentSettings()
-        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description"]) else { return settings }
+        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description", "or_number_field"]) else { return settings }
         for entry in entries {
             let path = "payments.\(entry.key)"
             switch entry.key {
@@ -655,6 +660,10 @@ public struct RulePackValidator {
                 }
             case "journal":
                 if let journal = reader.choice(entry.value, path, ["BANK", "CASH"]) { settings.journal = Traced(journal, reader.origin(path, entry.value)) }
+            case "or_number_field":
+                if let field = reader.choice(entry.value, path, PaymentSettings.orNumberFields) {
+                    settings.orNumberField = Traced(field, reader.origin(path, entry.value))
+                }
             default:
                 if let text = reader.string(entry.value, path) {
                     for name in Template.placeholders(in: text) where !PaymentSettings.placeholders.contains(name) {

@@ -266,6 +266,39 @@ struct DocumentRules {
     /// What a payment's knock-off rows do to invoices: invoice dockey → amount applied.
     typealias Contributions = [Int: Money]
 
+    /// The master fields a customer payment (`AR_PM`) takes: docs/sqlaccount-api.md §10 (`docref2…4` inferred from
+    /// its `docref1..`), the bill-to snapshot the sandbox fills in, and what it returns (`dockey`, `updatecount`,
+    /// `lastmodified`, `unappliedamt`), so a receipt fetched and sent back is accepted. `udf_…` user-defined fields
+    /// pass (§4). The real API's answer to an unknown field is not documented; the sandbox refuses it, so a
+    /// misspelt field (`payments.or_number_field`, say) is caught here instead of being silently dropped.
+    static let paymentFields: Set<String> = [
+        "dockey", "docno", "code", "companyname", "address1", "address2", "address3", "address4",
+        "docdate", "postdate", "taxdate", "description", "paymentmethod", "journal", "chequenumber",
+        "docamt", "localdocamt", "bankcharge", "bankchargeaccount", "currencycode", "currencyrate",
+        "project", "paymentproject", "agent", "area", "unappliedamt", "nonrefundable", "cancelled", "changed",
+        "bankacc", "status", "updatecount", "lastmodified", "bounceddate", "fromdoctype", "fromdockey",
+        "docref1", "docref2", "docref3", "docref4",
+    ]
+    /// The detail arrays a customer payment takes.
+    static let paymentDetails: Set<String> = ["sdsknockoff", "sdsdocdetail"]
+
+    /// Refuses a field a customer payment does not have, naming the closest one it does.
+    func checkPaymentFields(_ body: JSONObject) throws {
+        for key in body.keys {
+            if key.hasPrefix("sds") {
+                guard Self.paymentDetails.contains(key) else {
+                    throw APIError.badRequest("Unknown field '\(key)' for customerpayment (AR_PM); its detail is sdsknockoff")
+                }
+                continue
+            }
+            guard Self.paymentFields.contains(key) || key.hasPrefix("udf_") else {
+                var message = "Unknown field '\(key)' for customerpayment (AR_PM)"
+                if let guess = Suggest.closest(to: key, in: Self.paymentFields.sorted()) { message += "; did you mean '\(guess)'?" }
+                throw APIError.badRequest(message)
+            }
+        }
+    }
+
     /// Validates the payment-only master fields (payment method, accounts, amounts).
     func normalizePaymentMaster(_ master: inout JSONObject) throws -> Money {
         let method = try Fields.text(master["paymentmethod"], "paymentmethod")?.trimmingSpaces ?? ""

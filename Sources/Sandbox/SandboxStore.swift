@@ -218,6 +218,7 @@ actor SandboxStore {
                 }
             }
         case .customerPayment:
+            try rules.checkPaymentFields(body)
             let docamt = try rules.normalizePaymentMaster(&master)
             let previous = existing.map(DocumentRules.contributions(ofPayment:)) ?? [:]
             let invoices = books[.salesInvoice]!

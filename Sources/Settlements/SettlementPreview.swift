@@ -2,14 +2,15 @@ import LedgerCore
 
 /// The `--preview` table: the first rows of a parse as aligned text, the shipping the buyer's side paid
 /// ("Shipping paid", when a shown row has any: it pays the invoice's shipping line), one column per fee kind
-/// that any shown row has, then the totals of all rows per currency.
+/// that any shown row has, then the totals of all rows per currency. With `importStatus`, a last column `Import`
+/// says what importing each row would do (`new`, or `known` when the state store has it already).
 ///
 ///     Row  Order ID      Payout date  Statement  Gross   Commission  Transaction  Net
 ///       4  250901AAA111  2025-09-15   -          120.00       10.80         2.40  106.80
 ///     … 3 more rows
 ///     Total of 5 rows (MYR): gross 600.00, fees 70.00, net 530.00
 public enum SettlementPreview {
-    public static func render(_ rows: [SettlementRow], limit: Int = 10) -> String {
+    public static func render(_ rows: [SettlementRow], limit: Int = 10, importStatus: [String]? = nil) -> String {
         guard !rows.isEmpty else { return "No settlement rows." }
         let shown = Array(rows.prefix(max(0, limit)))
         let kinds = SettlementFeeKind.allCases.filter { kind in shown.contains { $0.fees.contains { $0.kind == kind } } }
@@ -29,9 +30,10 @@ public enum SettlementPreview {
             header.append(kind.rawValue.prefix(1).uppercased() + kind.rawValue.dropFirst())
         }
         rightAligned.insert(header.count); header.append("Net")
+        if importStatus != nil { header.append("Import") }
 
         var table = [header]
-        for row in shown {
+        for (index, row) in shown.enumerated() {
             var cells = [String(row.source.rowsDescription.drop { $0 != " " }.dropFirst()), row.orderID]
             if showKind { cells.append(row.kind.rawValue) }
             cells.append(row.payoutDate.description)
@@ -40,6 +42,7 @@ public enum SettlementPreview {
             if showShipping { cells.append(row.totalShippingCredits.description) }
             for kind in kinds { cells.append(row.fees(of: kind).description) }
             cells.append(row.net.description)
+            if let importStatus { cells.append(index < importStatus.count ? importStatus[index] : "-") }
             table.append(cells)
         }
         let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
@@ -67,7 +70,9 @@ public enum SettlementPreview {
 
 extension SettlementParseResult {
     /// The first `limit` parsed rows as an aligned table, for `--preview`.
-    public func preview(limit: Int = 10) -> String { SettlementPreview.render(rows, limit: limit) }
+    public func preview(limit: Int = 10, importStatus: [String]? = nil) -> String {
+        SettlementPreview.render(rows, limit: limit, importStatus: importStatus)
+    }
 }
 
 extension String {

@@ -161,6 +161,26 @@ enum Schema {
                 t.add(column: "platform_shipping_sen", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("2026-12-05-receipt-tasks-or-numbers") { db in
+            // A task is what one apply sent: the invoices of `apply` (and `tasks retry`), or the receipts of
+            // `payments apply`. Tasks made before are invoice tasks.
+            try db.alter(table: "tasks") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "invoices").check(sql: "kind IN ('invoices','receipts')")
+            }
+            try db.alter(table: "payments") { t in
+                // The receipt task that last sent the payment (its creation, or its O/R number).
+                t.add(column: "task_id", .integer).references("tasks", onDelete: .setNull)
+                // The O/R number SQL Account is confirmed to hold, the receipt field it is in, and since when: set-or
+                // recording another number (or the pack another field) makes it due again.
+                t.add(column: "or_number_sent", .text)
+                t.add(column: "or_number_field", .text)
+                t.add(column: "or_number_sent_at", .text)
+            }
+            try db.alter(table: "payment_attempts") { t in
+                t.add(column: "task_id", .integer).references("tasks", onDelete: .setNull)
+            }
+            try db.create(index: "payments_task", on: "payments", columns: ["task_id"])
+        }
         return migrator
     }
 }

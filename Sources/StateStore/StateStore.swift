@@ -50,7 +50,10 @@ public enum ImportResult: String, Sendable {
 /// It holds no secrets; the file is created readable by its owner only.
 public final class StateStore: @unchecked Sendable {
     public let path: String
-    let database: DatabasePool
+    /// A pool (WAL) for the stores that are written; one read-only connection for `openReadOnly`.
+    let database: any DatabaseWriter
+    /// Opened by `openReadOnly`: every write fails, and the schema is the one the file has, not brought up to date.
+    public let isReadOnly: Bool
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -68,7 +71,56 @@ public final class StateStore: @unchecked Sendable {
         // Another ledgersync process may hold the write lock for a moment; wait rather than fail.
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(path: path, configuration: configuration)
+        isReadOnly = false
         try Schema.migrator.migrate(database)
+    }
+
+    private init(path: String, readOnlyConnection: DatabaseQueue) {
+        self.path = path
+        database = readOnlyConnection
+        isReadOnly = true
+    }
+
+    /// Opens an existing store only to read it, for a preview that must change nothing: no file is created, no
+    /// migration runs (the schema is the one the file has — ask `hasTable` before reading a newer table) and every
+    /// write fails. The file stays byte-identical.
+    ///
+    /// SQLite would create the `-wal` and `-shm` files beside a WAL database even for a read-only connection. When
+    /// there is no `-wal` file — no other process has the store open, its last user checkpointed and removed it — the
+    /// file is opened as immutable (no locks, no side files); otherwise the side files exist already and an ordinary
+    /// read-only connection reads through them, uncommitted writes of a running apply excluded. Nil when `path` is
+    /// not a file.
+    public static func openReadOnly(path: String) throws -> StateStore? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        if !FileManager.default.fileExists(atPath: path + "-wal"),
+           let queue = try? DatabaseQueue(path: immutableURI(path), configuration: configuration),
+           (try? queue.read({ db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") })) != nil {
+            return StateStore(path: path, readOnlyConnection: queue)
+        }
+        // SQLite built without URI file names: the URI named no file, and created none (read-only never creates).
+        return StateStore(path: path, readOnlyConnection: try DatabaseQueue(path: path, configuration: configuration))
+    }
+
+    /// `file:/abs/path?immutable=1`, with the characters a URI gives meaning to escaped.
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var escaped = ""
+        for character in absolute.unicodeScalars {
+            switch character {
+            case "%", "?", "#": escaped += String(format: "%%%02X", character.value)
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
+    /// Whether the store's schema has `table` (a read-only store keeps the schema of the release that wrote it).
+    public func hasTable(_ table: String) throws -> Bool {
+        try database.read { db in try db.tableExists(table) }
     }
 
     /// The names of the migrations applied to this file, oldest first.
@@ -190,6 +242,13 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     case notInTask(orderID: String, taskID: Int64)
     case completedOrder(orderID: String, docno: String?)
     case unknownPayment(Int64)
+    /// A task operation that only makes sense for invoice tasks, asked of a receipt task.
+    case receiptTask(Int64, operation: ReceiptTaskOperation)
+
+    /// The `tasks` operations a receipt task refuses.
+    public enum ReceiptTaskOperation: String, Sendable {
+        case retry, edit, remove, cancelRemote = "delete --cancel-remote"
+    }
 
     public var description: String {
         switch self {
@@ -199,6 +258,18 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
         case .unknownDocument(let id): return "document \(id) is not in the state store"
         case .notInTask(let order, let task): return "order '\(order)' is not in task \(task); run `ledgersync tasks show \(task)` to see its orders"
         case .unknownPayment(let id): return "payment \(id) is not in the state store; run `ledgersync payments list` to see the payments"
+        case .receiptTask(let id, let operation):
+            let what = "task \(id) holds receipts (customer payments), not invoices"
+            switch operation {
+            case .retry:
+                return "\(what); `tasks retry` transforms orders again — send its failed receipts and O/R numbers again with `ledgersync payments apply`, which looks each receipt up by docref1 first"
+            case .edit:
+                return "\(what); `tasks edit` edits a failed order's invoice fields — a receipt is built from the settlement and the pack's payments settings: fix those and run `ledgersync payments apply`; record an O/R number with `ledgersync payments set-or`"
+            case .remove:
+                return "\(what); a receipt is not taken out of its task — `ledgersync payments apply` sends the failed ones again, and `ledgersync tasks delete \(id)` has the next one look them all up again"
+            case .cancelRemote:
+                return "\(what); --cancel-remote cancels invoices only — cancelling a receipt reopens the invoices it knocks off, so cancel it in SQL Accounting yourself, then `ledgersync tasks delete \(id)`: the next `ledgersync payments apply` sends it again"
+            }
         case .completedOrder(let order, let docno):
             return "order '\(order)' is completed\(docno.map { " (SQL invoice \($0))" } ?? ""); its invoice exists in SQL Accounting, so it cannot go back to pending — delete the task with --cancel-remote to cancel it first"
         }

@@ -52,18 +52,34 @@ public enum TaskStatus: String, Codable, CaseIterable, Sendable {
     case completedWithFailures = "completed_with_failures"
 }
 
-/// The orders synced together by one `apply` (at most 150).
+/// What a task sent: invoices (`apply`, `tasks retry`) or receipts (`payments apply`).
+public enum TaskKind: String, Codable, CaseIterable, Sendable {
+    case invoices, receipts
+}
+
+/// What one `apply` sent together: at most 150 orders' invoices, or the receipts of one `payments apply`.
 public struct StoredTask: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "tasks"
 
     public var id: Int64?
     public var createdAt: String
     public var status: TaskStatus
+    /// The orders (an invoice task) or receipts (a receipt task) it holds.
     public var orderCount: Int
     public var finishedAt: String?
+    public var kind: TaskKind
+
+    public init(id: Int64?, createdAt: String, status: TaskStatus, orderCount: Int, finishedAt: String?, kind: TaskKind = .invoices) {
+        self.id = id
+        self.createdAt = createdAt
+        self.status = status
+        self.orderCount = orderCount
+        self.finishedAt = finishedAt
+        self.kind = kind
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, status
+        case id, status, kind
         case createdAt = "created_at", orderCount = "order_count", finishedAt = "finished_at"
     }
 

@@ -176,7 +176,7 @@ extension StateStore {
     /// Opens a running task holding `orderIDs` (the caller keeps it to at most 150).
     public func openTask(orderIDs: [String], now: Date = Date()) throws -> StoredTask {
         try database.write { db in
-            var task = StoredTask(id: nil, createdAt: Timestamps.iso(now), status: .running, orderCount: orderIDs.count, finishedAt: nil)
+            var task = StoredTask(id: nil, createdAt: Timestamps.iso(now), status: .running, orderCount: orderIDs.count, finishedAt: nil, kind: .invoices)
             try task.insert(db)
             for id in orderIDs {
                 try db.execute(sql: "UPDATE orders SET task_id = ? WHERE id = ?", arguments: [task.id, id])
@@ -185,33 +185,67 @@ extension StateStore {
         }
     }
 
-    /// Closes a task: completed when none of its orders failed.
+    /// Opens a running receipt task holding the payments one `payments apply` is about to send (new receipts, and
+    /// O/R numbers of receipts SQL Account holds); each payment moves to it.
+    public func openReceiptTask(paymentIDs: [Int64], now: Date = Date()) throws -> StoredTask {
+        try database.write { db in
+            var task = StoredTask(id: nil, createdAt: Timestamps.iso(now), status: .running, orderCount: paymentIDs.count, finishedAt: nil, kind: .receipts)
+            try task.insert(db)
+            for id in paymentIDs {
+                try db.execute(sql: "UPDATE payments SET task_id = ? WHERE id = ?", arguments: [task.id, id])
+            }
+            return task
+        }
+    }
+
+    /// Closes a task: completed when none of its orders (or receipts) failed.
     @discardableResult
     public func finishTask(_ taskID: Int64, now: Date = Date()) throws -> StoredTask? {
         try database.write { db in
             guard var task = try StoredTask.fetchOne(db, key: taskID) else { return nil }
-            let orderCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE task_id = ?", arguments: [taskID]) ?? 0
-            let failed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE task_id = ? AND status = 'failed'", arguments: [taskID]) ?? 0
-            let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE task_id = ? AND status = 'pending'", arguments: [taskID]) ?? 0
-            task.orderCount = orderCount
-            task.status = failed > 0 ? .completedWithFailures : pending > 0 ? .pending : .completed
+            let counts = try Self.counts(db, kind: task.kind, taskID: taskID)[taskID] ?? [:]
+            task.orderCount = counts.values.reduce(0, +)
+            task.status = (counts[.failed] ?? 0) > 0 ? .completedWithFailures : (counts[.pending] ?? 0) > 0 ? .pending : .completed
             task.finishedAt = Timestamps.iso(now)
             try task.update(db)
             return task
         }
     }
 
-    /// Every task, newest first, with how many of its orders stand in each status.
+    /// Every task, newest first, with how many of its orders (or receipts) stand in each status.
     public func tasks() throws -> [TaskSummary] {
         try database.read { db in
             let tasks = try StoredTask.order(Column("id").desc).fetchAll(db)
-            var counts: [Int64: [OrderSyncStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT task_id, status, COUNT(*) AS n FROM orders WHERE task_id IS NOT NULL GROUP BY task_id, status") {
-                let taskID: Int64 = row["task_id"]
-                if let status = OrderSyncStatus(rawValue: row["status"]) { counts[taskID, default: [:]][status] = row["n"] }
+            let orders = try Self.counts(db, kind: .invoices, taskID: nil)
+            let receipts = try Self.counts(db, kind: .receipts, taskID: nil)
+            return tasks.map { task in
+                TaskSummary(task: task, counts: (task.kind == .invoices ? orders : receipts)[task.id ?? 0] ?? [:])
             }
-            return tasks.map { TaskSummary(task: $0, counts: counts[$0.id ?? 0] ?? [:]) }
         }
+    }
+
+    /// Per task (or one task), how many of its orders — or, for receipt tasks, receipts (`StoredPayment.taskStatus`) —
+    /// stand in each status.
+    private static func counts(_ db: Database, kind: TaskKind, taskID: Int64?) throws -> [Int64: [OrderSyncStatus: Int]] {
+        var counts: [Int64: [OrderSyncStatus: Int]] = [:]
+        let only = taskID == nil ? "task_id IS NOT NULL" : "task_id = ?"
+        let arguments = taskID.map { StatementArguments([$0]) } ?? StatementArguments()
+        switch kind {
+        case .invoices:
+            for row in try Row.fetchAll(db, sql: "SELECT task_id, status, COUNT(*) AS n FROM orders WHERE \(only) GROUP BY task_id, status", arguments: arguments) {
+                let id: Int64 = row["task_id"]
+                if let status = OrderSyncStatus(rawValue: row["status"]) { counts[id, default: [:]][status] = row["n"] }
+            }
+        case .receipts:
+            let sql = "SELECT task_id, state, last_error IS NOT NULL AS errored, COUNT(*) AS n FROM payments WHERE \(only) GROUP BY task_id, state, errored"
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                let id: Int64 = row["task_id"]
+                guard let state = DocumentState(rawValue: row["state"]) else { continue }
+                let n: Int = row["n"]
+                counts[id, default: [:]][StoredPayment.taskStatus(state: state, errored: row["errored"]), default: 0] += n
+            }
+        }
+        return counts
     }
 
     public func task(_ id: Int64) throws -> TaskSummary? {
@@ -229,8 +263,12 @@ extension StateStore {
 
     /// Takes orders out of their task: they return to pending (a failed order's document is staged again on the
     /// next apply). Completed orders are refused: their invoice exists; delete the task with --cancel-remote.
+    /// A receipt task is refused: its receipts are sent again by `payments apply`, never taken out.
     public func removeFromTask(_ taskID: Int64, orderIDs: [String], now: Date = Date()) throws {
         try database.write { db in
+            if let task = try StoredTask.fetchOne(db, key: taskID), task.kind == .receipts {
+                throw StateStoreError.receiptTask(taskID, operation: .remove)
+            }
             for id in orderIDs {
                 guard var order = try StoredOrder.fetchOne(db, key: id), order.taskID == taskID else {
                     throw StateStoreError.notInTask(orderID: id, taskID: taskID)
@@ -250,10 +288,23 @@ extension StateStore {
 
     /// Deletes a task: all its orders return to pending. Documents SQL Account holds stay recorded (unless
     /// cancelled first), so the next apply adopts them instead of creating a second invoice.
+    ///
+    /// A receipt task's receipts SQL Account holds become in doubt the same way: the next `payments apply` looks each
+    /// up by docref1 and adopts it, or sends it again (as it was sent) when it is gone — deleted or cancelled in SQL
+    /// Accounting by hand. Whether SQL has its O/R number is looked at again too (the receipt may be a new one).
     public func deleteTask(_ taskID: Int64, now: Date = Date()) throws {
         try database.write { db in
-            guard try StoredTask.exists(db, key: taskID) else { throw StateStoreError.unknownTask(taskID) }
+            guard let task = try StoredTask.fetchOne(db, key: taskID) else { throw StateStoreError.unknownTask(taskID) }
             let stamp = Timestamps.iso(now)
+            if task.kind == .receipts {
+                try db.execute(sql: """
+                    UPDATE payments SET state = 'unknown', or_number_sent = NULL, or_number_field = NULL, or_number_sent_at = NULL, updated_at = ?
+                    WHERE task_id = ? AND state = 'created'
+                    """, arguments: [stamp, taskID])
+                try db.execute(sql: "UPDATE payments SET task_id = NULL WHERE task_id = ?", arguments: [taskID])
+                _ = try StoredTask.deleteOne(db, key: taskID)
+                return
+            }
             // Invoices SQL Account holds become "in doubt": the next apply looks each one up and adopts it.
             try db.execute(sql: "UPDATE documents SET state = 'unknown', updated_at = ? WHERE state = 'created' AND order_id IN (SELECT id FROM orders WHERE task_id = ?)", arguments: [stamp, taskID])
             try db.execute(sql: "UPDATE orders SET status = 'pending', last_error = NULL, task_id = NULL, updated_at = ? WHERE task_id = ? AND status <> 'excluded'", arguments: [stamp, taskID])

@@ -127,7 +127,8 @@ public struct ApplyPipeline: Sendable {
         var prepared = PreparedApply()
         switch input {
         case .retry(let task):
-            guard try store.task(task) != nil else { throw StateStoreError.unknownTask(task) }
+            guard let summary = try store.task(task) else { throw StateStoreError.unknownTask(task) }
+            guard summary.task.kind == .invoices else { throw StateStoreError.receiptTask(task, operation: .retry) }
             let orders = try store.ordersToRetry(taskID: task)
             prepared.retryTask = task
             prepared.retriedOrders = orders.count

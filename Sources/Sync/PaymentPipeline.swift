@@ -4,25 +4,47 @@ import Planner
 import SQLAccount
 import StateStore
 
-/// Why a planned receipt is sent differently from the plan, or not at all.
+/// Why a planned receipt is sent differently from the plan, or not at all (or an O/R number is not).
 public struct PaymentNote: Sendable, Equatable {
-    public enum Kind: Sendable { case refused, resumed }
+    /// `refused`: a planned receipt that is not sent (fails the run); `resumed`: one completed as sent before;
+    /// `kept`: an O/R number the pack's edit policy keeps in the state store.
+    public enum Kind: Sendable { case refused, resumed, kept }
     public var kind: Kind
     /// `lazada 2025-09-17 MY2025091501`.
     public var label: String
     public var message: String
 }
 
-/// The receipts about to be sent, and what was decided about the others.
+/// The receipts about to be sent, the O/R numbers due, and what was decided about the others.
 public struct PreparedPayments: Sendable {
     public var items: [SyncItem] = []
     public var notes: [PaymentNote] = []
+    /// Receipts SQL Account holds whose recorded O/R number it does not hold yet, to send as an update.
+    public var receiptNumbers: [StoredPayment] = []
+    /// Where O/R numbers go; nil when the pack's edit policy keeps them in the state store.
+    public var receiptNumberField: String?
     public var refused: Int { notes.filter { $0.kind == .refused }.count }
+    /// Whether `deliver` has anything to send.
+    public var hasWork: Bool { !items.isEmpty || !receiptNumbers.isEmpty }
+}
+
+/// What one `payments apply` sent: its receipt task, the receipts, the O/R numbers.
+public struct PaymentDelivery: Sendable {
+    public var taskID: Int64?
+    public var results: [SyncItemResult] = []
+    public var receiptNumbers: [ReceiptNumberResult] = []
+
+    public init(taskID: Int64? = nil, results: [SyncItemResult] = [], receiptNumbers: [ReceiptNumberResult] = []) {
+        self.taskID = taskID
+        self.results = results
+        self.receiptNumbers = receiptNumbers
+    }
 }
 
 /// `payments apply` as the same named stages as invoices: **prepare** (record each planned receipt, never a
-/// second or silently changed one, and pick up receipts an interrupted run left in doubt) and **deliver**
-/// (exactly once through the `SyncEngine`, looked up by docref1 first).
+/// second or silently changed one, pick up receipts an interrupted run left in doubt, and the O/R numbers
+/// SQL Account does not hold yet) and **deliver** (one receipt task: the receipts exactly once through the
+/// `SyncEngine`, looked up by docref1 first, then each O/R number exactly once through `ReceiptNumberSender`).
 public struct PaymentPipeline: Sendable {
     public let store: StateStore
 
@@ -47,7 +69,7 @@ public struct PaymentPipeline: Sendable {
         }
     }
 
-    public func prepare(_ planned: [PlannedPayment], selection: Selection) throws -> PreparedPayments {
+    public func prepare(_ planned: [PlannedPayment], selection: Selection, receiptNumbers: ReceiptNumberPolicy? = nil) throws -> PreparedPayments {
         var prepared = PreparedPayments()
         for payment in planned {
             let payloadJSON = JSONWriter.compactString(.object(payment.payload))
@@ -93,16 +115,46 @@ public struct PaymentPipeline: Sendable {
                 "payment \(id) was left in doubt by an earlier run (\(stranded.state.rawValue)); it is looked up and completed as sent"))
             prepared.items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: stranded.idempotencyKey, payload: sent))
         }
+        // O/R numbers recorded with `payments set-or` that SQL Account does not hold yet: an update of the synced receipt,
+        // under the pack's edit policy for the field.
+        if let receiptNumbers {
+            let due = try store.paymentsAwaitingReceiptNumber(field: receiptNumbers.field).filter(selection.contains)
+            if receiptNumbers.sends {
+                prepared.receiptNumberField = receiptNumbers.field
+                prepared.receiptNumbers = due
+            } else {
+                let at = receiptNumbers.policyOrigin.map { " (\($0))" } ?? ""
+                for payment in due {
+                    prepared.notes.append(PaymentNote(kind: .kept, label: "payment \(payment.id ?? 0) (\(payment.remoteDocno ?? "?"))", message:
+                        "its O/R number \(payment.orNumber ?? "") stays in the state store only: the pack's edit_policy.fields.customerpayment.\(receiptNumbers.field) is \(receiptNumbers.policy.rawValue)\(at), so a synced receipt's \(receiptNumbers.field) is never changed"))
+                }
+            }
+        }
         return prepared
     }
 
-    /// Sends the prepared receipts exactly once; throws `ConnectionUnavailable` before sending anything when SQL
-    /// Account cannot be reached.
-    public func deliver(_ prepared: PreparedPayments, client: SQLAccountClient, sync: SyncOptions) async throws -> [SyncItemResult] {
-        guard !prepared.items.isEmpty else { return [] }
+    /// Sends the prepared receipts exactly once, then the O/R numbers due (those recorded on receipts created just now
+    /// too), all in one receipt task; throws `ConnectionUnavailable` before sending anything when SQL Account cannot
+    /// be reached.
+    public func deliver(_ prepared: PreparedPayments, client: SQLAccountClient, sync: SyncOptions) async throws -> PaymentDelivery {
+        guard prepared.hasWork else { return PaymentDelivery() }
         let status = await ConnectionStatus.check(client, integrationEnabled: true)
         if case .active = status {} else { throw ConnectionUnavailable(status: status) }
+        var paymentIDs = prepared.items.map(\.documentID)
+        for payment in prepared.receiptNumbers where !paymentIDs.contains(payment.id ?? 0) { paymentIDs.append(payment.id ?? 0) }
+        let task = try store.openReceiptTask(paymentIDs: paymentIDs)
+        let taskID = task.id ?? 0
+        var delivery = PaymentDelivery(taskID: taskID)
         let engine = SyncEngine(ledger: PaymentLedger(store: store), client: client, options: sync, resource: .customerPayment)
-        return await engine.sync(taskID: 0, items: prepared.items)
+        delivery.results = await engine.sync(taskID: taskID, items: prepared.items)
+        if let field = prepared.receiptNumberField, engine.stopReason == nil {
+            let inTask = Set(paymentIDs)
+            let sender = ReceiptNumberSender(store: store, client: client)
+            for payment in try store.paymentsAwaitingReceiptNumber(field: field) where inTask.contains(payment.id ?? 0) {
+                delivery.receiptNumbers.append(await sender.send(payment, field: field, taskID: taskID))
+            }
+        }
+        try store.finishTask(taskID)
+        return delivery
     }
 }

@@ -417,9 +417,9 @@ public struct PaymentLedger: SyncLedger {
 
     public func state(of documentID: Int64) throws -> DocumentState? { try store.payment(documentID)?.state }
 
-    /// Payments are not part of a task, so `taskID` is not recorded; every request is, in `payment_attempts`.
+    /// Every request is recorded in `payment_attempts`, with the receipt task of the `payments apply` that made it.
     public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
                            finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
-        try store.transitionPayment(documentID, to: transition, attempt: attempt, finishing: attemptID, now: now)
+        try store.transitionPayment(documentID, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID.flatMap { $0 > 0 ? $0 : nil }, now: now)
     }
 }

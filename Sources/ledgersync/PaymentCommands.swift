@@ -61,16 +61,18 @@ struct PaymentsCommand: AsyncParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op.")
+            abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op. --preview (or --dry-run) writes nothing.")
         @Option(help: "shopee, lazada or tiktok: the channel the file must be from.") var channel: String
         @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement).") var file: String
-        @Flag(help: "Show the parsed rows.") var preview = false
+        @Flag(help: "Show what importing would do — errors, warnings, the parsed rows and which are new — and write nothing (no state store is created or changed).")
+        var preview = false
+        @Flag(name: .customLong("dry-run"), help: "The same as --preview.") var dryRun = false
         @OptionGroup var packOption: UnusedPackOption
         @Option(help: stateHelp) var state: String?
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview, console: console), console)
+            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview || dryRun, console: console), console)
         }
     }
 
@@ -90,7 +92,7 @@ struct PaymentsCommand: AsyncParsableCommand {
     }
 
     struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first). Exit 0 when all are in.")
+        static let configuration = CommandConfiguration(abstract: "Sync the planned receipts to SQL Account exactly once (looked up by docref1 first), then the O/R numbers recorded with set-or, in one receipt task. Exit 0 when all are in.")
         @OptionGroup var packOption: PackOption
         @OptionGroup var selection: Selection
         @OptionGroup var paid: PaidAmountOption
@@ -131,7 +133,9 @@ struct PaymentsCommand: AsyncParsableCommand {
     }
 
     struct SetOR: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set-or", abstract: "Record the official-receipt (O/R) number of a payment.")
+        static let configuration = CommandConfiguration(
+            commandName: "set-or",
+            abstract: "Record the official-receipt (O/R) number of a payment; the next payments apply sends it to the receipt in SQL Account (payments.or_number_field), exactly once.")
         @Argument(help: "The payment number.") var paymentID: Int64
         @Argument(help: "The O/R number.") var receiptNumber: String
         @OptionGroup var packOption: UnusedPackOption

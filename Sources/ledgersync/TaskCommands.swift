@@ -5,7 +5,7 @@ import LedgerSyncKit
 /// `ledgersync tasks …`: the orders synced together by one apply, and what an operator can do with them.
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tasks", abstract: "The sync tasks in the state store: view them, edit and retry failed orders, remove orders, delete a task.",
+        commandName: "tasks", abstract: "The sync tasks in the state store — invoices (apply) and receipts (payments apply): view them, edit and retry failed orders, remove orders, delete a task.",
         subcommands: [TasksListCommand.self, TasksShowCommand.self, Retry.self, Edit.self, Remove.self, Delete.self])
 
     struct Retry: AsyncParsableCommand {

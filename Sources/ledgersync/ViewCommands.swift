@@ -34,10 +34,12 @@ struct OrdersCommand: ParsableCommand {
         @Argument(help: "The export: .xlsx or .csv (told apart by content).") var file: String
         @Option(help: "shopee, lazada, tiktok, shopify, woocommerce, a mapping in the pack's imports/ folder, or a mapping file (default: recognised by the export's header).") var mapping: String?
         @Option(name: .customLong("out"), help: "Write the orders (JSON Lines) to this file, replaced only when the import finishes; default: standard output.") var output: String?
+        @Flag(name: .customLong("dry-run"), help: "Read and check every order and report on stderr; write no orders (neither --out nor standard output).") var dryRun = false
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.ordersImport(OrderImportRequest(exportPath: file, mapping: mapping, packDirectory: pack, outPath: output), console: console), console)
+            try finish(Workflows.ordersImport(OrderImportRequest(exportPath: file, mapping: mapping, packDirectory: pack, outPath: output, dryRun: dryRun),
+                                              console: console), console)
         }
     }
 
@@ -105,7 +107,7 @@ struct OrdersCommand: ParsableCommand {
 
 /// `tasks list`; the `tasks` group (with retry, remove, delete, edit) lists it as a subcommand.
 struct TasksListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sync tasks, newest first, with how their orders stand.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sync tasks, newest first — invoice tasks (apply) and receipt tasks (payments apply) — with how their orders or receipts stand.")
     @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
@@ -122,7 +124,7 @@ struct TasksListCommand: ParsableCommand {
 
 /// `tasks show N`; the `tasks` group lists it as a subcommand.
 struct TasksShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one task: its orders with status, SQL invoice number and, for failed ones, the full error.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one task: its orders (or receipts) with status, SQL invoice (or receipt and O/R) number and, for failed ones, the full error.")
     @Argument(help: "The task number.") var taskID: Int64
     @OptionGroup var packOption: UnusedPackOption
     @Option(help: stateHelp) var state: String?

@@ -37,6 +37,19 @@ struct MatchCLITests {
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+        /// Every file under the workspace with its bytes.
+        func snapshot() throws -> [String: Data] {
+            var files: [String: Data] = [:]
+            let enumerator = FileManager.default.enumerator(atPath: root)
+            while let relative = enumerator?.nextObject() as? String {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path(relative), isDirectory: &isDirectory), !isDirectory.boolValue {
+                    files[relative] = FileManager.default.contents(atPath: path(relative)) ?? Data()
+                }
+            }
+            return files
+        }
     }
 
     static let header = "sku,name,syncapp_code,syncapp_uom,status\n"
@@ -106,6 +119,14 @@ struct MatchCLITests {
         rows[index][3] = "UNIT"
         rows[index][5] = "matched"
         try SpreadsheetWriter.writeXLSX(path: workspace.path("filled.xlsx"), sheets: [(name: "Items", rows: rows.map { $0.map { $0.isEmpty ? .empty : .string($0) } })])
+
+        // --dry-run shows the same change and writes nothing anywhere: every file in the workspace byte-identical, none added.
+        let files = try workspace.snapshot()
+        let dryRun = try await workspace.importSheet("filled.xlsx", ["--sandbox", "--dry-run"])
+        #expect(dryRun.status == 0, "\(dryRun.transcript)")
+        #expect(dryRun.stdout.contains("  + NEW-VASE-01 → VASE-01 UNIT  (row \(index + 1))"), "\(dryRun.transcript)")
+        #expect(dryRun.stdout.contains("(dry run: nothing was written)"), "\(dryRun.transcript)")
+        #expect(try workspace.snapshot() == files, "match import --dry-run changed the workspace")
 
         let imported = try await workspace.importSheet("filled.xlsx", ["--sandbox"])
         #expect(imported.status == 0, "\(imported.transcript)")

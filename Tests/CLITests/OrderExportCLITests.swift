@@ -123,6 +123,28 @@ import TestSupport
         #expect(written.split(separator: "\n").count == 4)
     }
 
+    @Test("orders import --dry-run reads and reports every order, and writes no orders: --out is left as it was, nothing on stdout")
+    func dryRunWritesNoOrders() async throws {
+        let directory = try scratchDirectory("export-dry-run")
+        var text = try String(contentsOfFile: Golden.packageRoot + "/examples/exports/woocommerce-orders-2025-09.csv", encoding: .utf8)
+        text = text.replacingOccurrences(of: ",On hold,", with: ",On hld,")
+        try text.write(toFile: directory + "/woo.csv", atomically: true, encoding: .utf8)
+        let out = directory + "/orders.jsonl"
+        try "earlier orders\n".write(toFile: out, atomically: true, encoding: .utf8)
+        let result = try await CLI.run(["orders", "import", directory + "/woo.csv", "--pack", "rules/acme-living", "--out", out, "--dry-run"])
+        #expect(result.status == 1, "the bad order is still reported: \(result.transcript)")
+        #expect(result.stderr.contains("woo.csv:9:2: error: order 5602: column B (Order Status) is \"On hld\""), "\(result.transcript)")
+        #expect(result.stderr.contains("imported 4 orders from 8 rows with the woocommerce mapping (dry run: \(out) was not written); 1 order not imported: 5602"), "\(result.transcript)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "earlier orders\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["orders.jsonl", "woo.csv"])
+
+        let toStdout = try await CLI.run(["orders", "import", "examples/exports/tiktok-orders-2025-09.csv", "--dry-run"])
+        #expect(toStdout.status == 0, "\(toStdout.transcript)")
+        #expect(toStdout.stdout.isEmpty, "no orders on stdout: \(toStdout.stdout.prefix(200))")
+        #expect(toStdout.stderr.hasPrefix("imported 9 orders from "), "\(toStdout.transcript)")
+        #expect(toStdout.stderr.contains("(dry run: no orders were written)"), "\(toStdout.transcript)")
+    }
+
     @Test func validateChecksThePacksImportMappings() async throws {
         let directory = try scratchDirectory("export-validate")
         try FileManager.default.copyItem(atPath: Golden.packageRoot + "/rules", toPath: directory + "/rules")

@@ -23,10 +23,13 @@ struct PackFlagCLITests {
             #expect(with.status == 0, "\(command.joined(separator: " ")) --pack: \(with.transcript)")
             #expect(with.stdout == without.stdout, "\(command.joined(separator: " ")): --pack changed the output")
         }
-        // (--preview still records the rows, issue 17: only that it runs with --pack is compared here.)
-        let imported = try CLI.run(["payments", "import", "--channel", "lazada", "examples/settlements/lazada-statement-2025-09.csv", "--preview"] + Args.acme + state)
+        // A preview writes nothing, so it can be compared like the views.
+        let preview = ["payments", "import", "--channel", "lazada", "examples/settlements/lazada-statement-2025-09.csv", "--preview"]
+        let previewed = try CLI.run(preview + state)
+        let imported = try CLI.run(preview + Args.acme + state)
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(imported.stdout.contains("Total of 4 rows (MYR)"), "\(imported.transcript)")
+        #expect(imported.stdout == previewed.stdout, "--pack changed the preview")
 
         // An order that is completed cannot be removed, and says so: the flag was parsed, the command ran.
         let remove = try CLI.run(["tasks", "remove", "1", "SG-1000101"] + Args.acme + state)

@@ -140,9 +140,11 @@ struct PaymentsCLITests {
         }
         try SpreadsheetWriter.writeXLSX(path: shopeeFile, sheets: sheets)
         for (channel, file) in [("lazada", lazadaFile), ("shopee", shopeeFile)] {
-            let imported = try await Self.payments(["import", "--channel", channel, file, "--preview"], state: state)
+            let previewed = try await Self.payments(["import", "--channel", channel, file, "--preview"], state: state)
+            #expect(previewed.status == 0, "\(previewed.transcript)")
+            #expect(previewed.stdout.contains("Shipping paid"), "the preview shows the buyer-paid shipping: \(previewed.stdout)")
+            let imported = try await Self.payments(["import", "--channel", channel, file], state: state)
             #expect(imported.status == 0, "\(imported.transcript)")
-            #expect(imported.stdout.contains("Shipping paid"), "the preview shows the buyer-paid shipping: \(imported.stdout)")
         }
 
         let apply = try await Self.payments(["apply"], state: state, sandbox: sandbox)
@@ -172,6 +174,73 @@ struct PaymentsCLITests {
         #expect(bankCharges == ["38.80", "58.20"], "\(bankCharges)")
         let payouts = receipts.map { (Money(parsing: $0["docamt"] as? String ?? "") ?? .zero) - (Money(parsing: $0["bankcharge"] as? String ?? "") ?? .zero) }
         #expect(payouts.reduce(.zero, +) == (lazada + shopee).reduce(Money.zero) { $0 + $1.net }, "the bank gets the payouts, to the sen")
+    }
+
+    /// The file's bytes and their FNV-1a hash, to tell that it is byte-identical later.
+    static func snapshot(_ path: String) throws -> (bytes: Data, hash: String) {
+        let data = try #require(FileManager.default.contents(atPath: path), "\(path) is readable")
+        return (data, try #require(ContentHash.hex(fileAt: path)?.hex))
+    }
+
+    @Test("payments import --preview and --dry-run write nothing: no state store is created, an existing one (open elsewhere or not) stays byte-identical, and the preview says which rows are new and which known — as the import then does")
+    func previewWritesNothing() async throws {
+        let directory = try scratchDirectory("preview")
+        let state = directory + "/state.sqlite"
+        let statement = Golden.packageRoot + "/examples/settlements/lazada-statement-2025-09.csv"
+
+        // No state store: none is created, and no -wal/-shm or lock file beside it.
+        for flag in ["--preview", "--dry-run"] {
+            let result = try await Self.payments(["import", "--channel", "lazada", statement, flag], state: state)
+            #expect(result.status == 0, "\(result.transcript)")
+            #expect(result.stdout.contains("preview: importing \(statement) would record 4 settled orders, 4 new, 0 already known; 5 warnings — nothing was written (no state store at \(state) was created)"), "\(result.stdout)")
+            #expect(result.stdout.contains("Import\n"), "the table says what importing each row would do: \(result.stdout)")
+            #expect(result.stderr.contains("warning: order 157683824297273 is not in the state store"), "\(result.transcript)")
+            let created = try FileManager.default.contentsOfDirectory(atPath: directory)
+            #expect(created.isEmpty, "\(flag) created \(created)")
+        }
+
+        // A store holding the first week of the statement (its first two orders).
+        let lines = try String(contentsOfFile: statement, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let firstWeek = directory + "/first-week.csv"
+        try (lines.prefix(9).joined(separator: "\n") + "\n").write(toFile: firstWeek, atomically: true, encoding: .utf8)
+        let seeded = try await Self.payments(["import", "--channel", "lazada", firstWeek], state: state)
+        #expect(seeded.stdout.contains("2 settled orders, 2 new, 0 already known"), "\(seeded.transcript)")
+        let broken = directory + "/broken.csv"
+        try (lines.prefix(9).joined(separator: "\n").replacingOccurrences(of: ";647.20;", with: ";647.2O;") + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(files == ["broken.csv", "first-week.csv", "state.sqlite"], "\(files)")
+        let before = try Self.snapshot(state)
+
+        let overlapping = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
+        #expect(overlapping.status == 0, "\(overlapping.transcript)")
+        #expect(overlapping.stdout.contains("would record 4 settled orders, 2 new, 2 already known; 5 warnings — nothing was written to \(state)"), "\(overlapping.stdout)")
+        let marks = overlapping.stdout.split(separator: "\n").filter { $0.contains(" 2025-09-") }.map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(marks == ["known", "known", "new", "new"], "\(overlapping.stdout)")
+        let again = try await Self.payments(["import", "--channel", "lazada", firstWeek, "--dry-run"], state: state)
+        #expect(again.stdout.contains("preview: \(firstWeek) was imported before; importing it again changes nothing — nothing was written"), "\(again.stdout)")
+        let refused = try await Self.payments(["import", "--channel", "lazada", broken, "--preview"], state: state)
+        #expect(refused.status == 1, "\(refused.transcript)")
+        #expect(refused.stderr.contains("1 error; an import would write nothing (preview: nothing was written)"), "\(refused.transcript)")
+        let after = try Self.snapshot(state)
+        #expect(after.hash == before.hash && after.bytes == before.bytes, "a preview changed the state store")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == files, "a preview left files beside the store")
+
+        // With the store open elsewhere (here, in this process: its -wal and -shm files exist), a preview reads through
+        // them and changes neither the store nor its write-ahead log.
+        do {
+            let open = try StateStore(path: state)
+            #expect(try open.settlementRows().count == 2)
+            let (store, log) = (try Self.snapshot(state), try Self.snapshot(state + "-wal"))
+            let read = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
+            #expect(read.stdout.contains("2 new, 2 already known"), "\(read.transcript)")
+            #expect(try Self.snapshot(state).bytes == store.bytes, "a preview changed the state store")
+            #expect(try Self.snapshot(state + "-wal").bytes == log.bytes, "a preview wrote to the write-ahead log")
+            #expect(try open.settlementRows().count == 2, "no rows were added by a preview")
+        }
+
+        // The import itself does what the preview said.
+        let imported = try await Self.payments(["import", "--channel", "lazada", statement], state: state)
+        #expect(imported.stdout.contains("imported \(statement): 4 settled orders, 2 new, 2 already known; 5 warnings"), "\(imported.transcript)")
     }
 
     @Test("the example Lazada statement imports its 4 orders and reports the account-level top-up it leaves out")
@@ -237,7 +306,10 @@ struct PaymentsCLITests {
         #expect(bad.stderr.contains("nothing was imported"))
         #expect(try store.settlementRows().isEmpty, "an import with errors writes nothing")
 
-        let imported = try await Self.payments(["import", "--channel", "lazada", file, "--preview"], state: state)
+        let previewed = try await Self.payments(["import", "--channel", "lazada", file, "--preview"], state: state)
+        #expect(previewed.stdout.contains("would record 2 settled orders, 2 new, 0 already known; 0 warnings — nothing was written to "), "\(previewed.stdout)")
+        #expect(try store.settlementRows().isEmpty, "a preview writes nothing")
+        let imported = try await Self.payments(["import", "--channel", "lazada", file], state: state)
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(imported.stdout.contains("2 settled orders, 2 new, 0 already known"), "\(imported.stdout)")
         let again = try await Self.payments(["import", "--channel", "lazada", file], state: state)
@@ -421,5 +493,218 @@ struct PaymentsCLITests {
         let lateData = try #require(FileManager.default.contents(atPath: sandbox.statePath))
         let lateRoot = try #require(try JSONSerialization.jsonObject(with: lateData) as? [String: Any])
         #expect(((lateRoot["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]])?.count == 2)
+    }
+}
+
+extension ServedSandbox {
+    /// The customer payments (receipts) the sandbox holds now.
+    func receipts() throws -> [[String: Any]] {
+        guard let data = FileManager.default.contents(atPath: statePath) else { return [] }
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return ((root["customerpayment"] as? [String: Any])?["records"] as? [[String: Any]]) ?? []
+    }
+
+    func receipt(_ docno: String) throws -> [String: Any] {
+        try #require(try receipts().first { $0["docno"] as? String == docno }, "receipt \(docno) in the sandbox")
+    }
+}
+
+/// Receipts as tasks (issue 17 part 4): `payments apply` makes a receipt task, `tasks list|show` show it beside the invoice
+/// tasks, and the O/R number recorded with `payments set-or` reaches SQL Account's receipt exactly once.
+@Suite("ledgersync payments: receipt tasks and O/R numbers", .serialized)
+struct ReceiptTaskCLITests {
+    static let statement = "examples/settlements/lazada-statement-2025-09.csv"
+
+    /// The September orders synced, the example Lazada statement imported and its two receipts sent in task 2: payment 1
+    /// (2025-09-17) and payment 2 (2025-09-24), numbered OR-00001 and OR-00002 in whichever order SQL saved them — the
+    /// SQL numbers of payments 1 and 2 are returned.
+    static func receiptsSent(_ name: String) async throws -> (ServedSandbox, String, String, [String]) {
+        let directory = try scratchDirectory(name)
+        let sandbox = try ServedSandbox(directory: directory)
+        let state = directory + "/state.sqlite"
+        #expect(try await Sync.apply(sandbox, state: state).status == 0)
+        #expect(try await PaymentsCLITests.payments(["import", "--channel", "lazada", statement], state: state).status == 0)
+        let apply = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("2 payments in SQL Accounting, 0 failed (task 2)\n"), "\(apply.stdout)")
+        let docnos = try StateStore(path: state).payments().map { $0.remoteDocno ?? "" }
+        #expect(docnos.sorted() == ["OR-00001", "OR-00002"])
+        return (sandbox, state, directory, docnos)
+    }
+
+    static func tasks(_ arguments: [String], state: String, _ extra: [String] = []) async throws -> CLI.Result {
+        try await CLI.run(["tasks"] + arguments + ["--state", state] + extra, environment: ServedSandbox.keys)
+    }
+
+    @Test("a receipt task in tasks list and tasks show (kind, payment, payout, status, SQL receipt, O/R number); retry, edit, remove and --cancel-remote refuse it saying what to do; delete has the next payments apply look its receipts up again")
+    func receiptTaskInTheTaskViews() async throws {
+        let (sandbox, state, _, docnos) = try await Self.receiptsSent("receipt-task")
+        defer { sandbox.stop() }
+
+        let list = try await Self.tasks(["list"], state: state)
+        #expect(list.status == 0, "\(list.transcript)")
+        let rows = list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.first.map { [$0[0], $0[1]] + $0.dropFirst(4) } == ["2", "receipts", "completed", "2", "2", "0", "0"], "\(list.stdout)")
+        #expect(rows.dropFirst().first.map { [$0[0], $0[1]] + $0.dropFirst(4) } == ["1", "invoices", "completed", "51", "51", "0", "0"], "\(list.stdout)")
+        let listed = try JSON.object(try await Self.tasks(["list", "--format", "json"], state: state).stdout, "tasks list --format json")
+        let tasks = try #require(listed["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["kind"] as? String } == ["receipts", "invoices"])
+        #expect(tasks.first?["receipts"] as? Int == 2 && tasks.first?["completed"] as? Int == 2)
+
+        let show = try await Self.tasks(["show", "2"], state: state)
+        #expect(show.status == 0, "\(show.transcript)")
+        #expect(show.stdout.hasPrefix("task 2 (receipts): completed, created "), "\(show.stdout)")
+        #expect(show.stdout.contains("PAYMENT  PAYOUT                          CUSTOMER   STATUS     SQL RECEIPT  O/R NO\n"), "\(show.stdout)")
+        #expect(show.stdout.contains("      1  lazada 2025-09-17 MY2025091501  300-L0001  completed  \(docnos[0])     -\n"), "\(show.stdout)")
+        #expect(show.stdout.contains("      2  lazada 2025-09-24 MY2025092201  300-L0001  completed  \(docnos[1])     -\n"), "\(show.stdout)")
+        #expect(show.stdout.hasSuffix("2 receipts: 2 completed\n"), "\(show.stdout)")
+        let shown = try JSON.object(try await Self.tasks(["show", "2", "--format", "json"], state: state).stdout, "tasks show --format json")
+        let receipts = try #require(shown["receipts"] as? [[String: Any]])
+        #expect(receipts.map { $0["sql_docno"] as? String } == docnos)
+        #expect(receipts.map { $0["status"] as? String } == ["completed", "completed"])
+        #expect((shown["task"] as? [String: Any])?["kind"] as? String == "receipts")
+        let payments = try JSON.object(try await PaymentsCLITests.payments(["list", "--format", "json"], state: state).stdout, "payments list --format json")
+        #expect((payments["payments"] as? [[String: Any]])?.map { $0["task_id"] as? Int } == [2, 2])
+
+        // The invoice-task operations refuse a receipt task, each saying what does the job for receipts.
+        let retry = try await Self.tasks(["retry", "2"], state: state, Args.acme + ["--endpoint", sandbox.url])
+        #expect(retry.status == 1)
+        #expect(retry.stderr.contains("task 2 holds receipts (customer payments), not invoices; `tasks retry` transforms orders again — send its failed receipts and O/R numbers again with `ledgersync payments apply`"), "\(retry.transcript)")
+        let edit = try await Self.tasks(["edit", "2", "1", "--set", "agent=ALI"], state: state, Args.acme)
+        #expect(edit.status == 1)
+        #expect(edit.stderr.contains("`tasks edit` edits a failed order's invoice fields — a receipt is built from the settlement and the pack's payments settings"), "\(edit.transcript)")
+        let remove = try await Self.tasks(["remove", "2", "1"], state: state)
+        #expect(remove.status == 1)
+        #expect(remove.stderr.contains("a receipt is not taken out of its task"), "\(remove.transcript)")
+        let cancel = try await Self.tasks(["delete", "2", "--cancel-remote"], state: state, Args.acme + ["--endpoint", sandbox.url])
+        #expect(cancel.status == 1)
+        #expect(cancel.stderr.contains("--cancel-remote cancels invoices only — cancelling a receipt reopens the invoices it knocks off"), "\(cancel.transcript)")
+        #expect(try await Self.tasks(["show", "2"], state: state).status == 0, "the task is still there")
+
+        // delete: the receipts stay in SQL Accounting; the next payments apply looks them up and adopts them, sends nothing new.
+        let delete = try await Self.tasks(["delete", "2"], state: state)
+        #expect(delete.status == 0, "\(delete.transcript)")
+        #expect(delete.stdout.contains("deleted task 2 (receipts): 2 receipts it sent stay in SQL Accounting; the next `ledgersync payments apply` looks each up by docref1 again"), "\(delete.stdout)")
+        #expect(try await Self.tasks(["show", "2"], state: state).status == 1)
+        let again = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(again.status == 0, "\(again.transcript)")
+        #expect(again.stdout.contains("  = lazada 2025-09-17 MY2025091501 → \(docnos[0]) was already in SQL Account: adopted\n"), "\(again.stdout)")
+        #expect(again.stdout.contains("2 payments in SQL Accounting, 0 failed (task 3)\n"), "\(again.stdout)")
+        #expect(try sandbox.receipts().count == 2, "no second receipt")
+    }
+
+    @Test("set-or, then payments apply puts the O/R number on the receipt in the sandbox (docref2) exactly once: a second run sends nothing, a lost answer is not sent again, an edit made in SQL Accounting is not overwritten")
+    func receiptNumberReachesSQLAccountOnce() async throws {
+        let (first, state, directory, docnos) = try await Self.receiptsSent("or-number")
+        var sandbox = first
+        defer { sandbox.stop() }
+        let (receipt1, receipt2) = (docnos[0], docnos[1])
+
+        let set = try await PaymentsCLITests.payments(["set-or", "1", "OR-2025-0001"], state: state)
+        #expect(set.status == 0, "\(set.transcript)")
+        #expect(set.stdout == "payment 1: O/R number OR-2025-0001 recorded; the next `ledgersync payments apply` sends it to receipt \(receipt1) in SQL Accounting\n", "\(set.stdout)")
+        #expect(try await PaymentsCLITests.payments(["show", "1"], state: state).stdout.contains("O/R number OR-2025-0001: not in SQL Accounting yet — the next `ledgersync payments apply` sends it\n"))
+        #expect(try sandbox.receipt(receipt1)["docref2"] == nil, "set-or sends nothing itself")
+
+        let apply = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("  ~ payment 1 (\(receipt1)): O/R number OR-2025-0001 → docref2\n"), "\(apply.stdout)")
+        #expect(apply.stdout.hasSuffix("1 O/R number in docref2 (task 3)\n"), "\(apply.stdout)")
+        let receipt = try sandbox.receipt(receipt1)
+        #expect(receipt["docref2"] as? String == "OR-2025-0001")
+        #expect(receipt["updatecount"] as? Int == 1, "one PUT")
+        #expect((receipt["sdsknockoff"] as? [[String: Any]])?.count == 2, "the receipt is otherwise as it was")
+        #expect(try sandbox.receipt(receipt2)["docref2"] == nil)
+
+        // Visible: payments show / list and the task.
+        let show = try await PaymentsCLITests.payments(["show", "1"], state: state)
+        #expect(show.stdout.contains("state created, SQL \(receipt1), task 3\nO/R number OR-2025-0001: in SQL Accounting (docref2, since "), "\(show.stdout)")
+        #expect(show.stdout.contains("  PUT /customerpayment/\(receipt1 == "OR-00001" ? 1 : 2)\n    request:   docref2 '' → 'OR-2025-0001' (O/R number), updatecount 1; the rest as SQL holds it\n"), "\(show.stdout)")
+        let json = try JSON.object(try await PaymentsCLITests.payments(["show", "1", "--format", "json"], state: state).stdout, "payments show --format json")
+        let payment = try #require(json["payment"] as? [String: Any])
+        #expect(payment["or_number"] as? String == "OR-2025-0001" && payment["or_number_in_sql"] as? Bool == true && payment["or_number_field"] as? String == "docref2")
+        #expect((json["attempts"] as? [[String: Any]])?.last?["task_id"] as? Int == 3)
+        #expect(try await PaymentsCLITests.payments(["list"], state: state).stdout.contains("\(receipt1)   OR-2025-0001  yes            3\n"))
+        #expect(try await Self.tasks(["show", "3"], state: state).stdout.contains("      1  lazada 2025-09-17 MY2025091501  300-L0001  completed  \(receipt1)     OR-2025-0001 (in SQL)\n"))
+
+        // A second run sends nothing.
+        let second = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(second.status == 0)
+        #expect(second.stdout.hasSuffix("no payments to send\n"), "\(second.stdout)")
+        #expect(try sandbox.receipt(receipt1)["updatecount"] as? Int == 1)
+
+        // The answer to the PUT lost (a crash before it was recorded): the next run looks first, finds it, sends nothing.
+        try StateStore(path: state).write { db in try db.execute(sql: "UPDATE payments SET or_number_sent = NULL, or_number_field = NULL WHERE id = 1") }
+        let lost = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(lost.status == 0, "\(lost.transcript)")
+        #expect(lost.stdout.contains("  = payment 1 (\(receipt1)): O/R number OR-2025-0001 was already in docref2: recorded, nothing sent\n"), "\(lost.stdout)")
+        #expect(try sandbox.receipt(receipt1)["updatecount"] as? Int == 1, "still one PUT")
+
+        // Someone types another number into the receipt in SQL Accounting (the sandbox restarted on its edited books).
+        sandbox.stop()
+        let books = try String(contentsOfFile: sandbox.statePath, encoding: .utf8)
+        let edited = books.replacingOccurrences(of: #""docref2": "OR-2025-0001""#, with: #""docref2": "HAND-01""#)
+        #expect(edited != books, "the books hold the number as \"docref2\": \"OR-2025-0001\"")
+        try edited.write(toFile: sandbox.statePath, atomically: true, encoding: .utf8)
+        sandbox = try ServedSandbox(directory: directory)
+        #expect(try await PaymentsCLITests.payments(["set-or", "1", "OR-2025-0002"], state: state).status == 0)
+        let drift = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(drift.status == 1, "\(drift.transcript)")
+        #expect(drift.stdout.contains("  ! payment 1 (\(receipt1)): O/R number OR-2025-0002 not sent: SQL Accounting's copy of receipt \(receipt1) has docref2 'HAND-01', changed there since ledgersync set 'OR-2025-0001'; the O/R number OR-2025-0002 would overwrite it, so it was not sent — if SQL Accounting is right, record its number here with `ledgersync payments set-or 1 HAND-01`"), "\(drift.stdout)")
+        #expect(drift.stdout.hasSuffix("0 O/R numbers in docref2, 1 not sent (task 5)\n"), "\(drift.stdout)")
+        #expect(try sandbox.receipt(receipt1)["docref2"] as? String == "HAND-01")
+        // The run that found the lost answer (task 4) names the task that took the receipt over.
+        #expect(try await Self.tasks(["show", "4"], state: state).stdout.contains("no receipts\ntaken over by a later task: payment 1 (task 5) — ledgersync payments show N lists every request\n"))
+        let failed = try await Self.tasks(["show", "5"], state: state)
+        #expect(failed.stdout.hasPrefix("task 5 (receipts): completed_with_failures"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("completed_with_failures") && failed.stdout.contains("  failed  \(receipt1)     OR-2025-0002 (not in SQL yet)\n    SQL Accounting's copy of receipt \(receipt1) has docref2 'HAND-01'"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("send the failed ones again: ledgersync payments apply\n"), "\(failed.stdout)")
+
+        // Taking SQL Accounting's number: recorded as there, nothing sent.
+        #expect(try await PaymentsCLITests.payments(["set-or", "1", "HAND-01"], state: state).status == 0)
+        let taken = try await PaymentsCLITests.payments(["apply"], state: state, sandbox: sandbox)
+        #expect(taken.status == 0, "\(taken.transcript)")
+        #expect(taken.stdout.contains("  = payment 1 (\(receipt1)): O/R number HAND-01 was already in docref2: recorded, nothing sent\n"), "\(taken.stdout)")
+        #expect(try sandbox.receipt(receipt1)["updatecount"] as? Int == 1)
+        #expect(try await Self.tasks(["show", "6"], state: state).stdout.hasSuffix("1 receipt: 1 completed\n"))
+    }
+
+    @Test("payments.or_number_field and edit_policy.fields.customerpayment.<field>: create_only keeps the O/R number in the state store, update sends it to that field")
+    func receiptNumberUnderThePacksEditPolicy() async throws {
+        let directory = try scratchDirectory("or-policy")
+        try FileManager.default.createDirectory(atPath: directory + "/.git", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Golden.packageRoot + "/rules", toPath: directory + "/rules")
+        let packFile = directory + "/rules/acme-living/pack.yaml"
+        let original = try String(contentsOfFile: packFile, encoding: .utf8)
+        func policy(_ value: String) throws {
+            try (original + "  or_number_field: docref3\n\nedit_policy:\n  fields:\n    customerpayment.docref3: \(value)\n")
+                .write(toFile: packFile, atomically: true, encoding: .utf8)
+        }
+        try policy("create_only")
+        let pack = ["--pack", directory + "/rules/acme-living"]
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = ["--state", directory + "/state.sqlite"]
+        let synced = try await CLI.run(["apply"] + pack + Args.september + Args.asOf + ["--endpoint", sandbox.url] + state, environment: ServedSandbox.keys)
+        #expect(synced.status == 0, "\(synced.transcript)")
+        #expect(try await CLI.run(["payments", "import", "--channel", "lazada", Self.statement] + state).status == 0)
+        let apply = ["payments", "apply"] + pack + ["--endpoint", sandbox.url] + state
+        #expect(try await CLI.run(apply, environment: ServedSandbox.keys).status == 0)
+        #expect(try await CLI.run(["payments", "set-or", "1", "OR-9"] + state).status == 0)
+        let docno = try #require(try StateStore(path: directory + "/state.sqlite").payment(1)?.remoteDocno)
+
+        let kept = try await CLI.run(apply, environment: ServedSandbox.keys)
+        #expect(kept.status == 0, "\(kept.transcript)")
+        #expect(kept.stdout.contains("  ? payment 1 (\(docno)): its O/R number OR-9 stays in the state store only: the pack's edit_policy.fields.customerpayment.docref3 is create_only ("), "\(kept.stdout)")
+        #expect(kept.stdout.contains("/rules/acme-living/pack.yaml:"), "names where the pack says so: \(kept.stdout)")
+        #expect(try sandbox.receipt(docno)["docref3"] == nil)
+
+        try policy("update")
+        let sent = try await CLI.run(apply, environment: ServedSandbox.keys)
+        #expect(sent.status == 0, "\(sent.transcript)")
+        #expect(sent.stdout.contains("  ~ payment 1 (\(docno)): O/R number OR-9 → docref3\n"), "\(sent.stdout)")
+        let receipt = try sandbox.receipt(docno)
+        #expect(receipt["docref3"] as? String == "OR-9")
+        #expect(receipt["docref2"] == nil)
     }
 }

@@ -195,7 +195,7 @@ struct ViewsCLITests {
 
         let task = try CLI.run(["tasks", "show", "1"] + state)
         #expect(task.status == 0, "\(task.transcript)")
-        #expect(task.stdout.hasPrefix("task 1: completed_with_failures"), "\(task.transcript)")
+        #expect(task.stdout.hasPrefix("task 1 (invoices): completed_with_failures"), "\(task.transcript)")
         #expect(task.stdout.contains("and sync again.\n"), "the full error is shown\n\(task.transcript)")
         #expect(task.stdout.contains("retry the failed orders: ledgersync tasks retry 1\n"), "\(task.transcript)")
     }
@@ -245,7 +245,7 @@ struct ViewsCLITests {
         let state = try Self.septemberState()
         let show = try CLI.run(["tasks", "show", "1"] + state)
         #expect(show.status == 0, "\(show.transcript)")
-        #expect(show.stdout.hasPrefix("task 1: completed, created "), "\(show.transcript)")
+        #expect(show.stdout.hasPrefix("task 1 (invoices): completed, created "), "\(show.transcript)")
         #expect(show.stdout.hasSuffix("51 orders: 51 completed\n"), "\(show.transcript)")
         let rows = show.stdout.split(separator: "\n").filter { $0.hasPrefix("SG-") }
         #expect(rows.count >= 51)
@@ -254,12 +254,15 @@ struct ViewsCLITests {
         let list = try CLI.run(["tasks", "list"] + state)
         #expect(list.status == 0, "\(list.transcript)")
         let row = try #require(list.stdout.split(separator: "\n").dropFirst().first).split(separator: " ").map(String.init)
-        #expect(row.first == "1" && row.dropFirst(3) == ["completed", "51", "51", "0", "0"], "\(list.transcript)")
+        #expect(list.stdout.hasPrefix("TASK  KIND      CREATED  "), "\(list.transcript)")
+        #expect(row.first == "1" && row.dropFirst(1).first == "invoices" && row.dropFirst(4) == ["completed", "51", "51", "0", "0"], "\(list.transcript)")
 
         let json = try JSON.object(try CLI.run(["tasks", "list", "--format", "json"] + state).stdout, "tasks list --format json")
         let tasks = try #require(json["tasks"] as? [[String: Any]])
         #expect(tasks.count == 1)
         #expect(tasks.first?["completed"] as? Int == 51)
+        #expect(tasks.first?["kind"] as? String == "invoices")
+        #expect(tasks.first?["orders"] as? Int == 51)
 
         let unknown = try CLI.run(["tasks", "show", "7"] + state)
         #expect(unknown.status == 1)

@@ -34,6 +34,7 @@ struct InvalidPackDiagnosticsTests {
         "missing-profile",
         "idempotency-key-without-id",
         "edit-policy",
+        "receipt-or-number",
         "secrets-file-inside-pack",
         "duplicate-key",
         "rule-forbidden-set",
@@ -267,6 +268,20 @@ struct InvalidPackDiagnosticsTests {
         let docref = try diagnostics.single(code: "invalid-value")
         #expect(docref.keyPath == "edit_policy.fields.docref1")
         #expect(docref.location?.line == 6)
+    }
+
+    @Test("payments.or_number_field names a receipt field an O/R number can go to; edit_policy takes customerpayment.<that field> and no other receipt field")
+    func receiptNumberField() throws {
+        let diagnostics = Packs.loadFixture("receipt-or-number").1
+        #expect(diagnostics.count == 2, "customerpayment.docref3 is accepted: \(diagnostics)")
+        let field = try diagnostics.single(code: "invalid-value")
+        #expect(field.keyPath == "payments.or_number_field")
+        #expect(field.message.contains("use one of: docref2, docref3, docref4, docno"))
+        let receipt = try diagnostics.single(code: "unknown-field")
+        #expect(receipt.keyPath == "edit_policy.fields.customerpayment.docref1")
+        #expect(receipt.message.contains("a synced receipt is only ever changed by its O/R number"))
+        #expect(receipt.suggestion == "customerpayment.docref2")
+        #expect(receipt.location?.line == 9)
     }
 
     @Test("a secrets file inside the pack folder is refused")

@@ -136,6 +136,10 @@ struct ValidPackTests {
         #expect(pack.editPolicy.policy(for: "agent") == .ignore)
         #expect(pack.editPolicy.fields["description"]?.origin.location?.file == Self.baseFile)
         #expect(pack.editPolicy.editable.map(\.value).contains("sdsdocdetail.itemcode"))
+        // O/R numbers go to docref2 unless the pack says otherwise, sent as an update unless its edit policy says not.
+        #expect(pack.payments.orNumberField.value == "docref2")
+        #expect(pack.payments.orNumberField.origin.location == nil, "built in")
+        #expect(pack.editPolicy.policy(for: "customerpayment.docref2") == .update)
     }
 
     @Test("connection secrets are environment references")

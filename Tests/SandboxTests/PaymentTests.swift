@@ -53,6 +53,44 @@ struct PaymentTests {
         }
     }
 
+    @Test("a receipt fetched and sent back with its O/R number in docref2 keeps it; an unknown field is refused naming the closest; udf_ fields pass")
+    func receiptFields() async throws {
+        try await withSandbox { _, client in
+            #expect(try await client.post("/salesinvoice", Docs.invoice(docref1: "I-1")).status == 200)
+            #expect(try await client.post("/customerpayment", Docs.payment(docamt: "218.00", docref1: "PAY-1", knockoffs: [("IV-00001", "218.00")])).status == 200)
+
+            // As ledgersync sends an O/R number: the receipt as SQL holds it, docref2 set, updatecount + 1.
+            var current = try #require(try await client.get("/customerpayment/1").record)
+            current["docref2"] = .string("OR-2025-0001")
+            current["updatecount"] = .int(1)
+            let updated = try await client.put("/customerpayment/1", .object(current))
+            #expect(updated.status == 200, "\(updated.text)")
+            let stored = try #require(try await client.get("/customerpayment/1").record)
+            #expect(stored.string("docref2") == "OR-2025-0001")
+            #expect(stored.int("updatecount") == 1)
+            #expect(stored["sdsknockoff"]?.arrayValue?.count == 1, "the knock-off is kept")
+            #expect(try await client.get("/salesinvoice/1").record?.string("outstanding") == "0.00")
+            #expect(try await client.get("/customerpayment", [("docref2", "OR-2025-0001")]).records.count == 1)
+
+            var misspelt = stored
+            misspelt["docref22"] = .string("OR-2025-0002")
+            misspelt["updatecount"] = .int(2)
+            let refused = try await client.put("/customerpayment/1", .object(misspelt))
+            #expect(refused.status == 400)
+            #expect(refused.message == "Unknown field 'docref22' for customerpayment (AR_PM); did you mean 'docref2'?")
+            let posted = try await client.post("/customerpayment", .object(["code": .string("300-S0001"), "docdate": .string("2025-09-20"),
+                                                                            "paymentmethod": .string("310-SHP"), "docamt": .string("1.00"),
+                                                                            "orno": .string("X"), "udf_batch": .string("B1")]))
+            #expect(posted.status == 400)
+            #expect(posted.message.hasPrefix("Unknown field 'orno' for customerpayment (AR_PM)"), "\(posted.message)")
+            let extra = try await client.post("/customerpayment", .object(["code": .string("300-S0001"), "docdate": .string("2025-09-20"),
+                                                                           "paymentmethod": .string("310-SHP"), "docamt": .string("1.00"),
+                                                                           "udf_batch": .string("B1"), "sdsbogus": .array([])]))
+            #expect(extra.message == "Unknown field 'sdsbogus' for customerpayment (AR_PM); its detail is sdsknockoff")
+            #expect(try await client.get("/customerpayment/1").record?.string("docref2") == "OR-2025-0001", "a refused update changes nothing")
+        }
+    }
+
     @Test func rejectsOverKnockOffOtherCustomersAndUnknownInvoices() async throws {
         try await withSandbox { server, client in
             #expect(try await client.post("/salesinvoice", Docs.invoice(docref1: "I-1")).status == 200)  // 300-S0001

@@ -15,11 +15,11 @@ struct StateStoreTests {
         let store = try StateStore(path: path)
         #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
                                                   "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
-                                                  "2026-12-05-settlement-shipping-credits"])
+                                                  "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 6)
+        #expect(try StateStore(path: path).appliedMigrations().count == 7)
     }
 
     @Test("settlement rows imported before shipping credits were recorded keep their amounts and read as no shipping credit")
@@ -60,8 +60,8 @@ struct StateStoreTests {
         try queue.close()
 
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations().suffix(3) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
-                                                           "2026-12-05-settlement-shipping-credits"])
+        #expect(try store.appliedMigrations().suffix(4) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
+                                                           "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)
@@ -210,6 +210,46 @@ struct SettlementStateTests {
         #expect(try store.settlementRows(channel: "shopee").map(\.netSen) == [9_300, 9_300, 9_300])
     }
 
+    @Test("a preview of an import reads what it would add: a file seen before, rows known from an overlapping file or repeated in this one")
+    func previewOfAnImport() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        _ = try store.importSettlement(contentHash: "h1", name: "a.xlsx", channel: "shopee", rows: [Self.row("A"), Self.row("B")])
+        #expect(try store.previewSettlement(contentHash: "h1", rows: [Self.row("A"), Self.row("B")]) == SettlementImportPreview(alreadyImported: true, known: [true, true]))
+        let overlap = try store.previewSettlement(contentHash: "h2", rows: [Self.row("B"), Self.row("C"), Self.row("C"), Self.row("A", "2025-10-10")])
+        #expect(overlap.known == [true, false, true, false])
+        #expect(overlap.added == 2 && overlap.skipped == 2)
+        // Exactly what the import then does.
+        let imported = try store.importSettlement(contentHash: "h2", name: "b.xlsx", channel: "shopee",
+                                                  rows: [Self.row("B"), Self.row("C"), Self.row("C"), Self.row("A", "2025-10-10")])
+        #expect(imported == SettlementImportResult(alreadyImported: false, added: overlap.added, skipped: overlap.skipped))
+    }
+
+    @Test("a store opened read-only is not migrated, refuses writes and stays byte-identical; an older one reads as having no settlements")
+    func readOnlyStore() throws {
+        #expect(try StateStore.openReadOnly(path: temporaryStorePath()) == nil, "no store: nil, and none created")
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A store as the first release left it: orders and tasks, no settlement tables yet.
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-11-26-orders-tasks-documents")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO orders(id, store, channel, order_number, raw_json, content_hash, status, imported_at, updated_at) VALUES ('SG-1', 's', 'shopee', 'N1', '{}', 'h', 'completed', 't', 't')")
+        }
+        try queue.close()
+        let before = try #require(FileManager.default.contents(atPath: path))
+        let folder = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+
+        let store = try #require(try StateStore.openReadOnly(path: path))
+        #expect(store.isReadOnly)
+        #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents"], "not migrated")
+        #expect(try store.hasTable("settlement_rows") == false)
+        #expect(try store.orders(channel: "shopee", settlementOrderID: "N1").map(\.id) == ["SG-1"])
+        #expect(try store.previewSettlement(contentHash: "h1", rows: [Self.row("N1")]) == .empty(rows: 1))
+        #expect(throws: (any Error).self) { try store.importOrder(id: "SG-2", store: "s", channel: "shopee", orderNumber: "N2", rawJSON: "{}") }
+        #expect(FileManager.default.contents(atPath: path) == before, "the file changed")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == folder, "files were created beside it")
+    }
+
     @Test("a staged payment covers its rows; a sent one is not re-staged; the O/R number is recorded")
     func payments() throws {
         let store = try StateStore(path: temporaryStorePath())
@@ -272,6 +312,115 @@ struct SettlementStateTests {
         #expect(attempts.last?.finishedAt != nil)
         #expect(try store.payment(id)?.remoteDocno == "OR-00008")
         #expect(try store.paymentAttempts(paymentID: 99).isEmpty)
+    }
+
+    @Test("2026-12-05-receipt-tasks-or-numbers: earlier tasks become invoice tasks; an O/R number recorded before is due, its receipt in no task yet")
+    func upgradesToReceiptTasks() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-12-05-settlement-shipping-credits")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO tasks(created_at, status, order_count) VALUES ('t', 'completed', 0)")
+            try db.execute(sql: """
+                INSERT INTO payments(channel, payout_date, reference, customer_code, idempotency_key, payload_json, state, remote_docno, remote_dockey, or_number, created_at, updated_at)
+                VALUES ('shopee', '2025-10-03', 'P-1', '300-S0001', 'LS-PAY-shopee-P-1', '{}', 'created', 'OR-00001', 1, 'OR-2025-0001', 'now', 'now')
+                """)
+        }
+        try queue.close()
+
+        let store = try StateStore(path: path)
+        #expect(try store.appliedMigrations().last == "2026-12-05-receipt-tasks-or-numbers")
+        #expect(try store.tasks().map(\.task.kind) == [.invoices])
+        let payment = try #require(try store.payment(1))
+        #expect(payment.taskID == nil && payment.orNumberSent == nil && !payment.orNumberInSQL())
+        #expect(try store.paymentsAwaitingReceiptNumber(field: "docref2").map(\.id) == [1], "recorded before, never sent: due")
+        #expect(throws: DatabaseError.self, "the kind is checked") {
+            try store.write { db in try db.execute(sql: "UPDATE tasks SET kind = 'credit-notes'") }
+        }
+    }
+
+    /// A created payment with a recorded O/R number, as `payments apply` and `set-or` leave it.
+    static func createdPayment(_ store: StateStore, reference: String, orNumber: String? = nil) throws -> Int64 {
+        let payment = try store.stagePayment(channel: "shopee", payoutDate: "2025-10-03", reference: reference, customerCode: "300-S0001",
+                                             idempotencyKey: "LS-PAY-shopee-\(reference)", payloadJSON: #"{"docref2":""}"#, rowIDs: [])
+        let id = try #require(payment.id)
+        try store.transitionPayment(id, to: .created(dockey: id, docno: "OR-0000\(id)", updatecount: 0))
+        if let orNumber { try store.setReceiptNumber(paymentID: id, orNumber) }
+        return id
+    }
+
+    @Test("a receipt task holds the payments one payments apply sent; its counts and status follow them, an O/R number that could not be sent included")
+    func receiptTasks() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let invoices = try store.openTask(orderIDs: [])
+        let first = try Self.createdPayment(store, reference: "P-1")
+        let refused = try store.stagePayment(channel: "shopee", payoutDate: "2025-10-04", reference: "P-2", customerCode: "300-S0001",
+                                             idempotencyKey: "LS-PAY-shopee-P-2", payloadJSON: "{}", rowIDs: []).id ?? 0
+        let task = try store.openReceiptTask(paymentIDs: [first, refused])
+        let taskID = try #require(task.id)
+        #expect(task.kind == .receipts && task.status == .running)
+        try store.transitionPayment(refused, to: .failed(message: "No record found: paymentmethod '399-999'"),
+                                    attempt: AttemptRecord(method: "POST", path: "/customerpayment", summary: "docamt=1.00", responseStatus: 400, outcome: .failed), taskID: taskID)
+        #expect(try store.paymentAttempts(paymentID: refused).map(\.taskID) == [taskID], "the request is filed under its task")
+        #expect(try store.finishTask(taskID)?.status == .completedWithFailures)
+        #expect(try store.payments(taskID: taskID).map(\.id) == [first, refused])
+        let summary = try #require(try store.task(taskID))
+        #expect(summary.counts == [.completed: 1, .failed: 1])
+        #expect(try store.task(invoices.id ?? 0)?.task.kind == .invoices)
+        #expect(try store.tasks().map(\.task.kind) == [.receipts, .invoices], "newest first, both kinds")
+
+        // The O/R number of the created one fails: the receipt stays in SQL, its task shows the failure.
+        try store.receiptNumberFailed(paymentID: first, message: "SQL Account refused it", attempt: nil, taskID: taskID)
+        try store.transitionPayment(refused, to: .created(dockey: 9, docno: "OR-00009", updatecount: 0))
+        #expect(try store.finishTask(taskID)?.status == .completedWithFailures)
+        #expect(try store.payment(first)?.taskStatus == .failed)
+        try store.receiptNumberInSQL(paymentID: first, number: "OR-1", field: "docref2", attempt: nil, taskID: taskID)
+        #expect(try store.finishTask(taskID)?.status == .completed)
+        #expect(try store.task(taskID)?.counts == [.completed: 2])
+    }
+
+    @Test("an O/R number is due until SQL Account holds exactly it in the pack's field; recording it clears the error, docno becomes the SQL number")
+    func receiptNumbersDue() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let none = try Self.createdPayment(store, reference: "P-0")
+        let due = try Self.createdPayment(store, reference: "P-1", orNumber: "OR-1")
+        let unsent = try store.stagePayment(channel: "shopee", payoutDate: "2025-10-03", reference: "P-2", customerCode: "300-S0001",
+                                            idempotencyKey: "LS-PAY-shopee-P-2", payloadJSON: "{}", rowIDs: []).id ?? 0
+        try store.setReceiptNumber(paymentID: unsent, "OR-2")
+        #expect(try store.paymentsAwaitingReceiptNumber(field: "docref2").map(\.id) == [due], "only receipts SQL Account holds, with a number")
+        _ = none
+
+        try store.receiptNumberFailed(paymentID: due, message: "refused", attempt: nil, taskID: nil)
+        try store.receiptNumberInSQL(paymentID: due, number: "OR-1", field: "docref2",
+                                     attempt: AttemptRecord(method: "PUT", path: "/customerpayment/2", summary: "docref2", responseStatus: 200, outcome: .updated), taskID: nil)
+        let sent = try #require(try store.payment(due))
+        #expect(sent.orNumberInSQL() && sent.orNumberInSQL(field: "docref2") && !sent.orNumberInSQL(field: "docref3"))
+        #expect(sent.lastError == nil && sent.orNumberSentAt != nil)
+        #expect(try store.paymentAttempts(paymentID: due).map(\.outcome) == [.updated])
+        #expect(try store.paymentsAwaitingReceiptNumber(field: "docref2").isEmpty, "sent: a second apply sends nothing")
+        #expect(try store.paymentsAwaitingReceiptNumber(field: "docref3").map(\.id) == [due], "another field: due again")
+        try store.setReceiptNumber(paymentID: due, "OR-1B")
+        #expect(try store.paymentsAwaitingReceiptNumber(field: "docref2").map(\.id) == [due], "another number: due again")
+
+        try store.receiptNumberInSQL(paymentID: due, number: "OR-1B", field: "docno", attempt: nil, taskID: nil)
+        #expect(try store.payment(due)?.remoteDocno == "OR-1B")
+    }
+
+    @Test("deleting a receipt task puts its receipts in doubt (looked up again, O/R number looked at again); removing from it or retrying it is refused")
+    func deletingAReceiptTask() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let id = try Self.createdPayment(store, reference: "P-1", orNumber: "OR-1")
+        try store.receiptNumberInSQL(paymentID: id, number: "OR-1", field: "docref2", attempt: nil, taskID: nil)
+        let taskID = try #require(try store.openReceiptTask(paymentIDs: [id]).id)
+        #expect(throws: StateStoreError.receiptTask(taskID, operation: .remove)) { try store.removeFromTask(taskID, orderIDs: ["P-1"]) }
+        #expect(StateStoreError.receiptTask(taskID, operation: .retry).description.contains("`ledgersync payments apply`"))
+        try store.deleteTask(taskID)
+        #expect(try store.task(taskID) == nil)
+        let payment = try #require(try store.payment(id))
+        #expect(payment.state == .unknown && payment.taskID == nil)
+        #expect(payment.orNumberSent == nil && payment.orNumber == "OR-1")
+        #expect(try store.payments(taskID: taskID).isEmpty)
     }
 
     @Test("a settlement's order reference finds the order by the channel's order number first, then by id, within the channel")

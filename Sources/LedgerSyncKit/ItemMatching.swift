@@ -180,23 +180,29 @@ extension Workflows {
             report(merge, target: target, request: request, written: false, checkedAgainst: checkedAgainst, console: console)
             return ExitStatus.success
         }
-        let previous = FileManager.default.contents(atPath: target.path)
-        do {
-            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns, preamble: current.preamble)
-        } catch {
-            console.err("cannot write \(target.displayPath): \(error); the sheet is unchanged\n")
-            return ExitStatus.failure
-        }
-        // The pack must still load with the new sheet (e.g. a SKU now matched in two sheets); otherwise put it back.
-        let (reloaded, after) = RulePackValidator.load(packDirectory: request.packDirectory)
-        if reloaded == nil {
-            if let previous { try? AtomicFile.write([UInt8](previous), to: target.path) }
-            console.err(DiagnosticRendering.text(after.errors))
-            console.err("the pack would be invalid with the imported sheet, so \(target.displayPath) was put back as it was\n")
+        if let failure = writeSheet(merge, target: target, current: current, packDirectory: request.packDirectory, what: "the imported sheet") {
+            console.err(failure)
             return ExitStatus.failure
         }
         report(merge, target: target, request: request, written: true, checkedAgainst: checkedAgainst, console: console)
         return ExitStatus.success
+    }
+
+    /// Writes a merged sheet over the pack's (atomically) and reloads the pack: a pack that no longer loads (e.g. a SKU
+    /// now matched in two sheets) gets its previous sheet back. Returns why it failed, as text for stderr, or nil.
+    static func writeSheet(_ merge: ItemSheetMerge, target: ItemSheetReference, current: ItemSheetContents, packDirectory: String, what: String) -> String? {
+        let previous = FileManager.default.contents(atPath: target.path)
+        do {
+            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns, preamble: current.preamble)
+        } catch {
+            return "cannot write \(target.displayPath): \(error); the sheet is unchanged\n"
+        }
+        let (reloaded, after) = RulePackValidator.load(packDirectory: packDirectory)
+        if reloaded == nil {
+            if let previous { try? AtomicFile.write([UInt8](previous), to: target.path) }
+            return DiagnosticRendering.text(after.errors) + "the pack would be invalid with \(what), so \(target.displayPath) was put back as it was\n"
+        }
+        return nil
     }
 
     /// The sheet `match import` writes: the one the client pack itself lists (a base pack's sheet is shared by

@@ -190,6 +190,7 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     case notInTask(orderID: String, taskID: Int64)
     case completedOrder(orderID: String, docno: String?)
     case unknownPayment(Int64)
+    case unknownMaster(Int64)
 
     public var description: String {
         switch self {
@@ -199,6 +200,7 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
         case .unknownDocument(let id): return "document \(id) is not in the state store"
         case .notInTask(let order, let task): return "order '\(order)' is not in task \(task); run `ledgersync tasks show \(task)` to see its orders"
         case .unknownPayment(let id): return "payment \(id) is not in the state store; run `ledgersync payments list` to see the payments"
+        case .unknownMaster(let id): return "master \(id) is not in the state store"
         case .completedOrder(let order, let docno):
             return "order '\(order)' is completed\(docno.map { " (SQL invoice \($0))" } ?? ""); its invoice exists in SQL Accounting, so it cannot go back to pending — delete the task with --cancel-remote to cancel it first"
         }

@@ -77,6 +77,40 @@ public enum FieldLimits {
          "currencycode", "description", "docref2", "docref3", "docref4"].contains($0.field)
     }
 
+    /// The stock item master (`ST_ITEM`, with its UOMs in `ST_ITEM_UOM`): what `masters apply` sends to
+    /// `POST /stockitem` and the sandbox refuses beyond. The API doc documents no stock item body; the code and UOM
+    /// are the columns an invoice line's `itemcode` and `uom` point at, so they share those lengths.
+    public static let stockItem: [FieldLimit] = [
+        FieldLimit("code", 30, .reference),                         // = _ITEMCODE(30), §9, §17
+        FieldLimit("description", 200, .text, inferred: true),      // as wide as the line description SQL copies it to
+        FieldLimit("description2", 200, .text, inferred: true),
+        FieldLimit("stockgroup", 10, .reference, inferred: true),   // a master code, like the other 10-character codes
+        FieldLimit("sltax", 10, .reference, inferred: true),        // tax codes are 10 (§17 _TAX(10))
+        FieldLimit("phtax", 10, .reference, inferred: true),
+        FieldLimit("barcode", 30, .reference, inferred: true),
+    ]
+
+    /// A stock item's UOM (`sdsuom[].uom`): the column an invoice line's `uom` points at.
+    public static let stockItemUOM = FieldLimit("uom", 10, .reference)  // = _UOM(10), §9, §17
+
+    /// The customer master (`AR_CUSTOMER`): what `masters apply` sends to `POST /customer` (API doc §11).
+    public static let customer: [FieldLimit] = [
+        FieldLimit("code", 10, .reference),                         // the invoice's CODE(10), §9, §17
+        FieldLimit("companyname", 100, .text),                      // §17 COMPANYNAME(100)
+        FieldLimit("companyname2", 100, .text, inferred: true),
+        FieldLimit("creditterm", 10, .reference),                   // a terms code: §17 TERMS(10)
+        FieldLimit("currencycode", 6, .reference, inferred: true),  // as the invoice's currencycode
+        FieldLimit("controlaccount", 10, .reference),               // a GL account code: §17 _ACCOUNT(10)
+        FieldLimit("area", 10, .reference, inferred: true),
+        FieldLimit("agent", 10, .reference, inferred: true),
+    ]
+
+    private static let stockItemByField = Dictionary(uniqueKeysWithValues: stockItem.map { ($0.field, $0) })
+    private static let customerByField = Dictionary(uniqueKeysWithValues: customer.map { ($0.field, $0) })
+
+    public static func stockItem(_ field: String) -> FieldLimit? { stockItemByField[field] }
+    public static func customer(_ field: String) -> FieldLimit? { customerByField[field] }
+
     private static let headerByField = Dictionary(uniqueKeysWithValues: invoiceHeader.map { ($0.field, $0) })
     private static let lineByField = Dictionary(uniqueKeysWithValues: invoiceLine.map { ($0.field, $0) })
 

@@ -20,6 +20,10 @@ public struct SKUMatchReport: Sendable, Equatable {
     public var matchedBy: String
     public var stores: [String]
     public var orderLines: Int
+    /// The orders with a line of it, in file order.
+    public var orders: [String] = []
+    /// The catalogue row that lists it (`--catalog`), if any.
+    public var catalogueRow: Int? = nil
 }
 
 /// The SKUs of an orders file against a pack's item matching, as the transform resolves them.
@@ -28,6 +32,10 @@ public struct ItemMatchReport: Sendable {
     public var orders: Int
     /// Orders whose store the pack does not sync, or that could not be read: their SKUs are not listed.
     public var skippedOrders: [(orderID: String, reason: String)]
+    /// The currencies (ISO, as the orders carry them) of each store's orders.
+    public var storeCurrencies: [String: Set<String>] = [:]
+    /// Catalogue SKUs listed that no order sold (`--catalog`).
+    public var catalogueOnly: Int = 0
 
     public var unmatched: [SKUMatchReport] { rows.filter { !$0.matched } }
 
@@ -42,11 +50,13 @@ public struct ItemMatchReport: Sendable {
             var name = ""
             var stores: [String] = []
             var lines = 0
+            var orders: [String] = []
             var resolutions: [Resolution] = []
         }
         var usage: [String: Usage] = [:]
         var orderCount = 0
         var skipped: [(String, String)] = []
+        var currencies: [String: Set<String>] = [:]
         // As the transform decides a line's item: a line rule, else the store's preset, else item matching, else the default.
         func resolve(_ line: OrderLine, of order: Order, plan: StorePlan) -> (String, Bool) {
             if let ruled = graph.ruleItemCode(for: line, in: order) {
@@ -69,11 +79,13 @@ public struct ItemMatchReport: Sendable {
                     return
                 }
                 orderCount += 1
+                currencies[order.store, default: []].insert(order.currency)
                 func note(_ line: OrderLine) {
                     guard !line.sku.isEmpty else { return }
                     var entry = usage[line.sku] ?? Usage()
                     if entry.name.isEmpty { entry.name = line.name }
                     if !entry.stores.contains(order.store) { entry.stores.append(order.store) }
+                    if entry.orders.last != order.id { entry.orders.append(order.id) }
                     entry.lines += 1
                     let (description, matched) = resolve(line, of: order, plan: plan)
                     if let index = entry.resolutions.firstIndex(where: { $0.description == description }) {
@@ -101,10 +113,60 @@ public struct ItemMatchReport: Sendable {
                 .joined(separator: "; ")
             let packWide = graph.pack.matching.items[sku]
             rows.append(SKUMatchReport(sku: sku, name: entry.name, code: packWide?.code ?? "", uom: packWide?.uom ?? "", rate: packWide?.rate,
-                                       matched: entry.resolutions.allSatisfy(\.matched), matchedBy: matchedBy, stores: entry.stores.sorted(), orderLines: entry.lines))
+                                       matched: entry.resolutions.allSatisfy(\.matched), matchedBy: matchedBy, stores: entry.stores.sorted(), orderLines: entry.lines,
+                                       orders: entry.orders))
         }
         rows.sort { ($0.matched ? 1 : 0, $0.sku) < ($1.matched ? 1 : 0, $1.sku) }
-        return ItemMatchReport(rows: rows, orders: orderCount, skippedOrders: skipped)
+        var report = ItemMatchReport(rows: rows, orders: orderCount, skippedOrders: skipped)
+        report.storeCurrencies = currencies
+        return report
+    }
+
+    /// No orders: only catalogue SKUs are listed.
+    public static let empty = ItemMatchReport(rows: [], orders: 0, skippedOrders: [])
+
+    /// Adds every SKU of `catalogue` the orders did not sell, with its match as each synced store would resolve a line
+    /// of it — item matching (pack-wide, channel, store) or the store's preset; line rules need an order, so they are not
+    /// asked — and notes the catalogue row of the ones they did. Unmatched first, then by SKU, as `build` sorts.
+    public mutating func add(_ catalogue: ProductCatalogue, graph: TransformGraph, ordersGiven: Bool) {
+        var index = Dictionary(rows.enumerated().map { ($1.sku, $0) }, uniquingKeysWith: { first, _ in first })
+        for product in catalogue.products {
+            if let at = index[product.sku] {
+                rows[at].catalogueRow = product.row
+                if rows[at].name.isEmpty { rows[at].name = product.name }
+                continue
+            }
+            var resolutions: [(description: String, matched: Bool, stores: [String])] = []
+            for storeID in graph.storeIDs {
+                guard let plan = graph.plan(forStore: storeID) else { continue }
+                let resolved: (String, Bool)
+                if let preset = plan.preset {
+                    resolved = ("preset '\(preset.name)' → \(preset.itemCode) \(preset.uom) (\(preset.origin.location?.fileAndLine ?? "pack"))", true)
+                } else if let match = plan.items[product.sku] {
+                    resolved = (match.origin.description, true)
+                } else if plan.settings.unmatchedIsError.value {
+                    resolved = ("unmatched: the order fails (unmatched_items: error)", false)
+                } else {
+                    resolved = ("unmatched → defaults.product_code \(plan.settings.productCode.value)", false)
+                }
+                if let at = resolutions.firstIndex(where: { $0.description == resolved.0 }) {
+                    resolutions[at].stores.append(storeID)
+                } else {
+                    resolutions.append((resolved.0, resolved.1, [storeID]))
+                }
+            }
+            let ranked = resolutions.enumerated().sorted { ($1.element.stores.count, $0.offset) < ($0.element.stores.count, $1.offset) }.map(\.element)
+            var matchedBy = (ranked.first.map { [$0.description] } ?? [])
+            matchedBy += ranked.dropFirst().map { "in \($0.stores.sorted().joined(separator: ", ")): \($0.description)" }
+            let packWide = graph.pack.matching.items[product.sku]
+            index[product.sku] = rows.count
+            rows.append(SKUMatchReport(sku: product.sku, name: product.name, code: packWide?.code ?? "", uom: packWide?.uom ?? "", rate: packWide?.rate,
+                                       matched: !resolutions.isEmpty && resolutions.allSatisfy(\.matched),
+                                       matchedBy: "catalogue row \(product.row)\(ordersGiven ? ", not in the orders" : ""): " + matchedBy.joined(separator: "; "),
+                                       stores: [], orderLines: 0, orders: [], catalogueRow: product.row))
+            catalogueOnly += 1
+        }
+        rows.sort { ($0.matched ? 1 : 0, $0.sku) < ($1.matched ? 1 : 0, $1.sku) }
     }
 
     /// The export sheet: what `match import` reads back.

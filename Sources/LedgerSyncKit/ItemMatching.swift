@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerJSON
+import OrderIO
 import RulePack
 import SQLAccount
 import Sandbox
@@ -11,18 +12,38 @@ import Transform
 extension Workflows {
     // MARK: export
 
-    /// Writes every SKU of the orders with its current match to `outPath` (.xlsx or .csv).
-    public static func matchExport(packDirectory: String, ordersPath: String, ordersMapping: String? = nil, outPath: String, format: OutputFormat, console: Console) -> Int32 {
+    /// Writes every SKU of the orders (and, with a catalogue, every catalogue SKU, sold or not) with its current match
+    /// to `outPath` (.xlsx or .csv).
+    public static func matchExport(packDirectory: String, ordersPath: String?, ordersMapping: String? = nil, cataloguePath: String? = nil, outPath: String,
+                                   format: OutputFormat, console: Console) -> Int32 {
         let lowered = outPath.lowercased()
         guard lowered.hasSuffix(".xlsx") || lowered.hasSuffix(".csv") else {
             console.err("--out must end in .xlsx or .csv, found '\(outPath)'\n")
             return ExitStatus.failure
         }
+        guard ordersPath != nil || cataloguePath != nil else {
+            console.err("give the SKUs to list: --orders FILE, --catalog FILE, or both\n")
+            return ExitStatus.failure
+        }
         guard let graph = compilePack(packDirectory, console: console, format: format, quietWarnings: true) else { return ExitStatus.failure }
-        guard let source = openOrders(ordersPath, mapping: ordersMapping, packDirectory: packDirectory, console: console) else { return ExitStatus.failure }
-        let report: ItemMatchReport
+        var source: OrderSource?
+        if let ordersPath {
+            guard let opened = openOrders(ordersPath, mapping: ordersMapping, packDirectory: packDirectory, console: console) else { return ExitStatus.failure }
+            source = opened
+        }
+        var catalogue: ProductCatalogue?
+        if let cataloguePath {
+            do {
+                catalogue = try ProductCatalogue.read(path: cataloguePath)
+            } catch {
+                console.err("\(error)\n")
+                return ExitStatus.failure
+            }
+        }
+        var report: ItemMatchReport
         do {
-            report = try ItemMatchReport.build(graph: graph, orders: source)
+            report = try source.map { try ItemMatchReport.build(graph: graph, orders: $0) } ?? .empty
+            if let catalogue { report.add(catalogue, graph: graph, ordersGiven: source != nil) }
             let table = ([ItemMatchReport.columns] + report.sheetRows).enumerated().map { index, row in
                 row.enumerated().map { column, text -> SheetValue in
                     if text.isEmpty { return .empty }
@@ -44,12 +65,27 @@ extension Workflows {
         if format == .text {
             var out = ""
             for row in unmatched.prefix(20) {
-                out += "  ? \(row.sku)  \(row.name)  (\(row.orderLines) line\(row.orderLines == 1 ? "" : "s") in \(row.stores.joined(separator: ", ")))\n"
+                if row.orderLines == 0, let catalogueRow = row.catalogueRow {
+                    out += "  ? \(row.sku)  \(row.name)  (catalogue row \(catalogueRow)\(source == nil ? "" : ", not in the orders"))\n"
+                } else {
+                    out += "  ? \(row.sku)  \(row.name)  (\(row.orderLines) line\(row.orderLines == 1 ? "" : "s") in \(row.stores.joined(separator: ", ")))\n"
+                }
             }
             if unmatched.count > 20 { out += "  … and \(unmatched.count - 20) more unmatched SKUs in the sheet\n" }
             for skipped in report.skippedOrders.prefix(5) { out += "  ! order \(skipped.orderID) left out: \(skipped.reason)\n" }
             if report.skippedOrders.count > 5 { out += "  … and \(report.skippedOrders.count - 5) more orders left out\n" }
-            out += "wrote \(outPath): \(report.rows.count) SKU\(report.rows.count == 1 ? "" : "s") from \(report.orders) order\(report.orders == 1 ? "" : "s") — "
+            for skipped in (catalogue?.skipped ?? []).prefix(5) { out += "  ! \(skipped.location.map { "\($0.file):\($0.line)" } ?? "catalogue"): \(skipped.message)\n" }
+            if let count = catalogue?.skipped.count, count > 5 { out += "  … and \(count - 5) more catalogue rows left out\n" }
+            let from: String
+            switch (source, catalogue) {
+            case (_?, let catalogue?):
+                from = "\(report.orders) order\(report.orders == 1 ? "" : "s") and the catalogue \(catalogue.path) (\(report.catalogueOnly) not in the orders)"
+            case (nil, let catalogue?):
+                from = "the catalogue \(catalogue.path)"
+            default:
+                from = "\(report.orders) order\(report.orders == 1 ? "" : "s")"
+            }
+            out += "wrote \(outPath): \(report.rows.count) SKU\(report.rows.count == 1 ? "" : "s") from \(from) — "
             out += "\(report.rows.count - unmatched.count) matched, \(unmatched.count) unmatched"
             out += report.skippedOrders.isEmpty ? "\n" : "; \(report.skippedOrders.count) order\(report.skippedOrders.count == 1 ? "" : "s") left out\n"
             if !unmatched.isEmpty {
@@ -59,6 +95,7 @@ extension Workflows {
         } else {
             console.outJSONDocument(.object(["format_version": .int(1), "file": .string(outPath), "orders": .int(report.orders),
                                              "skus": .int(report.rows.count), "unmatched": .array(unmatched.map { .string($0.sku) }),
+                                             "catalogue_only": .int(report.catalogueOnly),
                                              "skipped_orders": .array(report.skippedOrders.map { .object(["order": .string($0.orderID), "reason": .string($0.reason)]) })]))
         }
         return ExitStatus.success
@@ -143,23 +180,29 @@ extension Workflows {
             report(merge, target: target, request: request, written: false, checkedAgainst: checkedAgainst, console: console)
             return ExitStatus.success
         }
-        let previous = FileManager.default.contents(atPath: target.path)
-        do {
-            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns, preamble: current.preamble)
-        } catch {
-            console.err("cannot write \(target.displayPath): \(error); the sheet is unchanged\n")
-            return ExitStatus.failure
-        }
-        // The pack must still load with the new sheet (e.g. a SKU now matched in two sheets); otherwise put it back.
-        let (reloaded, after) = RulePackValidator.load(packDirectory: request.packDirectory)
-        if reloaded == nil {
-            if let previous { try? AtomicFile.write([UInt8](previous), to: target.path) }
-            console.err(DiagnosticRendering.text(after.errors))
-            console.err("the pack would be invalid with the imported sheet, so \(target.displayPath) was put back as it was\n")
+        if let failure = writeSheet(merge, target: target, current: current, packDirectory: request.packDirectory, what: "the imported sheet") {
+            console.err(failure)
             return ExitStatus.failure
         }
         report(merge, target: target, request: request, written: true, checkedAgainst: checkedAgainst, console: console)
         return ExitStatus.success
+    }
+
+    /// Writes a merged sheet over the pack's (atomically) and reloads the pack: a pack that no longer loads (e.g. a SKU
+    /// now matched in two sheets) gets its previous sheet back. Returns why it failed, as text for stderr, or nil.
+    static func writeSheet(_ merge: ItemSheetMerge, target: ItemSheetReference, current: ItemSheetContents, packDirectory: String, what: String) -> String? {
+        let previous = FileManager.default.contents(atPath: target.path)
+        do {
+            try ItemSheet.write(merge.rows, to: target.path, extraColumns: current.extraColumns, preamble: current.preamble)
+        } catch {
+            return "cannot write \(target.displayPath): \(error); the sheet is unchanged\n"
+        }
+        let (reloaded, after) = RulePackValidator.load(packDirectory: packDirectory)
+        if reloaded == nil {
+            if let previous { try? AtomicFile.write([UInt8](previous), to: target.path) }
+            return DiagnosticRendering.text(after.errors) + "the pack would be invalid with \(what), so \(target.displayPath) was put back as it was\n"
+        }
+        return nil
     }
 
     /// The sheet `match import` writes: the one the client pack itself lists (a base pack's sheet is shared by

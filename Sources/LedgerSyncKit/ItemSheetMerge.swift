@@ -136,6 +136,7 @@ struct ItemSheetMerge {
 struct StockItemCatalog {
     struct Item {
         var code: String
+        var description: String?
         var defaultUOM: String?
         var active: Bool?
     }
@@ -152,7 +153,7 @@ struct StockItemCatalog {
                 if case .bool(let flag) = value { return flag }
                 return value.stringValue.map { $0 == "T" || $0 == "1" || $0.lowercased() == "true" }
             }
-            catalog.items[code] = Item(code: code, defaultUOM: record["defaultuom"]?.stringValue, active: active)
+            catalog.items[code] = Item(code: code, description: record["description"]?.stringValue, defaultUOM: record["defaultuom"]?.stringValue, active: active)
         }
         return catalog
     }

@@ -9,6 +9,8 @@ public enum MasterKind: String, CaseIterable, Sendable, Hashable {
     case taxCode = "tax"
     case paymentMethod = "payment_method"
     case currency
+    /// Stock groups: read by `masters plan` for the group new stock items go in.
+    case stockGroup = "stock_group"
 
     /// As a message names one record: "agent", "stock item", "GL account".
     public var noun: String {
@@ -24,6 +26,7 @@ public enum MasterKind: String, CaseIterable, Sendable, Hashable {
         case .taxCode: return "tax code"
         case .paymentMethod: return "payment method"
         case .currency: return "currency"
+        case .stockGroup: return "stock group"
         }
     }
 
@@ -56,6 +59,7 @@ public enum MasterKind: String, CaseIterable, Sendable, Hashable {
         case .taxCode: return .tax
         case .paymentMethod: return .paymentMethod
         case .currency: return .currency
+        case .stockGroup: return .stockGroup
         }
     }
 
@@ -180,7 +184,7 @@ public struct MasterCatalog: Sendable {
                     catalog.records[kind] = Dictionary(list.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
                 case .stock(let stock):
                     catalog.stockItems = stock
-                    catalog.records[.item] = stock.items.mapValues { MasterRecord(code: $0.code, defaultUOM: $0.defaultUOM, active: $0.active) }
+                    catalog.records[.item] = stock.items.mapValues { MasterRecord(code: $0.code, description: $0.description, defaultUOM: $0.defaultUOM, active: $0.active) }
                 case .failed(let kind, let reason):
                     catalog.failures[kind] = reason
                 }

@@ -43,6 +43,14 @@ public struct ItemSheetContents: Sendable {
     /// Rows above the header (a title, an export date): kept on a rewrite.
     public var preamble: [[String]] = []
     public var diagnostics: [Diagnostic] = []
+
+    public init(rows: [ItemSheetRow] = [], columns: [String] = [], extraColumns: [String] = [], preamble: [[String]] = [], diagnostics: [Diagnostic] = []) {
+        self.rows = rows
+        self.columns = columns
+        self.extraColumns = extraColumns
+        self.preamble = preamble
+        self.diagnostics = diagnostics
+    }
 }
 
 /// The bulk item matching sheet (`sku, syncapp_code, syncapp_uom`, csv or xlsx) that `matching.item_sheets`
@@ -195,7 +203,7 @@ public enum ItemSheet {
     /// spreadsheet formula guard, which puts an apostrophe before a value starting with `=`, `+`, `-`, `@`, a tab
     /// or CR (`-X1` → `'-X1`, `=HYPERLINK(…)` → `'=HYPERLINK(…)`). That apostrophe is the guard, not part of the
     /// value, and is taken off here, so a SKU, name or code reads back exactly as it was written.
-    static func cellText(_ text: String) -> String {
+    public static func cellText(_ text: String) -> String {
         guard text.hasPrefix("'") else { return text }
         let rest = String(text.dropFirst())
         return SpreadsheetWriter.defusedFormula(rest) == text ? rest : text

@@ -18,6 +18,8 @@ public struct RulePack: Sendable {
     public var rules: [ConditionalRule]
     public var editPolicy: EditPolicy
     public var payments: PaymentSettings
+    /// Which masters `ledgersync masters apply` may create (`masters:`); none unless configured.
+    public var masters: MasterSettings
 }
 
 public struct Profile: Sendable {

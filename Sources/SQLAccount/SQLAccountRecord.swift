@@ -44,6 +44,8 @@ public struct SQLAccountResource: Hashable, Sendable, ExpressibleByStringLiteral
     public static let paymentMethod: SQLAccountResource = "pmmethod"
     /// Currency master, keyed by `code` (`----` is the base currency).
     public static let currency: SQLAccountResource = "currency"
+    /// Stock group master (`ST_GROUP`, C1), keyed by `code`: holds a stock item's sales and purchase GL accounts.
+    public static let stockGroup: SQLAccountResource = "stockgroup"
 }
 
 /// One record as the API returned it: the JSON object, untouched (key order and number text kept), with typed

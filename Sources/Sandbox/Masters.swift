@@ -1,11 +1,12 @@
 import LedgerCore
 import LedgerJSON
 
-/// The seed as lookup tables, plus the API records of the read-only master resources.
+/// The seed as lookup tables, plus the API records of the master resources: read-only, except that stock items and
+/// customers can be created (`POST /stockitem`, `POST /customer`), never changed.
 struct Masters: Sendable {
     let seed: SandboxSeed
-    let customers: [String: SandboxSeed.Customer]
-    let items: [String: SandboxSeed.StockItem]
+    private(set) var customers: [String: SandboxSeed.Customer]
+    private(set) var items: [String: SandboxSeed.StockItem]
     let agents: Set<String>
     let projects: Set<String>
     let areas: Set<String>
@@ -15,6 +16,10 @@ struct Masters: Sendable {
     let accounts: Set<String>
     let paymentMethods: Set<String>
     let currencies: [String: SandboxSeed.Currency]
+    let stockGroups: Set<String>
+    /// The stock items and customers created through the API, as saved, in the order they were created: listed after
+    /// the seed's, and as good on a document as a seeded one.
+    private(set) var created: [Resource: [JSONObject]] = [:]
 
     init(seed: SandboxSeed) {
         self.seed = seed
@@ -29,18 +34,62 @@ struct Masters: Sendable {
         accounts = Set(seed.accounts.map(\.code))
         paymentMethods = Set(seed.paymentMethods.map(\.code))
         currencies = Dictionary(seed.currencies.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        stockGroups = Set(seed.stockGroups.map(\.code))
+    }
+
+    /// The `dockey` the next created record of `resource` gets: after the seed's and those created before.
+    func nextDockey(_ resource: Resource) -> Int {
+        let seeded = resource == .customer ? seed.customers.count : seed.stockItems.count
+        return seeded + (created[resource]?.count ?? 0) + 1
+    }
+
+    /// The `dtlkey` the next detail row (`sdsuom`, `sdsbranch`) of a created record of `resource` gets: after the
+    /// seed's rows and every created one.
+    func nextDtlkey(_ resource: Resource) -> Int {
+        let detail = resource == .customer ? "sdsbranch" : "sdsuom"
+        var last = resource == .customer ? seed.customers.count : seed.stockItems.reduce(0) { $0 + $1.uoms.count }
+        for record in created[resource] ?? [] {
+            for row in record[detail]?.arrayValue ?? [] {
+                if let key = Int(Fields.filterText(row["dtlkey"]) ?? "") { last = max(last, key) }
+            }
+        }
+        return last + 1
+    }
+
+    /// Adds a created stock item or customer (a record `MasterRules` built, or one read back from the state file).
+    mutating func register(_ resource: Resource, _ record: JSONObject) {
+        guard let code = record["code"]?.stringValue else { return }
+        switch resource {
+        case .stockitem:
+            let uoms = (record["sdsuom"]?.arrayValue ?? []).compactMap(\.objectValue).compactMap { row -> SandboxSeed.UOM? in
+                guard let uom = row["uom"]?.stringValue else { return nil }
+                return SandboxSeed.UOM(code: uom, rate: row["rate"]?.stringValue ?? "1")
+            }
+            items[code] = SandboxSeed.StockItem(code: code, description: record["description"]?.stringValue ?? "",
+                                                uoms: uoms.isEmpty ? [SandboxSeed.UOM(code: "UNIT")] : uoms,
+                                                defaultUOM: record["defaultuom"]?.stringValue)
+        case .customer:
+            customers[code] = SandboxSeed.Customer(code: code, companyName: record["companyname"]?.stringValue ?? code,
+                                                   currency: record["currencycode"]?.stringValue ?? "----")
+        default:
+            return
+        }
+        created[resource, default: []].append(record)
     }
 
     /// `----` and blank mean "none" for agent, area, project, terms, location and currency.
     static func isNone(_ code: String) -> Bool { code.isEmpty || code == "----" }
 
-    // MARK: Master resources (read-only)
+    // MARK: Master resources
 
     /// The master resources served, by their API path name. customer, stockitem and agent are documented (API doc
     /// §5, D4); the others are the names a third-party registry lists for api.sql.my (C1, unverified), which is
     /// why `ledgersync check` lets each name be overridden.
-    enum Resource: String, CaseIterable {
-        case customer, stockitem, agent, area, project, terms, location, account, tax, pmmethod, currency
+    enum Resource: String, CaseIterable, Sendable {
+        case customer, stockitem, agent, area, project, terms, location, account, tax, pmmethod, currency, stockgroup
+
+        /// The resources `POST` creates records of (API doc §5 documents both); every other master is read-only.
+        var isCreatable: Bool { self == .customer || self == .stockitem }
     }
 
     /// Every record of a master resource, in seed order, with details (`sds…`).
@@ -60,7 +109,7 @@ struct Masters: Sendable {
                     "branchname": .string("BILLING"),
                 ])]))
                 return record
-            }
+            } + (created[.customer] ?? [])
         case .stockitem:
             var dtlkey = 0
             return seed.stockItems.enumerated().map { index, item in
@@ -78,12 +127,13 @@ struct Masters: Sendable {
                     ])
                 }))
                 return record
-            }
+            } + (created[.stockitem] ?? [])
         case .agent: return Self.entries(seed.agents)
         case .area: return Self.entries(seed.areas)
         case .project: return Self.entries(seed.projects)
         case .terms: return Self.entries(seed.terms)
         case .location: return Self.entries(seed.locations)
+        case .stockgroup: return Self.entries(seed.stockGroups)
         case .account:
             // GL accounts (GL_ACC): code and description; the chart's parent/type fields are not modelled.
             return seed.accounts.map { ["code": .string($0.code), "description": .string($0.description)] }
@@ -132,7 +182,7 @@ struct Masters: Sendable {
         return nil
     }
 
-    func notFoundMessage(_ resource: Resource, key: String) -> String {
+    static func notFoundMessage(_ resource: Resource, key: String) -> String {
         switch resource {
         case .customer: return "Customer \(key) not found"
         case .stockitem: return "Stock item \(key) not found"
@@ -145,6 +195,7 @@ struct Masters: Sendable {
         case .tax: return "Tax \(key) not found"
         case .pmmethod: return "Payment method \(key) not found"
         case .currency: return "Currency \(key) not found"
+        case .stockgroup: return "Stock group \(key) not found"
         }
     }
 }

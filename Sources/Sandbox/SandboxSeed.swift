@@ -27,6 +27,7 @@ import Yams
 /// tax_codes: [{code: ST5, rate: 5%}]
 /// accounts: [{code: 500-000, description: Sales}]
 /// payment_methods: [{code: 310-SHP, description: Shopee wallet}]
+/// stock_groups: [DEFAULT, {code: ECOM, description: E-commerce items}]   # what POST /stockitem's stockgroup may name
 /// currencies: [{code: "----", description: Ringgit Malaysia, base: true}, {code: SGD, rate: "3.1250"}]
 /// ```
 public struct SandboxSeed: Sendable, Equatable {
@@ -120,6 +121,9 @@ public struct SandboxSeed: Sendable, Equatable {
     public var accounts: [Entry]
     public var paymentMethods: [Entry]
     public var currencies: [Currency]
+    /// Stock groups (`ST_GROUP`), which hold an item's sales and purchase GL accounts: what a created stock item's
+    /// `stockgroup` may name.
+    public var stockGroups: [Entry]
 
     public static let defaultVersion = "5.2025.1038.875"
 
@@ -127,7 +131,8 @@ public struct SandboxSeed: Sendable, Equatable {
                 customers: [Customer] = [], stockItems: [StockItem] = [], agents: [Entry] = [],
                 projects: [Entry] = [], areas: [Entry] = [], terms: [Entry] = [], locations: [Entry] = [],
                 taxCodes: [TaxCode] = [], accounts: [Entry] = [], paymentMethods: [Entry] = [],
-                currencies: [Currency] = [Currency(code: "----", description: "Base currency", isBase: true)]) {
+                currencies: [Currency] = [Currency(code: "----", description: "Base currency", isBase: true)],
+                stockGroups: [Entry] = []) {
         self.company = company
         self.version = version
         self.customers = customers
@@ -141,6 +146,7 @@ public struct SandboxSeed: Sendable, Equatable {
         self.accounts = accounts
         self.paymentMethods = paymentMethods
         self.currencies = currencies
+        self.stockGroups = stockGroups
     }
 
     /// Reads and validates a seed file. Every problem is reported, each as `file:line:column: error: …`.
@@ -195,7 +201,7 @@ private struct SeedReader {
     init(file: String) { self.file = file }
 
     static let topLevelKeys = ["company", "version", "customers", "stock_items", "agents", "projects", "areas",
-                               "terms", "locations", "tax_codes", "accounts", "payment_methods", "currencies"]
+                               "terms", "locations", "tax_codes", "accounts", "payment_methods", "currencies", "stock_groups"]
 
     func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
@@ -245,6 +251,7 @@ private struct SeedReader {
             case "tax_codes": seed.taxCodes = readTaxCodes(value)
             case "accounts": seed.accounts = readEntries(value, keyPath: key)
             case "payment_methods": seed.paymentMethods = readEntries(value, keyPath: key)
+            case "stock_groups": seed.stockGroups = readEntries(value, keyPath: key)
             case "currencies":
                 currenciesGiven = true
                 seed.currencies = readCurrencies(value)

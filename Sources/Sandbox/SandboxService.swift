@@ -92,13 +92,20 @@ enum SandboxRoute: Equatable {
         default: return false
         }
     }
+
+    /// Whether the probabilistic faults hit a `method` request on this route by default: every document request,
+    /// and the creation of masters (a POST that may be committed and its answer lost, like a document's).
+    func isFaultable(_ method: String) -> Bool {
+        if isDocumentRoute { return true }
+        if case .masterList(let resource) = self, method == "POST", resource.isCreatable { return true }
+        return false
+    }
 }
 
 /// The sandbox's request handling, independent of the HTTP server: faults, SigV4, routing, the store.
 final class SandboxService: Sendable {
     let configuration: SandboxConfiguration
     let store: SandboxStore
-    let masters: Masters
     let verifier: SigV4Verifier
     let faults: FaultState
     let stopSignal: StopSignal
@@ -110,8 +117,7 @@ final class SandboxService: Sendable {
 
     init(configuration: SandboxConfiguration, stopSignal: StopSignal, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
-        self.masters = Masters(seed: configuration.seed)
-        self.store = SandboxStore(masters: masters, behavior: configuration.behavior, statePath: configuration.statePath)
+        self.store = SandboxStore(masters: Masters(seed: configuration.seed), behavior: configuration.behavior, statePath: configuration.statePath)
         self.verifier = SigV4Verifier(region: configuration.region, service: configuration.service,
                                       allowedClockSkew: configuration.allowedClockSkew,
                                       credentials: [configuration.credentials])
@@ -147,7 +153,7 @@ final class SandboxService: Sendable {
 
         if spec.latencyMilliseconds > 0 { _ = await stopSignal.sleep(milliseconds: spec.latencyMilliseconds) }
 
-        let faultable = spec.scope == .all || route.isDocumentRoute
+        let faultable = spec.scope == .all || route.isFaultable(method)
         if faultable {
             if faults.draw(\.rateLimit429) {
                 return .respond(.nginxPage(429, "Too Many Requests", fault: "ratelimit429"))
@@ -209,18 +215,23 @@ final class SandboxService: Sendable {
                 "remark": .string("ledgersync sandbox"),
             ])])]))
         case .masterList(let resource):
-            try only("GET")
+            if resource.isCreatable { try only("GET", "POST") } else { try only("GET") }
+            if method == "POST" {
+                let object = try Self.bodyObject(body)
+                let saved = try await store.createMaster(resource, body: object, now: clock()).get()
+                return .json(200, .object(["data": .array([.object(saved)])]))
+            }
             let paging = try Paging(query, pageSize: configuration.behavior.pageSize)
-            let rows = page(masters.records(resource).map { Self.masterFields($0) }, paging)
+            let rows = page(await store.masterRecords(resource).map { Self.masterFields($0) }, paging)
             return listResponse(rows, paging)
         case .masterFind(let resource):
             try only("GET")
             let paging = try Paging(query, pageSize: configuration.behavior.pageSize)
-            return .json(200, .object(["data": .array(page(masters.records(resource), paging).map(JSONValue.object))]))
+            return .json(200, .object(["data": .array(page(await store.masterRecords(resource), paging).map(JSONValue.object))]))
         case .masterGet(let resource, let key):
             try only("GET")
-            guard let record = masters.record(resource, key: key) else {
-                throw APIError.badRequest(masters.notFoundMessage(resource, key: key))
+            guard let record = await store.masterRecord(resource, key: key) else {
+                throw APIError.badRequest(Masters.notFoundMessage(resource, key: key))
             }
             return .json(200, .object(["data": .array([.object(record)])]))
         case .documentList(let kind):

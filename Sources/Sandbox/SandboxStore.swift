@@ -24,8 +24,9 @@ struct DocumentBook: Sendable {
 /// awaits inside, so every create or update is checked and committed atomically (document numbering and
 /// docno uniqueness hold under concurrent POSTs).
 actor SandboxStore {
-    let masters: Masters
-    let rules: DocumentRules
+    /// The seed's masters and the stock items and customers created since.
+    private(set) var masters: Masters
+    var rules: DocumentRules { DocumentRules(masters: masters) }
     let behavior: SandboxBehavior
     let statePath: String?
     private var books: [SandboxDocumentKind: DocumentBook] = [.salesInvoice: DocumentBook(), .customerPayment: DocumentBook()]
@@ -34,7 +35,6 @@ actor SandboxStore {
 
     init(masters: Masters, behavior: SandboxBehavior, statePath: String?) {
         self.masters = masters
-        self.rules = DocumentRules(masters: masters)
         self.behavior = behavior
         self.statePath = statePath
     }
@@ -104,6 +104,36 @@ actor SandboxStore {
     }
 
     private static let serverFields: Set<String> = ["dockey", "updatecount", "lastmodified", "outstanding"]
+
+    /// `POST /stockitem` or `POST /customer`: validate, save, and from then on accept the code on documents. A code
+    /// that exists is refused; nothing is ever changed.
+    func createMaster(_ resource: Masters.Resource, body: JSONObject, now: Date) -> Result<JSONObject, APIError> {
+        Result {
+            var nextDtlkey = masters.nextDtlkey(resource)
+            let dockey = masters.nextDockey(resource)
+            let record: JSONObject
+            switch resource {
+            case .stockitem: record = try MasterRules.newStockItem(body, masters: masters, dockey: dockey, nextDtlkey: &nextDtlkey, now: now)
+            case .customer: record = try MasterRules.newCustomer(body, masters: masters, dockey: dockey, nextDtlkey: &nextDtlkey, now: now)
+            default: throw APIError(405, "\(resource.rawValue) records cannot be created here")
+            }
+            let saved = masters
+            masters.register(resource, record)
+            do {
+                try persist()
+            } catch {
+                masters = saved
+                throw APIError(500, "Operation aborted: the sandbox could not write its state file: \(error)")
+            }
+            return record
+        }.mapError { $0 as? APIError ?? APIError(500, "\($0)") }
+    }
+
+    /// Every record of a master resource (the seed's, then the created ones), with details.
+    func masterRecords(_ resource: Masters.Resource) -> [JSONObject] { masters.records(resource) }
+
+    /// The record `GET /<resource>/{key}` names.
+    func masterRecord(_ resource: Masters.Resource, key: String) -> JSONObject? { masters.record(resource, key: key) }
 
     private func createOrThrow(_ kind: SandboxDocumentKind, body: JSONObject, now: Date) throws -> JSONObject {
         guard !body.isEmpty else { throw APIError.aborted("the request body is empty") }
@@ -304,6 +334,7 @@ actor SandboxStore {
     // MARK: State file
 
     static let stateFormat = "ledgersync-sandbox-state"
+    static let creatableResources: [Masters.Resource] = [.stockitem, .customer]
 
     /// Writes the whole state as JSON to `statePath` (`AtomicFile`: a reader never sees half, a failed write keeps the old state).
     private func persist() throws {
@@ -319,6 +350,10 @@ actor SandboxStore {
                 "next_number": .int(book.nextNumber),
                 "records": .array(book.order.map { .object(book.records[$0]!) }),
             ]))
+        }
+        // The masters created through the API (the seed's are not repeated: the seed file holds them).
+        for resource in Self.creatableResources {
+            root.append(resource.rawValue, .object(["records": .array((masters.created[resource] ?? []).map(JSONValue.object))]))
         }
         var bytes = JSONWriter.prettyBytes(.object(root))
         bytes.append(UInt8(ascii: "\n"))
@@ -364,6 +399,19 @@ actor SandboxStore {
             book.order.sort()
             loaded[kind] = book
         }
+        // Created masters first in the file's order; a state file written before masters could be created has none.
+        var loadedMasters = Masters(seed: masters.seed)
+        for resource in Self.creatableResources {
+            for (index, value) in (root[resource.rawValue]?["records"]?.arrayValue ?? []).enumerated() {
+                guard let record = value.objectValue, let code = record["code"]?.stringValue, !code.isEmpty else {
+                    throw fail("\(resource.rawValue).records[\(index)] has no code")
+                }
+                let exists = resource == .customer ? loadedMasters.customers[code] != nil : loadedMasters.items[code] != nil
+                guard !exists else { throw fail("\(resource.rawValue) '\(code)' appears twice (or is also in the seed)") }
+                loadedMasters.register(resource, record)
+            }
+        }
+        masters = loadedMasters
         books = loaded
         knockedOff = [:]
         for record in loaded[.customerPayment]!.records.values {

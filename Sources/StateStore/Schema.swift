@@ -181,6 +181,42 @@ enum Schema {
             }
             try db.create(index: "payments_task", on: "payments", columns: ["task_id"])
         }
+        migrator.registerMigration("2026-12-08-created-masters") { db in
+            // The stock items and customers `masters apply` creates in SQL Account, one row per SKU (stock items) or
+            // customer code: the code is reserved here before the POST (a `{seq}` code is never handed out twice,
+            // and a SKU never gets a second item), and `sending` survives a crash for the next run's lookup by code.
+            try db.create(table: "masters") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull().check(sql: "kind IN ('stockitem','customer')")
+                // What the master is for: the SKU of a stock item, the code of a customer.
+                t.column("need", .text).notNull()
+                t.column("code", .text).notNull()
+                t.column("payload_json", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown')")
+                // True when SQL Account already had it (found by code) rather than created by this store's POST.
+                t.column("adopted", .boolean).notNull().defaults(to: false)
+                t.column("last_error", .text)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+                t.uniqueKey(["kind", "need"])
+                t.uniqueKey(["kind", "code"])
+            }
+            // Every request `masters apply` made for a master, like `sync_attempts` for invoices.
+            try db.create(table: "master_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("master_id", .integer).notNull().references("masters", onDelete: .cascade).indexed()
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+                    .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
+            }
+        }
         return migrator
     }
 }

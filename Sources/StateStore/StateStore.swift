@@ -249,6 +249,7 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     public enum ReceiptTaskOperation: String, Sendable {
         case retry, edit, remove, cancelRemote = "delete --cancel-remote"
     }
+    case unknownMaster(Int64)
 
     public var description: String {
         switch self {
@@ -270,6 +271,7 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
             case .cancelRemote:
                 return "\(what); --cancel-remote cancels invoices only — cancelling a receipt reopens the invoices it knocks off, so cancel it in SQL Accounting yourself, then `ledgersync tasks delete \(id)`: the next `ledgersync payments apply` sends it again"
             }
+        case .unknownMaster(let id): return "master \(id) is not in the state store"
         case .completedOrder(let order, let docno):
             return "order '\(order)' is completed\(docno.map { " (SQL invoice \($0))" } ?? ""); its invoice exists in SQL Accounting, so it cannot go back to pending — delete the task with --cancel-remote to cancel it first"
         }

@@ -10,9 +10,10 @@ struct MatchCommand: AsyncParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every SKU in the orders with its current match (sku, name, syncapp_code, syncapp_uom, status…), unmatched SKUs first.")
+            abstract: "List every SKU in the orders (and every SKU of a product catalogue, sold or not) with its current match (sku, name, syncapp_code, syncapp_uom, status…), unmatched SKUs first.")
         @OptionGroup var packOption: PackOption
-        @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String
+        @Option(help: "Orders: JSON Lines, a JSON array, or a channel's order export (xlsx/csv).") var orders: String?
+        @Option(name: .customLong("catalog"), help: "A product catalogue (xlsx/csv with a SKU and a name column): list every SKU in it, sold or not.") var catalog: String?
         @Option(help: "The import mapping of an order export given as --orders: shopee, lazada, tiktok, shopify, woocommerce, a pack mapping or a file (default: recognised by its header).") var mapping: String?
         @Option(help: "The sheet to write: .xlsx or .csv.") var out: String
         @Option(help: "text or json (the summary).") var format: OutputFormat = .text
@@ -21,11 +22,13 @@ struct MatchCommand: AsyncParsableCommand {
             if format == .jsonl { throw ValidationError("--format for match export is text or json") }
             let lowered = out.lowercased()
             if !lowered.hasSuffix(".xlsx") && !lowered.hasSuffix(".csv") { throw ValidationError("--out must end in .xlsx or .csv, found '\(out)'") }
+            if orders == nil && catalog == nil { throw ValidationError("give the SKUs to list: --orders FILE, --catalog FILE, or both") }
         }
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.matchExport(packDirectory: packOption.pack, ordersPath: orders, ordersMapping: mapping, outPath: out, format: format, console: console), console)
+            try finish(Workflows.matchExport(packDirectory: packOption.pack, ordersPath: orders, ordersMapping: mapping, cataloguePath: catalog, outPath: out,
+                                                format: format, console: console), console)
         }
     }
 

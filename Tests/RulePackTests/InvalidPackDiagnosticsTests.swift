@@ -40,6 +40,9 @@ struct InvalidPackDiagnosticsTests {
         "rule-forbidden-set",
         "sheet-missing-column",
         "many-errors",
+        "masters-invalid",
+        "masters-sequence-too-long",
+        "masters-code-fixed",
     ]
 
     @Test("an invalid pack is rejected with exactly the diagnostics in its golden file", arguments: goldenCases)
@@ -313,5 +316,19 @@ struct InvalidPackDiagnosticsTests {
         #expect(pack == nil)
         let d = try diagnostics.single(code: "pack-not-found")
         #expect(d.message.contains("--pack"))
+    }
+
+    @Test("masters: settings are checked where they are written: placeholders, lengths, keys, override targets")
+    func mastersSettings() throws {
+        let diagnostics = Packs.loadFixture("masters-invalid").1
+        let placeholder = try #require(diagnostics.first { $0.keyPath == "masters.stock_items.code" })
+        #expect(placeholder.code == "unknown-placeholder")
+        #expect(placeholder.location == PackLocation(file: "Tests/RulePackTests/Fixtures/masters-invalid/pack.yaml", line: 6, column: 11))
+        let target = try #require(diagnostics.first { $0.code == "unknown-target" })
+        #expect(target.keyPath == "masters.customers.overrides.shoppe")
+        #expect(target.suggestion == "shopee")
+        let fixed = try Packs.loadFixture("masters-code-fixed").1.single(code: "invalid-value")
+        #expect(fixed.message == "'ECOM-ITEM' has neither {sku} nor {seq}, so every SKU would get the same item code; write \"{sku}\" (the SKU itself), \"W-{sku}\" or \"EC-{seq}\" (a counter)")
+        #expect(fixed.location?.line == 6)
     }
 }

@@ -29,6 +29,31 @@ struct ValidPackTests {
         #expect(pack.profile?.store("woo-acme")?.channel == .woocommerce)
     }
 
+    @Test("masters: the validated settings, with defaults for what is left out and overrides by channel, then store")
+    func mastersSettings() throws {
+        let pack = try Packs.requireValid("masters-ok")
+        let items = try #require(pack.masters.creatingStockItems)
+        #expect(items.usesSequence)
+        #expect(items.code(sku: nil, number: 7) == "EC-0007", "upper-cased, zero-padded")
+        #expect(items.sequenceStart.value == 100)
+        #expect(items.sequenceAffixes?.prefix == "EC-")
+        #expect(items.uom?.value == "PCS")
+        #expect(items.group?.value == "ECOM")
+        #expect(items.stockControl?.value == false)
+        #expect(items.code.origin.location?.line == 5)
+        let customers = try #require(pack.masters.creatingCustomers)
+        let shopee = customers.fields(store: "shopee-main", channel: "shopee")
+        #expect(shopee.name?.value == "{channel} {store}")
+        #expect(shopee.currency?.value == "----")
+        #expect(shopee.terms?.value == "C.O.D.")
+        let lazada = customers.fields(store: "lazada-main", channel: "lazada")
+        #expect(lazada.currency?.value == "SGD")
+        #expect(lazada.name?.value == "Lazada {store_name}")
+        #expect(lazada.controlAccount?.value == "300-100")
+        // Off unless configured.
+        #expect(try Packs.requireValid("base-ok").masters.creatingStockItems == nil)
+    }
+
     @Test("the shared malaysia-marketplaces base pack validates on its own as a base pack")
     func basePackIsValid() throws {
         let (pack, diagnostics) = Packs.loadExample("rules/base/malaysia-marketplaces")

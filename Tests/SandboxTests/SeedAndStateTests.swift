@@ -32,6 +32,7 @@ struct SeedAndStateTests {
         #expect(seed.accounts.map(\.code) == ["500-000", "510-000", "908-000"])
         #expect(seed.paymentMethods.map(\.code) == ["310-SHP", "310-LZD", "310-TTS", "310-ZLR", "310-STR", "320-000"])
         #expect(seed.currencies.map(\.code) == ["----", "SGD"])
+        #expect(seed.stockGroups.map(\.code) == ["DEFAULT", "ECOM"])
     }
 
     @Test func seedErrorsNameFileAndLine() throws {

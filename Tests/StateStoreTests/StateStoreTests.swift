@@ -15,7 +15,7 @@ struct StateStoreTests {
         let store = try StateStore(path: path)
         #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
                                                   "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
-                                                  "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers"])
+                                                  "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
@@ -61,10 +61,33 @@ struct StateStoreTests {
 
         let store = try StateStore(path: path)
         #expect(try store.appliedMigrations().suffix(4) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
-                                                           "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers"])
+                                                           "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)
+    }
+
+    @Test("a master's code is reserved for its need: kept once it may be in SQL Account, never handed to another need")
+    func masterReservations() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let first = try store.stageMaster(kind: .stockItem, need: "SKU-A", code: "EC-0001", payloadJSON: #"{"code":"EC-0001"}"#)
+        let id = try #require(first.id)
+        // Not sent yet: a new plan may give it another code.
+        #expect(try store.stageMaster(kind: .stockItem, need: "SKU-A", code: "EC-0002", payloadJSON: #"{"code":"EC-0002"}"#).code == "EC-0002")
+        #expect(throws: MasterCodeTaken.self) {
+            try store.stageMaster(kind: .stockItem, need: "SKU-B", code: "EC-0002", payloadJSON: "{}")
+        }
+        // Once a POST may have gone out, the code and body stay what they were.
+        try store.transitionMaster(id, to: .sending, attempt: AttemptRecord(method: "POST", path: "/stockitem", summary: "code=EC-0002", outcome: .sending))
+        let kept = try store.stageMaster(kind: .stockItem, need: "SKU-A", code: "EC-0009", payloadJSON: "{}")
+        #expect(kept.code == "EC-0002")
+        #expect(kept.state == .sending)
+        try store.transitionMaster(id, to: .created(adopted: true), attempt: AttemptRecord(method: "GET", path: "/stockitem/*", summary: "code EC-0002", outcome: .adopted))
+        #expect(try store.master(id)?.adopted == true)
+        #expect(try store.masterAttempts(masterID: id).map(\.outcome) == [.sending, .adopted])
+        // The same code may name a customer: kinds are apart.
+        #expect(try store.stageMaster(kind: .customer, need: "EC-0002", code: "EC-0002", payloadJSON: "{}").kind == .customer)
+        #expect(try store.masters(kind: .stockItem).count == 1)
     }
 
     @Test("re-importing the same order is a no-op; a changed order is a new revision")

@@ -48,9 +48,10 @@ let package = Package(
         // Streaming xlsx/csv reading (content-detected, from a file or CSV in memory, exact cell text; header finding with
         // aliases, optional columns and recognising a report by its columns) and atomic xlsx/csv writing.
         .target(name: "Spreadsheets", dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "CSV", package: "CSV.swift")], swiftSettings: v5),
-        // Settlement reports (Shopee income, Lazada statement, TikTok settlement) → one exact SettlementRow per order per payout;
-        // every report read and its header found through Spreadsheets, so its only I/O is reading the report.
-        .target(name: "Settlements", dependencies: ["LedgerCore", "Spreadsheets"], swiftSettings: v5),
+        // Settlement reports (Shopee income, Lazada statement, TikTok settlement, and any report a settlement mapping describes)
+        // → one exact SettlementRow per order per payout; every report read and its header found through Spreadsheets, so its
+        // only I/O is reading the report.
+        .target(name: "Settlements", dependencies: ["LedgerCore", "Spreadsheets", "RulePack", "Expressions"], swiftSettings: v5),
         // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans; receipts from settlements.
         .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
         // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(name: "SQLAccountClientTests", dependencies: ["SQLAccount", "LedgerJSON"], swiftSettings: v5),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "LedgerCore"], swiftSettings: v5),
-        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], swiftSettings: v5),
+        .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets", "RulePack"], exclude: ["Fixtures"], swiftSettings: v5),
         // The command use cases called directly: their results as values, without a console or a process.
         .testTarget(name: "LedgerSyncKitTests", dependencies: ["LedgerSyncKit", "LedgerCore", "SQLAccount", "StateStore", "Sync", "TestSupport"], swiftSettings: v5),
         // Import mappings (Docs/ImportMappings.md) loaded and validated: shape, extends, formulas, located diagnostics.

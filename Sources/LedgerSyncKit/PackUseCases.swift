@@ -90,10 +90,11 @@ public enum PackUseCases {
         try OrderInputs.open(path, mapping: mapping, packDirectory: packDirectory)
     }
 
-    /// The pack and its import mappings (`imports/*.yaml`): a mapping that does not load makes the pack invalid.
+    /// The pack, its import mappings (`imports/*.yaml`) and its settlement mappings (`settlements/*.yaml`): a mapping that
+    /// does not load makes the pack invalid.
     public static func validate(packDirectory: String) -> PackValidation {
         let (pack, diagnostics) = RulePackValidator.load(packDirectory: packDirectory)
-        let mappingProblems = OrderImportUseCase.validatePackMappings(packDirectory)
+        let mappingProblems = OrderImportUseCase.validatePackMappings(packDirectory) + SettlementMappings.validatePackMappings(packDirectory)
         return PackValidation(packDirectory: packDirectory, pack: mappingProblems.hasErrors ? nil : pack, diagnostics: diagnostics + mappingProblems)
     }
 

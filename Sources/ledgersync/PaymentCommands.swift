@@ -62,17 +62,32 @@ struct PaymentsCommand: AsyncParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a channel settlement report (detected by content): errors (row, column, value, why) block it and nothing is written; re-importing is a no-op. --preview (or --dry-run) writes nothing.")
-        @Option(help: "shopee, lazada or tiktok: the channel the file must be from.") var channel: String
-        @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement).") var file: String
+        @Option(help: "The channel the file must be from: shopee, lazada or tiktok (built-in readers), or one a settlement mapping is for (shopify, zalora…). Default: recognised by the file's columns.") var channel: String?
+        @Option(help: "A settlement mapping: shopify-payments, zalora, one in the pack's settlements/ folder, or a mapping file (default: recognised by the file's header).") var mapping: String?
+        @Argument(help: "The settlement file (Shopee income, Lazada statement, TikTok settlement, or a report a settlement mapping reads).") var file: String
         @Flag(help: "Show what importing would do — errors, warnings, the parsed rows and which are new — and write nothing (no state store is created or changed).")
         var preview = false
         @Flag(name: .customLong("dry-run"), help: "The same as --preview.") var dryRun = false
-        @OptionGroup var packOption: UnusedPackOption
+        @OptionGroup var packOption: SettlementPackOption
         @Option(help: stateHelp) var state: String?
 
         func run() throws {
             let console = Console.standard()
-            try finish(Workflows.paymentsImport(statePath: state, channel: channel, path: file, preview: preview || dryRun, console: console), console)
+            try finish(Workflows.paymentsImport(statePath: state, channel: channel, mapping: mapping, packDirectory: packOption.pack, path: file,
+                                                preview: preview || dryRun, console: console), console)
+        }
+    }
+
+    /// `--pack` on `payments import`: optional; its `settlements/` mappings are tried before the built-in ones.
+    struct SettlementPackOption: ParsableArguments {
+        @Option(name: .long, help: "Rule pack folder: its settlements/ mappings are tried before the built-in ones (default: the current folder when it holds pack.yaml).")
+        var pack: String?
+
+        func validate() throws {
+            var isDirectory: ObjCBool = false
+            if let pack, !(FileManager.default.fileExists(atPath: pack, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw ValidationError("--pack '\(pack)' is not a folder")
+            }
         }
     }
 

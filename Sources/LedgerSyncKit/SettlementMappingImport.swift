@@ -261,13 +261,13 @@ extension Workflows {
                 console.err("cannot open the state store \(state)\n")
                 return ExitStatus.failure
             }
-            let outcome = try store.importSettlement(contentHash: file.contentHash, name: (path as NSString).lastPathComponent, channel: channel, rows: rows)
+            let imported = try store.importSettlement(contentHash: file.contentHash, name: (path as NSString).lastPathComponent, channel: channel, rows: rows)
             let skipped = parsed.skippedRows == 0 ? "" : " (\(parsed.skippedRows) row\(parsed.skippedRows == 1 ? "" : "s") left out by skip_rows)"
-            if outcome.alreadyImported {
+            if imported.alreadyImported {
                 console.out("\(path) was imported before; nothing changed\n")
             } else {
                 console.out("imported \(path) with the \(mapping.name) settlement mapping (\(channel)): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), "
-                            + "\(outcome.added) new, \(outcome.skipped) already known\(skipped); \(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")\n")
+                            + "\(imported.added) new, \(imported.skipped) already known\(skipped); \(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")\n")
             }
             return ExitStatus.success
         } catch let diagnostic as Diagnostic {

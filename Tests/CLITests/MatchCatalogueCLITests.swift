@@ -19,7 +19,7 @@ struct MatchCatalogueCLITests {
         #expect(alone.stdout.contains("wrote \(directory)/alone.csv: 3 SKUs from the catalogue \(catalogue) — 1 matched, 2 unmatched\n"), "\(alone.transcript)")
         let rows = try String(contentsOfFile: directory + "/alone.csv", encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
         #expect(rows.count == 4)
-        #expect(rows[1] == "LAMP-FLOOR-OAK,Floor Lamp Oak,,,,unmatched,catalogue row 5: unmatched → defaults.product_code ECOM-MISC; in zalora-acme-my: preset 'zalora-consignment' → ZALORA-SALES UNIT (\(directory)/rules/acme-living/pack.yaml:82),,0", "\(rows)")
+        #expect(rows[1] == "LAMP-FLOOR-OAK,Floor Lamp Oak,,,,unmatched,catalogue row 5: unmatched → defaults.product_code ECOM-MISC; in zalora-acme-my: preset 'zalora-consignment' → ZALORA-SALES UNIT (\(directory)/rules/acme-living/pack.yaml:86),,0", "\(rows)")
         #expect(rows[3].hasPrefix("VASE-CER-WHT,Ceramic Vase White,VASE-01,UNIT,,matched,catalogue row 4: item sheet row 2 ("), "\(rows)")
 
         let both = try await CLI.run(["match", "export", "--pack", pack, "--catalog", catalogue] + Args.september + ["--out", directory + "/both.csv"])

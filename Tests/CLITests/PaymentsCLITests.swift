@@ -677,7 +677,9 @@ struct ReceiptTaskCLITests {
         let packFile = directory + "/rules/acme-living/pack.yaml"
         let original = try String(contentsOfFile: packFile, encoding: .utf8)
         func policy(_ value: String) throws {
-            try (original + "  or_number_field: docref3\n\nedit_policy:\n  fields:\n    customerpayment.docref3: \(value)\n")
+            let withField = original.replacingOccurrences(of: "  description: \"{channel} payout {payout_date} ({reference})\"\n",
+                                                          with: "  description: \"{channel} payout {payout_date} ({reference})\"\n  or_number_field: docref3\n")
+            try (withField + "\nedit_policy:\n  fields:\n    customerpayment.docref3: \(value)\n")
                 .write(toFile: packFile, atomically: true, encoding: .utf8)
         }
         try policy("create_only")

@@ -32,10 +32,14 @@ struct SettlementMappingCLITests {
         #expect(try await Sync.apply(sandbox, state: state).status == 0)
 
         // No --channel: the file's header is the shopify-payments mapping's.
-        let imported = try await Self.payments(["import", Self.example, "--preview"], state: state)
+        // A preview shows the rows and writes nothing; the import then records them.
+        let previewed = try await Self.payments(["import", Self.example, "--preview"], state: state)
+        #expect(previewed.status == 0, "\(previewed.transcript)")
+        #expect(previewed.stdout.contains("4–5  #1045     2025-09-22   925092201    0.00         5.44   -5.44"), "the charge and refund of the cancelled order add up: \(previewed.stdout)")
+        #expect(previewed.stdout.contains("would record 5 settled orders, 5 new, 0 already known — nothing was written to"), "\(previewed.transcript)")
+        let imported = try await Self.payments(["import", Self.example], state: state)
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(imported.stdout.contains("imported \(Self.example) with the shopify-payments settlement mapping (shopify): 5 settled orders, 5 new, 0 already known; 2 warnings"), "\(imported.transcript)")
-        #expect(imported.stdout.contains("4–5  #1045     2025-09-22   925092201    0.00         5.44   -5.44"), "the charge and refund of the cancelled order add up: \(imported.stdout)")
         #expect(imported.stderr.contains("shopify-payments-transactions-2025-09.csv:4:12: warning: rows 4–5, column L (Net): order '#1045' pays out -5.44"), "\(imported.transcript)")
         #expect(imported.stderr.contains("order #1045 is excluded, not yet invoiced"), "\(imported.transcript)")
         let store = try StateStore(path: state)

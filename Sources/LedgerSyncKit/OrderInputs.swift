@@ -11,38 +11,14 @@ public enum OrderInputs {
     /// The folder of built-in mappings: `$LEDGERSYNC_IMPORTS`, else the first `rules/imports` found walking up from
     /// the pack, the working directory and the executable.
     public static func builtinDirectory(packDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let configured = environment["LEDGERSYNC_IMPORTS"], !configured.isEmpty { return configured }
-        var starts: [String] = []
-        if let packDirectory { starts.append(absolute(packDirectory)) }
-        starts.append(FileManager.default.currentDirectoryPath)
-        starts.append((absolute(CommandLine.arguments.first ?? ".") as NSString).deletingLastPathComponent)
-        for start in starts {
-            var directory = start
-            while true {
-                let candidate = (directory as NSString).appendingPathComponent("rules/imports")
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue { return candidate }
-                let parent = (directory as NSString).deletingLastPathComponent
-                if parent == directory || parent.isEmpty { break }
-                directory = parent
-            }
-        }
-        return nil
+        RulesFolders.find("imports", variable: "LEDGERSYNC_IMPORTS", packDirectory: packDirectory, environment: environment)
     }
 
     /// The names of the built-in mappings, sorted.
-    public static func builtinNames(in directory: String?) -> [String] {
-        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return files.filter { $0.hasSuffix(".yaml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
-    }
+    public static func builtinNames(in directory: String?) -> [String] { RulesFolders.yamlNames(in: directory) }
 
     /// The pack's own mapping files (`imports/*.yaml`), sorted.
-    public static func packMappingFiles(_ packDirectory: String?) -> [String] {
-        guard let packDirectory else { return [] }
-        let folder = (packDirectory as NSString).appendingPathComponent("imports")
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
-    }
+    public static func packMappingFiles(_ packDirectory: String?) -> [String] { RulesFolders.packFiles(packDirectory, folder: "imports") }
 
     /// True when the file holds order JSON (its first character, after a BOM and white space, is `{` or `[`).
     public static func isOrderJSON(_ path: String) -> Bool {
@@ -151,14 +127,50 @@ public enum OrderInputs {
         return SettlementDetector.reportName(detection.channel)
     }
 
-    private static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
-    }
 }
 
 /// The mapping loader a pack's commands use: built-in names resolved from `OrderInputs.builtinDirectory`.
 enum RulePackImportLoader {
     static func make(packDirectory: String?) -> ImportMappingLoader {
         ImportMappingLoader(builtinDirectory: OrderInputs.builtinDirectory(packDirectory: packDirectory))
+    }
+}
+
+/// Where mapping files live: a pack's own folder (`imports/`, `settlements/`) and the built-in `rules/<name>` folder.
+enum RulesFolders {
+    /// `$variable`, else the first `rules/<name>` found walking up from the pack, the working directory and the executable.
+    static func find(_ name: String, variable: String, packDirectory: String?, environment: [String: String]) -> String? {
+        if let configured = environment[variable], !configured.isEmpty { return configured }
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        }
+        var starts: [String] = []
+        if let packDirectory { starts.append(absolute(packDirectory)) }
+        starts.append(FileManager.default.currentDirectoryPath)
+        starts.append((absolute(CommandLine.arguments.first ?? ".") as NSString).deletingLastPathComponent)
+        for start in starts {
+            var directory = start
+            while true {
+                let candidate = (directory as NSString).appendingPathComponent("rules/\(name)")
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue { return candidate }
+                let parent = (directory as NSString).deletingLastPathComponent
+                if parent == directory || parent.isEmpty { break }
+                directory = parent
+            }
+        }
+        return nil
+    }
+
+    static func yamlNames(in directory: String?) -> [String] {
+        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return files.filter { $0.hasSuffix(".yaml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
+    }
+
+    static func packFiles(_ packDirectory: String?, folder name: String) -> [String] {
+        guard let packDirectory else { return [] }
+        let folder = (packDirectory as NSString).appendingPathComponent(name)
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
     }
 }

@@ -11,38 +11,14 @@ public enum SettlementMappings {
     /// The folder of built-in settlement mappings: `$LEDGERSYNC_SETTLEMENTS`, else the first `rules/settlements` found walking
     /// up from the pack, the working directory and the executable.
     public static func builtinDirectory(packDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let configured = environment["LEDGERSYNC_SETTLEMENTS"], !configured.isEmpty { return configured }
-        var starts: [String] = []
-        if let packDirectory { starts.append(absolute(packDirectory)) }
-        starts.append(FileManager.default.currentDirectoryPath)
-        starts.append((absolute(CommandLine.arguments.first ?? ".") as NSString).deletingLastPathComponent)
-        for start in starts {
-            var directory = start
-            while true {
-                let candidate = (directory as NSString).appendingPathComponent("rules/settlements")
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue { return candidate }
-                let parent = (directory as NSString).deletingLastPathComponent
-                if parent == directory || parent.isEmpty { break }
-                directory = parent
-            }
-        }
-        return nil
+        RulesFolders.find("settlements", variable: "LEDGERSYNC_SETTLEMENTS", packDirectory: packDirectory, environment: environment)
     }
 
     /// The names of the built-in settlement mappings, sorted.
-    public static func builtinNames(in directory: String?) -> [String] {
-        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return files.filter { $0.hasSuffix(".yaml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
-    }
+    public static func builtinNames(in directory: String?) -> [String] { RulesFolders.yamlNames(in: directory) }
 
     /// The pack's own settlement mapping files (`settlements/*.yaml`), sorted.
-    public static func packMappingFiles(_ packDirectory: String?) -> [String] {
-        guard let packDirectory else { return [] }
-        let folder = (packDirectory as NSString).appendingPathComponent("settlements")
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
-    }
+    public static func packMappingFiles(_ packDirectory: String?) -> [String] { RulesFolders.packFiles(packDirectory, folder: "settlements") }
 
     static func loader(packDirectory: String?) -> SettlementMappingLoader {
         SettlementMappingLoader(builtinDirectory: builtinDirectory(packDirectory: packDirectory))
@@ -101,9 +77,6 @@ public enum SettlementMappings {
         return diagnostics
     }
 
-    private static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
-    }
 }
 
 extension Workflows {

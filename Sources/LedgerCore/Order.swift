@@ -37,6 +37,8 @@ public struct Order: Sendable {
     public var buyerPaid: Money?
     /// An exchange rate the channel supplied for a foreign-currency order, as written.
     public var exchangeRate: String?
+    /// Returns and refunds after the sale, oldest first; each becomes its own credit note.
+    public var returns: [OrderReturn] = []
 
     public init(id: String, orderNumber: String, channel: Channel, store: String, currency: String,
                 status: OrderStatus, dates: OrderDates, isSample: Bool = false, isCOD: Bool = false,
@@ -61,6 +63,16 @@ public struct Order: Sendable {
         self.paymentMethod = paymentMethod
         self.buyerPaid = buyerPaid
         self.exchangeRate = exchangeRate
+    }
+
+    /// Units of line `index` that all the returns together take back.
+    public func returnedQuantity(ofLine index: Int) -> Int {
+        returns.reduce(0) { total, event in total + event.lines.filter { $0.line == index }.reduce(0) { $0 + $1.qty } }
+    }
+
+    /// Every unit of every line is returned (the goods are all back; shipping may or may not be refunded).
+    public var isFullyReturned: Bool {
+        !returns.isEmpty && lines.indices.allSatisfy { returnedQuantity(ofLine: $0) >= lines[$0].qty }
     }
 
     /// Σ(qty × unit price − seller discount): what the seller earns on the goods.
@@ -204,5 +216,64 @@ public struct Vouchers: Sendable {
         self.seller = seller
         self.platform = platform
         self.coins = coins
+    }
+}
+
+/// One return or refund the channel recorded after the sale (Docs/OrderFormat.md, "Returns and refunds"): the units
+/// that came back with what was refunded for them, and order-level refunds. Each event is credited once, by its id.
+public struct OrderReturn: Sendable {
+    /// The channel's return or refund id: stable across exports, unique within the order.
+    public var id: String
+    public var date: Timestamp
+    public var reason: String?
+    public var lines: [ReturnedLine]
+    /// Shipping fee refunded to the buyer.
+    public var shipping: Money
+    /// The share of a seller voucher the refund keeps back (the buyer used it on the returned goods).
+    public var voucher: Money
+    /// Refunds that are neither goods nor shipping: goodwill, a price adjustment.
+    public var other: [OtherRefund]
+    /// On prices that exclude tax: the tax refunded on top (as `tax.charged` is for the sale).
+    public var tax: Money?
+    /// What the channel says went back to the buyer in total, when it says: the credit note is checked against it.
+    public var refunded: Money?
+
+    public init(id: String, date: Timestamp, reason: String? = nil, lines: [ReturnedLine] = [], shipping: Money = .zero,
+                voucher: Money = .zero, other: [OtherRefund] = [], tax: Money? = nil, refunded: Money? = nil) {
+        self.id = id
+        self.date = date
+        self.reason = reason
+        self.lines = lines
+        self.shipping = shipping
+        self.voucher = voucher
+        self.other = other
+        self.tax = tax
+        self.refunded = refunded
+    }
+}
+
+/// Units of one order line that came back.
+public struct ReturnedLine: Sendable {
+    /// Index into the order's `lines`.
+    public var line: Int
+    public var qty: Int
+    /// What is credited for these units; nil: their share of the line as invoiced.
+    public var amount: Money?
+
+    public init(line: Int, qty: Int, amount: Money? = nil) {
+        self.line = line
+        self.qty = qty
+        self.amount = amount
+    }
+}
+
+/// A refund that is neither goods nor shipping.
+public struct OtherRefund: Sendable {
+    public var description: String
+    public var amount: Money
+
+    public init(description: String, amount: Money) {
+        self.description = description
+        self.amount = amount
     }
 }

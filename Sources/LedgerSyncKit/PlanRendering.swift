@@ -38,23 +38,32 @@ public struct PlanRendering {
             out += "\(selection.summary); the other \(selection.notSelected) of the file are not planned\n"
         }
         out += "\n"
-        var unchangedQuietly = 0
+        var unchangedQuietly = 0, returnsUnchanged = 0
         for entry in plan.entries {
             if entry.action == .unchanged && entry.reason == nil && entry.changes.isEmpty && entry.drift.isEmpty {
-                unchangedQuietly += 1
+                if Plan.isReturnDocument(entry.documentType) { returnsUnchanged += 1 } else { unchangedQuietly += 1 }
                 continue
             }
             out += line(entry)
         }
         if unchangedQuietly > 0 { out += paint("  = \(unchangedQuietly) invoice\(unchangedQuietly == 1 ? "" : "s") unchanged\n", .dim) }
+        if returnsUnchanged > 0 { out += paint("  = \(returnsUnchanged) credit note\(returnsUnchanged == 1 ? "" : "s") and refund\(returnsUnchanged == 1 ? "" : "s") already in SQL Accounting\n", .dim) }
         if !plan.excluded.isEmpty { out += paint("  \(plan.excluded.count) order\(plan.excluded.count == 1 ? "" : "s") excluded by the pack (ledgersync transform shows why)\n", .dim) }
         out += "\n" + summary(plan) + "\n"
         return out
     }
 
     public func summary(_ plan: Plan) -> String {
-        var text = "Plan: \(plan.count(.create)) to create, \(plan.count(.update)) to update, \(plan.count(.cancel)) to cancel, "
-        text += "\(plan.count(.error)) error\(plan.count(.error) == 1 ? "" : "s") (sales invoices); \(plan.count(.unchanged)) unchanged, \(plan.excluded.count) excluded"
+        var text = "Plan: \(plan.count(.create, returns: false)) to create, \(plan.count(.update, returns: false)) to update, \(plan.count(.cancel, returns: false)) to cancel, "
+        let errors = plan.count(.error, returns: false)
+        text += "\(errors) error\(errors == 1 ? "" : "s") (sales invoices); \(plan.count(.unchanged, returns: false)) unchanged, \(plan.excluded.count) excluded"
+        let credits = plan.entries.filter { $0.documentType == "salescreditnote" && $0.action == .create }.count
+        let refunds = plan.entries.filter { $0.documentType == "customerrefund" && $0.action == .create }.count
+        let returnErrors = plan.count(.error, returns: true)
+        if credits + refunds + returnErrors > 0 {
+            text += "; returns: \(credits) credit note\(credits == 1 ? "" : "s") and \(refunds) refund\(refunds == 1 ? "" : "s") to create"
+            if returnErrors > 0 { text += ", \(returnErrors) error\(returnErrors == 1 ? "" : "s")" }
+        }
         let drifted = plan.entries.filter { !$0.drift.isEmpty }.count
         if drifted > 0 { text += "; \(drifted) edited in SQL Accounting since sync" }
         if !plan.hasChanges && !plan.hasErrors { text += ". No changes: SQL Accounting matches the orders." }
@@ -66,7 +75,8 @@ public struct PlanRendering {
         var out = "  \(symbol) \(entry.orderID)  "
         switch entry.action {
         case .create:
-            out += describe(entry.payload, docno: entry.remoteDocno)
+            out += describe(entry.payload, docno: entry.remoteDocno, type: entry.documentType)
+            if let returnID = entry.returnID { out += "  return \(returnID)" }
             if let reason = entry.reason { out += "\n      " + paint("(\(reason))", .dim) }
             out += "\n"
         case .update:
@@ -112,16 +122,20 @@ public struct PlanRendering {
     }
 
     /// `salesinvoice 2509014EAM4Y3J  300-S0001  2025-09-01  394.00  3 lines`.
-    func describe(_ payload: JSONObject?, docno known: String?) -> String {
-        guard let payload else { return "salesinvoice" }
-        var parts = ["salesinvoice"]
+    func describe(_ payload: JSONObject?, docno known: String?, type: String = "salesinvoice") -> String {
+        guard let payload else { return type }
+        var parts = [type]
         let docno = payload["docno"]?.stringValue ?? ""
         parts.append(docno.isEmpty ? (known ?? "(docno known after apply)") : docno)
         for key in ["code", "docdate", "docamt"] {
             if let value = payload[key], case .string(let text) = value { parts.append(text) }
         }
-        let lines = payload["sdsdocdetail"]?.arrayValue?.count ?? 0
-        parts.append("\(lines) line\(lines == 1 ? "" : "s")")
+        if let lines = payload["sdsdocdetail"]?.arrayValue?.count {
+            parts.append("\(lines) line\(lines == 1 ? "" : "s")")
+        }
+        if payload["sdsdocdetail"] == nil, let rows = payload["sdsknockoff"]?.arrayValue {
+            parts.append("\(rows.count) knock-off\(rows.count == 1 ? "" : "s")")
+        }
         return parts.joined(separator: "  ")
     }
 

@@ -167,7 +167,9 @@ public enum TaskOperations {
                 waiting(holder, state.path)
             }
             defer { lock.release() }
-            if let task = try state.task(taskID)?.task, task.kind == .receipts { throw StateStoreError.receiptTask(taskID, operation: .edit) }
+            if let task = try state.task(taskID)?.task, task.kind != .invoices {
+                throw task.kind == .receipts ? StateStoreError.receiptTask(taskID, operation: .edit) : StateStoreError.returnTask(taskID, operation: .edit)
+            }
             guard let order = try state.order(orderID) else { throw StateStoreError.unknownOrder(orderID) }
             guard order.taskID == taskID else { throw StateStoreError.notInTask(orderID: orderID, taskID: taskID) }
             guard order.status == .failed else {
@@ -202,6 +204,7 @@ public enum TaskOperations {
         let taskID = request.taskID
         let kind = try reporting { try state.task(taskID)?.task.kind }
         if kind == .receipts && request.cancelRemote { throw .message(StateStoreError.receiptTask(taskID, operation: .cancelRemote).description) }
+        if kind == .returns && request.cancelRemote { throw .message(StateStoreError.returnTask(taskID, operation: .cancelRemote).description) }
         var client: SQLAccountClient?
         if request.cancelRemote {
             let graph = try PackUseCases.load(request.packDirectory).graph
@@ -224,6 +227,13 @@ public enum TaskOperations {
                 let inSQL = try state.payments(taskID: taskID).filter { $0.state == .created }.count
                 try state.deleteTask(taskID)
                 return TaskDeletion(taskID: taskID, kind: .receipts, cancelRemote: false, createdInvoices: 0, receiptsInSQL: inSQL, cancellations: [],
+                                    pendingAgain: 0, deleted: true)
+            }
+            if task.kind == .returns {
+                guard !request.cancelRemote else { throw StateStoreError.returnTask(taskID, operation: .cancelRemote) }
+                let inSQL = try state.returnDocuments(taskID: taskID).filter { $0.state == .created }.count
+                try state.deleteTask(taskID)
+                return TaskDeletion(taskID: taskID, kind: .returns, cancelRemote: false, createdInvoices: 0, receiptsInSQL: inSQL, cancellations: [],
                                     pendingAgain: 0, deleted: true)
             }
             let orders = try state.orders(taskID: taskID)
@@ -267,6 +277,10 @@ enum TaskOperationRendering {
         if deletion.kind == .receipts {
             let count = deletion.receiptsInSQL
             return .text("deleted task \(deletion.taskID) (receipts): \(count) receipt\(count == 1 ? "" : "s") it sent stay\(count == 1 ? "s" : "") in SQL Accounting; the next `ledgersync payments apply` looks each up by docref1 again — adopted if SQL Accounting has it, sent again as it was only if it is gone (deleted or cancelled there by hand)\n")
+        }
+        if deletion.kind == .returns {
+            let count = deletion.receiptsInSQL
+            return .text("deleted task \(deletion.taskID) (returns): \(count) credit note\(count == 1 ? "" : "s") and refund\(count == 1 ? "" : "s") it sent stay in SQL Accounting; the next `ledgersync apply` looks each up by docref1 again — adopted if SQL Accounting has it, sent again only if it is gone\n")
         }
         var out = ""
         for cancellation in deletion.cancellations where cancellation.problem == nil {

@@ -238,11 +238,153 @@ private struct DecodeContext {
             fail("exchange_rate must be a decimal string, found \(other.typeName)", "exchange_rate")
         }
 
+        var returns: [OrderReturn] = []
+        switch object["returns"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            // Lines that failed to decode shift the indices: check returns only against a complete set of lines.
+            if diagnostics.isEmpty { returns = orderReturns(items, lines: lines) }
+        case let other?:
+            fail("returns must be an array of return events, found \(other.typeName)", "returns")
+        }
+
         guard let id, let orderNumber, let channel, let store, let status, let dates, diagnostics.isEmpty else { return nil }
-        return Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText, status: status,
-                     dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines, shipping: shipping,
-                     vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, taxCharged: taxCharged, paymentMethod: paymentMethod,
-                     buyerPaid: buyerPaid, exchangeRate: exchangeRate)
+        var order = Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText, status: status,
+                          dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines, shipping: shipping,
+                          vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, taxCharged: taxCharged, paymentMethod: paymentMethod,
+                          buyerPaid: buyerPaid, exchangeRate: exchangeRate)
+        order.returns = returns
+        return order
+    }
+
+    /// `returns[]`: each event's returned lines resolved to order lines (by `line` index, else by a SKU that is on one
+    /// line only), and no line returned more often than it was sold, over all events together.
+    mutating func orderReturns(_ items: [JSONValue], lines: [OrderLine]) -> [OrderReturn] {
+        var events: [OrderReturn] = []
+        var seenIDs: [String: Int] = [:]
+        var returned = Array(repeating: 0, count: lines.count)
+        for (index, item) in items.enumerated() {
+            let path = "returns[\(index)]"
+            guard case .object(let object) = item else {
+                fail("\(path) must be an object {id, date, lines, …}, found \(item.typeName)", path)
+                continue
+            }
+            let before = diagnostics.count
+            let id = string(object, "id", path)
+            if let id, !id.isEmpty {
+                if let first = seenIDs[id] {
+                    fail("\(path).id '\(id)' is also returns[\(first)]'s id; each return needs its own id (the channel's return or refund id), so each is credited once", "\(path).id")
+                } else {
+                    seenIDs[id] = index
+                }
+            }
+            var date: Timestamp?
+            switch object["date"] {
+            case .string(let text)?:
+                date = Timestamp(parsing: text)
+                if date == nil { fail("\(path).date is \"\(text)\", not an ISO-8601 time with offset like 2025-09-20T14:00:00+08:00", "\(path).date") }
+            case nil, .null?:
+                fail("\(path).date is missing; a return needs the date it was refunded (the credit note's date)", "\(path).date")
+            case let other?:
+                fail("\(path).date must be a string, found \(other.typeName)", "\(path).date")
+            }
+            let reason = optionalText(object, "reason", path)
+            var returnedLines: [ReturnedLine] = []
+            switch object["lines"] {
+            case nil, .null?: break
+            case .array(let rows)?:
+                for (rowIndex, row) in rows.enumerated() {
+                    if let line = returnedLine(row, "\(path).lines[\(rowIndex)]", lines: lines) {
+                        returned[line.line] += line.qty
+                        if returned[line.line] > lines[line.line].qty {
+                            fail("\(path).lines[\(rowIndex)] returns \(line.qty) of SKU '\(lines[line.line].sku)' (lines[\(line.line)]); with the returns before it that is \(returned[line.line]) units, but the order sold \(lines[line.line].qty)", "\(path).lines[\(rowIndex)].qty")
+                        }
+                        returnedLines.append(line)
+                    }
+                }
+            case let other?:
+                fail("\(path).lines must be an array of {sku, qty, amount}, found \(other.typeName)", "\(path).lines")
+            }
+            let shipping = money(object, "shipping", path) ?? .zero
+            let voucher = money(object, "voucher", path) ?? .zero
+            var others: [OtherRefund] = []
+            switch object["other"] {
+            case nil, .null?: break
+            case .array(let rows)?:
+                for (rowIndex, row) in rows.enumerated() {
+                    let rowPath = "\(path).other[\(rowIndex)]"
+                    guard case .object(let fields) = row else {
+                        fail("\(rowPath) must be an object {description, amount}, found \(row.typeName)", rowPath)
+                        continue
+                    }
+                    let description = string(fields, "description", rowPath)
+                    let amount = money(fields, "amount", rowPath, required: true)
+                    if let amount, amount == .zero { fail("\(rowPath).amount is 0.00; leave the refund out instead", "\(rowPath).amount") }
+                    if let description, let amount { others.append(OtherRefund(description: description, amount: amount)) }
+                }
+            case let other?:
+                fail("\(path).other must be an array of {description, amount}, found \(other.typeName)", "\(path).other")
+            }
+            var tax: Money?
+            if let value = object["tax"], !value.isNull { tax = money(object, "tax", path) }
+            var refunded: Money?
+            if let value = object["refunded"], !value.isNull { refunded = money(object, "refunded", path) }
+            if returnedLines.isEmpty && shipping == .zero && others.isEmpty && diagnostics.count == before {
+                fail("\(path) returns no goods and refunds no shipping or other amount; give lines, shipping or other", path)
+            }
+            guard diagnostics.count == before, let id, let date else { continue }
+            events.append(OrderReturn(id: id, date: date, reason: reason, lines: returnedLines, shipping: shipping, voucher: voucher,
+                                      other: others, tax: tax, refunded: refunded))
+        }
+        return events
+    }
+
+    /// One row of a return's `lines`: the order line it names, how many units, and what is credited for them.
+    mutating func returnedLine(_ value: JSONValue, _ path: String, lines: [OrderLine]) -> ReturnedLine? {
+        guard case .object(let object) = value else {
+            fail("\(path) must be an object {sku, qty, amount}, found \(value.typeName)", path)
+            return nil
+        }
+        let before = diagnostics.count
+        let sku = optionalText(object, "sku", path)
+        var lineIndex: Int?
+        if let given = object["line"], !given.isNull {
+            if let index = integer(given, "\(path).line") {
+                if lines.indices.contains(index) {
+                    lineIndex = index
+                    if let sku, lines[index].sku != sku {
+                        fail("\(path) names lines[\(index)], whose SKU is '\(lines[index].sku)', not '\(sku)'", "\(path).sku")
+                    }
+                } else {
+                    fail("\(path).line is \(index), but the order has lines[0]…lines[\(lines.count - 1)]", "\(path).line")
+                }
+            }
+        } else if let sku {
+            let matches = lines.indices.filter { lines[$0].sku == sku }
+            switch matches.count {
+            case 1: lineIndex = matches[0]
+            case 0:
+                var message = "\(path).sku '\(sku)' is not on any line of the order"
+                if let guess = Suggest.closest(to: sku, in: lines.map(\.sku)) { message += " (did you mean '\(guess)'?)" }
+                fail(message, "\(path).sku")
+            default:
+                fail("\(path).sku '\(sku)' is on lines \(matches.map { "[\($0)]" }.joined(separator: ", ")); add \"line\": N to say which", "\(path).sku")
+            }
+        } else {
+            fail("\(path) needs the sku (or the line index) of the returned line", "\(path).sku")
+        }
+        let qty = integer(object["qty"], "\(path).qty")
+        if let qty, qty <= 0 { fail("\(path).qty is \(qty); a return takes back at least 1 unit", "\(path).qty") }
+        var amount: Money?
+        if let value = object["amount"], !value.isNull { amount = money(object, "amount", path) }
+        if let amount, let qty, qty > 0, let lineIndex {
+            let gross = lines[lineIndex].unitPrice * qty
+            if amount > gross {
+                fail("\(path).amount \(amount) is more than the \(qty) unit\(qty == 1 ? "" : "s") sold for (\(qty) × \(lines[lineIndex].unitPrice) = \(gross)); refund the rest under other", "\(path).amount")
+            }
+        }
+        guard diagnostics.count == before, let lineIndex, let qty else { return nil }
+        return ReturnedLine(line: lineIndex, qty: qty, amount: amount)
     }
 
     mutating func optionalText(_ object: JSONObject, _ key: String, _ path: String) -> String? {
@@ -266,7 +408,7 @@ private struct DecodeContext {
         let name = string(object, "name", path, required: false) ?? ""
         let variation = optionalText(object, "variation", path)
         let qty = integer(object["qty"], "\(path).qty")
-        if let qty, qty <= 0 { fail("\(path).qty is \(qty); quantities must be at least 1 (returns are separate orders or statuses)", "\(path).qty") }
+        if let qty, qty <= 0 { fail("\(path).qty is \(qty); quantities must be at least 1 (returned units go in returns[])", "\(path).qty") }
         let unitPrice = money(object, "unit_price", path, required: true)
         let sellerDiscount = money(object, "seller_discount", path)
         let platformDiscount = money(object, "platform_discount", path)

@@ -41,10 +41,17 @@ public struct PlanEntry: Sendable {
     /// The transform's warnings about what will be sent (a cut description, an unmatched SKU …), as `transform`
     /// shows them; set for creates, updates and errors, since an unchanged or cancelled invoice sends nothing new.
     public var warnings: [Diagnostic]
+    /// For a credit note or customer refund: the return event it is for.
+    public var returnID: String?
+    /// For a credit note: what it knocks off its invoice; for a refund: what it pays out of the credit note.
+    public var knockOff: Money?
 
     public init(orderID: String, action: PlanAction, documentType: String = "salesinvoice", idempotencyKey: String? = nil,
                 payload: JSONObject? = nil, changes: [FieldChange] = [], drift: [FieldChange] = [], documentID: Int64? = nil,
-                remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil, warnings: [Diagnostic] = []) {
+                remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil, warnings: [Diagnostic] = [],
+                returnID: String? = nil, knockOff: Money? = nil) {
+        self.returnID = returnID
+        self.knockOff = knockOff
         self.orderID = orderID
         self.action = action
         self.documentType = documentType
@@ -104,6 +111,13 @@ public struct Plan: Sendable {
     }
 
     public func count(_ action: PlanAction) -> Int { entries.filter { $0.action == action }.count }
+
+    /// Whether the entry is a return's document (a credit note or customer refund) rather than an invoice.
+    public static func isReturnDocument(_ type: String) -> Bool { type == "salescreditnote" || type == "customerrefund" }
+
+    public func count(_ action: PlanAction, returns: Bool) -> Int {
+        entries.filter { $0.action == action && Self.isReturnDocument($0.documentType) == returns }.count
+    }
 
     /// Creates, updates or cancels to make.
     public var hasChanges: Bool { entries.contains { [.create, .update, .cancel].contains($0.action) } }

@@ -36,6 +36,8 @@ public enum PlanCodec {
         object.append("order_id", .string(entry.orderID))
         object.append("action", .string(entry.action.rawValue))
         object.append("type", .string(entry.documentType))
+        if let returnID = entry.returnID { object.append("return_id", .string(returnID)) }
+        if let knockOff = entry.knockOff { object.append("knock_off", .string(knockOff.description)) }
         if let key = entry.idempotencyKey { object.append("docref1", .string(key)) }
         if let docno = entry.remoteDocno { object.append("docno", .string(docno)) }
         if let dockey = entry.remoteDockey { object.append("dockey", .number(String(dockey))) }
@@ -119,7 +121,8 @@ public enum PlanCodec {
             entries.append(PlanEntry(orderID: try string(object, "order_id"), action: action, documentType: object["type"]?.stringValue ?? "salesinvoice",
                                      idempotencyKey: object["docref1"]?.stringValue, payload: object["payload"]?.objectValue, changes: changes,
                                      drift: drift, documentID: int64(object, "document_id"), remoteDockey: int64(object, "dockey"),
-                                     remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue, warnings: warnings))
+                                     remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue, warnings: warnings,
+                                     returnID: object["return_id"]?.stringValue, knockOff: object["knock_off"]?.stringValue.flatMap(Money.init(parsing:))))
         }
         let excluded = (root["excluded"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }

@@ -54,6 +54,7 @@ public enum Planner {
                 session.assignedCustomNumbers[order.id] = docno
             }
         }
+        let balances = try InvoiceBalances.load(inputs.store)
         for record in records {
             let outcome: OrderOutcome
             var order: Order?
@@ -66,12 +67,19 @@ public enum Planner {
             }
             let document = try inputs.store?.document(orderID: outcome.orderID)
             let stored = try inputs.store?.order(outcome.orderID)
-            if var entry = try entry(outcome, order: order, document: document, stored: stored, inputs) {
-                if [.create, .update, .error].contains(entry.action) { entry.warnings = outcome.warnings }
-                entries.append(entry)
+            var invoiceEntry = try entry(outcome, order: order, document: document, stored: stored, inputs)
+            if invoiceEntry != nil, [.create, .update, .error].contains(invoiceEntry!.action) { invoiceEntry!.warnings = outcome.warnings }
+            var returnEntries: [PlanEntry] = []
+            if let order {
+                (invoiceEntry, returnEntries) = try ReturnPlanner.entries(order: order, invoice: invoiceEntry, synced: document.flatMap { $0.state == .created ? $0 : nil },
+                                                                          inputs: inputs, balances: balances, source: record.location, session: &session)
+            }
+            if let invoiceEntry {
+                entries.append(invoiceEntry)
             } else if outcome.kind == .excluded {
                 excluded.append((outcome.orderID, outcome.reason ?? "excluded by the pack"))
             }
+            entries += returnEntries
         }
         return (entries, excluded, session.nextCustomNumber)
     }

@@ -20,6 +20,8 @@ public struct RulePack: Sendable {
     public var payments: PaymentSettings
     /// Which masters `ledgersync masters apply` may create (`masters:`); none unless configured.
     public var masters: MasterSettings
+    /// How returns and refunds are booked (`returns:`).
+    public var returns: ReturnSettings = ReturnSettings()
 }
 
 public struct Profile: Sendable {

@@ -4,7 +4,7 @@ import LedgerCore
 
 /// Turns a layered pack tree into the validated `RulePack`, collecting every problem before failing.
 public struct RulePackValidator {
-    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters"]
+    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters", "returns"]
 
     let loader: PackLoader
     let layered: LayeredPack
@@ -78,11 +78,12 @@ public struct RulePackValidator {
         let editPolicy = top["edit_policy"].map { readEditPolicy($0) } ?? EditPolicy(fields: [:], editable: [])
         let payments = top["payments"].map { readPayments($0) } ?? PaymentSettings()
         let masters = top["masters"].map { readMasters($0, targets: matchTargets, checkTargets: profile != nil) } ?? MasterSettings()
+        let returns = top["returns"].map { readReturns($0) } ?? ReturnSettings()
 
         let pack = RulePack(name: name, kind: kind, directory: layered.directory, files: layered.files, profile: profile,
                             defaults: defaults, channelOverrides: channelOverrides, storeOverrides: storeOverrides,
                             presets: presets, matching: matching, rules: rules, editPolicy: editPolicy, payments: payments,
-                            masters: masters)
+                            masters: masters, returns: returns)
         if kind == .client { checkCompleteness(pack, root: root) }
         return (pack, reader.diagnostics)
     }

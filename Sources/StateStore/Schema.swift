@@ -217,6 +217,63 @@ enum Schema {
                     .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
             }
         }
+        migrator.registerMigration("2026-12-12-return-documents") { db in
+            // A task may now hold the credit notes and refunds of returns. SQLite cannot change a CHECK, so the table
+            // is rebuilt (foreign keys are off while a migration runs; references to `tasks` by name stay valid).
+            try db.execute(sql: """
+                CREATE TABLE tasks_with_returns (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending','running','completed','completed_with_failures')),
+                    order_count INTEGER NOT NULL,
+                    finished_at TEXT,
+                    kind TEXT NOT NULL DEFAULT 'invoices' CHECK (kind IN ('invoices','receipts','returns'))
+                );
+                INSERT INTO tasks_with_returns (id, created_at, status, order_count, finished_at, kind)
+                    SELECT id, created_at, status, order_count, finished_at, kind FROM tasks;
+                DROP TABLE tasks;
+                ALTER TABLE tasks_with_returns RENAME TO tasks;
+                """)
+            // The documents a return event makes: its sales credit note and, where the pack says, the customer refund
+            // that pays it out. One row per (order, return, type), ever: a re-imported return is the same row.
+            try db.create(table: "return_documents") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("order_id", .text).notNull().references("orders", onDelete: .cascade)
+                t.column("return_id", .text).notNull()
+                t.column("type", .text).notNull().check(sql: "type IN ('salescreditnote','customerrefund')")
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("payload_hash", .text).notNull()
+                // Money in sen: the document's total, and what it knocks off (the invoice, or the credit note refunded).
+                t.column("amount_sen", .integer).notNull()
+                t.column("knockoff_sen", .integer).notNull().defaults(to: 0)
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_dockey", .integer)
+                t.column("remote_docno", .text)
+                t.column("last_error", .text)
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+                t.uniqueKey(["order_id", "return_id", "type"])
+            }
+            try db.create(index: "return_documents_task", on: "return_documents", columns: ["task_id"])
+            // Every request made for a return document, like `sync_attempts` for invoices.
+            try db.create(table: "return_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("return_document_id", .integer).notNull().references("return_documents", onDelete: .cascade).indexed()
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull)
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+                    .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
+            }
+        }
         return migrator
     }
 }

@@ -244,6 +244,8 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
     case unknownPayment(Int64)
     /// A task operation that only makes sense for invoice tasks, asked of a receipt task.
     case receiptTask(Int64, operation: ReceiptTaskOperation)
+    /// The task holds the credit notes and refunds of returns.
+    case returnTask(Int64, operation: ReceiptTaskOperation)
 
     /// The `tasks` operations a receipt task refuses.
     public enum ReceiptTaskOperation: String, Sendable {
@@ -270,6 +272,16 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
                 return "\(what); a receipt is not taken out of its task — `ledgersync payments apply` sends the failed ones again, and `ledgersync tasks delete \(id)` has the next one look them all up again"
             case .cancelRemote:
                 return "\(what); --cancel-remote cancels invoices only — cancelling a receipt reopens the invoices it knocks off, so cancel it in SQL Accounting yourself, then `ledgersync tasks delete \(id)`: the next `ledgersync payments apply` sends it again"
+            }
+        case .returnTask(let id, let operation):
+            let what = "task \(id) holds the credit notes and refunds of returns, not invoices"
+            switch operation {
+            case .retry, .remove:
+                return "\(what); `ledgersync apply` sends its failed and in-doubt documents again, looking each up by docref1 first"
+            case .edit:
+                return "\(what); a credit note is built from the order's returns and the pack's returns settings: fix those and run `ledgersync apply`"
+            case .cancelRemote:
+                return "\(what); --cancel-remote cancels invoices only — cancel a credit note or refund in SQL Accounting yourself, then `ledgersync tasks delete \(id)`"
             }
         case .unknownMaster(let id): return "master \(id) is not in the state store"
         case .completedOrder(let order, let docno):

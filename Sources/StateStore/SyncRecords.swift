@@ -52,9 +52,11 @@ public enum TaskStatus: String, Codable, CaseIterable, Sendable {
     case completedWithFailures = "completed_with_failures"
 }
 
-/// What a task sent: invoices (`apply`, `tasks retry`) or receipts (`payments apply`).
+/// What a task sent: invoices (`apply`, `tasks retry`), receipts (`payments apply`) or returns' credit notes and refunds (`apply`).
 public enum TaskKind: String, Codable, CaseIterable, Sendable {
     case invoices, receipts
+    /// The credit notes and customer refunds of returns (`apply`).
+    case returns
 }
 
 /// What one `apply` sent together: at most 150 orders' invoices, or the receipts of one `payments apply`.

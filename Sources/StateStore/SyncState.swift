@@ -216,10 +216,10 @@ extension StateStore {
     public func tasks() throws -> [TaskSummary] {
         try database.read { db in
             let tasks = try StoredTask.order(Column("id").desc).fetchAll(db)
-            let orders = try Self.counts(db, kind: .invoices, taskID: nil)
-            let receipts = try Self.counts(db, kind: .receipts, taskID: nil)
+            var counts: [TaskKind: [Int64: [OrderSyncStatus: Int]]] = [:]
+            for kind in TaskKind.allCases { counts[kind] = try Self.counts(db, kind: kind, taskID: nil) }
             return tasks.map { task in
-                TaskSummary(task: task, counts: (task.kind == .invoices ? orders : receipts)[task.id ?? 0] ?? [:])
+                TaskSummary(task: task, counts: counts[task.kind]?[task.id ?? 0] ?? [:])
             }
         }
     }
@@ -244,6 +244,14 @@ extension StateStore {
                 let n: Int = row["n"]
                 counts[id, default: [:]][StoredPayment.taskStatus(state: state, errored: row["errored"]), default: 0] += n
             }
+        case .returns:
+            let sql = "SELECT task_id, state, COUNT(*) AS n FROM return_documents WHERE \(only) GROUP BY task_id, state"
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                let id: Int64 = row["task_id"]
+                guard let state = DocumentState(rawValue: row["state"]) else { continue }
+                let n: Int = row["n"]
+                counts[id, default: [:]][StoredPayment.taskStatus(state: state, errored: false), default: 0] += n
+            }
         }
         return counts
     }
@@ -266,8 +274,8 @@ extension StateStore {
     /// A receipt task is refused: its receipts are sent again by `payments apply`, never taken out.
     public func removeFromTask(_ taskID: Int64, orderIDs: [String], now: Date = Date()) throws {
         try database.write { db in
-            if let task = try StoredTask.fetchOne(db, key: taskID), task.kind == .receipts {
-                throw StateStoreError.receiptTask(taskID, operation: .remove)
+            if let task = try StoredTask.fetchOne(db, key: taskID), task.kind != .invoices {
+                throw task.kind == .receipts ? StateStoreError.receiptTask(taskID, operation: .remove) : StateStoreError.returnTask(taskID, operation: .remove)
             }
             for id in orderIDs {
                 guard var order = try StoredOrder.fetchOne(db, key: id), order.taskID == taskID else {
@@ -302,6 +310,13 @@ extension StateStore {
                     WHERE task_id = ? AND state = 'created'
                     """, arguments: [stamp, taskID])
                 try db.execute(sql: "UPDATE payments SET task_id = NULL WHERE task_id = ?", arguments: [taskID])
+                _ = try StoredTask.deleteOne(db, key: taskID)
+                return
+            }
+            if task.kind == .returns {
+                // Like receipts: what SQL Account holds is in doubt, and the next apply looks each one up by docref1.
+                try db.execute(sql: "UPDATE return_documents SET state = 'unknown', updated_at = ? WHERE task_id = ? AND state = 'created'", arguments: [stamp, taskID])
+                try db.execute(sql: "UPDATE return_documents SET task_id = NULL WHERE task_id = ?", arguments: [taskID])
                 _ = try StoredTask.deleteOne(db, key: taskID)
                 return
             }

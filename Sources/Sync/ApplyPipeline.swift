@@ -32,11 +32,15 @@ public struct PreparedApply: Sendable {
     public var retriedOrders = 0
     /// The orders of the file this apply took; nil: all of them.
     public var selection: ResolvedSelection?
+    /// Credit notes and customer refunds of returns to send (after the invoices they credit).
+    public var returns: [StoredReturnDocument] = []
+    /// Return documents that could not be built or recorded: (order, message).
+    public var returnFailures: [(orderID: String, message: String)] = []
 
     public init() {}
 
     /// Whether there is anything to send.
-    public var hasWork: Bool { !staged.items.isEmpty || !changes.isEmpty }
+    public var hasWork: Bool { !staged.items.isEmpty || !changes.isEmpty || !returns.isEmpty }
 }
 
 /// Tasks of at most `taskSize` orders: the documents to sync, and the orders that failed before sending (so the
@@ -75,6 +79,9 @@ public struct ApplyResult: Sendable {
     public var stopReason: String?
     /// Orders completed by earlier runs.
     public var previouslyCompleted = 0
+    /// The credit notes and refunds sent, and the return documents that failed before sending.
+    public var returnResults: [SyncItemResult] = []
+    public var returnFailures: [(orderID: String, message: String)] = []
 
     public init(imported: ImportReport, staged: StagingReport) {
         self.imported = imported
@@ -103,7 +110,15 @@ public struct ApplyResult: Sendable {
     public var unreadable: [(orderID: String, message: String)] {
         imported.unreadable.map { ($0.orderID, $0.errors.map(\.description).joined(separator: "; ")) }
     }
-    public var failures: [(orderID: String, message: String)] { staged.failed + syncFailures + changeFailures + unreadable }
+    public var returnSyncFailures: [(orderID: String, message: String)] {
+        returnResults.compactMap { result in
+            switch result.outcome {
+            case .failed(let message), .unknown(let message), .skipped(let message): return (result.item.orderID, message)
+            default: return nil
+            }
+        }
+    }
+    public var failures: [(orderID: String, message: String)] { staged.failed + syncFailures + changeFailures + unreadable + returnFailures + returnSyncFailures }
     public var succeeded: Bool { failures.isEmpty && skipped == 0 && stopReason == nil }
 }
 
@@ -128,7 +143,9 @@ public struct ApplyPipeline: Sendable {
         switch input {
         case .retry(let task):
             guard let summary = try store.task(task) else { throw StateStoreError.unknownTask(task) }
-            guard summary.task.kind == .invoices else { throw StateStoreError.receiptTask(task, operation: .retry) }
+            guard summary.task.kind == .invoices else {
+                throw summary.task.kind == .receipts ? StateStoreError.receiptTask(task, operation: .retry) : StateStoreError.returnTask(task, operation: .retry)
+            }
             let orders = try store.ordersToRetry(taskID: task)
             prepared.retryTask = task
             prepared.retriedOrders = orders.count
@@ -137,7 +154,11 @@ public struct ApplyPipeline: Sendable {
             prepared.selection = plan.selection
             prepared.imported = try Staging.importOrders(from: plan.selection?.filter(source) ?? source, into: store)
             prepared.staged = try Staging.stage(plan, store: store)
-            prepared.changes = plan.entries.filter { $0.action == .update || $0.action == .cancel }
+            prepared.changes = plan.entries.filter { ($0.action == .update || $0.action == .cancel) && !Plan.isReturnDocument($0.documentType) }
+            for entry in plan.entries where Plan.isReturnDocument(entry.documentType) {
+                if entry.action == .error { prepared.returnFailures.append((entry.orderID, entry.reason ?? "failed in the plan")) }
+            }
+            try stageReturns(plan.entries, into: &prepared)
         case .orders(let source, let selection):
             prepared.selection = selection
             prepared.imported = try Staging.importOrders(from: selection?.filter(source) ?? source, into: store)
@@ -162,18 +183,61 @@ public struct ApplyPipeline: Sendable {
             synced.append((order, document))
         }
         var session = try Staging.session(for: pending + synced.map(\.order), store: store)
+        session.nextCreditNoteNumber = try store.sequences(prefix: Staging.creditNoteSequencePrefix)
+        let inputs = Planner.Inputs(graph: graph, options: options, store: store)
+        let balances = try InvoiceBalances.load(store)
+        var returnEntries: [PlanEntry] = []
+        let fileOrders = Set(fileOrderIDs)
         for stored in pending {
-            let outcome = Staging.transform(stored, graph: graph, options: options, session: &session).outcome
+            let (outcome, order) = Staging.transform(stored, graph: graph, options: options, session: &session)
+            let before = prepared.staged.items.count
             try Staging.record(outcome, for: stored, graph: graph, store: store, into: &prepared.staged)
+            // A partly returned order sent for the first time: its credit notes follow its invoice.
+            guard let order, !order.returns.isEmpty, fileOrders.contains(stored.id), prepared.staged.items.count > before,
+                  let item = prepared.staged.items.last else { continue }
+            let invoice = PlanEntry(orderID: stored.id, action: .create, idempotencyKey: item.idempotencyKey, payload: item.payload)
+            returnEntries += try ReturnPlanner.entries(order: order, invoice: invoice, synced: nil, inputs: inputs, balances: balances,
+                                                       source: nil, session: &session).returns
         }
         // Only numbers given to orders about to be sent are taken from the sequence.
         try store.advanceSequences(prefix: Staging.sequencePrefix, to: session.nextCustomNumber)
-        let inputs = Planner.Inputs(graph: graph, options: options, store: store)
         for (stored, document) in synced {
             let (outcome, order) = Staging.transform(stored, graph: graph, options: options, session: &session)
-            guard let entry = try Planner.entry(outcome, order: order, document: document, stored: stored, inputs),
-                  entry.action == .update || entry.action == .cancel else { continue }
+            var entry = try Planner.entry(outcome, order: order, document: document, stored: stored, inputs)
+            if let order {
+                let planned = try ReturnPlanner.entries(order: order, invoice: entry, synced: document, inputs: inputs, balances: balances,
+                                                        source: nil, session: &session)
+                entry = planned.invoice
+                returnEntries += planned.returns
+            }
+            guard let entry, entry.action == .update || entry.action == .cancel else { continue }
             prepared.changes.append(entry)
+        }
+        try store.advanceSequences(prefix: Staging.creditNoteSequencePrefix, to: session.nextCreditNoteNumber)
+        for entry in returnEntries where entry.action == .error {
+            prepared.returnFailures.append((entry.orderID, entry.reason ?? "failed"))
+        }
+        try stageReturns(returnEntries, into: &prepared)
+        if !onlyFileOrders {
+            // Credit notes and refunds an earlier run left failed or in doubt go again (looked up first).
+            let staged = Set(prepared.returns.compactMap(\.id))
+            prepared.returns += try store.returnDocumentsToSend().filter { !staged.contains($0.id ?? 0) }
+        }
+    }
+
+    /// Records the plan's credit notes and refunds to send; one SQL Account already holds is not sent again.
+    func stageReturns(_ entries: [PlanEntry], into prepared: inout PreparedApply) throws {
+        for entry in entries where entry.action == .create && Plan.isReturnDocument(entry.documentType) {
+            guard let payload = entry.payload, let key = entry.idempotencyKey, let returnID = entry.returnID else { continue }
+            let amount = payload["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+            switch try store.stageReturnDocument(orderID: entry.orderID, returnID: returnID, type: entry.documentType, idempotencyKey: key,
+                                                 payloadJSON: JSONWriter.compactString(.object(payload)), amountSen: amount.minorUnits,
+                                                 knockoffSen: (entry.knockOff ?? .zero).minorUnits) {
+            case .staged(let document): prepared.returns.append(document)
+            case .alreadyCreated: break
+            case .keyConflict(let owner):
+                prepared.returnFailures.append((entry.orderID, "return \(returnID): its \(entry.documentType) key (docref1) '\(key)' is already used by \(owner); make returns.idempotency_key unique per return"))
+            }
         }
     }
 
@@ -233,8 +297,93 @@ public struct ApplyPipeline: Sendable {
                 }
             }
         }
+        result.returnFailures = prepared.returnFailures
+        if !prepared.returns.isEmpty && result.stopReason == nil {
+            if staged.items.isEmpty && staged.failed.isEmpty && prepared.changes.isEmpty {
+                // Nothing above checked the connection: fail fast with one reason here.
+                let status = await ConnectionStatus.check(client, integrationEnabled: true)
+                if case .active = status {} else { throw ConnectionUnavailable(status: status) }
+            }
+            try await deliverReturns(prepared.returns, client: client, sync: sync, events: events, into: &result)
+        }
         let completedNow = (try? store.statusCounts()[.completed]) ?? 0
         result.previouslyCompleted = max(0, completedNow - result.results.filter(\.outcome.isSuccess).count)
         return result
+    }
+}
+
+extension ApplyPipeline {
+    /// Sends the credit notes, then the refunds, in return tasks of ≤150, exactly once (looked up by docref1 first).
+    /// Each names its invoice (or credit note) by the number SQL Account gave it, filled in now: one whose invoice or
+    /// credit note is not in SQL Account yet waits, failed with the reason, for the next apply.
+    func deliverReturns(_ documents: [StoredReturnDocument], client: SQLAccountClient, sync: SyncOptions, events: ApplyEvents,
+                        into result: inout ApplyResult) async throws {
+        for type in [ReturnDocumentType.creditNote, ReturnDocumentType.customerRefund] {
+            var items: [SyncItem] = []
+            for document in documents where document.type == type {
+                guard let id = document.id, let current = try store.returnDocument(id), current.state != .created else { continue }
+                switch try resolve(current) {
+                case .ready(let payload):
+                    items.append(SyncItem(documentID: id, orderID: current.orderID, idempotencyKey: current.idempotencyKey, payload: payload, writeBackDocno: false))
+                case .waiting(let message):
+                    try store.transitionReturnDocument(id, to: .failed(message: message), attempt: nil, taskID: nil)
+                    result.returnFailures.append((current.orderID, message))
+                }
+            }
+            guard !items.isEmpty else { continue }
+            let engine = SyncEngine(ledger: ReturnLedger(store: store), client: client, options: sync, resource: SQLAccountResource(type))
+            for start in stride(from: 0, to: items.count, by: engine.options.taskSize) {
+                let chunk = Array(items[start..<min(items.count, start + engine.options.taskSize)])
+                let taskID = try store.openReturnTask(documentIDs: chunk.map(\.documentID)).id ?? 0
+                result.taskIDs.append(taskID)
+                events.taskStarted(taskID)
+                result.returnResults += await engine.sync(taskID: taskID, items: chunk, progress: events.documentDone)
+                try store.finishTask(taskID)
+            }
+            if let reason = engine.stopReason {
+                result.stopReason = reason
+                return
+            }
+        }
+    }
+
+    enum ResolvedReturn {
+        case ready(JSONObject)
+        case waiting(String)
+    }
+
+    /// The body to send, with the number of the invoice a credit note credits (or of the credit note a refund pays out)
+    /// as SQL Account holds it; recorded before sending, so what was sent is what the state store keeps.
+    func resolve(_ document: StoredReturnDocument) throws -> ResolvedReturn {
+        guard var payload = (try? JSONParser.parse(document.payloadJSON))?.objectValue else {
+            return .waiting("the recorded \(document.type) of order \(document.orderID) return \(document.returnID) is not valid JSON; run apply again to rebuild it")
+        }
+        let target: String
+        if document.type == ReturnDocumentType.creditNote {
+            guard let invoice = try store.document(orderID: document.orderID), invoice.state == .created else {
+                return .waiting("order \(document.orderID) return \(document.returnID): the credit note waits for its invoice, which is not in SQL Accounting yet; it is sent by the apply after the invoice's")
+            }
+            let payloadDocno = (try? JSONParser.parse(invoice.payloadJSON))?["docno"]?.stringValue ?? ""
+            target = invoice.remoteDocno ?? payloadDocno
+            let field = graph.pack.returns.invoiceReferenceField.value
+            if field != "none", payload[field] == nil || payload[field]?.stringValue == "" { payload[field] = .string(target) }
+        } else {
+            guard let note = try store.returnDocument(orderID: document.orderID, returnID: document.returnID, type: ReturnDocumentType.creditNote),
+                  note.state == .created, let number = note.remoteDocno ?? (try? JSONParser.parse(note.payloadJSON))?["docno"]?.stringValue else {
+                return .waiting("order \(document.orderID) return \(document.returnID): the refund waits for its credit note, which is not in SQL Accounting yet")
+            }
+            target = number
+        }
+        if var rows = payload["sdsknockoff"]?.arrayValue, !rows.isEmpty, var first = rows[0].objectValue {
+            if (first["docno"]?.stringValue ?? "").isEmpty {
+                first["docno"] = .string(target)
+                rows[0] = .object(first)
+                payload["sdsknockoff"] = .array(rows)
+            }
+        }
+        if let id = document.id {
+            try store.updateReturnPayload(id, payloadJSON: JSONWriter.compactString(.object(payload)), knockoffSen: document.knockoffSen)
+        }
+        return .ready(payload)
     }
 }

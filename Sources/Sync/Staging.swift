@@ -37,6 +37,7 @@ public struct StagingReport: Sendable {
 /// Orders file → state store → staged documents: the part of `apply` before anything is sent.
 public enum Staging {
     static let sequencePrefix = "invoice_number:"
+    static let creditNoteSequencePrefix = "credit_note_number:"
 
     /// Imports every readable order; re-importing the same order changes nothing.
     public static func importOrders(from source: OrderSource, into store: StateStore) throws -> ImportReport {

@@ -93,15 +93,31 @@ public final class SyncEngine: Sendable {
     let resource: SQLAccountResource
     let stop = StopFlag()
     /// How messages name the document: an invoice, or a receipt (customer payment).
-    var documentName: String { resource == .customerPayment ? "receipt" : "invoice" }
+    var documentName: String {
+        switch resource {
+        case .customerPayment: return "receipt"
+        case .salesCreditNote: return "credit note"
+        case .customerRefund: return "customer refund"
+        default: return "invoice"
+        }
+    }
     /// What usually makes SQL Account refuse such a document.
     var refusalHint: String {
-        resource == .customerPayment
-            ? "the customer, the payment method and every knocked-off invoice must exist in SQL Account, with enough outstanding"
-            : "item, UOM or location codes must exist in SQL Account"
+        switch resource {
+        case .customerPayment: return "the customer, the payment method and every knocked-off invoice must exist in SQL Account, with enough outstanding"
+        case .customerRefund: return "the customer, the payment method and the credit note it refunds must exist in SQL Account, with enough unapplied"
+        case .salesCreditNote: return "item, UOM or location codes must exist in SQL Account, and the invoice it knocks off must still owe the amount"
+        default: return "item, UOM or location codes must exist in SQL Account"
+        }
     }
     /// The command that sends the documents still waiting.
-    var retryCommand: String { resource == .customerPayment ? "ledgersync payments apply" : "ledgersync tasks retry" }
+    var retryCommand: String {
+        switch resource {
+        case .customerPayment: return "ledgersync payments apply"
+        case .salesCreditNote, .customerRefund: return "ledgersync apply"
+        default: return "ledgersync tasks retry"
+        }
+    }
 
     public convenience init(store: StateStore, client: SQLAccountClient, options: SyncOptions, resource: SQLAccountResource = .salesInvoice) {
         self.init(ledger: store, client: client, options: options, resource: resource)
@@ -421,5 +437,21 @@ public struct PaymentLedger: SyncLedger {
     public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
                            finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
         try store.transitionPayment(documentID, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID.flatMap { $0 > 0 ? $0 : nil }, now: now)
+    }
+}
+
+/// The credit notes and refunds of returns: the state store's `return_documents`.
+public struct ReturnLedger: SyncLedger {
+    public let store: StateStore
+
+    public init(store: StateStore) {
+        self.store = store
+    }
+
+    public func state(of documentID: Int64) throws -> DocumentState? { try store.returnDocument(documentID)?.state }
+
+    public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
+                           finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
+        try store.transitionReturnDocument(documentID, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID.flatMap { $0 > 0 ? $0 : nil }, now: now)
     }
 }

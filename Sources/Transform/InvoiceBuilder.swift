@@ -27,6 +27,10 @@ public struct TransformSession: Sendable {
     /// Custom invoice numbers already given to orders (order id → number), reused so an order transformed
     /// again keeps its number.
     public var assignedCustomNumbers: [String: String] = [:]
+    /// The next custom credit note number per rendered prefix (`returns.credit_note_number`).
+    public var nextCreditNoteNumber: [String: Int] = [:]
+    /// Custom credit note numbers already given to returns ("order id|return id" → number).
+    public var assignedCreditNoteNumbers: [String: String] = [:]
     public init() {}
 }
 
@@ -52,6 +56,9 @@ extension TransformGraph {
         }
         if !settings.syncStatuses.value.contains(order.status) {
             return .excluded(order.id, "status '\(order.status.rawValue)' is not in sync_statuses", source: source)
+        }
+        if order.isFullyReturned {
+            return .excluded(order.id, "every unit was returned (returns[]): an order returned before its invoice was sent gets no invoice and no credit note", source: source)
         }
         var builder = InvoiceBuilder(graph: self, plan: plan, order: order, source: source, options: options)
         return builder.build(session: &session)
@@ -179,24 +186,35 @@ struct InvoiceBuilder {
     var warnings: [Diagnostic] = []
     var errors: [Diagnostic] = []
     var provenance: [FieldProvenance] = []
+    /// Set when building a return's credit note: `order` is then the return as an order of its own, and rules read
+    /// the original order.
+    let creditNote: CreditNoteContext?
 
-    init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions) {
+    init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions,
+         creditNote: CreditNoteContext? = nil) {
         self.graph = graph
         self.plan = plan
         self.order = order
         self.source = source
         self.options = options
+        self.creditNote = creditNote
     }
+
+    /// The order conditional rules see: the sold order, also for a credit note, so its lines get the invoice's codes.
+    var ruleOrder: Order { creditNote?.original ?? order }
+    /// Who a message is about.
+    var subject: String { creditNote.map { "order \(order.id) return \($0.event.id)" } ?? "order \(order.id)" }
+    var documentName: String { creditNote == nil ? "invoice" : "credit note" }
 
     var settings: ResolvedSettings { plan.settings }
     var buyerPaidBasis: Bool { settings.basis.value == "buyer_paid" }
 
     mutating func warn(_ message: String, _ keyPath: String? = nil, code: String) {
-        warnings.append(.warning("order \(order.id): \(message)", at: source, keyPath: keyPath, code: code))
+        warnings.append(.warning("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
     }
 
     mutating func fail(_ message: String, _ keyPath: String? = nil, code: String) {
-        errors.append(.error("order \(order.id): \(message)", at: source, keyPath: keyPath, code: code))
+        errors.append(.error("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
     }
 
     func orderField(_ path: String) -> Origin { Origin("order \(path)", at: source) }
@@ -213,22 +231,33 @@ struct InvoiceBuilder {
         let inclusive = order.pricesIncludeTax ?? settings.pricesIncludeTax.value
         var lines = goodsLines(header: header, inclusive: inclusive)
         applyVouchers(&lines, header: header, inclusive: inclusive)
-        appendShipping(&lines, header: header, inclusive: inclusive)
+        if let creditNote {
+            appendRefunds(&lines, creditNote, header: header, inclusive: inclusive)
+        } else {
+            appendShipping(&lines, header: header, inclusive: inclusive)
+        }
         computeTax(&lines)
 
         let docamt = lines.reduce(Money.zero) { $0 + $1.amount + $1.taxAmount }
         let preTax = lines.reduce(Money.zero) { $0 + $1.amount }
         let currency = resolveCurrency()
-        let docno = documentNumber(session: &session)
-        let docdate = documentDate()
-        let key = render(settings.idempotencyKey.value)
+        let docno = creditNote.map { creditNoteNumber($0, session: &session) } ?? documentNumber(session: &session)
+        let docdate = creditNote.map(creditNoteDate) ?? documentDate()
+        let key = creditNote.map { creditNoteKey($0) } ?? render(settings.idempotencyKey.value)
         guard errors.isEmpty, let currency, let docno else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
         // Only a complete invoice can be checked; a failed order's partial lines would mislead.
-        let tieOut = checkTieOut(docamt: docamt, preTax: preTax, inclusive: inclusive)
-        if let other = session.issuedDocumentNumbers[docno.value], !docno.value.isEmpty {
-            fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
+        let tieOut = creditNote.map { checkCreditTieOut($0, docamt: docamt, preTax: preTax, inclusive: inclusive) }
+            ?? checkTieOut(docamt: docamt, preTax: preTax, inclusive: inclusive)
+        // Credit notes are numbered apart from invoices (SQL keeps them in another table).
+        let numberKey = creditNote == nil ? docno.value : "CN|" + docno.value
+        if let other = session.issuedDocumentNumbers[numberKey], !docno.value.isEmpty {
+            if creditNote == nil {
+                fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
+            } else {
+                fail("credit note number '\(docno.value)' is already used by \(other) in this run; give returns.credit_note_number a {store} prefix, or source: sqlaccount", "returns", code: "duplicate-docno")
+            }
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
 
@@ -259,8 +288,18 @@ struct InvoiceBuilder {
         putText("area", HeaderColumn.area, text(header.area.value), header.area.origin)
         putText("currencycode", HeaderColumn.currencycode, text(currency.code.value), currency.code.origin)
         put("currencyrate", .string(currency.rate.value), currency.rate.origin)
-        putText("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
-        putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
+        if let creditNote {
+            let template = creditNote.settings.description
+            putText("description", HeaderColumn.description, text(renderCreditNote(template.value, creditNote)), template.origin)
+            putText("docref1", HeaderColumn.docref1, key, creditNote.settings.idempotencyKey.origin)
+            let field = creditNote.settings.invoiceReferenceField
+            if field.value != "none", let invoice = creditNote.invoiceDocno, !invoice.isEmpty {
+                putText(field.value, FieldLimits.invoiceHeader(field.value), invoice, Origin("the credited invoice's number (\(field.origin.setting))", at: field.origin.location))
+            }
+        } else {
+            putText("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
+            putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
+        }
         put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
         put("cancelled", .bool(false), Origin("built-in: new invoices are not cancelled", at: nil))
 
@@ -316,7 +355,7 @@ struct InvoiceBuilder {
         guard errors.isEmpty else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
-        if !docno.value.isEmpty { session.issuedDocumentNumbers[docno.value] = order.id }
+        if !docno.value.isEmpty { session.issuedDocumentNumbers[numberKey] = creditNote.map { "order \(order.id) return \($0.event.id)" } ?? order.id }
 
         let document = SalesInvoiceDocument(payload: payload, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
@@ -372,7 +411,7 @@ struct InvoiceBuilder {
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
     mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
-        let context = RuleContext(order: order, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
+        let context = RuleContext(order: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
         for rule in graph.orderRules {
             guard rule.condition.evaluate({ index in context.value(index, line: nil) }) else { continue }
             if let exclude = rule.exclude {
@@ -438,9 +477,9 @@ struct InvoiceBuilder {
     mutating func goodsLines(header: HeaderValues, inclusive: Bool) -> [WorkLine] {
         var lines: [WorkLine] = []
         for (index, line) in order.lines.enumerated() {
-            let path = "lines[\(index)]"
+            let path = creditNote?.linePaths[index] ?? "lines[\(index)]"
             guard var work = resolveLine(line, path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
-            applyLineRules(&work, line: line)
+            applyLineRules(&work, line: creditNote.map { $0.original.lines[$0.originalLines[index]] } ?? line)
             lines.append(work)
             if settings.showBundleItems.value && !line.bundle.isEmpty {
                 for (componentIndex, component) in line.bundle.enumerated() {
@@ -547,7 +586,7 @@ struct InvoiceBuilder {
 
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        graph.forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: settings.utcOffsetSeconds.value) { rule in
+        graph.forEachLineRule(applyingTo: line, in: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value) { rule in
             for (field, traced) in rule.lineSets {
                 let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
                 let value = Traced(traced.value.description, origin)

@@ -28,7 +28,7 @@ struct OrderDecoderTests {
 
     @Test("each malformed field is named with the order id, and the next order still reads", arguments: [
         (#""unit_price":"100.00""#, #""unit_price":100.5"#, "order SG-1: lines[0].unit_price is the number 100.5; money must be a decimal string like \"100.50\" so no precision is lost", "lines[0].unit_price"),
-        (#""qty":2"#, #""qty":-2"#, "order SG-1: lines[0].qty is -2; quantities must be at least 1 (returns are separate orders or statuses)", "lines[0].qty"),
+        (#""qty":2"#, #""qty":-2"#, "order SG-1: lines[0].qty is -2; quantities must be at least 1 (returned units go in returns[])", "lines[0].qty"),
         (#""qty":2"#, #""qty":"2""#, "order SG-1: lines[0].qty must be a number, found the string \"2\"", "lines[0].qty"),
         (#""channel":"shopee""#, #""channel":"shoppe""#, "order SG-1: channel 'shoppe' is not one of shopee, lazada, tiktok, zalora, shopify, woocommerce, webstore, pos, other (did you mean 'shopee'?); map it in the importer or use 'other'", "channel"),
         (#""status":"completed""#, #""status":"done""#, "order SG-1: status 'done' is not one of unpaid, paid, ready_to_ship, shipped, delivered, completed, cancelled, returned", "status"),

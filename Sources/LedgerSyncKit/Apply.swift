@@ -391,6 +391,18 @@ struct ApplySummary {
 
     static let listedLimit = 200
 
+    /// A return document by its body: a credit note has lines, a refund only knock-offs.
+    static func returnDocumentName(_ payload: JSONObject) -> String {
+        payload["sdsdocdetail"] != nil ? "credit note" : "refund"
+    }
+
+    /// What a return document knocks off: the invoice a credit note credits, the credit note a refund pays out.
+    static func knockOff(_ item: SyncItem) -> String {
+        guard let row = item.payload["sdsknockoff"]?.arrayValue?.first?.objectValue, let docno = row["docno"]?.stringValue,
+              let amount = row["koamt"]?.stringValue else { return "" }
+        return "  knocks off \(docno) \(amount)"
+    }
+
     static func amount(_ item: SyncItem) -> String {
         switch item.payload["docamt"] {
         case .number(let text)?, .string(let text)?: return "  \(text)"
@@ -424,6 +436,18 @@ struct ApplySummary {
                 break
             }
         }
+        let returned = result.returnResults.filter(\.outcome.isSuccess)
+        if !returned.isEmpty { out += "returns \(returned.count):\n" }
+        for entry in returned {
+            let what = Self.returnDocumentName(entry.item.payload)
+            switch entry.outcome {
+            case .created(let docno, let dockey):
+                out += "  + \(entry.item.orderID) → \(what) \(docno ?? "dockey \(dockey)")\(Self.amount(entry.item))\(Self.knockOff(entry.item))\n"
+            case .adopted(let docno, let dockey, _):
+                out += "  = \(entry.item.orderID) → \(what) \(docno ?? "dockey \(dockey)") was already in SQL Account: adopted, not sent again\n"
+            default: break
+            }
+        }
         let failures = self.failures
         if !failures.isEmpty {
             out += "failed \(failures.count):\n"
@@ -448,6 +472,10 @@ struct ApplySummary {
         let tasks = taskIDs.isEmpty ? "no task" : "task\(taskIDs.count == 1 ? "" : "s") \(taskIDs.map(String.init).joined(separator: ", "))"
         out += "\(created.count) created, \(adopted.count) adopted, "
         if !changes.isEmpty { out += "\(updated) updated, \(cancelled) cancelled, " }
+        if !returned.isEmpty {
+            let notes = returned.filter { $0.item.payload["sdsdocdetail"] != nil }.count
+            out += "\(notes) credit note\(notes == 1 ? "" : "s"), \(returned.count - notes) refund\(returned.count - notes == 1 ? "" : "s"), "
+        }
         out += "\(failures.count) failed, \(staged.excluded.count) excluded"
         if skipped > 0 { out += ", \(skipped) not sent" }
         if previouslyCompleted > 0 { out += ", \(previouslyCompleted) synced before" }
@@ -514,6 +542,29 @@ struct ApplySummary {
             orders.append(.object(["order_id": .string(excluded.orderID), "result": .string("excluded"), "reason": .string(excluded.reason)]))
         }
         object.append("orders", .array(orders))
+        var returns: [JSONValue] = []
+        for entry in result.returnResults {
+            var row = JSONObject()
+            row.append("order_id", .string(entry.item.orderID))
+            row.append("type", .string(entry.item.payload["sdsdocdetail"] != nil ? "salescreditnote" : "customerrefund"))
+            row.append("docref1", .string(entry.item.idempotencyKey))
+            switch entry.outcome {
+            case .created(let docno, _):
+                row.append("result", .string("created"))
+                row.append("docno", docno.map { .string($0) } ?? .null)
+            case .adopted(let docno, _, _):
+                row.append("result", .string("adopted"))
+                row.append("docno", docno.map { .string($0) } ?? .null)
+            case .failed(let message), .unknown(let message), .skipped(let message):
+                row.append("result", .string("failed"))
+                row.append("error", .string(message))
+            }
+            returns.append(.object(row))
+        }
+        for failure in result.returnFailures {
+            returns.append(.object(["order_id": .string(failure.orderID), "result": .string("failed"), "error": .string(failure.message)]))
+        }
+        if !returns.isEmpty { object.append("returns", .array(returns)) }
         object.append("seconds", .number(String(format: "%.3f", seconds)))
         return .object(object)
     }

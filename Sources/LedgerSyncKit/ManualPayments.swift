@@ -84,7 +84,8 @@ extension Workflows {
             let docno = document.remoteDocno ?? payload["docno"]?.stringValue ?? ""
             invoices.append(ManualPaymentPlanner.Invoice(orderID: order.id, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "",
                                                          docdate: payload["docdate"]?.stringValue ?? "",
-                                                         amount: payload["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero,
+                                                         amount: (payload["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero)
+                                                             - Money(minorUnits: try store.creditedSen(orderID: order.id)),
                                                          alreadyPaid: paid[docno] ?? .zero))
         }
         return invoices.sorted { ($0.docdate, $0.docno) < ($1.docdate, $1.docno) }

@@ -34,7 +34,9 @@ extension Workflows {
                   order.status == .completed,
                   let document = try? store.document(orderID: order.id), document.state == .created,
                   let payload = (try? JSONParser.parse(document.payloadJSON))?.objectValue else { return nil }
-            let amount = payload["docamt"]?.stringValue.flatMap { Money(parsing: $0) } ?? .zero
+            // What the invoice still asks of the payout: its amount less what credit notes knocked off it.
+            let credited = Money(minorUnits: (try? store.creditedSen(orderID: order.id)) ?? 0)
+            let amount = (payload["docamt"]?.stringValue.flatMap { Money(parsing: $0) } ?? .zero) - credited
             let docno = document.remoteDocno ?? payload["docno"]?.stringValue ?? ""
             return SyncedInvoice(orderID: row.orderID, store: order.store, docno: docno, customerCode: payload["code"]?.stringValue ?? "", amount: amount)
         }, paymentMethod: { storeID, channel in

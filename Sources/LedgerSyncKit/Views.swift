@@ -93,6 +93,8 @@ public struct OrderDetail: CommandResult {
     public var order: StoredOrder
     public var documents: [(document: StoredDocument, attempts: [SyncAttempt])]
     public var edits: [OrderEdit]
+    /// The credit notes and refunds of its returns.
+    public var returns: [(document: StoredReturnDocument, attempts: [ReturnAttempt])] = []
     public var exitStatus: Int32 { ExitStatus.success }
 }
 
@@ -117,6 +119,8 @@ public struct TaskDetail: CommandResult {
     public var receipts: [StoredPayment] = []
     /// Receipts this task sent that a later task took over (sent again, or sent their O/R number), with that task.
     public var movedOn: [(paymentID: Int64, taskID: Int64?)] = []
+    /// A return task's credit notes and refunds.
+    public var returns: [StoredReturnDocument] = []
     public var exitStatus: Int32 { ExitStatus.success }
 }
 
@@ -143,7 +147,11 @@ public enum StateViews {
             let documents = try state.documents(orderID: orderID).map { document in
                 (document: document, attempts: try state.attempts(documentID: document.id ?? 0))
             }
-            return OrderDetail(order: order, documents: documents, edits: try state.edits(orderID: orderID))
+            var detail = OrderDetail(order: order, documents: documents, edits: try state.edits(orderID: orderID))
+            detail.returns = try state.returnDocuments(orderID: orderID).map { document in
+                (document: document, attempts: try state.returnAttempts(documentID: document.id ?? 0))
+            }
+            return detail
         }
     }
 
@@ -171,6 +179,9 @@ public enum StateViews {
             if summary.task.kind == .receipts {
                 return TaskDetail(summary: summary, orders: [], receipts: try state.payments(taskID: taskID),
                                   movedOn: try state.paymentsMovedOn(fromTask: taskID))
+            }
+            if summary.task.kind == .returns {
+                return TaskDetail(summary: summary, orders: [], returns: try state.returnDocuments(taskID: taskID))
             }
             return TaskDetail(summary: summary, orders: try state.filteredOrders(taskID: taskID))
         }
@@ -205,11 +216,14 @@ enum StateViewRendering {
 
     static func render(_ detail: OrderDetail, format: OutputFormat) -> Rendered {
         let documents = detail.documents.map { ($0.document, $0.attempts) }
-        guard format != .text else { return .text(OrderViews.detail(detail.order, documents: documents, edits: detail.edits)) }
+        guard format != .text else {
+            return .text(OrderViews.detail(detail.order, documents: documents, edits: detail.edits) + OrderViews.returns(detail.returns))
+        }
         var object = JSONObject()
         object.append("format_version", .int(1))
         object.append("order", OrderViews.json(detail.order))
         object.append("documents", .array(documents.map { OrderViews.json($0.0, attempts: $0.1) }))
+        object.append("returns", .array(detail.returns.map { OrderViews.json($0.document, attempts: $0.attempts) }))
         object.append("edits", .array(detail.edits.map { edit in
             .object(["field": .string(edit.field), "value": .string(edit.value), "edited_at": .string(edit.editedAt)])
         }))
@@ -240,14 +254,18 @@ enum StateViewRendering {
 
     static func render(_ detail: TaskDetail, format: OutputFormat) -> Rendered {
         let receipts = detail.summary.task.kind == .receipts
+        let returns = detail.summary.task.kind == .returns
         guard format != .text else {
+            if returns { return .text(TaskViews.detail(detail.summary, returns: detail.returns)) }
             return .text(receipts ? TaskViews.detail(detail.summary, receipts: detail.receipts, movedOn: detail.movedOn)
                                   : TaskViews.detail(detail.summary, orders: detail.orders))
         }
         var object = JSONObject()
         object.append("format_version", .int(1))
         object.append("task", TaskViews.json(detail.summary))
-        if receipts {
+        if returns {
+            object.append("returns", .array(detail.returns.map { OrderViews.json($0, attempts: []) }))
+        } else if receipts {
             object.append("receipts", .array(detail.receipts.map(TaskViews.json)))
             object.append("moved_on", .array(detail.movedOn.map { moved in
                 .object(["payment_id": .number(String(moved.paymentID)), "task_id": moved.taskID.map { .number(String($0)) } ?? .null])
@@ -397,6 +415,46 @@ enum OrderViews {
         return line
     }
 
+    /// The credit notes and refunds of an order's returns, each with what was sent and every request.
+    static func returns(_ documents: [(document: StoredReturnDocument, attempts: [ReturnAttempt])]) -> String {
+        var out = ""
+        for (document, attempts) in documents {
+            let name = document.type == "salescreditnote" ? "credit note" : "customer refund"
+            out += "\nreturn \(document.returnID): \(name) #\(document.id ?? 0): \(document.state.rawValue)\n"
+            var fields: [(String, String)] = [("docref1", document.idempotencyKey), ("amount", Money(minorUnits: document.amountSen).description),
+                                              ("knocks off", Money(minorUnits: document.knockoffSen).description)]
+            if document.remoteDockey != nil || document.remoteDocno != nil {
+                fields.append(("in SQL Account", "docno \(document.remoteDocno ?? "-"), dockey \(document.remoteDockey.map(String.init) ?? "-")"))
+            }
+            if let error = document.lastError { fields.append(("last error", error)) }
+            fields.append(("task", document.taskID.map(String.init) ?? "-"))
+            out += TextTable.fields(fields, indent: "  ")
+            let payload = (try? JSONParser.parse(document.payloadJSON)).map(JSONWriter.prettyString) ?? document.payloadJSON
+            out += "  payload:\n" + TextTable.indent(payload, by: "    ") + "\n"
+            out += AttemptViews.text(attempts, indent: "  ")
+        }
+        return out
+    }
+
+    static func json(_ document: StoredReturnDocument, attempts: [ReturnAttempt]) -> JSONValue {
+        var object = JSONObject()
+        object.append("id", document.id.map { .number(String($0)) } ?? .null)
+        object.append("order_id", .string(document.orderID))
+        object.append("return_id", .string(document.returnID))
+        object.append("type", .string(document.type))
+        object.append("state", .string(document.state.rawValue))
+        object.append("docref1", .string(document.idempotencyKey))
+        object.append("amount", .string(Money(minorUnits: document.amountSen).description))
+        object.append("knock_off", .string(Money(minorUnits: document.knockoffSen).description))
+        object.append("docno", document.remoteDocno.map { .string($0) } ?? .null)
+        object.append("dockey", document.remoteDockey.map { .number(String($0)) } ?? .null)
+        object.append("task_id", document.taskID.map { .number(String($0)) } ?? .null)
+        object.append("error", document.lastError.map { .string($0) } ?? .null)
+        object.append("payload", (try? JSONParser.parse(document.payloadJSON)) ?? .string(document.payloadJSON))
+        object.append("attempts", .array(attempts.map { AttemptViews.json($0) }))
+        return .object(object)
+    }
+
     /// Everything the store knows about one order.
     static func detail(_ order: StoredOrder, documents: [(StoredDocument, [SyncAttempt])], edits: [OrderEdit]) -> String {
         var out = "order \(order.id) (order number \(order.orderNumber))\n"
@@ -487,7 +545,7 @@ enum TaskViews {
         object.append("finished_at", summary.task.finishedAt.map { .string($0) } ?? .null)
         object.append("status", .string(summary.task.status.rawValue))
         // How many it holds: "orders" for an invoice task, "receipts" for a receipt task; the counts below are of those.
-        object.append(summary.task.kind == .receipts ? "receipts" : "orders", .int(orderCount(summary)))
+        object.append(summary.task.kind == .receipts ? "receipts" : summary.task.kind == .returns ? "documents" : "orders", .int(orderCount(summary)))
         for status in [OrderSyncStatus.completed, .failed, .pending, .excluded] {
             object.append(status.rawValue, .int(summary.count(status)))
         }
@@ -548,6 +606,33 @@ enum TaskViews {
         if task.status == .running && task.finishedAt == nil {
             out += "\nthis task never finished (was payments apply interrupted?); payments apply again looks its receipts up and finishes them\n"
         }
+        return out
+    }
+
+    /// A return task: each credit note and refund, its order and return, its status and SQL number, its error under it.
+    static func detail(_ summary: TaskSummary, returns documents: [StoredReturnDocument]) -> String {
+        let task = summary.task
+        var out = "task \(summary.id) (returns): \(task.status.rawValue), created \(time(task.createdAt))"
+        out += task.finishedAt.map { ", finished \(time($0))" } ?? ", not finished"
+        out += "\n"
+        if documents.isEmpty { return out + "no credit notes or refunds\n" }
+        var rows = [["ORDER", "RETURN", "DOCUMENT", "AMOUNT", "STATUS", "SQL DOCNO"]]
+        var errors: [Int: String] = [:]
+        for document in documents {
+            rows.append([document.orderID, document.returnID, document.type == "salescreditnote" ? "credit note" : "refund",
+                         Money(minorUnits: document.amountSen).description, document.taskStatus.rawValue, document.remoteDocno ?? "-"])
+            if let error = document.lastError, document.state != .created { errors[rows.count - 1] = error }
+        }
+        let lines = TextTable.render(rows, rightAligned: [3]).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where index < rows.count {
+            out += line + "\n"
+            if let error = errors[index] { out += TextTable.indent(error, by: "    ") + "\n" }
+        }
+        var counts: [OrderSyncStatus: Int] = [:]
+        for document in documents { counts[document.taskStatus, default: 0] += 1 }
+        let parts = [OrderSyncStatus.completed, .failed, .pending, .excluded].compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
+        out += "\(documents.count) document\(documents.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + "\n"
+        if counts[.failed] != nil { out += "\nsend the failed ones again: ledgersync apply (each is looked up by docref1 first)\n" }
         return out
     }
 

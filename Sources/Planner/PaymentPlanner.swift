@@ -102,10 +102,15 @@ public enum PaymentPlanner {
         struct GroupKey: Hashable { var channel, date, reference, customer: String }
         var groups: [GroupKey: [(StoredSettlementRow, SyncedInvoice)]] = [:]
         var order: [GroupKey] = []
+        var negatives: [(StoredSettlementRow, SyncedInvoice?)] = []
         for row in rows {
             let at = SourceLocation(file: row.source)
             if row.netSen < 0 {
-                diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))), a refund or adjustment; it is not paid by a receipt — raise a credit note in SQL Accounting", at: at, code: "negative-payout"))
+                if settings.negativePayouts.value == .offset {
+                    negatives.append((row, invoice(row)))
+                } else {
+                    diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))), a refund or adjustment; it is not paid by a receipt (payments.negative_payouts: report) — raise a credit note in SQL Accounting", at: at, code: "negative-payout"))
+                }
                 continue
             }
             guard let synced = invoice(row) else {
@@ -115,6 +120,17 @@ public enum PaymentPlanner {
             let key = GroupKey(channel: row.channel, date: row.payoutDate, reference: row.reference, customer: synced.customerCode)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((row, synced))
+        }
+        // A negative row is taken out of the receipt of its own payout (same channel, date and reference): the one
+        // of its invoice's customer, else the payout's first.
+        var offsets: [GroupKey: [(StoredSettlementRow, SyncedInvoice?)]] = [:]
+        for (row, synced) in negatives {
+            let candidates = order.filter { $0.channel == row.channel && $0.date == row.payoutDate && $0.reference == row.reference }
+            guard let key = candidates.first(where: { $0.customer == synced?.customerCode }) ?? candidates.first else {
+                diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))) and its payout \(row.payoutDate) (\(row.reference)) has no positive row to take it out of, so no receipt can carry it — raise a credit note and customer refund in SQL Accounting", at: SourceLocation(file: row.source), code: "negative-payout"))
+                continue
+            }
+            offsets[key, default: []].append((row, synced))
         }
         var payments: [PlannedPayment] = []
         for key in order {
@@ -142,6 +158,23 @@ public enum PaymentPlanner {
                 if applied.minorUnits > 0 { knockOffs.append((row.orderID, synced.docno, applied)) }
                 knocked += applied
             }
+            for (row, synced) in offsets[key] ?? [] {
+                // What the row still pays its invoice: the items and billed shipping less what was refunded to the buyer;
+                // everything else it takes back is a charge on the payout.
+                let refunded = Self.refunds(row)
+                let invoiced = synced.map { (invoicedShipping?($0.store, row.channel) ?? inferredShipping(row, $0)).invoicedPart(of: row) } ?? .zero
+                let owed = max(.zero, Money(minorUnits: row.grossSen) + invoiced - refunded)
+                let applied = synced.map { min(owed, $0.amount) } ?? .zero
+                let rowNet = Money(minorUnits: row.netSen)
+                let paying = settings.fees.value == .bankCharge ? applied : .zero
+                settled += paying
+                fees += paying - rowNet
+                net += rowNet
+                if let synced, applied.minorUnits > 0 { knockOffs.append((row.orderID, synced.docno, applied)) }
+                knocked += paying
+                diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(rowNet)); it is taken out of the \(key.channel) \(key.date) receipt (\(key.reference))\(applied == .zero ? "" : ", knocking off \(applied)") with \(paying - rowNet) more bank charge (payments.negative_payouts: offset)\(synced == nil ? "; the order has no synced invoice" : "")",
+                                            at: SourceLocation(file: row.source), code: "negative-payout-offset"))
+            }
             var amount = settings.fees.value == .bankCharge ? settled : net
             var bankCharge = settings.fees.value == .bankCharge ? fees - shippingNotInvoiced : .zero
             if bankCharge.isNegative && shippingNotInvoiced.minorUnits > 0 {
@@ -150,6 +183,10 @@ public enum PaymentPlanner {
                 let excess = min(shippingNotInvoiced, -bankCharge)
                 bankCharge += excess
                 amount += excess
+            }
+            if (amount - bankCharge).isNegative {
+                diagnostics.append(.error("the \(key.channel) \(key.date) payout (\(key.reference)) comes to \(amount - bankCharge) after its negative rows: a receipt cannot be negative — raise a credit note and customer refund in SQL Accounting, or set payments.negative_payouts: report", code: "negative-receipt"))
+                continue
             }
             let method = paymentMethod(first.1.store, key.channel)
             if method == nil {
@@ -181,7 +218,8 @@ public enum PaymentPlanner {
             payments.append(PlannedPayment(channel: key.channel, payoutDate: key.date, reference: key.reference, customerCode: key.customer,
                                            idempotencyKey: idempotencyKey, payload: payload, knockOffs: knockOffs, amount: amount, bankCharge: bankCharge,
                                            payout: amount - bankCharge, unapplied: amount - knocked,
-                                           rowIDs: members.compactMap { $0.0.id }, settlementPayout: amount - bankCharge, paidAmountEntered: false))
+                                           rowIDs: members.compactMap { $0.0.id } + (offsets[key] ?? []).compactMap { $0.0.id },
+                                           settlementPayout: amount - bankCharge, paidAmountEntered: false))
         }
         if let paidAmount {
             // One figure from the bank statement can only describe one receipt: never spread it over several.
@@ -260,6 +298,18 @@ public enum PaymentPlanner {
             message += " (one payout paying several customers makes one receipt each; plan it without --paid-amount)"
         }
         return message
+    }
+
+    /// What a row's fee detail says was refunded to the buyer (fee kind `refund`).
+    static func refunds(_ row: StoredSettlementRow) -> Money {
+        guard let detail = try? JSONParser.parse(row.feeDetailJSON).arrayValue else { return .zero }
+        var total = Money.zero
+        for item in detail {
+            guard let parts = item.arrayValue, parts.count == 3, parts[0].stringValue == "refund",
+                  case .number(let text) = parts[2], let sen = Int64(text) else { continue }
+            total += Money(minorUnits: sen)
+        }
+        return total
     }
 
     /// `sdsknockoff`: one `IV` row per invoice paid.

@@ -101,14 +101,6 @@ public enum ReturnPlanner {
             }
         }
         var invoiceEntry = invoice
-        if let synced, invoiceEntry?.action == .cancel || invoiceEntry == nil {
-            var why = "credited by the credit notes below"
-            if paid != .zero { why += " (a receipt has paid \(paid) of it, so it cannot be cancelled)" }
-            else if !creditedBefore.isEmpty { why += " (credit notes already credit it)" }
-            else { why += " instead of cancelled (returns.cancel_invoice: \(settings.cancelInvoice.value.rawValue))" }
-            invoiceEntry = PlanEntry(orderID: order.id, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
-                                     documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno, reason: "the order has returns: \(why)")
-        }
 
         var outcomes = graph.creditNotes(for: order, invoiceKey: invoiceKey, invoiceDocno: invoiceDocno, source: source, options: inputs.options, session: &session)
         if outcomes.isEmpty { return (invoiceEntry, []) }
@@ -160,6 +152,19 @@ public enum ReturnPlanner {
             entries.append(PlanEntry(orderID: order.id, action: .create, documentType: ReturnDocumentType.customerRefund,
                                      idempotencyKey: refund["docref1"]?.stringValue, payload: refund,
                                      reason: "pays out the credit note's \(unapplied) from \(method)", returnID: outcome.returnID, knockOff: unapplied))
+        }
+        // The invoice stays as it was booked: its returns are credited, never a cancel or a "now excluded" note.
+        if let synced, invoiceEntry == nil || invoiceEntry?.action == .cancel || invoiceEntry?.action == .unchanged {
+            var reason: String?
+            if entries.contains(where: { $0.action == .create && $0.documentType == ReturnDocumentType.creditNote }) {
+                reason = "stays as booked; its returns are credited by the credit notes below"
+                if full && paid != .zero { reason! += " (a receipt has paid \(paid) of it, so it is not cancelled)" }
+                else if full && !creditedBefore.isEmpty { reason! += " (credit notes already credit it, so it is not cancelled)" }
+                else if full { reason! += " (returns.cancel_invoice: \(settings.cancelInvoice.value.rawValue) does not allow a cancel)" }
+            }
+            invoiceEntry = PlanEntry(orderID: order.id, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                                     changes: invoiceEntry?.action == .unchanged ? invoiceEntry?.changes ?? [] : [],
+                                     documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno, reason: reason)
         }
         return (invoiceEntry, entries)
     }

@@ -224,6 +224,17 @@ public struct PaymentSettings: Sendable {
     /// apart from the receipt's own `docno`; `docref2` — a free reference beside `docref1`, which holds the payout's
     /// idempotency key — is inferred (docs/sqlaccount-api.md §10 lists `docref1..`).
     public var orNumberField: Traced<String>
+    /// What a settlement row that pays out less than nothing (a refund or adjustment the channel takes back) does.
+    public var negativePayouts: Traced<NegativePayouts> = Traced(.offset, .builtIn("payments.negative_payouts"))
+
+    public enum NegativePayouts: String, CaseIterable, Sendable {
+        /// Taken out inside its payout's receipt: it knocks off what the order's invoice is still owed from it (usually
+        /// nothing: the return is credited), and the rest lowers the receipt as a bank charge, so the receipt still
+        /// equals the payout to the sen.
+        case offset
+        /// Left out of every receipt and reported, for a credit note by hand.
+        case report
+    }
 
     public static let placeholders = ["channel", "payout_date", "reference"]
     /// What `or_number_field` may name: the free references, or `docno` (SQL's own receipt number, then replaced by it).

@@ -644,7 +644,7 @@ public struct RulePackValidator {
 
     private func readPayments(_ node: YAMLNode) -> PaymentSettings {
         var settings = PaymentSettings()
-        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description", "or_number_field"]) else { return settings }
+        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description", "or_number_field", "negative_payouts"]) else { return settings }
         for entry in entries {
             let path = "payments.\(entry.key)"
             switch entry.key {
@@ -663,6 +663,11 @@ public struct RulePackValidator {
                 }
             case "journal":
                 if let journal = reader.choice(entry.value, path, ["BANK", "CASH"]) { settings.journal = Traced(journal, reader.origin(path, entry.value)) }
+            case "negative_payouts":
+                if let choice = reader.choice(entry.value, path, PaymentSettings.NegativePayouts.allCases.map(\.rawValue)),
+                   let treatment = PaymentSettings.NegativePayouts(rawValue: choice) {
+                    settings.negativePayouts = Traced(treatment, reader.origin(path, entry.value))
+                }
             case "or_number_field":
                 if let field = reader.choice(entry.value, path, PaymentSettings.orNumberFields) {
                     settings.orNumberField = Traced(field, reader.origin(path, entry.value))

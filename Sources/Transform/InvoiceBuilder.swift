@@ -570,7 +570,8 @@ struct InvoiceBuilder {
         }
 
         var serials: [String] = []
-        if settings.serialNumbers.value && !isComponent {
+        // A credit note returns units whose serial numbers the return does not name.
+        if settings.serialNumbers.value && !isComponent && creditNote == nil {
             serials = line.serialNumbers
             if match?.serialised == true && serials.count != line.qty {
                 warn("SKU '\(line.sku)' is serialised but the line has \(serials.count) serial number\(serials.count == 1 ? "" : "s") for qty \(line.qty); fill them in the order before syncing", "\(path).serial_numbers", code: "missing-serials")

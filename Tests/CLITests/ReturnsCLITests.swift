@@ -1,0 +1,132 @@
+import Foundation
+import LedgerCore
+import Testing
+import TestSupport
+
+/// Returns after the sale, end to end against the sandbox: a partial return (1 of 3 units), a full return a month
+/// later (a credit note, not a cancel), a returned order in the invoice's month (a cancel), a return after the
+/// invoice was paid (credit note + customer refund), a shipping-only refund, and a return before the invoice was
+/// ever sent (nothing at all). After the apply every invoice owes, in the sandbox, exactly what its order still owes.
+@Suite(.serialized) struct ReturnsCLITests {
+    static let returns = ["--orders", "Tests/CLITests/Fixtures/2025-10-returns.jsonl", "--as-of", "2025-10-10"]
+    static let payOrder124 = ["--channel", "shopee", "--order", "SG-1000124", "--paid-amount", "538.00", "--date", "2025-09-30"]
+
+    /// September synced, SG-1000124's invoice 538.00 paid of 588.00 by a receipt.
+    static func september(_ directory: String) async throws -> (ServedSandbox, String) {
+        let sandbox = try ServedSandbox(directory: directory)
+        let state = directory + "/state.sqlite"
+        let apply = try await Sync.apply(sandbox, state: state)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        let paid = try await CLI.run(["payments", "apply"] + Args.acme + ["--state", state, "--endpoint", sandbox.url] + payOrder124, environment: ServedSandbox.keys)
+        #expect(paid.status == 0, "\(paid.transcript)")
+        return (sandbox, state)
+    }
+
+    @Test func everyKindOfReturnBalancesTheBooksToTheSen() async throws {
+        let directory = try scratchDirectory("returns")
+        let (sandbox, state) = try await Self.september(directory)
+        defer { sandbox.stop() }
+
+        let plan = try await CLI.run(["plan"] + Args.acme + Self.returns + ["--state", state])
+        #expect(plan.status == 0, "\(plan.transcript)")
+        PlanCLITests.expectGolden(plan.stdout, "plan-returns.txt", replacing: directory)
+
+        let apply = try await CLI.run(["apply"] + Args.acme + Self.returns + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        #expect(apply.stdout.contains("  - SG-1000106 → 2509034XVAVM4H cancelled in SQL Accounting (the order is now returned)"), "\(apply.stdout)")
+        // Credit notes go out four at a time, so which takes CN-00001 varies; the refund follows its credit note.
+        #expect(apply.stdout.range(of: #"  \+ SG-1000103 → credit note CN-0000[1-4]  22\.17  knocks off 25090201672845 22\.17\n"#, options: .regularExpression) != nil, "\(apply.stdout)")
+        #expect(apply.stdout.range(of: #"  \+ SG-1000124 → refund CF-00001  234\.00  knocks off CN-0000[1-4] 234\.00\n"#, options: .regularExpression) != nil, "\(apply.stdout)")
+        #expect(apply.stdout.contains("4 credit notes, 1 refund, 0 failed"), "\(apply.stdout)")
+
+        let books = try SandboxBooks(sandbox)
+        // What each order still owes: the sale less what was paid and credited.
+        #expect(books.outstanding("LS-SG-1000103") == Money(parsing: "113.23"), "135.40 less 1 of 3 cushions: (76.50 − 10.00) / 3 = 22.17")
+        #expect(books.outstanding("LS-SG-1000131") == .zero, "fully returned in October: credited 116.50, not cancelled")
+        #expect(books.outstanding("LS-SG-1000106") == .zero, "returned in September: the invoice is cancelled")
+        #expect(books.invoice("LS-SG-1000106")?["cancelled"] as? Bool == true)
+        #expect(books.outstanding("LS-SG-1000124") == .zero, "588.00 − 538.00 paid − 50.00 credited")
+        #expect(books.outstanding("LS-SG-1000135") == Money(parsing: "344.10"), "359.10 less the 15.00 shipping refunded")
+        #expect(books.invoice("LS-SG-1000190") == nil, "returned before its invoice was sent: no documents at all")
+        #expect(books.creditNotes.count == 4)
+        #expect(books.creditNotes.allSatisfy { $0["docref1"] as? String != "LS-SG-1000190-RRR-190-1" })
+        let note124 = try #require(books.creditNotes.first { $0["docref1"] as? String == "LS-SG-1000124-RRR-124-1" })
+        #expect(note124["docamt"] as? String == "284.00" && note124["docref2"] as? String == "2509094UWZL3XE")
+        let refund = try #require(books.refunds.first)
+        #expect(books.refunds.count == 1)
+        #expect(refund["docamt"] as? String == "234.00" && refund["paymentmethod"] as? String == "310-SHP")
+        let shippingNote = try #require(books.creditNotes.first { $0["docref1"] as? String == "LS-SG-1000135-RRF-135-SHIP" })
+        let shippingLines = try #require(shippingNote["sdsdocdetail"] as? [[String: Any]])
+        #expect(shippingLines.map { $0["itemcode"] as? String } == ["SHIPPING"] && shippingLines.first?["amount"] as? String == "15.00")
+
+        // Exactly once: the same file again sends nothing, and the plan is empty.
+        let again = try await CLI.run(["apply"] + Args.acme + Self.returns + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(again.status == 0, "\(again.transcript)")
+        let after = try SandboxBooks(sandbox)
+        #expect(after.creditNotes.count == 4 && after.refunds.count == 1)
+        let settled = try await CLI.run(["plan"] + Args.acme + Self.returns + ["--state", state, "--detailed-exitcode"])
+        #expect(settled.status == 0, "after apply nothing is left to do: \(settled.stdout)")
+        #expect(settled.stdout.contains("= 4 credit notes and refunds already in SQL Accounting") || settled.stdout.contains("already in SQL Accounting"), "\(settled.stdout)")
+
+        // The store knows the new documents: orders show and the return task.
+        let show = try await CLI.run(["orders", "show", "SG-1000124", "--state", state])
+        #expect(show.stdout.contains("return RR-124-1: credit note #"), "\(show.stdout)")
+        #expect(show.stdout.contains("return RR-124-1: customer refund #"), "\(show.stdout)")
+        let tasks = try await CLI.run(["tasks", "list", "--state", state])
+        #expect(tasks.stdout.contains(" returns "), "\(tasks.stdout)")
+    }
+
+    @Test func aSecondReturnOfTheSameOrderIsASecondCreditNote() async throws {
+        let directory = try scratchDirectory("returns-second")
+        let (sandbox, state) = try await Self.september(directory)
+        defer { sandbox.stop() }
+        #expect(try await CLI.run(["apply"] + Args.acme + Self.returns + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys).status == 0)
+
+        // SG-1000103 again, with a second cushion back a week later.
+        let text = try String(contentsOfFile: Golden.packageRoot + "/Tests/CLITests/Fixtures/2025-10-returns.jsonl", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("\"id\":\"SG-1000103\"") })
+        let second = line.replacingOccurrences(of: #"}]}]"#, with: #"}]},{"id":"RR-103-2","date":"2025-10-10T09:00:00+08:00","lines":[{"sku":"CUSH-45-BLU","qty":1}]}]"#)
+        #expect(second != String(line))
+        let path = directory + "/second.jsonl"
+        try (second + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let apply = try await CLI.run(["apply"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        let books = try SandboxBooks(sandbox)
+        #expect(books.creditNotes.filter { ($0["docref1"] as? String ?? "").hasPrefix("LS-SG-1000103-") }.count == 2)
+        #expect(books.outstanding("LS-SG-1000103") == Money(parsing: "91.06"), "113.23 less another 22.17")
+    }
+}
+
+/// The sandbox's documents as its state file holds them, and each invoice's outstanding worked out from them.
+struct SandboxBooks {
+    var invoices: [[String: Any]]
+    var payments: [[String: Any]]
+    var creditNotes: [[String: Any]]
+    var refunds: [[String: Any]]
+
+    init(_ sandbox: ServedSandbox) throws {
+        let data = try #require(FileManager.default.contents(atPath: sandbox.statePath))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        func records(_ name: String) -> [[String: Any]] { (root[name] as? [String: Any])?["records"] as? [[String: Any]] ?? [] }
+        invoices = records("salesinvoice")
+        payments = records("customerpayment")
+        creditNotes = records("salescreditnote")
+        refunds = records("customerrefund")
+    }
+
+    func invoice(_ key: String) -> [String: Any]? { invoices.first { $0["docref1"] as? String == key } }
+
+    /// docamt less what receipts and credit notes (not cancelled) knock off; a cancelled invoice owes nothing.
+    func outstanding(_ key: String) -> Money? {
+        guard let invoice = invoice(key), let docno = invoice["docno"] as? String,
+              let docamt = (invoice["docamt"] as? String).flatMap(Money.init(parsing:)) else { return nil }
+        if invoice["cancelled"] as? Bool == true { return .zero }
+        var knocked = Money.zero
+        for document in payments + creditNotes where document["cancelled"] as? Bool != true {
+            for row in document["sdsknockoff"] as? [[String: Any]] ?? [] where row["docno"] as? String == docno {
+                knocked += (row["koamt"] as? String).flatMap(Money.init(parsing:)) ?? .zero
+            }
+        }
+        return docamt - knocked
+    }
+}

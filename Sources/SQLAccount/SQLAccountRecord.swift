@@ -20,6 +20,10 @@ public struct SQLAccountResource: Hashable, Sendable, ExpressibleByStringLiteral
     public static let salesInvoice: SQLAccountResource = "salesinvoice"
     /// Customer Payment / Official Receipt (AR_PM), keyed by `dockey`.
     public static let customerPayment: SQLAccountResource = "customerpayment"
+    /// Sales Credit Note (SL_CN), keyed by `dockey`.
+    public static let salesCreditNote: SQLAccountResource = "salescreditnote"
+    /// Customer Refund (AR_CF), keyed by `dockey`.
+    public static let customerRefund: SQLAccountResource = "customerrefund"
     /// Customer master (AR_CUSTOMER), keyed by `code`.
     public static let customer: SQLAccountResource = "customer"
     /// Stock item master; the API updates it by `dockey`.

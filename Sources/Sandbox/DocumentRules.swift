@@ -5,17 +5,153 @@ import LedgerJSON
 public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     case salesInvoice = "salesinvoice"
     case customerPayment = "customerpayment"
+    case salesCreditNote = "salescreditnote"
+    case customerRefund = "customerrefund"
 
-    /// The SQL document type, also the auto-number prefix (`IV-00001`, `OR-00001`).
-    public var docType: String { self == .salesInvoice ? "IV" : "OR" }
+    /// The auto-number prefix (`IV-00001`, `OR-00001`, `CN-00001`, `CF-00001`).
+    public var docType: String {
+        switch self {
+        case .salesInvoice: return "IV"
+        case .customerPayment: return "OR"
+        case .salesCreditNote: return "CN"
+        case .customerRefund: return "CF"
+        }
+    }
+
+    /// The `doctype` a knock-off row names a document of this kind by. A payment is numbered `OR-…` but is the
+    /// AR_PM document type, so a refund of an overpayment knocks it off as `PM`.
+    var knockoffDocType: String {
+        switch self {
+        case .salesInvoice: return "IV"
+        case .customerPayment: return "PM"
+        case .salesCreditNote: return "CN"
+        case .customerRefund: return "CF"
+        }
+    }
 
     /// The Firebird table, used in the duplicate-docno message.
-    var table: String { self == .salesInvoice ? "SL_IV" : "AR_PM" }
+    var table: String {
+        switch self {
+        case .salesInvoice: return "SL_IV"
+        case .customerPayment: return "AR_PM"
+        case .salesCreditNote: return "SL_CN"
+        case .customerRefund: return "AR_CF"
+        }
+    }
 
-    /// `IV-%.5d` / `OR-%.5d`, SQL's default Maintain Document Number formats.
+    /// In messages: "the credit note amount (docamt)", "A sales credit note needs …".
+    var title: String {
+        switch self {
+        case .salesInvoice: return "sales invoice"
+        case .customerPayment: return "customer payment"
+        case .salesCreditNote: return "sales credit note"
+        case .customerRefund: return "customer refund"
+        }
+    }
+
+    /// In "The knock-off total … exceeds the payment amount (docamt) …".
+    var amountName: String {
+        switch self {
+        case .salesInvoice: return "invoice amount"
+        case .customerPayment: return "payment amount"
+        case .salesCreditNote: return "credit note amount"
+        case .customerRefund: return "refund amount"
+        }
+    }
+
+    /// In "knocked off by …": the documents of this kind as a group.
+    var plural: String {
+        switch self {
+        case .salesInvoice: return "sales invoices"
+        case .customerPayment: return "customer payments"
+        case .salesCreditNote: return "credit notes"
+        case .customerRefund: return "customer refunds"
+        }
+    }
+
+    /// Whether the document is a sales document with `sdsdocdetail` item lines that make up its `docamt` (the
+    /// others are AR receipts whose `docamt` is the money received or paid out).
+    var hasLines: Bool {
+        switch self {
+        case .salesInvoice, .salesCreditNote: return true
+        case .customerPayment, .customerRefund: return false
+        }
+    }
+
+    /// The kinds this kind's `sdsknockoff` rows may knock off.
+    var knockoffTargets: [SandboxDocumentKind] {
+        switch self {
+        case .salesInvoice: return []
+        case .customerPayment, .salesCreditNote: return [.salesInvoice]
+        case .customerRefund: return [.salesCreditNote, .customerPayment]
+        }
+    }
+
+    /// Appended to the "No record found: doctype" answer to say which `doctype`s are accepted.
+    var knockoffScope: String {
+        switch self {
+        case .salesInvoice: return "a sales invoice knocks off nothing"
+        case .customerPayment: return "the sandbox knocks off sales invoices (IV) only"
+        case .salesCreditNote: return "a sales credit note knocks off sales invoices (IV) only"
+        case .customerRefund: return "a customer refund knocks off credit notes (CN) and customer payments (PM)"
+        }
+    }
+
+    /// The derived field that says what is left of a document: an invoice is still owed (`outstanding`); a
+    /// payment, credit note or refund still has money not applied to anything (`unappliedamt`).
+    var balanceField: String {
+        switch self {
+        case .salesInvoice: return "outstanding"
+        case .customerPayment, .salesCreditNote, .customerRefund: return "unappliedamt"
+        }
+    }
+
+    /// The balance the saved record holds as well, kept in step by every commit that changes it, so the state
+    /// file shows a receipt's `unappliedamt` as SQL stores it. An invoice's `outstanding` is only ever derived.
+    var storedBalanceField: String? {
+        switch self {
+        case .salesInvoice: return nil
+        case .customerPayment, .salesCreditNote, .customerRefund: return "unappliedamt"
+        }
+    }
+
+    /// The balance in a knock-off message: "exceeds its outstanding 25.00", "exceeds its unapplied amount 25.00".
+    var balanceName: String {
+        switch self {
+        case .salesInvoice: return "outstanding"
+        case .customerPayment, .salesCreditNote, .customerRefund: return "unapplied amount"
+        }
+    }
+
+    /// The kinds that knock this kind off, as "customer payments or credit notes"; nil when none do.
+    var knockedOffBy: String? {
+        let sources = Self.allCases.filter { $0.knockoffTargets.contains(self) }
+        return sources.isEmpty ? nil : sources.map(\.plural).joined(separator: " or ")
+    }
+
+    /// `IV-%.5d`, `OR-%.5d`, `CN-%.5d`, `CF-%.5d`: SQL's default Maintain Document Number formats.
     func autoNumber(_ number: Int) -> String {
         let digits = String(number)
         return docType + "-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+    }
+}
+
+/// One document a knock-off row applies to.
+struct KnockoffTarget: Hashable, Sendable {
+    var kind: SandboxDocumentKind
+    var dockey: Int
+}
+
+extension Money {
+    /// The largest amount the API's decimal text takes (`Money(parsing:)` refuses more): 9999999999999.99.
+    static let largest = Money(minorUnits: 999_999_999_999_999)
+
+    /// `self + other`, or nil past `largest` either way: a total the sandbox could not store as text it reads back
+    /// (and, summed over a 4 MB body, one that would overflow).
+    func adding(_ other: Money) -> Money? {
+        let (sum, overflow) = minorUnits.addingReportingOverflow(other.minorUnits)
+        guard !overflow, sum.magnitude <= Self.largest.minorUnits.magnitude else { return nil }
+        return Money(minorUnits: sum)
     }
 }
 
@@ -52,7 +188,7 @@ struct PendingLine {
 struct DocumentRules {
     let masters: Masters
 
-    // MARK: Master fields shared by invoices and payments
+    // MARK: Master fields shared by every document
 
     /// Validates and normalises the master fields in place; returns the customer code.
     func normalizeMaster(_ kind: SandboxDocumentKind, _ master: inout JSONObject) throws -> String {
@@ -85,9 +221,10 @@ struct DocumentRules {
         try checkReference(master, "agent", in: masters.agents)
         try checkReference(master, "area", in: masters.areas)
         try checkReference(master, "project", in: masters.projects)
-        if kind == .salesInvoice {
+        switch kind {
+        case .salesInvoice, .salesCreditNote:
             try checkReference(master, "terms", in: masters.terms)
-        } else {
+        case .customerPayment, .customerRefund:
             try checkReference(master, "paymentproject", in: masters.projects)
         }
 
@@ -112,7 +249,10 @@ struct DocumentRules {
         }
         master["cancelled"] = .bool(try Fields.bool(master["cancelled"], "cancelled") ?? false)
         for field in ["transferable", "changed", "nonrefundable", "taxinclusive"] { _ = try Fields.bool(master[field], field) }
-        try ColumnLengths.check(master, kind == .salesInvoice ? FieldLimits.invoiceHeader : FieldLimits.paymentHeader)
+        switch kind {
+        case .salesInvoice, .salesCreditNote: try ColumnLengths.check(master, FieldLimits.invoiceHeader)
+        case .customerPayment, .customerRefund: try ColumnLengths.check(master, FieldLimits.paymentHeader)
+        }
         return code
     }
 
@@ -122,7 +262,7 @@ struct DocumentRules {
         guard codes.contains(value) else { throw APIError.noRecord(field, value, context) }
     }
 
-    // MARK: Sales invoice
+    // MARK: Sales invoice and sales credit note
 
     /// Normalises the detail rows (assigning `dtlkey`s from `nextDtlkey`) and checks `docamt` against them.
     func normalizeInvoice(_ master: inout JSONObject, lines: [PendingLine], dockey: Int,
@@ -145,7 +285,10 @@ struct DocumentRules {
             for (key, value) in line.entries { ordered.append(key, value) }
             let amount = try Fields.money(line["amount"], "amount") ?? .zero
             let taxamt = try Fields.money(line["taxamt"], "taxamt") ?? .zero
-            total += amount + taxamt
+            guard let sum = total.adding(amount).flatMap({ $0.adding(taxamt) }) else {
+                throw APIError.badRequest("The lines' total (sum of amount + taxamt) is larger than \(Money.largest)")
+            }
+            total = sum
             normalized.append(ordered)
         }
         if let docamt = try Fields.money(master["docamt"], "docamt") {
@@ -261,16 +404,14 @@ struct DocumentRules {
         return line
     }
 
-    // MARK: Customer payment
-
-    /// What a payment's knock-off rows do to invoices: invoice dockey → amount applied.
-    typealias Contributions = [Int: Money]
+    // MARK: Customer payment and customer refund
 
     /// The master fields a customer payment (`AR_PM`) takes: docs/sqlaccount-api.md §10 (`docref2…4` inferred from
     /// its `docref1..`), the bill-to snapshot the sandbox fills in, and what it returns (`dockey`, `updatecount`,
     /// `lastmodified`, `unappliedamt`), so a receipt fetched and sent back is accepted. `udf_…` user-defined fields
     /// pass (§4). The real API's answer to an unknown field is not documented; the sandbox refuses it, so a
-    /// misspelt field (`payments.or_number_field`, say) is caught here instead of being silently dropped.
+    /// misspelt field (`payments.or_number_field`, say) is caught here instead of being silently dropped. A customer
+    /// refund (`AR_CF`) is the same AR document with the money going out, so it takes the same fields (inferred).
     static let paymentFields: Set<String> = [
         "dockey", "docno", "code", "companyname", "address1", "address2", "address3", "address4",
         "docdate", "postdate", "taxdate", "description", "paymentmethod", "journal", "chequenumber",
@@ -279,28 +420,29 @@ struct DocumentRules {
         "bankacc", "status", "updatecount", "lastmodified", "bounceddate", "fromdoctype", "fromdockey",
         "docref1", "docref2", "docref3", "docref4",
     ]
-    /// The detail arrays a customer payment takes.
+    /// The detail arrays a customer payment or refund takes.
     static let paymentDetails: Set<String> = ["sdsknockoff", "sdsdocdetail"]
 
-    /// Refuses a field a customer payment does not have, naming the closest one it does.
-    func checkPaymentFields(_ body: JSONObject) throws {
+    /// Refuses a field a customer payment or refund does not have, naming the closest one it does.
+    func checkPaymentFields(_ kind: SandboxDocumentKind, _ body: JSONObject) throws {
+        let resource = "\(kind.rawValue) (\(kind.table))"
         for key in body.keys {
             if key.hasPrefix("sds") {
                 guard Self.paymentDetails.contains(key) else {
-                    throw APIError.badRequest("Unknown field '\(key)' for customerpayment (AR_PM); its detail is sdsknockoff")
+                    throw APIError.badRequest("Unknown field '\(key)' for \(resource); its detail is sdsknockoff")
                 }
                 continue
             }
             guard Self.paymentFields.contains(key) || key.hasPrefix("udf_") else {
-                var message = "Unknown field '\(key)' for customerpayment (AR_PM)"
+                var message = "Unknown field '\(key)' for \(resource)"
                 if let guess = Suggest.closest(to: key, in: Self.paymentFields.sorted()) { message += "; did you mean '\(guess)'?" }
                 throw APIError.badRequest(message)
             }
         }
     }
 
-    /// Validates the payment-only master fields (payment method, accounts, amounts).
-    func normalizePaymentMaster(_ master: inout JSONObject) throws -> Money {
+    /// Validates the payment-only master fields (payment method, accounts, amounts) of a payment or refund.
+    func normalizePaymentMaster(_ kind: SandboxDocumentKind, _ master: inout JSONObject) throws -> Money {
         let method = try Fields.text(master["paymentmethod"], "paymentmethod")?.trimmingSpaces ?? ""
         guard !method.isEmpty else { throw APIError.badRequest("Payment method is required (paymentmethod)") }
         guard masters.paymentMethods.contains(method) else { throw APIError.noRecord("paymentmethod", method) }
@@ -310,94 +452,125 @@ struct DocumentRules {
         }
         if let charge = try Fields.money(master["bankcharge"], "bankcharge") { master["bankcharge"] = .string(charge.description) }
         guard let docamt = try Fields.money(master["docamt"], "docamt") else {
-            throw APIError.badRequest("docamt is required for a customer payment")
+            throw APIError.badRequest("docamt is required for a \(kind.title)")
         }
         guard !docamt.isNegative else { throw APIError.badRequest("docamt \(docamt) must not be negative") }
         master["docamt"] = .string(docamt.description)
         return docamt
     }
 
-    /// Checks each knock-off row against the stored invoices and returns the normalised rows and what they apply.
+    // MARK: Knock-off
+
+    /// What a document's knock-off rows apply: target → amount.
+    typealias Contributions = [KnockoffTarget: Money]
+
+    /// Checks each knock-off row of a `kind` document against the stored documents it names, and returns the
+    /// normalised rows and what they apply.
     ///
-    /// `outstanding(dockey)` is an invoice's outstanding amount not counting this payment's own earlier
-    /// knock-offs (so an update can re-apply them).
-    func normalizeKnockoffs(_ rows: [JSONValue], customer: String, docamt: Money, paymentCancelled: Bool,
-                            invoices: DocumentBook, outstanding: (Int) -> Money) throws -> ([JSONObject], Contributions) {
+    /// `available(target)` is the target's outstanding (invoice) or unapplied amount (credit note, payment) not
+    /// counting this document's own earlier knock-offs (so an update can re-apply them).
+    func normalizeKnockoffs(_ rows: [JSONValue], of kind: SandboxDocumentKind, customer: String, docamt: Money,
+                            cancelled: Bool, books: [SandboxDocumentKind: DocumentBook],
+                            available: (KnockoffTarget) -> Money) throws -> ([JSONObject], Contributions) {
         var normalized: [JSONObject] = []
         var contributions: Contributions = [:]
-        var order: [Int] = []
+        var order: [KnockoffTarget] = []
+        let targets = kind.knockoffTargets
         for (index, value) in rows.enumerated() {
             let number = index + 1
             let context = " (sdsknockoff line \(number))"
             guard var row = value.objectValue else {
                 throw APIError.badRequest("sdsknockoff line \(number) must be an object, not \(value.typeName)")
             }
-            let doctype = (try Fields.text(row["doctype"], "sdsknockoff line \(number) doctype") ?? "IV").uppercased()
-            guard doctype == "IV" else {
-                throw APIError.noRecord("doctype", doctype, context + "; the sandbox knocks off sales invoices (IV) only")
+            var doctype = (try Fields.text(row["doctype"], "sdsknockoff line \(number) doctype") ?? "").trimmingSpaces.uppercased()
+            if doctype.isEmpty {
+                // One kind of target: the row can only mean it. Two (a refund's CN and PM): guessing would apply
+                // the money to the wrong book.
+                guard targets.count == 1 else {
+                    throw APIError.badRequest("sdsknockoff line \(number) doctype is required (\(targets.map(\.knockoffDocType).joined(separator: " or ")))")
+                }
+                doctype = targets[0].knockoffDocType
             }
+            guard let targetKind = targets.first(where: { $0.knockoffDocType == doctype }) else {
+                throw APIError.noRecord("doctype", doctype, context + "; " + kind.knockoffScope)
+            }
+            let book = books[targetKind] ?? DocumentBook()
             let docno = try Fields.text(row["docno"], "sdsknockoff line \(number) docno") ?? ""
             let refdockey = try Fields.int(row["refdockey"], "sdsknockoff line \(number) refdockey")
-            var target: Int?
+            let dockey: Int
             if !docno.isEmpty {
-                target = invoices.docnoIndex[docno]
-                guard let found = target else { throw APIError.noRecord("IV", docno, context) }
+                guard let found = book.docnoIndex[docno] else { throw APIError.noRecord(doctype, docno, context) }
                 if let refdockey, refdockey > 0, refdockey != found {
                     throw APIError.badRequest("refdockey \(refdockey) is not the dockey of \(docno) (\(found))\(context)")
                 }
-            } else if let refdockey, invoices.records[refdockey] != nil {
-                target = refdockey
+                dockey = found
+            } else if let refdockey, book.records[refdockey] != nil {
+                dockey = refdockey
             } else {
-                throw APIError.noRecord("IV", refdockey.map(String.init) ?? "", context)
+                throw APIError.noRecord(doctype, refdockey.map(String.init) ?? "", context)
             }
-            let dockey = target!
-            let invoice = invoices.records[dockey]!
-            let invoiceNo = invoice["docno"]?.stringValue ?? docno
-            let invoiceCustomer = invoice["code"]?.stringValue ?? ""
-            guard invoiceCustomer == customer else {
-                throw APIError.badRequest("\(invoiceNo) belongs to customer \(invoiceCustomer), not \(customer)\(context)")
-            }
-            guard invoice["cancelled"]?.boolValue != true else {
-                throw APIError.badRequest("\(invoiceNo) is cancelled and cannot be knocked off\(context)")
+            guard let target = book.records[dockey] else { throw APIError.noRecord(doctype, docno, context) }
+            let targetNo = target["docno"]?.stringValue ?? docno
+            let targetCustomer = target["code"]?.stringValue ?? ""
+            guard targetCustomer == customer else {
+                throw APIError.badRequest("\(targetNo) belongs to customer \(targetCustomer), not \(customer)\(context)")
             }
             let koamt = try Fields.money(row["koamt"], "sdsknockoff line \(number) koamt") ?? .zero
             guard !koamt.isNegative else { throw APIError.badRequest("koamt \(koamt) must not be negative\(context)") }
             let knockoff = try Fields.bool(row["knockoff"], "sdsknockoff line \(number) knockoff") ?? (koamt.minorUnits > 0)
+            let applies = knockoff && koamt.minorUnits > 0 && !cancelled
+            // Only a row that applies money needs a live target: a cancelled document keeps its rows as they were,
+            // and must stay editable after what they named was cancelled too.
+            if applies, target["cancelled"]?.boolValue == true {
+                throw APIError.badRequest("\(targetNo) is cancelled and cannot be knocked off\(context)")
+            }
             row["doctype"] = .string(doctype)
-            row["docno"] = .string(invoiceNo)
+            row["docno"] = .string(targetNo)
             row["refdockey"] = .int(dockey)
             row["koamt"] = .string(koamt.description)
             row["knockoff"] = .bool(knockoff)
             normalized.append(row)
-            if knockoff, koamt.minorUnits > 0, !paymentCancelled {
-                if contributions[dockey] == nil { order.append(dockey) }
-                contributions[dockey, default: .zero] += koamt
+            if applies {
+                let key = KnockoffTarget(kind: targetKind, dockey: dockey)
+                if contributions[key] == nil { order.append(key) }
+                guard let sum = (contributions[key] ?? .zero).adding(koamt) else {
+                    throw APIError.badRequest("The knock-off total for \(targetNo) is larger than \(Money.largest)\(context)")
+                }
+                contributions[key] = sum
             }
         }
-        for dockey in order {
-            let applied = contributions[dockey]!
-            let available = outstanding(dockey)
-            if applied > available {
-                let docno = invoices.records[dockey]?["docno"]?.stringValue ?? String(dockey)
-                throw APIError.badRequest("koamt \(applied) for \(docno) exceeds its outstanding \(available)")
+        var total = Money.zero
+        for key in order {
+            let applied = contributions[key]!
+            let left = available(key)
+            if applied > left {
+                let docno = books[key.kind]?.records[key.dockey]?["docno"]?.stringValue ?? String(key.dockey)
+                throw APIError.badRequest("koamt \(applied) for \(docno) exceeds its \(key.kind.balanceName) \(left)")
             }
+            // Each is at most its target's balance, itself at most `Money.largest`, but there may be many.
+            guard let sum = total.adding(applied) else {
+                throw APIError.badRequest("The knock-off total is larger than \(Money.largest)")
+            }
+            total = sum
         }
-        let total = contributions.values.reduce(Money.zero, +)
         if total > docamt {
-            throw APIError.badRequest("The knock-off total \(total) exceeds the payment amount (docamt) \(docamt)")
+            throw APIError.badRequest("The knock-off total \(total) exceeds the \(kind.amountName) (docamt) \(docamt)")
         }
         return (normalized, contributions)
     }
 
-    /// The knock-offs a stored payment applies (none when it is cancelled).
-    static func contributions(ofPayment record: JSONObject) -> Contributions {
-        guard record["cancelled"]?.boolValue != true else { return [:] }
+    /// The knock-offs a stored document applies (none when it is cancelled, or of a kind that knocks off nothing).
+    /// Rows that do not read back (a hand-edited state file) apply nothing rather than stop the sandbox.
+    static func contributions(of kind: SandboxDocumentKind, _ record: JSONObject) -> Contributions {
+        guard !kind.knockoffTargets.isEmpty, record["cancelled"]?.boolValue != true else { return [:] }
         var result: Contributions = [:]
         for row in record["sdsknockoff"]?.arrayValue ?? [] {
             guard let row = row.objectValue, row["knockoff"]?.boolValue == true,
+                  let targetKind = kind.knockoffTargets.first(where: { $0.knockoffDocType == row["doctype"]?.stringValue }),
                   case .number(let keyText)? = row["refdockey"], let dockey = Int(keyText),
                   let text = row["koamt"]?.stringValue, let amount = Money(parsing: text) else { continue }
-            result[dockey, default: .zero] += amount
+            let key = KnockoffTarget(kind: targetKind, dockey: dockey)
+            result[key] = (result[key] ?? .zero).adding(amount) ?? .largest
         }
         return result
     }

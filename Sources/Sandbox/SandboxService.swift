@@ -202,8 +202,10 @@ final class SandboxService: Sendable {
         }
         switch route {
         case .unknown:
+            let documents = SandboxDocumentKind.allCases.map(\.rawValue)
             throw APIError.notFound("Resource not found (the sandbox emulates version, profile, "
-                + Masters.Resource.allCases.map(\.rawValue).joined(separator: ", ") + ", salesinvoice and customerpayment)")
+                + (Masters.Resource.allCases.map(\.rawValue) + documents.dropLast()).joined(separator: ", ")
+                + " and " + (documents.last ?? "") + ")")
         case .version:
             try only("GET")
             return .json(200, .object(["version": .string(configuration.seed.version)]))

@@ -20,7 +20,7 @@ struct DocumentBook: Sendable {
     }
 }
 
-/// The sandbox's database: documents per resource and the invoices' knock-off totals. An actor, and no method
+/// The sandbox's database: documents per resource and what each document is knocked off by. An actor, and no method
 /// awaits inside, so every create or update is checked and committed atomically (document numbering and
 /// docno uniqueness hold under concurrent POSTs).
 actor SandboxStore {
@@ -29,9 +29,14 @@ actor SandboxStore {
     var rules: DocumentRules { DocumentRules(masters: masters) }
     let behavior: SandboxBehavior
     let statePath: String?
-    private var books: [SandboxDocumentKind: DocumentBook] = [.salesInvoice: DocumentBook(), .customerPayment: DocumentBook()]
-    /// Invoice dockey → Σ koamt of the payments (not cancelled) that knock it off.
-    private var knockedOff: [Int: Money] = [:]
+    private var books = SandboxStore.emptyBooks
+    /// Document → Σ koamt of the documents (not cancelled) that knock it off: invoices by payments and credit
+    /// notes, credit notes and payments by refunds. Kept in step with every commit, rebuilt on load.
+    private var knockedOff: DocumentRules.Contributions = [:]
+
+    private static var emptyBooks: [SandboxDocumentKind: DocumentBook] {
+        Dictionary(uniqueKeysWithValues: SandboxDocumentKind.allCases.map { ($0, DocumentBook()) })
+    }
 
     init(masters: Masters, behavior: SandboxBehavior, statePath: String?) {
         self.masters = masters
@@ -41,7 +46,7 @@ actor SandboxStore {
 
     // MARK: Reading
 
-    /// A record with its details and the derived fields (`outstanding` for invoices).
+    /// A record with its details and its derived balance (`outstanding` for invoices, `unappliedamt` otherwise).
     func record(_ kind: SandboxDocumentKind, dockey: Int) -> JSONObject? {
         books[kind]!.records[dockey].map { present(kind, $0, details: true) }
     }
@@ -78,17 +83,23 @@ actor SandboxStore {
                 result.append(key, value)
             }
         }
-        if kind == .salesInvoice, let dockey = Int(Fields.filterText(record["dockey"]) ?? "") {
-            result["outstanding"] = .string(outstanding(invoice: dockey, record: record).description)
+        // Derived on every read: the stored copy of `unappliedamt` (if any) is replaced in place, so a state file
+        // edited by hand, or written before refunds could change a payment, never shows a stale balance.
+        if let dockey = Int(Fields.filterText(record["dockey"]) ?? "") {
+            result[kind.balanceField] = .string(balance(kind, dockey: dockey, record: record).description)
         }
         for (key, value) in detailFields { result.append(key, value) }
         return result
     }
 
-    private func outstanding(invoice dockey: Int, record: JSONObject) -> Money {
+    /// What is left of a document: docamt less what it knocks off and what knocks it off. Nothing is left of a
+    /// cancelled document.
+    private func balance(_ kind: SandboxDocumentKind, dockey: Int, record: JSONObject) -> Money {
         if record["cancelled"]?.boolValue == true { return .zero }
         let docamt = record["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
-        return docamt - (knockedOff[dockey] ?? .zero)
+        var used = knockedOff[KnockoffTarget(kind: kind, dockey: dockey)] ?? .zero
+        for amount in DocumentRules.contributions(of: kind, record).values { used = used.adding(amount) ?? .largest }
+        return docamt - used
     }
 
     // MARK: Writing
@@ -103,7 +114,8 @@ actor SandboxStore {
         Result { try updateOrThrow(kind, dockey: dockey, body: body, now: now) }.mapError { $0 as? APIError ?? APIError(500, "\($0)") }
     }
 
-    private static let serverFields: Set<String> = ["dockey", "updatecount", "lastmodified", "outstanding"]
+    /// Fields the sandbox sets, whatever a client sends (a record fetched and sent back carries them all).
+    private static let serverFields: Set<String> = ["dockey", "updatecount", "lastmodified", "outstanding", "unappliedamt"]
 
     /// `POST /stockitem` or `POST /customer`: validate, save, and from then on accept the code on documents. A code
     /// that exists is refused; nothing is ever changed.
@@ -175,7 +187,7 @@ actor SandboxStore {
             master[key] = value
         }
         // New lines without a new docamt: the total follows the lines.
-        if body["sdsdocdetail"] != nil, body["docamt"] == nil, kind == .salesInvoice { master["docamt"] = nil }
+        if body["sdsdocdetail"] != nil, body["docamt"] == nil, kind.hasLines { master["docamt"] = nil }
         let lines: [PendingLine]
         if let sentLines = body["sdsdocdetail"] {
             lines = try pendingLines(sentLines, existing: existing["sdsdocdetail"]?.arrayValue ?? [])
@@ -225,33 +237,27 @@ actor SandboxStore {
         var master = input
         let customer = try rules.normalizeMaster(kind, &master)
         var details: [(String, JSONValue)] = []
+        let docamt: Money
         switch kind {
-        case .salesInvoice:
+        case .salesInvoice, .salesCreditNote:
+            // A credit note credits something: with no line it would be a docamt of 0.00 that books nothing.
+            if kind == .salesCreditNote, lines.isEmpty {
+                throw APIError.badRequest("A sales credit note needs at least one line (sdsdocdetail)")
+            }
             var nextDtlkey = book.nextDtlkey
             let normalizedLines = try rules.normalizeInvoice(&master, lines: lines, dockey: dockey, nextDtlkey: &nextDtlkey)
             book.nextDtlkey = nextDtlkey
             details.append(("sdsdocdetail", .array(normalizedLines.map(JSONValue.object))))
-            if let existing {
-                let applied = knockedOff[dockey] ?? .zero
-                if applied.minorUnits > 0 {
-                    let docno = existing["docno"]?.stringValue ?? ""
-                    if master["code"] != existing["code"] {
-                        throw APIError.badRequest("\(docno) has been knocked off by customer payments; its customer cannot change")
-                    }
-                    if master["cancelled"]?.boolValue == true {
-                        throw APIError.badRequest("\(docno) has been knocked off by customer payments (\(applied)); cancel or change those payments first")
-                    }
-                    let docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
-                    if docamt < applied {
-                        throw APIError.badRequest("docamt \(docamt) is less than the \(applied) already knocked off by customer payments")
-                    }
-                }
-            }
-        case .customerPayment:
-            try rules.checkPaymentFields(body)
-            let docamt = try rules.normalizePaymentMaster(&master)
-            let previous = existing.map(DocumentRules.contributions(ofPayment:)) ?? [:]
-            let invoices = books[.salesInvoice]!
+            docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+        case .customerPayment, .customerRefund:
+            try rules.checkPaymentFields(kind, body)
+            docamt = try rules.normalizePaymentMaster(kind, &master)
+            if let sentDetail = body["sdsdocdetail"] { details.append(("sdsdocdetail", sentDetail)) }
+        }
+
+        var applied = Money.zero
+        if !kind.knockoffTargets.isEmpty {
+            let previous = existing.map { DocumentRules.contributions(of: kind, $0) } ?? [:]
             var rows: [JSONValue] = []
             if let sent = body["sdsknockoff"], !sent.isNull {
                 guard let array = sent.arrayValue else {
@@ -259,17 +265,23 @@ actor SandboxStore {
                 }
                 rows = array
             }
-            let cancelled = master["cancelled"]?.boolValue == true
             let (normalizedRows, contributions) = try rules.normalizeKnockoffs(
-                rows, customer: customer, docamt: docamt, paymentCancelled: cancelled, invoices: invoices,
-                outstanding: { invoice in
-                    guard let record = invoices.records[invoice] else { return .zero }
-                    return self.outstanding(invoice: invoice, record: record) + (previous[invoice] ?? .zero)
+                rows, of: kind, customer: customer, docamt: docamt, cancelled: master["cancelled"]?.boolValue == true,
+                books: books, available: { target in
+                    guard let record = self.books[target.kind]?.records[target.dockey] else { return .zero }
+                    return self.balance(target.kind, dockey: target.dockey, record: record) + (previous[target] ?? .zero)
                 })
-            let applied = contributions.values.reduce(Money.zero, +)
-            master["unappliedamt"] = .string((docamt - applied).description)
-            if let sentDetail = body["sdsdocdetail"] { details.append(("sdsdocdetail", sentDetail)) }
+            // normalizeKnockoffs held the total to docamt, so it adds up.
+            applied = contributions.values.reduce(Money.zero) { $0.adding($1) ?? .largest }
             details.append(("sdsknockoff", .array(normalizedRows.map(JSONValue.object))))
+        }
+        let against = knockedOff[KnockoffTarget(kind: kind, dockey: dockey)] ?? .zero
+        if let existing {
+            try checkKnockedOff(existing, master: master, docamt: docamt, applied: applied, against: against, by: kind)
+        }
+        if let field = kind.storedBalanceField {
+            let used = applied.adding(against) ?? .largest
+            master[field] = .string((master["cancelled"]?.boolValue == true ? .zero : docamt - used).description)
         }
 
         // docno: as sent and unique, or the next free auto number.
@@ -304,6 +316,28 @@ actor SandboxStore {
         return record
     }
 
+    /// A document others knock off keeps its customer, stays live, and keeps a docamt that covers what they
+    /// apply on top of what it applies itself.
+    /// `against` is what the others knock off, `applied` what the document now knocks off itself.
+    private func checkKnockedOff(_ existing: JSONObject, master: JSONObject, docamt: Money, applied: Money,
+                                 against: Money, by kind: SandboxDocumentKind) throws {
+        guard against.minorUnits > 0, let by = kind.knockedOffBy else { return }
+        let docno = existing["docno"]?.stringValue ?? ""
+        if master["code"] != existing["code"] {
+            throw APIError.badRequest("\(docno) has been knocked off by \(by); its customer cannot change")
+        }
+        if master["cancelled"]?.boolValue == true {
+            throw APIError.badRequest("\(docno) has been knocked off by \(by) (\(against)); cancel or change them first")
+        }
+        let used = applied.adding(against) ?? .largest
+        guard used > docamt else { return }
+        if applied.minorUnits == 0 {
+            throw APIError.badRequest("docamt \(docamt) is less than the \(against) already knocked off by \(by)")
+        }
+        throw APIError.badRequest("The knock-off total \(applied) and the \(against) already knocked off by \(by) "
+                                  + "exceed the \(kind.amountName) (docamt) \(docamt)")
+    }
+
     private func commit(_ kind: SandboxDocumentKind, book: DocumentBook, record: JSONObject, dockey: Int,
                         previousDocno: String?) throws -> JSONObject {
         let savedBooks = books
@@ -312,15 +346,16 @@ actor SandboxStore {
         let previousRecord = book.records[dockey]
         book.store(record, dockey: dockey, previousDocno: previousDocno)
         books[kind] = book
-        if kind == .customerPayment {
-            let previous: DocumentRules.Contributions = previousRecord.map(DocumentRules.contributions(ofPayment:)) ?? [:]
-            for (invoice, amount) in previous {
-                knockedOff[invoice, default: .zero] -= amount
-            }
-            for (invoice, amount) in DocumentRules.contributions(ofPayment: record) {
-                knockedOff[invoice, default: .zero] += amount
-            }
+        let previous: DocumentRules.Contributions = previousRecord.map { DocumentRules.contributions(of: kind, $0) } ?? [:]
+        for (target, amount) in previous {
+            let left = (knockedOff[target] ?? .zero) - amount
+            knockedOff[target] = left.minorUnits == 0 ? nil : left
         }
+        let contributions = DocumentRules.contributions(of: kind, record)
+        for (target, amount) in contributions {
+            knockedOff[target] = (knockedOff[target] ?? .zero).adding(amount) ?? .largest
+        }
+        for target in Set(previous.keys).union(contributions.keys) { refreshStoredBalance(target) }
         do {
             try persist()
         } catch {
@@ -329,6 +364,13 @@ actor SandboxStore {
             throw APIError(500, "Operation aborted: the sandbox could not write its state file: \(error)")
         }
         return present(kind, record, details: true)
+    }
+
+    /// Brings the balance saved in a record that this commit knocks off (or stops knocking off) up to date.
+    private func refreshStoredBalance(_ target: KnockoffTarget) {
+        guard let field = target.kind.storedBalanceField, var record = books[target.kind]?.records[target.dockey] else { return }
+        record[field] = .string(balance(target.kind, dockey: target.dockey, record: record).description)
+        books[target.kind]?.records[target.dockey] = record
     }
 
     // MARK: State file
@@ -413,12 +455,17 @@ actor SandboxStore {
         }
         masters = loadedMasters
         books = loaded
-        knockedOff = [:]
-        for record in loaded[.customerPayment]!.records.values {
-            for (invoice, amount) in DocumentRules.contributions(ofPayment: record) {
-                knockedOff[invoice, default: .zero] += amount
+        // Derived, so not in the file: recounted from every document's knock-offs (a state file written before
+        // credit notes and refunds has no sections for them, and loads as none).
+        var totals: DocumentRules.Contributions = [:]
+        for kind in SandboxDocumentKind.allCases {
+            for record in loaded[kind]!.records.values {
+                for (target, amount) in DocumentRules.contributions(of: kind, record) {
+                    totals[target] = (totals[target] ?? .zero).adding(amount) ?? .largest
+                }
             }
         }
+        knockedOff = totals
     }
 }
 

@@ -1,5 +1,8 @@
 import Foundation
 import LedgerCore
+import SettlementTestFixtures
+import Settlements
+import Spreadsheets
 import Testing
 import TestSupport
 
@@ -94,6 +97,49 @@ import TestSupport
         let books = try SandboxBooks(sandbox)
         #expect(books.creditNotes.filter { ($0["docref1"] as? String ?? "").hasPrefix("LS-SG-1000103-") }.count == 2)
         #expect(books.outstanding("LS-SG-1000103") == Money(parsing: "91.06"), "113.23 less another 22.17")
+    }
+}
+
+extension ReturnsCLITests {
+    /// A Shopee payout after the returns: SG-1000103 pays what its invoice still owes after its credit note, and
+    /// SG-1000131 — refunded in full, its commission kept — pays out -2.00. The negative row is taken out of the same
+    /// receipt as bank charge, and every invoice then owes nothing.
+    @Test func aNegativeShopeePayoutIsTakenOutOfItsReceipt() async throws {
+        let directory = try scratchDirectory("returns-payout")
+        let (sandbox, state) = try await Self.september(directory)
+        defer { sandbox.stop() }
+        #expect(try await CLI.run(["apply"] + Args.acme + Self.returns + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys).status == 0)
+
+        let date = try #require(CalendarDate(parsing: "2025-10-15"))
+        func m(_ text: String) -> Money { Money(parsing: text)! }
+        let rows = [
+            SettlementFixtureOrder("25090201672845", payoutDate: date, gross: m("108.33"), fees: [.commission: m("3.00")], shipping: [.platform: m("4.90")]),
+            SettlementFixtureOrder("250912N4R7KD2M", payoutDate: date, gross: m("111.60"), fees: [.refund: m("116.50"), .commission: m("2.00")], shipping: [.buyer: m("4.90")]),
+        ]
+        let file = directory + "/income.xlsx"
+        let sheets = SettlementFixtures.shopeeIncome(rows).sheets.map { sheet in
+            (name: sheet.name, rows: sheet.rows.map { row in
+                row.cells.map { cell -> SheetValue in
+                    if cell.isEmpty { return .empty }
+                    return Double(cell) != nil && !cell.contains("e") ? .number(cell) : .string(cell)
+                }
+            })
+        }
+        try SpreadsheetWriter.writeXLSX(path: file, sheets: sheets)
+        let imported = try await CLI.run(["payments", "import", "--channel", "shopee", file, "--state", state])
+        #expect(imported.status == 0, "\(imported.transcript)")
+
+        let plan = try await CLI.run(["payments", "plan"] + Args.acme + ["--state", state])
+        #expect(plan.status == 0, "\(plan.transcript)")
+        #expect(plan.stdout.contains("order 250912N4R7KD2M: the payout is negative (-2.00); it is taken out of the shopee 2025-10-15 receipt"), "\(plan.transcript)")
+        let apply = try await CLI.run(["payments", "apply"] + Args.acme + ["--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(apply.status == 0, "\(apply.transcript)")
+
+        let books = try SandboxBooks(sandbox)
+        let receipt = try #require(books.payments.first { $0["docdate"] as? String == "2025-10-15" })
+        #expect(receipt["docamt"] as? String == "113.23" && receipt["bankcharge"] as? String == "5.00", "payout 110.23 − 2.00 = 108.23 = 113.23 − 5.00")
+        #expect(books.outstanding("LS-SG-1000103") == .zero)
+        #expect(books.outstanding("LS-SG-1000131") == .zero)
     }
 }
 

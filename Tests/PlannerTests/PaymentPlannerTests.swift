@@ -60,10 +60,12 @@ struct PaymentPlannerTests {
         #expect(payment.knockOffs.map(\.amount) == [Money(minorUnits: 9_300)])
     }
 
-    @Test("an order without a synced invoice and a negative payout are reported, not dropped silently; a differing amount is a warning")
+    @Test("an order without a synced invoice and (negative_payouts: report) a negative payout are reported, not dropped silently; a differing amount is a warning")
     func reported() throws {
+        var settings = Self.bankCharge()
+        settings.negativePayouts = Traced(.report, .builtIn("payments.negative_payouts"))
         let result = Self.plan([Self.row(1, "A", gross: 10_000, fees: 700), Self.row(2, "UNKNOWN", gross: 3_000, fees: 100),
-                                Self.row(3, "B", gross: 1_000, fees: 2_000), Self.row(4, "C", gross: 2_500, fees: 100)])
+                                Self.row(3, "B", gross: 1_000, fees: 2_000), Self.row(4, "C", gross: 2_500, fees: 100)], settings)
         #expect(result.diagnostics.map(\.code) == ["invoice-not-synced", "negative-payout", "amount-mismatch"])
         #expect(result.diagnostics[0].message.contains("order UNKNOWN has no synced invoice"))
         #expect(result.diagnostics[0].location?.file == "income.xlsx, Income, row 8")
@@ -72,6 +74,24 @@ struct PaymentPlannerTests {
         #expect(payment.amount == Money(minorUnits: 12_500))
         #expect(payment.unapplied == Money(minorUnits: 500))
         #expect(payment.rowIDs == [1, 4])
+    }
+
+    @Test("negative_payouts: offset — a refunded order's row joins its payout's receipt: its refund cancels its items, its kept fees are bank charge, and the receipt still equals the payout")
+    func negativeOffset() throws {
+        var refunded = Self.row(2, "B", gross: 5_000, fees: 5_300)
+        refunded.feeDetailJSON = #"[["refund","Refund Amount",5000],["commission","Commission",300]]"#
+        let result = Self.plan([Self.row(1, "A", gross: 10_000, fees: 700), refunded])
+        let payment = try #require(result.payments.first)
+        #expect(result.payments.count == 1)
+        #expect(payment.knockOffs.map(\.docno) == ["IV-00001"], "the refunded order's invoice is owed nothing from this payout")
+        #expect(payment.amount == Money(minorUnits: 10_000) && payment.bankCharge == Money(minorUnits: 1_000))
+        #expect(payment.payout == Money(minorUnits: 9_000), "93.00 − 3.00 = the payout to the sen")
+        #expect(payment.rowIDs == [1, 2])
+        #expect(result.diagnostics.map(\.message) == ["order B: the payout is negative (-3.00); it is taken out of the shopee 2025-10-03 receipt (PO-77812) with 3.00 more bank charge (payments.negative_payouts: offset)"])
+        // A payout of only negative rows has no receipt to carry them.
+        let alone = Self.plan([refunded])
+        #expect(alone.payments.isEmpty)
+        #expect(alone.diagnostics.map(\.code) == ["negative-payout"])
     }
 
     @Test("payouts on different dates or statements are separate receipts; a channel without a payment method is an error")

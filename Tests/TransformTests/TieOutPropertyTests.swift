@@ -77,4 +77,54 @@ struct TieOutPropertyTests {
             #expect(outcome.warnings.filter { $0.code == "tie-out" }.isEmpty)
         }
     }
+
+    /// Returns of the same random orders: a credit note of every unit (the order returned whole) totals exactly its
+    /// invoice, and one of a random part is Σ its lines, ties out to its parts and never exceeds the invoice.
+    @Test("credit notes of returns tie out; a whole return credits exactly the invoice", arguments: Array(configurations.indices))
+    func returnsTieOut(configuration: Int) throws {
+        let config = Self.configurations[configuration]
+        let shipping = config.shipping ? "matching:\n  shipping:\n    shopee: {enabled: true, code: SHIPPING}\n    shopify: {enabled: true, code: SHIPPING}" : ""
+        let graph = try compilePack(minimalPack(defaults: config.defaults, extra: shipping))
+        let buyerPaid = config.defaults.contains("buyer_paid")
+        var rng = SplitMix64(seed: UInt64(2_000 + configuration))
+        var session = TransformSession()
+        let options = TransformOptions(asOf: asOf)
+        let date = Timestamp(parsing: "2025-10-03T10:00:00+08:00")!
+        for index in 0..<600 {
+            var order = Self.randomOrder(index, using: &rng)
+            guard let invoice = graph.run(order, options: options, session: &session).document?.payload.money("docamt") else {
+                Issue.record("\(config.name): order \(index) has no invoice")
+                continue
+            }
+            // Everything back: every unit, the shipping the invoice billed, the vouchers it took off.
+            let billedShipping = config.shipping ? order.shipping.fee - order.shipping.sellerDiscount - (buyerPaid ? order.shipping.platformDiscount : .zero) : .zero
+            let vouchers = order.vouchers.seller + (buyerPaid ? order.vouchers.platform + order.vouchers.coins : .zero)
+            order.returns = [OrderReturn(id: "ALL", date: date, lines: order.lines.indices.map { ReturnedLine(line: $0, qty: order.lines[$0].qty) },
+                                         shipping: order.shipping.fee == .zero ? .zero : billedShipping, voucher: vouchers)]
+            let whole = try #require(graph.creditNotes(for: order, invoiceKey: "K", invoiceDocno: "IV", options: options, session: &session).first)
+            #expect(whole.errors.isEmpty, "\(config.name): order \(index): \(whole.errors.map(\.message))")
+            #expect(whole.amount == invoice, "\(config.name): order \(index) returned whole credits \(whole.amount), its invoice is \(invoice)")
+
+            // A random part: some units of some lines, maybe some shipping.
+            var returned: [ReturnedLine] = []
+            for line in order.lines.indices where Bool.random(using: &rng) {
+                returned.append(ReturnedLine(line: line, qty: Int.random(in: 1...order.lines[line].qty, using: &rng)))
+            }
+            if returned.isEmpty { returned = [ReturnedLine(line: 0, qty: 1)] }
+            order.returns = [OrderReturn(id: "PART", date: date, lines: returned)]
+            let part = try #require(graph.creditNotes(for: order, invoiceKey: "K", invoiceDocno: "IV", options: options, session: &session).first)
+            guard let payload = part.document?.payload else {
+                Issue.record("\(config.name): order \(index) partial return failed: \(part.errors.map(\.message))")
+                continue
+            }
+            let lines = payload["sdsdocdetail"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let total = lines.reduce(Money.zero) { $0 + ($1.money("amount") ?? .zero) + ($1.money("taxamt") ?? .zero) }
+            #expect(payload.money("docamt") == total, "\(config.name): order \(index) credit note docamt is not Σ amount + tax")
+            #expect(part.document?.tieOut.tiesOut == true, "\(config.name): order \(index) credit note differs by \(part.document?.tieOut.difference ?? .zero)")
+            // Never more than all the goods credited with nothing kept back (tax rounds per line: a sen a line at most).
+            order.returns = [OrderReturn(id: "GOODS", date: date, lines: order.lines.indices.map { ReturnedLine(line: $0, qty: order.lines[$0].qty) })]
+            let goods = try #require(graph.creditNotes(for: order, invoiceKey: "K", invoiceDocno: "IV", options: options, session: &session).first)
+            #expect(part.amount.minorUnits <= goods.amount.minorUnits + Int64(order.lines.count), "\(config.name): order \(index) credits \(part.amount) of goods worth \(goods.amount)")
+        }
+    }
 }

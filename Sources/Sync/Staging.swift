@@ -151,7 +151,8 @@ extension Staging {
     /// and cancels are carried out by `ChangeExecutor`.
     public static func stage(_ plan: Plan, store: StateStore) throws -> StagingReport {
         var report = StagingReport()
-        for entry in plan.entries {
+        // A return's credit note or refund is staged by `ApplyPipeline.stageReturns`, never as the order's invoice.
+        for entry in plan.entries where !Plan.isReturnDocument(entry.documentType) {
             switch entry.action {
             case .create:
                 guard let payload = entry.payload, let key = entry.idempotencyKey else { continue }

@@ -21,6 +21,11 @@ computed from the export's own cells, equals the export's total column (or, for 
 paid prices plus shipping), and that total equals the canonical order's buyer_paid. Any mismatch: nothing is
 written, exit status 1.
 
+Partial returns: the canonical orders carry no returns, so the exports add a few (RETURNS below: units of a
+completed order that came back after it completed), each written in the export's own return columns, and the
+README lists the canonical `returns` event each built-in mapping must read from it. They take no draws from the
+PRNG, so every other cell is what it was without them.
+
 Deterministic: standard library only, no clock, fixed seed with an own PRNG (splitmix64, as in
 make-example-orders.py), fixed zip timestamps. Re-running reproduces every file byte for byte.
 
@@ -166,6 +171,60 @@ STATE_CODES = {
 COUNTRY_NAMES = {"MY": "Malaysia", "SG": "Singapore"}
 
 
+# Partial returns the exports add to completed canonical orders: canonical id -> {sku: units that came back}. One
+# per channel whose export has per-line return columns (Shopify's has none: §4, §7). The return happened two days
+# after the order completed; the README shows the canonical `returns` event a mapping reads from each.
+RETURNS = {
+    "SG-1000135": {"CHR-DIN-WAL": 1},   # Shopee: 1 of 2 chairs (Returned quantity; Return / Refund Status Request Approved)
+    "SG-1000139": {"MUG-6PK": 1},       # TikTok: the mug line of a two-line order (Sku Quantity of return, Order Refund Amount)
+    "SG-1000151": {"CANDLE-LAV": 1},    # Lazada: 1 of 2 candle unit rows `returned`, with its refundAmount
+    "SG-1000110": {"MUG-6PK": 1},       # WooCommerce: 1 of 2 mugs (Quantity (- Refund), Order Line Total Refunded, Order Refund Amount)
+}
+RETURN_REASON = "Item damaged in transit"
+
+
+def returned_units(o, line):
+    """Units of this line the export shows as returned: all of them for a returned order, else RETURNS'."""
+    if o["status"] == "returned":
+        return line["qty"]
+    return RETURNS.get(o["id"], {}).get(line["sku"], 0)
+
+
+def return_time(o):
+    """When an added partial return was refunded: two days after the order completed."""
+    return ts(o["dates"]["completed"]) + _dt.timedelta(days=2)
+
+
+def share(amount, part, whole):
+    """`part` of `whole` units' `amount`, rounded half up (the whole amount exactly when part == whole)."""
+    return (Decimal(amount) * part / whole).quantize(CENT, rounding=ROUND_HALF_UP) if part != whole else Decimal(amount)
+
+
+# The canonical `returns` event each built-in mapping must read from an export, by channel and canonical id,
+# filled by the check_* functions from the export's own cells (so the README cannot drift from the files).
+RETURN_EVENTS = {}
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + "+08:00"
+
+
+def event_json(event):
+    """A return event as the importer writes it: compact JSON, keys in the format's order."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_returns(ch, o, lines_back, event):
+    """The units an export shows back are the ones RETURNS adds, within what was sold; record the event."""
+    for l in o["lines"]:
+        require(0 <= lines_back.get(l["sku"], 0) <= l["qty"], f"{ch} {o['order_number']}: more of {l['sku']} returned than sold")
+    if o["id"] in RETURNS:
+        require(lines_back == RETURNS[o["id"]], f"{ch} {o['order_number']}: returned units {lines_back} != {RETURNS[o['id']]}")
+        RETURN_EVENTS.setdefault(ch, {})[o["id"]] = event
+    elif o["status"] != "returned":
+        require(not any(lines_back.values()), f"{ch} {o['order_number']}: units returned on an order without a return")
+
+
 def load_orders():
     with open(ORDERS, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -276,7 +335,7 @@ def shopee_rows(orders, rng):
         if status == "cancelled":
             cancel_reason = ("Cancelled automatically by system. Reason: Unpaid order" if not paid
                              else "Cancelled by buyer. Reason: Need to change delivery address")
-        ret_status = "Request Approved" if status == "returned" else ""
+        ret_status = "Request Approved" if status == "returned" or o["id"] in RETURNS else ""
 
         def money(x):
             # S1: zero money cells come as text "0.00", other amounts as numbers.
@@ -309,7 +368,7 @@ def shopee_rows(orders, rng):
                 "Original Price": money(l["unit_price"]),
                 "Deal Price": money(deal),
                 "Quantity": ("n", str(qty)),
-                "Returned quantity": ("n", str(qty if status == "returned" else 0)),
+                "Returned quantity": ("n", str(returned_units(o, l))),
                 "Product Subtotal": money(net),
                 "Seller Rebate": money(l["seller_discount"]),
                 "Seller Discount": money(l["seller_discount"]),
@@ -380,6 +439,12 @@ def check_shopee(rows, orders):
         require(parts == total, f"Shopee {o['order_number']}: parts {parts} != Total Amount {total}")
         require(total == D(o["payment"]["buyer_paid"]), f"Shopee {o['order_number']}: Total Amount {total} != buyer_paid")
         totals[o["order_number"]] = total
+        sku = lambda r: r[h["SKU Reference No."]][1] or r[h["Parent SKU Reference No."]][1]
+        back = {sku(r): int(col(r, "Returned quantity")) for r in mine if col(r, "Returned quantity")}
+        # No return id, date or refund in the export: id `export`, dated the order's completion.
+        done = first[h["Order Complete Time"]][1]
+        check_returns("shopee", o, back, {"id": "export", "date": iso(_dt.datetime.strptime(done, "%Y-%m-%d %H:%M")) if done else None,
+                                          "lines": [{"sku": k, "qty": v} for k, v in back.items()]})
     require(len(rows) == sum(len(o["lines"]) for o in orders), "Shopee: stray rows")
     return totals
 
@@ -498,6 +563,12 @@ def tiktok_rows(orders, rng):
         buyer_ship = buyer_shipping(o)
         amount = sum(nets) - D(v["seller"]) - D(v["platform"]) - D(v["coins"]) + buyer_ship
         refund = amount if status == "cancelled" and paid else (amount - buyer_ship if status == "returned" else ZERO)
+        partial = o["id"] in RETURNS
+        if partial:
+            # What went back to the buyer: the returned units' share of what they paid for each line (after the
+            # seller's and the platform's discounts and the vouchers folded into them).
+            refund = sum(share(n - sv - pv, returned_units(o, l), l["qty"])
+                         for l, n, sv, pv in zip(lines, nets, seller_v, platform_v) if returned_units(o, l))
         order_status, substatus = TIKTOK_STATUS[status]
         package = rng.digits(18) if status not in ("unpaid", "cancelled") else ""
         tracking = ("SPXMY" + rng.digits(12)) if shipped else ""
@@ -515,14 +586,14 @@ def tiktok_rows(orders, rng):
                 "Order ID": o["order_number"] + TAB,
                 "Order Status": order_status,
                 "Order Substatus": substatus,
-                "Cancelation/Return Type": "Cancel" if status == "cancelled" else ("Return/Refund" if status == "returned" else ""),
+                "Cancelation/Return Type": "Cancel" if status == "cancelled" else ("Return/Refund" if status == "returned" or partial else ""),
                 "Normal or Pre-order": "Normal",
                 "SKU ID": sku_ids[l["sku"]] + TAB,
                 "Seller SKU": l["sku"],
                 "Product Name": l["name"],
                 "Variation": l["variation"] or "",
                 "Quantity": str(l["qty"]),
-                "Sku Quantity of return": str(l["qty"] if status == "returned" else 0),
+                "Sku Quantity of return": str(returned_units(o, l)),
                 "SKU Unit Original Price": m2(l["unit_price"]),
                 "SKU Subtotal Before Discount": m2(before),
                 "SKU Platform Discount": m2(platform),
@@ -541,9 +612,9 @@ def tiktok_rows(orders, rng):
                 "RTS Time": "",
                 "Shipped Time": tiktok_time(shipped),
                 "Delivered Time": "",
-                "Cancelled Time": tiktok_time(cancelled_time(o)) if status == "cancelled" else "",
-                "Cancel By": "Buyer" if status == "cancelled" else "",
-                "Cancel Reason": "Need to change delivery address" if status == "cancelled" else "",
+                "Cancelled Time": tiktok_time(cancelled_time(o)) if status == "cancelled" else (tiktok_time(return_time(o)) if partial else ""),
+                "Cancel By": "Buyer" if status == "cancelled" or partial else "",
+                "Cancel Reason": "Need to change delivery address" if status == "cancelled" else (RETURN_REASON if partial else ""),
                 "Fulfillment Type": "Fulfillment by seller",
                 "Warehouse Name": "Acme Living PJ",
                 "Tracking ID": tracking,
@@ -596,6 +667,16 @@ def check_tiktok(rows, orders):
         require(parts == total, f"TikTok {o['order_number']}: parts {parts} != Order Amount {total}")
         require(total == D(o["payment"]["buyer_paid"]), f"TikTok {o['order_number']}: Order Amount {total} != buyer_paid")
         totals[o["order_number"]] = total
+        back = {r[h["Seller SKU"]]: int(col(r, "Sku Quantity of return")) for r in mine if col(r, "Sku Quantity of return")}
+        if o["id"] in RETURNS:
+            # The refund is the returned units' share of what the buyer paid for their lines.
+            refund = sum(share(col(r, "SKU Subtotal After Discount"), int(col(r, "Sku Quantity of return")), int(col(r, "Quantity")))
+                         for r in mine if col(r, "Sku Quantity of return"))
+            require(col(first, "Order Refund Amount") == refund, f"TikTok {o['order_number']}: Order Refund Amount != the returned units' share")
+        when = first[h["Cancelled Time"]].rstrip(TAB)
+        check_returns("tiktok", o, back, {"id": "export", "date": iso(_dt.datetime.strptime(when, "%d/%m/%Y %H:%M:%S")) if when else None,
+                                          "reason": first[h["Cancel Reason"]], "lines": [{"sku": k, "qty": v} for k, v in back.items()],
+                                          "refunded": m2(col(first, "Order Refund Amount"))})
     require(len(rows) == sum(len(o["lines"]) for o in orders), "TikTok: stray rows")
     return totals
 
@@ -661,7 +742,9 @@ def lazada_rows(orders, rng):
             seller_units = split_even(D(l["seller_discount"]) + sv, qty)
             platform_units = split_even(D(l["platform_discount"]) + pv, qty)
             coin_units = split_even(cv, qty)
+            back = returned_units(o, l)
             for unit in range(qty):
+                unit_returned = unit >= qty - back  # the line's last units came back
                 seller = -seller_units[unit]
                 platform = -platform_units[unit]
                 wallet = -coin_units[unit]
@@ -672,7 +755,7 @@ def lazada_rows(orders, rng):
                 refund = ZERO
                 if status == "cancelled" and paid:
                     refund = paid_price + shipping_fee
-                elif status == "returned":
+                elif status == "returned" or unit_returned:
                     refund = paid_price
                 row = {
                     "orderItemId": rng.digits(15),
@@ -741,7 +824,7 @@ def lazada_rows(orders, rng):
                     "trackingUrlFM": "",
                     "promisedShippingTime": "",
                     "premium": "",
-                    "status": LAZADA_STATUS[status],
+                    "status": "returned" if unit_returned else LAZADA_STATUS[status],
                     "buyerFailedDeliveryReturnInitiator": "cancel-buyer" if status == "cancelled" else "",
                     "buyerFailedDeliveryReason": "Change of mind" if status == "cancelled" else "",
                     "buyerFailedDeliveryDetail": "",
@@ -778,6 +861,17 @@ def check_lazada(rows, orders):
         for l in o["lines"]:
             require(sum(1 for r in mine if r[h["sellerSku"]] == l["sku"]) == l["qty"], f"Lazada {o['order_number']}: qty of {l['sku']}")
         totals[o["order_number"]] = total
+        back, amounts = {}, {}
+        for r in mine:
+            if r[h["status"]] == "returned":
+                back[r[h["sellerSku"]]] = back.get(r[h["sellerSku"]], 0) + 1
+                amounts[r[h["sellerSku"]]] = amounts.get(r[h["sellerSku"]], ZERO) + col(r, "refundAmount")
+        if o["id"] in RETURNS:
+            require(len({r[h["status"]] for r in mine}) == 2, f"Lazada {o['order_number']}: kept and returned unit rows")
+        # No return id or date: id `export`, dated the order's last known date (deliveredDate for a completed order).
+        done = mine[0][h["deliveredDate"]]
+        check_returns("lazada", o, back, {"id": "export", "date": iso(_dt.datetime.strptime(done, "%d %b %Y %H:%M")) if done else None,
+                                          "lines": [{"sku": k, "qty": v, "amount": m2(amounts[k])} for k, v in back.items()]})
     require(len(rows) == sum(l["qty"] for o in orders for l in o["lines"]), "Lazada: stray rows")
     require(len({r[h["orderItemId"]] for r in rows}) == len(rows), "Lazada: orderItemId not unique")
     return totals
@@ -1003,7 +1097,14 @@ def woo_rows(orders, rng):
         addr = buyer["address"] or {}
         first, last = first_last(buyer["name"])
         state = STATE_CODES.get(addr.get("state") or "", "")
+        # A partial refund [I]: per line, the refunded units' share of the line before tax (as WooCommerce keeps line
+        # totals) and of its tax; the order's refund is both, over its lines. The order stays Completed.
+        backs = [returned_units(o, l) if status != "returned" else 0 for l in lines]
+        line_refunds = [share(t, b, l["qty"]) if b else ZERO for l, t, b in zip(lines, line_totals, backs)]
+        tax_refunds = [share(t, b, l["qty"]) if b else ZERO for l, t, b in zip(lines, line_taxes, backs)]
+        order_refund = sum(line_refunds) + sum(tax_refunds)
         for index, (l, line_total, line_tax) in enumerate(zip(lines, line_totals, line_taxes), start=1):
+            back, line_refund, tax_refund = backs[index - 1], line_refunds[index - 1], tax_refunds[index - 1]
             row = {
                 "Order Number": o["order_number"].removeprefix("WC-"),
                 "Order Status": WOO_STATUS[status],
@@ -1031,13 +1132,13 @@ def woo_rows(orders, rng):
                 "Name": l["name"],
                 "Product Variation": l["variation"] or "",
                 "Quantity": str(l["qty"]),
-                "Quantity (- Refund)": str(l["qty"]),
+                "Quantity (- Refund)": str(l["qty"] - back),
                 "Item Cost": m2(l["unit_price"]),
                 "Order Line (w/o tax)": m2(line_total),
                 "Order Line Tax": m2(line_tax),
                 "Order Line Total": m2(line_total + line_tax),
-                "Order Line Total Refunded": m2(ZERO),
-                "Order Line Total (- Refund)": m2(line_total + line_tax),
+                "Order Line Total Refunded": m2(line_refund),
+                "Order Line Total (- Refund)": m2(line_total + line_tax - line_refund - tax_refund),
                 "Image URL": "",
                 "Coupon Code": code,
                 "Discount Amount": m2(cart_discount) if code else "",
@@ -1048,7 +1149,7 @@ def woo_rows(orders, rng):
                 "Order Subtotal Amount": m2(subtotal),
                 "Order Tax Amount": m2(taxes),
                 "Order Shipping Amount": m2(shipping),
-                "Order Refund Amount": m2(ZERO),
+                "Order Refund Amount": m2(order_refund),
                 "Order Total Amount": m2(total),
                 "Order Total Tax Amount": m2(taxes),
                 "Total items": str(sum(x["qty"] for x in lines)),
@@ -1081,6 +1182,19 @@ def check_woo(rows, orders):
                 f"WooCommerce {number}: item costs != subtotal")
         require(total == D(o["payment"]["buyer_paid"]), f"WooCommerce {number}: total {total} != buyer_paid")
         totals[o["order_number"]] = total
+        require(len({r[h["Order Refund Amount"]] for r in mine}) == 1, f"WooCommerce {number}: Order Refund Amount differs between rows")
+        back = {r[h["SKU"]]: int(col(r, "Quantity") - col(r, "Quantity (- Refund)")) for r in mine if col(r, "Quantity") != col(r, "Quantity (- Refund)")}
+        refunded_lines = sum(col(r, "Order Line Total Refunded") for r in mine)
+        tax_refunded = col(first, "Order Refund Amount") - refunded_lines
+        require(tax_refunded >= 0, f"WooCommerce {number}: Order Refund Amount below the lines refunded")
+        for r in mine:
+            require(col(r, "Order Line Total") - col(r, "Order Line Total Refunded") >= col(r, "Order Line Total (- Refund)"),
+                    f"WooCommerce {number}: Order Line Total (- Refund)")
+        # No refund id or date: id `export`, dated the order's last known date (only Order Date is in these fields).
+        check_returns("woocommerce", o, back, {"id": "export", "date": iso(_dt.datetime.strptime(first[h["Order Date"]], "%Y-%m-%d %H:%M")),
+                                               "lines": [{"sku": r[h["SKU"]], "qty": back[r[h["SKU"]]], "amount": m2(col(r, "Order Line Total Refunded"))}
+                                                         for r in mine if r[h["SKU"]] in back],
+                                               "tax": m2(tax_refunded), "refunded": m2(col(first, "Order Refund Amount"))})
     require(len(rows) == sum(len(o["lines"]) for o in orders), "WooCommerce: stray rows")
     return totals
 
@@ -1195,6 +1309,10 @@ def build():
         "shopify": check_shopify(shopify, by_channel["shopify"]),
         "woocommerce": check_woo(woo, by_channel["woocommerce"]),
     }
+    by_id = {o["id"]: o for o in all_orders}
+    for oid in RETURNS:
+        require(by_id[oid]["status"] == "completed", f"{oid}: a partial return is added only to a completed order")
+        require(any(oid in events for events in RETURN_EVENTS.values()), f"{oid}: in RETURNS but in no export")
     files = {
         FILES["shopee"]: xlsx_bytes("orders", [text_cells(SHOPEE_HEADER)] + shopee),
         FILES["lazada"]: xlsx_bytes("sheet1", [text_cells(LAZADA_HEADER)] + [text_cells(r) for r in lazada]),
@@ -1225,11 +1343,12 @@ LAYOUT = {
     "woocommerce": "UTF-8 without BOM, `,`, CRLF; header in row 1 (48 columns of §5); one row per item, order columns repeated on every row",
 }
 STATUS_TEXT = {
-    "shopee": lambda o: SHOPEE_STATUS[o["status"]] + (" + Return / Refund Status `Request Approved`" if o["status"] == "returned" else ""),
-    "lazada": lambda o: LAZADA_STATUS[o["status"]],
-    "tiktok": lambda o: " / ".join(TIKTOK_STATUS[o["status"]]),
+    "shopee": lambda o: SHOPEE_STATUS[o["status"]] + (" + Return / Refund Status `Request Approved`" if o["status"] == "returned" or o["id"] in RETURNS else "")
+                        + (" (a partial return)" if o["id"] in RETURNS else ""),
+    "lazada": lambda o: LAZADA_STATUS[o["status"]] + (" (one unit row `returned`: a partial return)" if o["id"] in RETURNS else ""),
+    "tiktok": lambda o: " / ".join(TIKTOK_STATUS[o["status"]]) + (" + `Return/Refund` (a partial return)" if o["id"] in RETURNS else ""),
     "shopify": lambda o: ("pending" if not o["dates"]["paid"] else ("refunded" if o["status"] == "cancelled" else "paid")),
-    "woocommerce": lambda o: WOO_STATUS[o["status"]],
+    "woocommerce": lambda o: WOO_STATUS[o["status"]] + (" (a partial refund)" if o["id"] in RETURNS else ""),
 }
 MONEY_RULE = {
     "shopee": "`Total Amount` = Σ `Product Subtotal` − `Seller Voucher` − `Shopee Voucher` − `Shopee Coins Offset` − `Credit Card Discount Total` + `Buyer Paid Shipping Fee` (voucher, coin and shipping columns taken once per order); per row `Product Subtotal` = `Original Price` × `Quantity` − `Seller Discount` − `Shopee Rebate`",
@@ -1247,6 +1366,7 @@ QUIRKS = {
         "Cancelled orders keep their money columns (§1.4): SG-1000117 (never paid, `Order Paid Time` blank) and SG-1000167 (cancelled after payment). `Cancel reason` is filled for them.",
         "The returned order SG-1000113 stays `Completed` in `Order Status`; the return is only in `Return / Refund Status` (`Request Approved`) and `Returned quantity` (2) — S1 row 10. Its `Order Complete Time` is blank because the canonical order never completed.",
         "The COD order in transit SG-1000154 has a blank `Order Paid Time`; there is no payment-method column in the MY layout (§1.3).",
+        "A partial return: SG-1000135 (`2509149X48P08Q`) completed, then 1 of its 2 chairs came back: `Returned quantity` 1 of `Quantity` 2 and `Return / Refund Status` `Request Approved`, with `Order Status` still `Completed`. The export has no return id, date or refund amount for it (§7).",
         "SG-1000111 sells the kit `SET-DIN-4` as one row; `Bundle Deal Indicator` is `N` everywhere: a Shopee bundle deal is a promotion, not a kit, and none of the example orders has one.",
         "Buyer data is masked (`A****h`, `*********40`, `49******`) while City, Province and Zip Code are not (§1.5).",
     ],
@@ -1257,6 +1377,7 @@ QUIRKS = {
         "Cancelled after payment: SG-1000119 (`canceled`, `buyerFailedDeliveryReturnInitiator` `cancel-buyer`, `refundAmount` per row = paid price + shipping). Returned: SG-1000143 (`returned`, `refundAmount` = paid price).",
         "SG-1000127 sells the kit `SET-DIN-4` as one row; `bundleId` is blank (a Lazada bundle is a promotion, not a kit).",
         "Phone numbers are `60183145351`, without `+` (S14).",
+        "A partial return: SG-1000151 (`261403771561496`) completed, then 1 of its 2 candles came back: that unit's row is `returned` with `refundAmount` 32.00 (its paid price), the other four rows stay `confirmed`, so the order's rows disagree on `status` (§3.3).",
     ],
     "tiktok": [
         "Row 2 describes each column; a mapping must skip it (`skip_rows_after_header: 1`).",
@@ -1265,6 +1386,7 @@ QUIRKS = {
         "Free samples SG-1000114 and SG-1000133: every price 0.00, `Order Amount` 0.00, `Paid Time` and `Payment Method` blank. Nothing else in the export marks a sample.",
         "Vouchers have no columns: SG-1000104's 3.00 platform voucher and SG-1000139's 5.00 seller voucher are folded into `SKU Platform Discount` / `SKU Seller Discount`, spread over the lines by their net amount (§2.3).",
         "The COD order SG-1000145 has `Payment Method` `COD` and a `Paid Time` after its `Shipped Time` (paid on delivery).",
+        "A partial return: SG-1000139 (`576940066464178373`) completed, then its mug came back (the vase was kept): `Sku Quantity of return` 1 on the mug's row, `Cancelation/Return Type` `Return/Refund`, `Order Refund Amount` 56.16 (what the buyer paid for the mug, after the seller voucher folded into its discount), `Cancelled Time`, `Cancel By` and `Cancel Reason` filled; `Order Status` stays `Completed`.",
     ],
     "shopify": [
         "Order columns are blank on an order's second and later rows: group by `Name`, take the order values from the first row (§4).",
@@ -1278,7 +1400,7 @@ QUIRKS = {
         "`Order Number` is WooCommerce's number without the `WC-` prefix the omnichannel platform adds (`5521` for `WC-5521`) [I].",
         "The bank-transfer order awaiting payment (SG-1000164, `WC-5602`) is `On hold`; the shipped one (SG-1000153) is `Completed`: WooCommerce has no shipped status.",
         "A coupon is spread over the lines: `Order Line Total` is after it; `Order Subtotal Amount` is before all discounts, `Cart Discount Amount` is the whole discount. SG-1000141 (`WC-5558`) pays 50.00 shipping of an 80.00 fee: the 30.00 shipping discount is visible only as the lower `Order Shipping Amount`.",
-        "No refunded or cancelled WooCommerce order exists among the example orders, so the refund columns are all zero.",
+        "A partial refund: SG-1000110 (`WC-5521`) stays `Completed` with 1 of its 2 mugs refunded: `Quantity (- Refund)` 1 of `Quantity` 2, `Order Line Total Refunded` 59.00 (before tax), `Order Line Total (- Refund)` 61.95, and `Order Refund Amount` 61.95 on every row (the mug and its 2.95 SST). No other WooCommerce example order is refunded or cancelled, so their refund columns are zero.",
     ],
 }
 INFERRED = {
@@ -1290,6 +1412,7 @@ INFERRED = {
         "`Shipping Rebate Estimate` = the Shopee shipping subsidy; `Estimated Shipping Fee` = the full shipping fee; a seller shipping discount (SG-1000124, SG-1000135) is not in the export at all, only in `Buyer Paid Shipping Fee` being lower.",
         "`Transaction Fee`, `Commission Fee`, `Service Fee` use illustrative rates (3.78 % of the total, 5 % and 3 % of the product subtotals); `Grand Total` = product subtotals + Shopee rebates − seller voucher + buyer-paid shipping + shipping rebate − shipping fee − fees. Settlement figures, not invoice figures (§8.8).",
         "Status texts for `paid`/`ready_to_ship` (`To ship`), `shipped` (`Shipping`), `delivered` (`Delivered`); the `Order Received…` prefix status is not used.",
+        "The partial return's columns: `Return / Refund Status` `Request Approved` for a return of some units (S1's row 10 returns 1 unit), `Returned quantity` counting the units back.",
         "`Cancel reason` texts, `Shipping Option` `SPX Express`, `Shipment Method` `Drop off`, tracking numbers, `Estimated Ship Out Date` (ordered + 2 days, 23:59), `Voucher Code From Seller` (`ACME10`), the masking patterns, `Username (Buyer)`, and `Town`/`District` left blank.",
     ],
     "lazada": [
@@ -1301,6 +1424,7 @@ INFERRED = {
         "`updateTime` = the latest canonical date (for a cancelled order: 3 hours after payment, the canonical order having no cancellation moment); `rtsSla`/`ttsSla` = ordered + 2 / + 3 days.",
         "`shippingAddress3..5` hold state, city and postcode (what they hold in MY is unknown, §3.3); `payMethod` texts are the canonical ones; `refundAmount` per row; ids, `deliveryType`, `wareHouse`, provider and tracking values are illustrative.",
         "The file is xlsx only: the CSV variant's delimiter is unconfirmed (§3.1), so no Lazada CSV is made.",
+        "A partial return as per-row statuses: the returned unit's row `returned`, its `refundAmount` its paid price, the kept units' rows unchanged (§3.3 says rows of one order can differ; how a real file shows a partial return is unconfirmed).",
     ],
     "tiktok": [
         "The MY column set: the core list of §2.2 with `Taxes` and without `Small Order Fee`, and the MY address block `Zipcode, Country, State, Post Town, Detail Address` (one source).",
@@ -1309,6 +1433,7 @@ INFERRED = {
         "`Order Substatus` texts (`Awaiting shipment`, `Awaiting collection`, `In transit`, `Completed`, `Canceled`): English spellings were not found (§2.4). `Cancelation/Return Type` `Cancel`, `Cancel By` `Buyer`, the cancel reason.",
         "Vouchers folded into the SKU discounts (§2.3); money as plain 2-decimal text without `RM`.",
         "`RTS Time` and `Delivered Time` are blank (the canonical orders have no such moments); `Cancelled Time` = 3 hours after payment.",
+        "The partial return: `Cancelled Time` holding the refund's time (two days after completion), `Cancel By` `Buyer` and `Cancel Reason` its reason, `Order Refund Amount` the returned units' share of what the buyer paid for their lines (§2.3, §2.4).",
         "`Phone #` masking `(+60)13*****40`, `Recipient` and `Detail Address` masking, ids, tracking, warehouse and provider values, `Checked Status` `Unchecked`.",
     ],
     "shopify": [
@@ -1321,6 +1446,7 @@ INFERRED = {
         "The whole layout is the plugin's default field set, which users rename and reorder: a mapping for it is a template (§5).",
         "`Order Date` as `yyyy-MM-dd HH:mm` (the plugin's date format is a setting).",
         "Status labels (`Completed`, `Processing`, `On hold`), payment method titles (`Direct bank transfer`, `Credit Card (Stripe)`, `GrabPay`), coupon codes.",
+        "The partial refund: `Order Line Total Refunded` is the line's refund before tax (WooCommerce keeps line totals before tax), `Order Refund Amount` the order's whole refund with tax, `Order Line Total (- Refund)` the line total less both.",
         "`Item Cost` = the unit price before discounts; `Order Line (w/o tax)` = the line after its discount and its share of the coupon, `Order Line Tax` its share of the order's SST (`tax.charged`, spread by line), `Order Line Total` the two together; `Coupon Code`/`Discount Amount` are the order's one coupon and its whole discount, repeated on each row.",
     ],
 }
@@ -1332,8 +1458,8 @@ TEST_VALUES = {
                ("202439502669021", "status", "canceled")],
     "tiktok": [("576983477826601055\t", "Order Amount", "71.00"), ("576983477826601055\t", "Created Time", "02/09/2025 17:25:28\t"),
                ("576949211568969987\t", "Order Status", "Canceled")],
-    "shopify": [("#1043", "Total", "7268.30"), ("#1043", "Created at", "2025-09-09 22:33:49 +0800"), ("#1045", "Financial Status", "refunded")],
-    "woocommerce": [("5521", "Order Total Amount", "224.00"), ("5521", "Order Date", "2025-09-04 12:05"), ("5602", "Order Status", "On hold")],
+    "shopify": [("#1043", "Total", "7626.72"), ("#1043", "Created at", "2025-09-09 22:33:49 +0800"), ("#1045", "Financial Status", "refunded")],
+    "woocommerce": [("5521", "Order Total Amount", "234.70"), ("5521", "Order Date", "2025-09-04 12:05"), ("5602", "Order Status", "On hold")],
 }
 
 
@@ -1358,7 +1484,12 @@ def readme_text(by_channel, totals, counts):
         out.append(f"| `{FILES[ch]}` | {TITLES[ch]} | {SECTIONS[ch]} | the {len(by_channel[ch])} orders of store `{STORE_OF[ch]}` | {counts[ch]} |")
     out += ["", "Left out: the 5 orders of `shopee-acme-sg` (another Shopee shop, in SGD: its own download), the 2 of",
             "`lazada-oldbrand-my` (a shop the merchant does not sync), and Zalora and POS orders (no export researched).",
-            "No order had to be added: every case the research note asks for is among the example orders.", ""]
+            "No order had to be added: every case the research note asks for is among the example orders.", "",
+            "**Partial returns.** The canonical orders carry no `returns`. So that the built-in mappings' returns can be",
+            "tested against real layouts, four completed orders get a partial return in their export (Shopee, TikTok Shop,",
+            "Lazada, WooCommerce: `RETURNS` in the script), written in the export's own return columns. Each file's section",
+            "below lists the canonical `returns` its mapping must read from it; the sale itself is unchanged, so every order",
+            "still reads back into the canonical order. Shopify's export has no per-line refund columns (§4): none is added.", ""]
     for ch in FILES:
         out += [f"## `{FILES[ch]}`", "", f"{TITLES[ch]}, {SECTIONS[ch]} of the research note.", "",
                 f"Layout: {LAYOUT[ch]}.", "", f"Money check: {MONEY_RULE[ch]}.", "",
@@ -1367,6 +1498,16 @@ def readme_text(by_channel, totals, counts):
             number = o["order_number"].removeprefix("WC-") if ch == "woocommerce" else o["order_number"]
             rows = sum(l["qty"] for l in o["lines"]) if ch == "lazada" else len(o["lines"])
             out.append(f"| `{o['id']}` | `{number}` | {o['status']} | {STATUS_TEXT[ch](o)} | {rows} | {m2(totals[ch][o['order_number']])} |")
+        out += ["", "Returns a mapping reads here (the canonical `returns` of the order, as `ledgersync orders import` writes it):", ""]
+        events = RETURN_EVENTS.get(ch, {})
+        if events:
+            out += ["| canonical id | order number in the file | `returns` |", "|---|---|---|"]
+            for o in by_channel[ch]:
+                if o["id"] in events:
+                    number = o["order_number"].removeprefix("WC-") if ch == "woocommerce" else o["order_number"]
+                    out.append(f"| `{o['id']}` | `{number}` | `[{event_json(events[o['id']])}]` |")
+        else:
+            out.append("- none: a partial refund in this export is an amount only (`Refunded Amount`), which no units or shipping can be told from (§4).")
         out += ["", "Quirks a mapping meets here:", ""] + [f"- {q}" for q in QUIRKS[ch]]
         out += ["", "**Inferred** (best guess, keep configurable):", ""] + [f"- {q}" for q in INFERRED[ch]]
         out += ["", "Asserted by `Tests/SpreadsheetsTests/ExampleExportsTests.swift` (besides the header and the row count):", ""]

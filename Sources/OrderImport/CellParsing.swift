@@ -54,15 +54,15 @@ enum CellParsing {
         return .success(Money(minorUnits: negative ? -units : units))
     }
 
-    /// A whole number of units: `2`, `2.0` (as Excel may store it).
-    static func quantity(_ text: String) -> Result<Int, CellProblem> {
+    /// A whole number of units: `2`, `2.0` (as Excel may store it); 0 only with `allowZero` (units returned).
+    static func quantity(_ text: String, allowZero: Bool = false) -> Result<Int, CellProblem> {
         var digits = text.replacingOccurrences(of: ",", with: "")
         if let dot = digits.firstIndex(of: ".") {
             guard digits[digits.index(after: dot)...].allSatisfy({ $0 == "0" }) else { return .failure(CellProblem("not a whole number of units")) }
             digits = String(digits[..<dot])
         }
         guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy(\.isASCIIDigit), let value = Int(digits) else { return .failure(CellProblem("not a quantity")) }
-        guard value >= 1 else { return .failure(CellProblem("not a quantity of 1 or more")) }
+        guard value >= 1 || allowZero else { return .failure(CellProblem("not a quantity of 1 or more")) }
         return .success(value)
     }
 

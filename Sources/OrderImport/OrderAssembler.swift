@@ -94,19 +94,34 @@ struct OrderAssembler {
         let orderID: String
         var diagnostics: [Diagnostic] = []
 
+        var warnings: [Diagnostic] = []
+
         mutating func add(_ message: String, at location: SourceLocation, code: String) {
             diagnostics.append(.error("order \(orderID): \(message)", at: location, code: code))
         }
+
+        mutating func warn(_ message: String, at location: SourceLocation, code: String) {
+            warnings.append(.warning("order \(orderID): \(message)", at: location, code: code))
+        }
     }
 
-    func assemble(id: String, rows: [ImportedRow]) -> Result<JSONObject, [Diagnostic]> {
+    /// One order's canonical object (or every problem with it), and the warnings of an order that imports.
+    struct Assembled {
+        var result: Result<JSONObject, [Diagnostic]>
+        var warnings: [Diagnostic]
+    }
+
+    func assemble(id: String, rows: [ImportedRow]) -> Assembled {
         var problems = Problems(orderID: id)
         var orderNumbers: [String: Decimal] = [:]
         var orderTexts: [String: String] = [:]
         var orderMoney: [String: Money] = [:]
+        // With returned units mapped, the status is read once the lines say which rows came back whole.
+        let statusAfterLines = mapping.fields["returns.lines.qty"] != nil
 
         // Order-level values from cells, combined over the order's rows.
         for (index, slot) in layout.slots.enumerated() where !slot.isLine {
+            if statusAfterLines && slot.key == "status" { continue }
             guard let value = combined(index, slot, rows, &problems) else { continue }
             switch value {
             case .text(let text): orderTexts[slot.key] = text
@@ -120,8 +135,17 @@ struct OrderAssembler {
         }
 
         // Lines: one per row, or (grain unit) one per SKU and price with the rows counted.
-        var lines = buildLines(rows, orderNumbers, &problems)
+        var returnedWhole: Set<Int> = []
+        var lines = buildLines(rows, orderNumbers, &problems, returnedWhole: &returnedWhole)
         if mapping.grain == .unit { lines = mergeUnits(lines) }
+        // A row whose every unit came back does not speak for the order's status (Lazada writes `returned` on the
+        // returned unit's row and `confirmed` on the others), unless every row came back.
+        if statusAfterLines, let index = layout.slotIndex["status"] {
+            let kept = rows.filter { !returnedWhole.contains($0.number) }
+            if case .text(let text)? = combined(index, layout.slots[index], kept.isEmpty ? rows : kept, &problems) { orderTexts["status"] = text }
+        }
+        let returnedUnits = lines.reduce(0) { $0 + $1.returnedQty }
+        let partlyReturned = returnedUnits > 0 && lines.contains { $0.returnedQty < $0.qty }
 
         // Order-level formulas read order values and, through sum(), the lines' values.
         for field in ImportField.catalog where !field.isLine {
@@ -146,7 +170,8 @@ struct OrderAssembler {
         object.append("channel", channel(orderTexts["channel"], rows, &problems).map(JSONValue.string) ?? .null)
         object.append("store", orderTexts["store"].map(JSONValue.string) ?? missing("store", rows, &problems))
         if let currency = orderTexts["currency"] { object.append("currency", .string(currency)) }
-        object.append("status", status(orderTexts["status"], rows, &problems).map { .string($0.rawValue) } ?? .null)
+        let orderStatus = status(orderTexts["status"], rows, &problems, partlyReturned: partlyReturned)
+        object.append("status", orderStatus.map { .string($0.rawValue) } ?? .null)
 
         var dates = JSONObject()
         for key in ["ordered", "paid", "shipped", "completed"] {
@@ -238,9 +263,127 @@ struct OrderAssembler {
             payment.append("buyer_paid", .string(parts.description))
         }
         object.append("payment", .object(payment))
-        object.append("import", .object(["mapping": .string(mapping.name), "file": .string(display),
-                                         "rows": .array(rows.map { .int($0.number) })]))
-        return problems.diagnostics.isEmpty ? .success(object) : .failure(problems.diagnostics)
+        if mapping.readsReturns, let orderStatus, problems.diagnostics.isEmpty,
+           let event = returnEvent(id: id, rows: rows, lines: lines, status: orderStatus, dates: dates, orderTexts: orderTexts, orderMoney: orderMoney, &problems) {
+            object.append("returns", .array([.object(event)]))
+        }
+        var origin: JSONObject = ["mapping": .string(mapping.name), "file": .string(display), "rows": .array(rows.map { .int($0.number) })]
+        if problems.diagnostics.isEmpty && !problems.warnings.isEmpty {
+            origin.append("warnings", .array(problems.warnings.map { .string($0.description) }))
+        }
+        object.append("import", .object(origin))
+        guard problems.diagnostics.isEmpty else { return Assembled(result: .failure(problems.diagnostics), warnings: []) }
+        return Assembled(result: .success(object), warnings: problems.warnings)
+    }
+
+    // MARK: Returns
+
+    /// The order's one return event, as the export shows it (its cumulative state): the units of each line that came
+    /// back, with what was refunded for them, and the order's refunds. nil when nothing came back, and when the status
+    /// already says the whole order was (cancelled or returned, no line partly kept). A refund the export does not place
+    /// — an amount with no units and no shipping — is not guessed: it is left out with a warning naming it.
+    private func returnEvent(id: String, rows: [ImportedRow], lines: [ImportedLine], status: OrderStatus, dates: JSONObject,
+                             orderTexts: [String: String], orderMoney: [String: Money], _ problems: inout Problems) -> JSONObject? {
+        let wholeByStatus = status == .cancelled || status == .returned
+        var returned: [JSONValue] = []
+        var unplaced: [(line: ImportedLine, amount: Money)] = []
+        let skuCounts = lines.reduce(into: [String: Int]()) { $0[$1.sku, default: 0] += 1 }
+        for (index, line) in lines.enumerated() {
+            if line.returnedQty == 0 {
+                if let amount = line.returnAmount, amount != .zero { unplaced.append((line, amount)) }
+                continue
+            }
+            var entry: JSONObject = ["sku": .string(line.sku)]
+            if skuCounts[line.sku, default: 0] > 1 { entry.append("line", .int(index)) }
+            entry.append("qty", .int(line.returnedQty))
+            if let amount = line.returnAmount, amount != .zero {
+                let gross = line.unitPrice * line.returnedQty
+                if amount > gross {
+                    let place = placeOf("returns.lines.amount", rows.filter { line.rows.contains($0.number) })
+                    problems.add("\(place.describe) is \(amount), more than the \(line.returnedQty) returned unit\(line.returnedQty == 1 ? "" : "s") of \(line.sku) sold for (\(line.returnedQty) × \(line.unitPrice) = \(gross)); check which column the mapping reads for returns.lines.amount",
+                                 at: place.location, code: "import-return-amount")
+                    return nil
+                }
+                entry.append("amount", .string(amount.description))
+            }
+            returned.append(.object(entry))
+        }
+        let shipping = orderMoney["returns.shipping"] ?? .zero
+        let refunded = orderMoney["returns.refunded"].flatMap { $0 == .zero ? nil : $0 }
+        let partly = !returned.isEmpty && lines.contains { $0.returnedQty < $0.qty }
+        guard (!returned.isEmpty || shipping != .zero) && (!wholeByStatus || partly) else {
+            // Nothing to credit from the export: say what it refunded that cannot be placed, unless the status already
+            // returns the whole order.
+            if !wholeByStatus {
+                if let refunded, shipping == .zero {
+                    let place = placeOf("returns.refunded", rows)
+                    problems.warn("the export says \(refunded) was refunded (\(place.describe)), but no units came back and it does not say the refund is for shipping; no return is imported for it. Record it in the order's returns (as shipping or other) by hand, or map returns.shipping if the export has the column",
+                                  at: place.location, code: "import-refund-unplaced")
+                } else {
+                    warnUnplaced(unplaced, rows, &problems)
+                }
+            }
+            return nil
+        }
+        warnUnplaced(unplaced, rows, &problems)
+
+        var event = JSONObject()
+        event.append("id", .string(returnID(id: id, orderTexts: orderTexts, rows: rows, &problems) ?? ""))
+        event.append("date", returnDate(orderTexts: orderTexts, dates: dates, rows: rows, &problems).map(JSONValue.string) ?? .null)
+        if let reason = orderTexts["returns.reason"], !reason.isEmpty { event.append("reason", .string(reason)) }
+        event.append("lines", .array(returned))
+        if shipping != .zero { event.append("shipping", .string(shipping.description)) }
+        if let voucher = orderMoney["returns.voucher"], voucher != .zero { event.append("voucher", .string(voucher.description)) }
+        if mapping.fields["returns.tax"] != nil { event.append("tax", .string((orderMoney["returns.tax"] ?? .zero).description)) }
+        if let refunded { event.append("refunded", .string(refunded.description)) }
+        return event
+    }
+
+    /// Line amounts refunded with no units returned (a price adjustment, a refund without a return): not credited.
+    private func warnUnplaced(_ unplaced: [(line: ImportedLine, amount: Money)], _ rows: [ImportedRow], _ problems: inout Problems) {
+        for (line, amount) in unplaced {
+            let place = placeOf("returns.lines.amount", rows.filter { line.rows.contains($0.number) })
+            problems.warn("\(place.describe) refunds \(amount) on the line of \(line.sku), but none of its units came back; no return is imported for it. Record it in the order's returns (as other) by hand",
+                          at: place.location, code: "import-refund-unplaced")
+        }
+    }
+
+    /// `returns.id`: the export's return id, or the mapping's fixed id with `{id}` and `{order_number}` filled in;
+    /// `export` when the mapping says neither. The same return in a later export keeps the same id.
+    private func returnID(id: String, orderTexts: [String: String], rows: [ImportedRow], _ problems: inout Problems) -> String? {
+        switch mapping.fields["returns.id"] {
+        case .fixed(let template)?:
+            return template.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{order_number}", with: orderTexts["order_number"] ?? id)
+        case .cells?:
+            if let text = orderTexts["returns.id"], !text.isEmpty { return text }
+            let place = placeOf("returns.id", rows)
+            problems.add("\(place.describe) is blank, but units came back and a return needs its id; fill it in, or give returns.id a fixed value such as {value: export}",
+                         at: place.location, code: "import-blank")
+            return nil
+        default:
+            return "export"
+        }
+    }
+
+    /// `returns.date`: its column, else the first of `from`'s order dates that the order has, else its last known date
+    /// (completed, shipped, paid, ordered).
+    private func returnDate(orderTexts: [String: String], dates: JSONObject, rows: [ImportedRow], _ problems: inout Problems) -> String? {
+        if let text = orderTexts["returns.date"], !text.isEmpty {
+            switch CellParsing.time(text, formats: mapping.dateFormats, utcOffsetSeconds: mapping.utcOffsetSeconds) {
+            case .success(let iso): return iso
+            case .failure(let reason):
+                cellProblem("returns.date", text, reason.description, rows, &problems, code: "import-date")
+                return nil
+            }
+        }
+        let fallback = mapping.returnDateFrom + ImportField.returnDateFallback
+        for path in fallback {
+            if let value = dates[String(path.dropFirst("dates.".count))]?.stringValue { return value }
+        }
+        // Unreachable in practice: dates.ordered is required, and its absence is already reported.
+        problems.add("units came back but the return has no date: the export's return date is blank and so are the order's dates; map returns.date to a column",
+                     at: SourceLocation(file: display, line: rows[0].number), code: "import-blank")
+        return nil
     }
 
     // MARK: Values
@@ -308,6 +451,16 @@ struct OrderAssembler {
                              at: location(row, index), code: "import-amount")
                 return nil
             }
+        case .quantity where slot.key != "lines.qty":
+            // Units returned, or a named count: blank is 0, and 0 is a count like any other.
+            if text.isEmpty { return .quantity(0) }
+            switch CellParsing.quantity(text, allowZero: true) {
+            case .success(let count): return .quantity(count)
+            case .failure(let reason):
+                problems.add("\(layout.describeColumn(columnIndex(row, index) ?? 0)) is \"\(text)\", \(reason) for \(slot.key); write a whole number of units (0 or more; blank is 0)",
+                             at: location(row, index), code: "import-quantity")
+                return nil
+            }
         case .quantity:
             switch CellParsing.quantity(text) {
             case .success(let count): return .quantity(count)
@@ -334,6 +487,11 @@ struct OrderAssembler {
         /// Every per-line number by name (money fields, named columns), for order-level `sum(...)`.
         var numbers: [String: Decimal]
 
+        /// Units of the line that came back (`returns.lines.qty`; summed over the units of a `grain: unit` line).
+        var returnedQty: Int { numbers["returns.lines.qty"].map { NSDecimalNumber(decimal: $0).intValue } ?? 0 }
+        /// What was refunded for them (`returns.lines.amount`), when the export says.
+        var returnAmount: Money? { numbers["returns.lines.amount"].flatMap(Money.init(exactly:)) }
+
         var json: JSONValue {
             .object(["sku": .string(sku), "name": .string(name), "variation": variation.map(JSONValue.string) ?? .null, "qty": .int(qty),
                      "unit_price": .string(unitPrice.description), "seller_discount": .string(sellerDiscount.description),
@@ -341,7 +499,8 @@ struct OrderAssembler {
         }
     }
 
-    private func buildLines(_ rows: [ImportedRow], _ orderNumbers: [String: Decimal], _ problems: inout Problems) -> [ImportedLine] {
+    /// `returnedWhole` gets the number of every row whose units all came back.
+    private func buildLines(_ rows: [ImportedRow], _ orderNumbers: [String: Decimal], _ problems: inout Problems, returnedWhole: inout Set<Int>) -> [ImportedLine] {
         var lines: [ImportedLine] = []
         for row in rows {
             var numbers: [String: Decimal] = [:]
@@ -368,8 +527,9 @@ struct OrderAssembler {
                 let value = formula.evaluate { name in (numbers[name] ?? orderNumbers[name]).map(ExprValue.number) ?? .missing }
                 let at = SourceLocation(file: display, line: row.number)
                 if field.kind == .quantity {
-                    if let value, value >= 1, value == value.rounded0 { numbers[field.path] = value } else {
-                        problems.add("the formula '\(formula.source)' for \(field.path) gives \(value.map { "\($0)" } ?? "no value") on row \(row.number); a quantity is a whole number of 1 or more", at: at, code: "import-formula")
+                    let least: Decimal = field.isReturn ? 0 : 1
+                    if let value, value >= least, value == value.rounded0 { numbers[field.path] = value } else {
+                        problems.add("the formula '\(formula.source)' for \(field.path) gives \(value.map { "\($0)" } ?? "no value") on row \(row.number); a quantity is a whole number of \(least) or more", at: at, code: "import-formula")
                         ok = false
                     }
                 } else if let money = formulaMoney(value, formula, field: field.path, at: at, &problems) {
@@ -393,11 +553,41 @@ struct OrderAssembler {
                 _ = missing("lines.qty", [row], &problems)
                 continue
             }
+            if let source = mapping.fields["returns.lines.qty"] {
+                // `{when: …}`: the row's units all came back when the condition holds (a Lazada unit row `returned`).
+                if case .condition(let condition) = source {
+                    numbers["returns.lines.qty"] = condition.evaluate { rowValue(row, $0) } ? Decimal(qty) : 0
+                }
+                let returned = numbers["returns.lines.qty"].map { NSDecimalNumber(decimal: $0).intValue } ?? 0
+                if returned > qty {
+                    overReturn(returned, sold: qty, row: row, source: source, &problems)
+                    continue
+                }
+                if returned == qty { returnedWhole.insert(row.number) }
+            }
             lines.append(ImportedLine(rows: [row.number], sku: sku, name: texts["lines.name"] ?? "", variation: texts["lines.variation"].flatMap { $0.isEmpty ? nil : $0 },
                                       qty: qty, unitPrice: money("lines.unit_price"), sellerDiscount: money("lines.seller_discount"),
                                       platformDiscount: money("lines.platform_discount"), numbers: numbers))
         }
         return lines
+    }
+
+    /// A row returning more units than it sold: named at the returned-quantity cell (or, for a formula, at the first
+    /// column it reads), with both numbers.
+    private func overReturn(_ returned: Int, sold: Int, row: ImportedRow, source: ImportSource, _ problems: inout Problems) {
+        let soldPlace = layout.slotIndex["lines.qty"].flatMap { columnIndex(row, $0) }.map { " (\(layout.describeColumn($0)))" } ?? ""
+        let sold = mapping.grain == .unit ? "the 1 unit the row is (grain: unit)" : "the \(sold) unit\(sold == 1 ? "" : "s") the line sold\(soldPlace)"
+        switch source {
+        case .formula(let formula):
+            let slot = formula.readNames.compactMap { layout.slotIndex[$0] }.first { columnIndex(row, $0) != nil }
+            problems.add("the formula '\(formula.source)' for returns.lines.qty gives \(returned) on row \(row.number), more than \(sold); a line cannot return more units than it sold. Check the row in the export, or the formula",
+                         at: slot.map { location(row, $0) } ?? SourceLocation(file: display, line: row.number), code: "import-over-return")
+        default:
+            let slot = layout.slotIndex["returns.lines.qty"]
+            let place = slot.flatMap { columnIndex(row, $0) }.map { layout.describeColumn($0) } ?? "returns.lines.qty"
+            problems.add("\(place) is \(returned) on row \(row.number), more than \(sold); a line cannot return more units than it sold. Check the row in the export",
+                         at: slot.map { location(row, $0) } ?? SourceLocation(file: display, line: row.number), code: "import-over-return")
+        }
     }
 
     /// Unit rows (Lazada) of one SKU at one price become one line: quantity counted, discounts summed.
@@ -443,8 +633,11 @@ struct OrderAssembler {
         return nil
     }
 
-    private func status(_ text: String?, _ rows: [ImportedRow], _ problems: inout Problems) -> OrderStatus? {
-        for rule in mapping.statusRules {
+    /// A partly returned order (some units came back, some were kept) is not a returned order: rules that would make
+    /// it `returned` (Shopee's `Return / Refund Status`) are passed over, so the sale is still invoiced and the return
+    /// credited.
+    private func status(_ text: String?, _ rows: [ImportedRow], _ problems: inout Problems, partlyReturned: Bool = false) -> OrderStatus? {
+        for rule in mapping.statusRules where !(partlyReturned && rule.status == .returned) {
             if rows.contains(where: { row in rule.condition.evaluate { rowValue(row, $0) } }) { return rule.status }
         }
         guard let text else { _ = missing("status", rows, &problems); return nil }

@@ -18,6 +18,9 @@ public final class OrderImporter {
     /// The header row and where each column the mapping reads was found.
     public let layout: ImportLayout
     public private(set) var statistics = ImportStatistics()
+    /// Warnings of the orders read so far (a refund the export does not place); each is also in its order's
+    /// `import.warnings`.
+    public private(set) var warnings: [Diagnostic] = []
 
     private let rows: SheetRows
     private var iterator: SheetRows.Iterator?
@@ -86,8 +89,10 @@ public final class OrderImporter {
 
     private func record(for id: String, _ orderRows: [ImportedRow]) -> OrderRecord {
         let location = SourceLocation(file: displayPath, line: orderRows[0].number)
-        switch assembler.assemble(id: id, rows: orderRows) {
+        let assembled = assembler.assemble(id: id, rows: orderRows)
+        switch assembled.result {
         case .success(let object):
+            warnings += assembled.warnings
             let value = JSONValue.object(object)
             let decoded = decoder.decode(value, at: location)
             if case .success = decoded { statistics.orders += 1 } else { statistics.failedOrders += 1 }

@@ -21,9 +21,12 @@ public struct ImportField: Sendable, Hashable {
     init(_ path: String, _ kind: ImportFieldKind, required: Bool = false) {
         self.path = path
         self.kind = kind
-        isLine = path.hasPrefix("lines.")
+        isLine = path.hasPrefix("lines.") || path.hasPrefix("returns.lines.")
         isRequired = required
     }
+
+    /// A field of the order's one return event (`returns.lines.qty`, `returns.refunded`, …), not of the sale.
+    public var isReturn: Bool { path.hasPrefix("returns.") }
 
     /// Every field a mapping may fill, in the order the canonical JSON lists them.
     public static let catalog: [ImportField] = [
@@ -40,7 +43,19 @@ public struct ImportField: Sendable, Hashable {
         ImportField("shipping.fee", .money), ImportField("shipping.seller_discount", .money), ImportField("shipping.platform_discount", .money),
         ImportField("vouchers.seller", .money), ImportField("vouchers.platform", .money), ImportField("vouchers.coins", .money),
         ImportField("tax.prices_include_tax", .flag), ImportField("tax.charged", .money), ImportField("payment.method", .text), ImportField("payment.buyer_paid", .money),
+        // The return the export shows (its cumulative state): at most one event per order (Docs/ImportMappings.md).
+        ImportField("returns.id", .text), ImportField("returns.date", .time), ImportField("returns.reason", .text),
+        ImportField("returns.lines.qty", .quantity), ImportField("returns.lines.amount", .money),
+        ImportField("returns.shipping", .money), ImportField("returns.voucher", .money), ImportField("returns.tax", .money),
+        ImportField("returns.refunded", .money),
     ]
+
+    /// The order dates a return's date may fall back to (`returns.date: {from: […]}`), and the built-in fallback when
+    /// neither a column nor `from` gives one: the order's last known date, as for a return the status implies.
+    public static let returnDateFallback = ["dates.completed", "dates.shipped", "dates.paid", "dates.ordered"]
+
+    /// What `returns.id: {value: …}` may say besides literal text.
+    public static let returnIDPlaceholders = ["id", "order_number"]
 
     public static let byPath: [String: ImportField] = Dictionary(uniqueKeysWithValues: catalog.map { ($0.path, $0) })
 }
@@ -135,6 +150,12 @@ public struct ImportMapping: Sendable {
     public var skipRows: CompiledExpression?
     /// The variables row conditions read: `row.<name>` for every column-fed field or named column, in scope order.
     public var rowScope: [(variable: String, source: String)]
+    /// `returns.date: {from: [dates.completed, …]}`: the order dates a return's date falls back to, in turn, when its
+    /// column is blank or there is none; after them, `ImportField.returnDateFallback`.
+    public var returnDateFrom: [String] = []
+
+    /// Whether the mapping reads returns at all (any `returns.` field).
+    public var readsReturns: Bool { fields.keys.contains { $0.hasPrefix("returns.") } || !returnDateFrom.isEmpty }
 
     /// Every column the mapping reads, with the field or named column it feeds (`fields.lines.sku`, `columns.sold_price`).
     public var readColumns: [(use: String, column: ImportColumn)] {
@@ -383,18 +404,28 @@ public struct ImportMappingLoader {
         guard let entries = reader.mapping(fieldNodes, "fields", what: "a mapping of canonical fields to columns") else { return nil }
         var formulas: [(String, YAMLNode, String)] = []
         var conditions: [(String, YAMLNode)] = []
+        var keyNodes: [String: YAMLNode] = [:]
         for (path, keyNode, value) in entries {
             let keyPath = "fields.\(path)"
             guard let field = ImportField.byPath[path] else {
-                reader.error("'\(path)' is not a canonical order field", at: keyNode, keyPath, code: "unknown-field",
-                             suggestion: Suggest.closest(to: path, in: ImportField.catalog.map(\.path)))
+                reader.error("'\(path)' is not a canonical order field\(Self.returnsHint(path))", at: keyNode, keyPath, code: "unknown-field",
+                             suggestion: Self.returnsHint(path).isEmpty ? Suggest.closest(to: path, in: ImportField.catalog.map(\.path)) : nil)
                 continue
             }
+            keyNodes[path] = keyNode
             if field.path == "lines.qty" && mapping.grain == .unit {
                 reader.error("with 'grain: unit' every row is one unit and the quantity is the number of rows; remove 'lines.qty'", at: keyNode, keyPath, code: "invalid-value")
                 continue
             }
-            switch source(value, keyPath, allowFormula: true, kind: field.kind, isLine: field.isLine, reader: reader) {
+            var extraKeys: [String] = []
+            if field.path == "returns.date", let fromNode = value["from"] {
+                // {from: [dates.completed, …]}: the order dates it falls back to; alone, or after a column.
+                mapping.returnDateFrom = returnDateFrom(fromNode, "\(keyPath).from", reader: reader)
+                if value.pairs?.count == 1 { continue }
+                extraKeys = ["from"]
+            }
+            switch source(value, keyPath, allowFormula: true, kind: field.kind, isLine: field.isLine, extraKeys: extraKeys,
+                          allowCondition: field.path == "returns.lines.qty", reader: reader) {
             case .cells(let cells)?:
                 if cells.choices.allSatisfy(\.isOptional) && field.isRequired {
                     reader.error("'\(path)' is required in every order, so its column cannot be optional", at: value, keyPath, code: "invalid-value")
@@ -415,6 +446,7 @@ public struct ImportMappingLoader {
                 mapping.fields[path] = .formula(formula)
             }
         }
+        checkReturns(mapping, keyNodes: keyNodes, fieldNodes: fieldNodes, reader: reader)
         for field in ImportField.catalog where field.isRequired && mapping.fields[field.path] == nil && !(field.path == "lines.qty" && mapping.grain == .unit)
             && !reader.diagnostics.contains(where: { $0.keyPath?.hasPrefix("fields.\(field.path)") == true }) {
             let hint = field.kind == .channel || field.path == "store" ? "map it to a column or give it a fixed {value: …}" : "map it to the export's column"
@@ -499,13 +531,14 @@ public struct ImportMappingLoader {
     /// `{first_of: ["Header", "Other header"]}`, `{value: fixed}` or `{formula: "..."}`.
     private enum SourceSpec { case cells(ImportCells), fixed(String), formula, condition }
 
-    private func source(_ node: YAMLNode, _ path: String, allowFormula: Bool, kind: ImportFieldKind, isLine: Bool, extraKeys: [String] = [], reader: NodeReader) -> SourceSpec? {
+    private func source(_ node: YAMLNode, _ path: String, allowFormula: Bool, kind: ImportFieldKind, isLine: Bool, extraKeys: [String] = [],
+                        allowCondition: Bool = false, reader: NodeReader) -> SourceSpec? {
         if let text = node.scalar, !node.isNull {
             guard !text.trimmingSpaces.isEmpty else { reader.error("'\(path)' names an empty column header", at: node, path, code: "invalid-value"); return nil }
             return .cells(ImportCells(choices: [ImportColumn(headers: [text], isOptional: false, location: node.location)], joins: false, negate: false, combine: .same))
         }
         let known = ["column", "aliases", "first_of", "join", "optional", "negative", "combine", "value"] + (allowFormula ? ["formula"] : [])
-            + (kind == .flag ? ["when"] : []) + extraKeys
+            + (kind == .flag || allowCondition ? ["when"] : []) + extraKeys
         guard let entries = reader.mapping(node, path, known: known, what: "a column header or a mapping with column, first_of, value or formula") else { return nil }
         var headers: [String] = []
         var firstOf: [ImportColumn] = []
@@ -593,8 +626,76 @@ public struct ImportMappingLoader {
                 reader.error("'\(field.path)' differs per order; map it to a column", at: node, path, code: "invalid-value")
                 return false
             }
+            if field.path == "returns.id" {
+                for name in Self.placeholders(in: text) where !ImportField.returnIDPlaceholders.contains(name) {
+                    reader.error("'{\(name)}' is not a placeholder of returns.id; use {id} or {order_number}, or literal text", at: node, path, code: "invalid-value",
+                                 suggestion: Suggest.closest(to: name, in: ImportField.returnIDPlaceholders))
+                    return false
+                }
+                if text.trimmingSpaces.isEmpty {
+                    reader.error("'returns.id' must not be empty; a return needs an id that stays the same from one export to the next", at: node, path, code: "invalid-value")
+                    return false
+                }
+            }
         }
         return true
+    }
+
+    /// The `{name}` placeholders of a template, in order.
+    public static func placeholders(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// `returns.date`'s `from`: one order date or a list of them (`dates.completed`, …), tried in turn.
+    private func returnDateFrom(_ node: YAMLNode, _ path: String, reader: NodeReader) -> [String] {
+        let items = node.items ?? (node.scalar != nil && !node.isNull ? [node] : nil)
+        guard let items, !items.isEmpty else {
+            reader.error("'\(path)' names the order dates a return's date falls back to, e.g. [dates.completed, dates.shipped]", at: node, path, code: "invalid-type")
+            return []
+        }
+        let dates = ImportField.catalog.filter { $0.path.hasPrefix("dates.") }.map(\.path)
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let text = reader.string(item, "\(path)[\(index)]") else { continue }
+            if dates.contains(text) { result.append(text); continue }
+            reader.error("'\(text)' is not an order date; use one of \(dates.joined(separator: ", "))", at: item, "\(path)[\(index)]", code: "invalid-value",
+                         suggestion: Suggest.closest(to: text, in: dates))
+        }
+        return result
+    }
+
+    /// For an unknown `returns.` path that is a known one at the other level: what to write instead.
+    static func returnsHint(_ path: String) -> String {
+        guard path.hasPrefix("returns.") else { return "" }
+        let rest = path.hasPrefix("returns.lines.") ? String(path.dropFirst("returns.lines.".count)) : String(path.dropFirst("returns.".count))
+        if path.hasPrefix("returns.lines."), ImportField.byPath["returns.\(rest)"] != nil {
+            return "; returns.\(rest) is one value per order (the return event), not per line: write 'returns.\(rest)'"
+        }
+        if !path.hasPrefix("returns.lines."), ImportField.byPath["returns.lines.\(rest)"] != nil {
+            return "; returns.lines.\(rest) is read per line (the units of each line that came back): write 'returns.lines.\(rest)'"
+        }
+        return ""
+    }
+
+    /// The returns fields together: an event returns goods or refunds something, so one of `returns.lines.qty`,
+    /// `returns.shipping` or `returns.refunded` must be there for the others to mean anything; a line's refunded
+    /// amount is for its returned units.
+    private func checkReturns(_ mapping: ImportMapping, keyNodes: [String: YAMLNode], fieldNodes: YAMLNode, reader: NodeReader) {
+        guard mapping.readsReturns else { return }
+        let drivers = ["returns.lines.qty", "returns.shipping", "returns.refunded"]
+        if !drivers.contains(where: { keyNodes[$0] != nil }) {
+            let first = ImportField.catalog.first { $0.isReturn && keyNodes[$0.path] != nil }?.path ?? "returns.date"
+            reader.error("'\(first)' describes a return, but the mapping reads none: map returns.lines.qty (the units of each line that came back), returns.shipping or returns.refunded", at: keyNodes[first] ?? fieldNodes, "fields.\(first)", code: "missing-field")
+        }
+        if let amount = keyNodes["returns.lines.amount"], keyNodes["returns.lines.qty"] == nil {
+            reader.error("'returns.lines.amount' is what was refunded for a line's returned units; map returns.lines.qty too (how many units came back)", at: amount, "fields.returns.lines.amount", code: "missing-field")
+        }
     }
 
 

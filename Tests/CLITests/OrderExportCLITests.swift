@@ -10,16 +10,19 @@ import TestSupport
         var mapping: String
         var file: String
         var orders: Int
+        /// The partial return the example export carries (examples/exports/README.md, "Returns"): order number as the
+        /// export writes it → the credit note's amount.
+        var credits: [String: String] = [:]
         var description: String { mapping }
         var path: String { "examples/exports/\(file)" }
     }
 
     static let channels = [
-        Channel(mapping: "shopee", file: "shopee-Order.all.20250901_20250930.xlsx", orders: 17),
-        Channel(mapping: "lazada", file: "lazada-orders-2025-09.xlsx", orders: 11),
-        Channel(mapping: "tiktok", file: "tiktok-orders-2025-09.csv", orders: 9),
+        Channel(mapping: "shopee", file: "shopee-Order.all.20250901_20250930.xlsx", orders: 17, credits: ["2509149X48P08Q": "179.55"]),
+        Channel(mapping: "lazada", file: "lazada-orders-2025-09.xlsx", orders: 11, credits: ["261403771561496": "32.00"]),
+        Channel(mapping: "tiktok", file: "tiktok-orders-2025-09.csv", orders: 9, credits: ["576940066464178373": "56.16"]),
         Channel(mapping: "shopify", file: "shopify-orders_export.csv", orders: 6),
-        Channel(mapping: "woocommerce", file: "woocommerce-orders-2025-09.csv", orders: 5),
+        Channel(mapping: "woocommerce", file: "woocommerce-orders-2025-09.csv", orders: 5, credits: ["5521": "61.95"]),
     ]
 
     /// order number as the export writes it → (canonical invoice docamt or nil when excluded, platform shipping discount).
@@ -73,17 +76,23 @@ import TestSupport
         let plan = try await CLI.run(["plan"] + Args.acme + ["--orders", channel.path, "--state", directory + "/plan.sqlite"] + Args.asOf)
         #expect(plan.status == 0, "\(plan.transcript)")
         #expect(plan.stdout.contains("Plan: \(invoiced.count) to create, 0 to update, 0 to cancel, 0 errors"), "\(plan.transcript)")
+        if !channel.credits.isEmpty {
+            #expect(plan.stdout.contains("returns: \(channel.credits.count) credit note\(channel.credits.count == 1 ? "" : "s") and 0 refunds to create"), "\(plan.transcript)")
+        }
 
         // apply --sandbox, naming the mapping this time: the same invoices, the same amounts, in the books.
         let apply = try await CLI.run(["apply"] + Args.acme + ["--orders", channel.path, "--mapping", channel.mapping, "--sandbox"] + Args.asOf,
                                       environment: ["LEDGERSYNC_RETRY_DELAY_SCALE": "0.01"])
         #expect(apply.status == 0, "\(apply.transcript)")
-        var synced: [String: Int] = [:]
+        var synced: [String: Int] = [:], credited: [String: Int] = [:]
         for line in apply.stdout.split(separator: "\n") where line.hasPrefix("  + ") {
             let parts = line.split(separator: " ")
+            // "  + 5521 → credit note CN-00001  61.95  knocks off 5521 61.95": the export's partial return.
+            if line.contains(" → credit note ") { credited[String(parts[1])] = Self.cents(String(parts[6])); continue }
             synced[String(parts[1])] = Self.cents(String(parts.last!))
         }
         #expect(synced == invoiced, "\(apply.transcript)")
+        #expect(credited == channel.credits.mapValues(Self.cents), "\(apply.transcript)")
     }
 
     @Test func anExportOfAnotherChannelIsRefusedSayingWhatItIs() async throws {

@@ -56,3 +56,38 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         """)
     }
 }
+
+@Suite struct ReturnMappingLoaderTests {
+    let loader = ImportMappingLoader(displayBase: fixtures)
+
+    @Test func readsEveryReturnsSource() throws {
+        let mapping = try loader.load(path: "returns.yaml").get()
+        #expect(mapping.readsReturns)
+        guard case .fixed(let id)? = mapping.fields["returns.id"] else { Issue.record("returns.id is not fixed"); return }
+        #expect(id == "RET-{order_number}")
+        #expect(mapping.returnDateFrom == ["dates.completed", "dates.shipped"])
+        #expect(mapping.fields["returns.date"] == nil, "from alone reads no column")
+        guard case .condition? = mapping.fields["returns.lines.qty"] else { Issue.record("returns.lines.qty is not a condition"); return }
+        guard case .formula(let amount)? = mapping.fields["returns.lines.amount"] else { Issue.record("returns.lines.amount is not a formula"); return }
+        #expect(amount.readNames == ["refund"])
+        guard case .cells(let refunded)? = mapping.fields["returns.refunded"] else { Issue.record("returns.refunded is not a column"); return }
+        #expect(refunded.combine == .first)
+        #expect(ImportField.byPath["returns.lines.qty"]?.isLine == true && ImportField.byPath["returns.refunded"]?.isLine == false)
+        // The mapping's columns: the return's own are read like the sale's.
+        #expect(mapping.readColumns.map(\.use).contains("fields.returns.refunded"))
+    }
+
+    @Test func reportsReturnsProblemsLocatedWithWhatToWrite() {
+        guard case .failure(let diagnostics) = loader.load(path: "returns-bad.yaml") else { Issue.record("returns-bad.yaml loaded"); return }
+        let text = diagnostics.sortedForDisplay().map(\.description).joined(separator: "\n")
+        #expect(text == """
+        returns-bad.yaml:11:3: error: 'returns.qty' is not a canonical order field; returns.lines.qty is read per line (the units of each line that came back): write 'returns.lines.qty' (at fields.returns.qty)
+        returns-bad.yaml:12:3: error: 'returns.lines.refunded' is not a canonical order field; returns.refunded is one value per order (the return event), not per line: write 'returns.refunded' (at fields.returns.lines.refunded)
+        returns-bad.yaml:13:3: error: 'returns.lines.amount' is what was refunded for a line's returned units; map returns.lines.qty too (how many units came back) (at fields.returns.lines.amount)
+        returns-bad.yaml:13:56: error: 'fields.returns.lines.amount.combine' applies to order-level values, which repeat on an order's rows; a line's value is its own row's (at fields.returns.lines.amount.combine)
+        returns-bad.yaml:14:46: error: 'dates.complete' is not an order date; use one of dates.ordered, dates.paid, dates.shipped, dates.completed (at fields.returns.date.from[0]); did you mean 'dates.completed'?
+        returns-bad.yaml:15:3: error: 'returns.id' describes a return, but the mapping reads none: map returns.lines.qty (the units of each line that came back), returns.shipping or returns.refunded (at fields.returns.id)
+        returns-bad.yaml:15:15: error: '{order_no}' is not a placeholder of returns.id; use {id} or {order_number}, or literal text (at fields.returns.id)
+        """)
+    }
+}

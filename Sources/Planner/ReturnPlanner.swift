@@ -111,8 +111,15 @@ public enum ReturnPlanner {
             let outcome = outcomes[index]
             let existing = recorded.first { $0.returnID == outcome.returnID && $0.type == ReturnDocumentType.creditNote }
             if let existing, existing.state == .created {
+                // A credit note is never changed once sent; a return that grew (or shrank) under the same id is reported.
+                var changed: String?
+                if outcome.document != nil, outcome.amount.minorUnits != existing.amountSen {
+                    changed = "return \(outcome.returnID) now comes to \(outcome.amount), but its credit note \(existing.remoteDocno ?? "") credited \(Money(minorUnits: existing.amountSen)) and is not changed or sent again: credit the difference in SQL Accounting by hand (an export that gives the cumulative return under one id grew since)"
+                }
                 entries.append(PlanEntry(orderID: order.id, action: .unchanged, documentType: existing.type, idempotencyKey: existing.idempotencyKey,
-                                         remoteDockey: existing.remoteDockey, remoteDocno: existing.remoteDocno, returnID: outcome.returnID))
+                                         remoteDockey: existing.remoteDockey, remoteDocno: existing.remoteDocno, reason: changed,
+                                         warnings: changed.map { [.warning("order \(order.id): \($0)", at: source, keyPath: "returns", code: "return-changed")] } ?? [],
+                                         returnID: outcome.returnID))
                 if let refund = recorded.first(where: { $0.returnID == outcome.returnID && $0.type == ReturnDocumentType.customerRefund }), refund.state == .created {
                     entries.append(PlanEntry(orderID: order.id, action: .unchanged, documentType: refund.type, idempotencyKey: refund.idempotencyKey,
                                              remoteDockey: refund.remoteDockey, remoteDocno: refund.remoteDocno, returnID: outcome.returnID))

@@ -97,6 +97,12 @@ import TestSupport
         let books = try SandboxBooks(sandbox)
         #expect(books.creditNotes.filter { ($0["docref1"] as? String ?? "").hasPrefix("LS-SG-1000103-") }.count == 2)
         #expect(books.outstanding("LS-SG-1000103") == Money(parsing: "91.06"), "113.23 less another 22.17")
+
+        // The first return grown under its own id (a cumulative export): reported, never credited twice.
+        let grown = String(line).replacingOccurrences(of: #""lines":[{"sku":"CUSH-45-BLU","qty":1}]"#, with: #""lines":[{"sku":"CUSH-45-BLU","qty":2}]"#)
+        try (grown + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let plan = try await CLI.run(["plan"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state])
+        #expect(plan.stdout.contains("return RR-103-1 now comes to 44.33, but its credit note CN-0000"), "\(plan.stdout)")
     }
 }
 

@@ -69,14 +69,7 @@ extension Workflows {
 
     /// Every invoice of `channel` in SQL Accounting, with what receipts sent so far knocked off it.
     static func syncedInvoices(store: StateStore, channel: String) throws -> [ManualPaymentPlanner.Invoice] {
-        var paid: [String: Money] = [:]
-        for payment in try store.payments() where payment.state.mayExistRemotely {
-            guard let rows = (try? JSONParser.parse(payment.payloadJSON))?["sdsknockoff"]?.arrayValue else { continue }
-            for row in rows {
-                guard let docno = row["docno"]?.stringValue, let amount = row["koamt"]?.stringValue.flatMap(Money.init(parsing:)) else { continue }
-                paid[docno, default: .zero] += amount
-            }
-        }
+        let paid = try InvoiceBalances.load(store).paid
         var invoices: [ManualPaymentPlanner.Invoice] = []
         for document in try store.documents(in: [.created]) where document.type == "salesinvoice" {
             guard let order = try store.order(document.orderID), order.channel == channel,

@@ -68,7 +68,7 @@ public enum Planner {
             let document = try inputs.store?.document(orderID: outcome.orderID)
             let stored = try inputs.store?.order(outcome.orderID)
             var invoiceEntry = try entry(outcome, order: order, document: document, stored: stored, inputs)
-            if invoiceEntry != nil, [.create, .update, .error].contains(invoiceEntry!.action) { invoiceEntry!.warnings = outcome.warnings }
+            if let action = invoiceEntry?.action, [.create, .update, .error].contains(action) { invoiceEntry?.warnings = outcome.warnings }
             var returnEntries: [PlanEntry] = []
             if let order {
                 (invoiceEntry, returnEntries) = try ReturnPlanner.entries(order: order, invoice: invoiceEntry, synced: document.flatMap { $0.state == .created ? $0 : nil },

@@ -164,10 +164,11 @@ public enum ReturnPlanner {
         if let synced, invoiceEntry == nil || invoiceEntry?.action == .cancel || invoiceEntry?.action == .unchanged {
             var reason: String?
             if entries.contains(where: { $0.action == .create && $0.documentType == ReturnDocumentType.creditNote }) {
-                reason = "stays as booked; its returns are credited by the credit notes below"
-                if full && paid != .zero { reason! += " (a receipt has paid \(paid) of it, so it is not cancelled)" }
-                else if full && !creditedBefore.isEmpty { reason! += " (credit notes already credit it, so it is not cancelled)" }
-                else if full { reason! += " (returns.cancel_invoice: \(settings.cancelInvoice.value.rawValue) does not allow a cancel)" }
+                var why = ""
+                if full && paid != .zero { why = " (a receipt has paid \(paid) of it, so it is not cancelled)" }
+                else if full && !creditedBefore.isEmpty { why = " (credit notes already credit it, so it is not cancelled)" }
+                else if full { why = " (returns.cancel_invoice: \(settings.cancelInvoice.value.rawValue) does not allow a cancel)" }
+                reason = "stays as booked; its returns are credited by the credit notes below" + why
             }
             invoiceEntry = PlanEntry(orderID: order.id, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
                                      changes: invoiceEntry?.action == .unchanged ? invoiceEntry?.changes ?? [] : [],

@@ -28,6 +28,8 @@ public struct OrderImportReport: CommandResult {
     public var mappingName: String
     public var statistics: ImportStatistics
     public var failures: [OrderDecoder.Failure]
+    /// What an order that imported could not carry over (a refund with no returned units …), for the operator to act on.
+    public var warnings: [Diagnostic] = []
     public var outPath: String?
     public var dryRun = false
     public var exitStatus: Int32 { failures.isEmpty ? ExitStatus.success : ExitStatus.failure }
@@ -70,13 +72,15 @@ public enum OrderImportUseCase {
         } catch {
             throw CommandFailure(error)
         }
-        return OrderImportReport(mappingName: importer.mapping.name, statistics: importer.statistics, failures: failures, outPath: request.outPath,
-                                 dryRun: request.dryRun)
+        return OrderImportReport(mappingName: importer.mapping.name, statistics: importer.statistics, failures: failures, warnings: importer.warnings,
+                                 outPath: request.outPath, dryRun: request.dryRun)
     }
 
-    /// The diagnostics of each failed order, then one summary line (stderr: standard output carries the orders).
+    /// The warnings of orders that imported, the diagnostics of each failed order, then one summary line (stderr:
+    /// standard output carries the orders).
     public static func summary(_ report: OrderImportReport) -> String {
-        var text = report.failures.map { DiagnosticRendering.text($0.diagnostics) }.joined()
+        var text = report.warnings.isEmpty ? "" : DiagnosticRendering.text(report.warnings)
+        text += report.failures.map { DiagnosticRendering.text($0.diagnostics) }.joined()
         let stats = report.statistics
         text += "imported \(stats.orders) order\(stats.orders == 1 ? "" : "s") from \(stats.rows) row\(stats.rows == 1 ? "" : "s") with the \(report.mappingName) mapping"
         if stats.skippedRows > 0 { text += " (\(stats.skippedRows) row\(stats.skippedRows == 1 ? "" : "s") skipped by skip_rows)" }
@@ -85,6 +89,7 @@ public enum OrderImportUseCase {
         } else if let out = report.outPath {
             text += " into \(out)"
         }
+        if !report.warnings.isEmpty { text += "; \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")" }
         if !report.failures.isEmpty { text += "; \(report.failures.count) order\(report.failures.count == 1 ? "" : "s") not imported: \(report.failures.prefix(10).map(\.orderID).joined(separator: ", "))\(report.failures.count > 10 ? ", …" : "")" }
         return text + "\n"
     }

@@ -83,7 +83,10 @@ public enum OrderInputs {
         if let fit = fits.first, fit.isComplete {
             do { return try OrderImporter(mapping: fit.mapping, path: path) } catch { throw .message(error.description) }
         }
-        var message = "'\(path)' is not order JSON, and its columns match no import mapping (\(candidates.map(\.name).joined(separator: ", ")))"
+        // A pack mapping that extends a built-in shares its name: list each name once.
+        var names: [String] = []
+        for name in candidates.map(\.name) where !names.contains(name) { names.append(name) }
+        var message = "'\(path)' is not order JSON, and its columns match no import mapping (\(names.joined(separator: ", ")))"
         if let settlement = settlementKind(path) {
             message += ": it is \(settlement); import it with `ledgersync payments import`"
         } else if let closest = fits.first, closest.found >= 2 {

@@ -292,6 +292,12 @@ struct InvoiceBuilder {
             let template = creditNote.settings.description
             putText("description", HeaderColumn.description, text(renderCreditNote(template.value, creditNote)), template.origin)
             putText("docref1", HeaderColumn.docref1, key, creditNote.settings.idempotencyKey.origin)
+            // The refund's docref1 is the credit note's plus "-F": a key that only just fits would leave the refund
+            // unable to be found again, so it fails here, before either is sent.
+            if creditNote.settings.refund.value == .customerRefund, let limit = HeaderColumn.docref1?.maxLength,
+               FieldLimits.length(key) <= limit, FieldLimits.length(key) + 2 > limit {
+                fail("docref1 '\(key)' is \(FieldLimits.length(key)) characters, and its customer refund's ('\(key)-F') would be \(FieldLimits.length(key) + 2); SQL Account allows \(limit): shorten returns.idempotency_key, \(creditNote.settings.idempotencyKey.origin)", "docref1", code: "value-too-long")
+            }
             let field = creditNote.settings.invoiceReferenceField
             if field.value != "none", let invoice = creditNote.invoiceDocno, !invoice.isEmpty {
                 putText(field.value, FieldLimits.invoiceHeader(field.value), invoice, Origin("the credited invoice's number (\(field.origin.setting))", at: field.origin.location))

@@ -154,6 +154,21 @@ import TestSupport
         #expect(toStdout.stderr.contains("(dry run: no orders were written)"), "\(toStdout.transcript)")
     }
 
+    @Test("orders import prints what an imported order could not carry over: a refund with no units back is a located warning, counted in the summary, and the order is still written")
+    func importWarningsAreShown() async throws {
+        let fixtures = "Tests/OrderImportTests/Fixtures"
+        let result = try await CLI.run(["orders", "import", fixtures + "/acme-pos-returns.csv", "--mapping", fixtures + "/acme-pos-returns.yaml", "--dry-run"])
+        #expect(result.status == 0, "a warning does not fail the import: \(result.transcript)")
+        #expect(result.stderr.contains("acme-pos-returns.csv:6:13: warning: order R-0003: the export says 10.00 was refunded (column M (Bill Refund)), but no units came back"), "\(result.transcript)")
+        #expect(result.stderr.hasSuffix("with the acme-pos-returns mapping (dry run: no orders were written); 1 warning\n"), "\(result.transcript)")
+    }
+
+    @Test func aFileNoMappingReadsListsEachMappingOnce() async throws {
+        let result = try await CLI.run(["orders", "import", "examples/exports/README.md"] + Args.acme)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("its columns match no import mapping (lazada, shopee, shopify, tiktok, woocommerce);"), "\(result.transcript)")
+    }
+
     @Test func validateChecksThePacksImportMappings() async throws {
         let directory = try scratchDirectory("export-validate")
         try FileManager.default.copyItem(atPath: Golden.packageRoot + "/rules", toPath: directory + "/rules")

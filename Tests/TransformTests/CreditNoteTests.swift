@@ -75,6 +75,20 @@ struct CreditNoteTests {
         #expect(outcomes.last?.warnings.isEmpty == true, "\(outcomes.last?.warnings ?? [])")
     }
 
+    @Test("a credit note key that fits but leaves no room for its refund's -F fails the return, naming returns.idempotency_key")
+    func refundKeyTooLong() throws {
+        var session = TransformSession()
+        // 39 characters with the default {key}-R{return_id}: the credit note's docref1 fits, the refund's would not.
+        let key = "LS-" + String(repeating: "9", count: 32)
+        let outcomes = graph.creditNotes(for: try order(#"[{"id":"R1","date":"2025-10-03T09:00:00+08:00","lines":[{"sku":"MUG-01","qty":1}]}]"#),
+                                         invoiceKey: key, invoiceDocno: "IV-00007", options: TransformOptions(asOf: asOf), session: &session)
+        let outcome = try #require(outcomes.first)
+        #expect(outcome.document == nil)
+        let error = try #require(outcome.errors.first)
+        #expect(error.message.hasPrefix("order SG-1 return R1: docref1 '\(key)-RR1' is 39 characters, and its customer refund's ('\(key)-RR1-F') would be 41; SQL Account allows 40: shorten returns.idempotency_key"), "\(error.message)")
+        #expect(error.keyPath == "docref1")
+    }
+
     @Test("a goodwill refund with no returns.other_item is an error naming the setting")
     func missingOtherItem() throws {
         let bare = try compilePack(minimalPack())

@@ -73,6 +73,8 @@ public struct ExplainRequest: Sendable {
 public struct OrderExplanation: CommandResult {
     public var outcome: OrderOutcome
     public var plan: StorePlan?
+    /// The credit note of each of the order's returns, built against the invoice above.
+    public var creditNotes: [ReturnOutcome] = []
     public var exitStatus: Int32 { outcome.kind == .error ? ExitStatus.failure : ExitStatus.success }
 }
 
@@ -139,7 +141,13 @@ public enum PackUseCases {
             if let guess = Suggest.closest(to: request.orderID, in: seenIDs) { message += "; did you mean '\(guess)'?" }
             throw .message(message)
         }
-        return OrderExplanation(outcome: outcome, plan: order.flatMap { graph.plan(forStore: $0.store) })
+        var creditNotes: [ReturnOutcome] = []
+        if let order, !order.returns.isEmpty, let invoice = outcome.document {
+            let docno = invoice.payload["docno"]?.stringValue ?? ""
+            creditNotes = graph.creditNotes(for: order, invoiceKey: invoice.idempotencyKey, invoiceDocno: docno.isEmpty ? nil : docno,
+                                            source: outcome.source, options: options, session: &session)
+        }
+        return OrderExplanation(outcome: outcome, plan: order.flatMap { graph.plan(forStore: $0.store) }, creditNotes: creditNotes)
     }
 }
 
@@ -173,7 +181,7 @@ public enum PackRendering {
     }
 
     public static func render(_ explanation: OrderExplanation, format: OutputFormat) -> Rendered {
-        format == .text ? .text(Explanation.text(explanation.outcome, plan: explanation.plan))
-            : .document(Explanation.json(explanation.outcome, plan: explanation.plan))
+        format == .text ? .text(Explanation.text(explanation.outcome, plan: explanation.plan, creditNotes: explanation.creditNotes))
+            : .document(Explanation.json(explanation.outcome, plan: explanation.plan, creditNotes: explanation.creditNotes))
     }
 }

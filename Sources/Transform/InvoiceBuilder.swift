@@ -307,7 +307,7 @@ struct InvoiceBuilder {
             putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
         }
         put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
-        put("cancelled", .bool(false), Origin("built-in: new invoices are not cancelled", at: nil))
+        put("cancelled", .bool(false), Origin(creditNote == nil ? "built-in: new invoices are not cancelled" : "built-in: new credit notes are not cancelled", at: nil))
 
         var details: [JSONValue] = []
         for (index, line) in lines.enumerated() {

@@ -25,6 +25,24 @@ import TestSupport
         return (sandbox, state)
     }
 
+    @Test("explain shows each return's credit note with the provenance of every field, after the invoice it credits (golden)")
+    func explainShowsCreditNotes() throws {
+        let result = try CLI.run(["explain"] + Args.acme + Self.returns + ["--order", "SG-1000103"])
+        #expect(result.status == 0, "\(result.transcript)")
+        if let mismatch = Golden.mismatch(result.stdout, goldenFile: "Tests/CLITests/Golden/explain-returns-SG-1000103.txt") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+        let json = try CLI.run(["explain"] + Args.acme + Self.returns + ["--order", "SG-1000103", "--format", "json"])
+        let object = try JSON.object(json.stdout, "explain --format json")
+        let creditNotes = try #require(object["credit_notes"] as? [[String: Any]])
+        #expect(creditNotes.count == 1)
+        #expect(creditNotes.first?["return_id"] as? String == "RR-103-1")
+        #expect(creditNotes.first?["docref1"] as? String == "LS-SG-1000103-RRR-103-1")
+        #expect((creditNotes.first?["payload"] as? [String: Any])?["docamt"] as? String == "22.17")
+        let fields = creditNotes.first?["fields"] as? [[String: Any]] ?? []
+        #expect(fields.contains { $0["path"] as? String == "sdsdocdetail[0].qty" && ($0["source"] as? String)?.contains("returns[0].lines[0].qty") == true })
+    }
+
     @Test func everyKindOfReturnBalancesTheBooksToTheSen() async throws {
         let directory = try scratchDirectory("returns")
         let (sandbox, state) = try await Self.september(directory)

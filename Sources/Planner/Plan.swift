@@ -45,12 +45,15 @@ public struct PlanEntry: Sendable {
     public var returnID: String?
     /// For a credit note: what it knocks off its invoice; for a refund: what it pays out of the credit note.
     public var knockOff: Money?
+    /// For a credit note: what of its return event it credits (`CreditedReturn`, as JSON), recorded when it is staged.
+    public var creditedReturn: String?
 
     public init(orderID: String, action: PlanAction, documentType: String = "salesinvoice", idempotencyKey: String? = nil,
                 payload: JSONObject? = nil, changes: [FieldChange] = [], drift: [FieldChange] = [], documentID: Int64? = nil,
                 remoteDockey: Int64? = nil, remoteDocno: String? = nil, reason: String? = nil, warnings: [Diagnostic] = [],
-                returnID: String? = nil, knockOff: Money? = nil) {
+                returnID: String? = nil, knockOff: Money? = nil, creditedReturn: String? = nil) {
         self.returnID = returnID
+        self.creditedReturn = creditedReturn
         self.knockOff = knockOff
         self.orderID = orderID
         self.action = action

@@ -38,6 +38,7 @@ public enum PlanCodec {
         object.append("type", .string(entry.documentType))
         if let returnID = entry.returnID { object.append("return_id", .string(returnID)) }
         if let knockOff = entry.knockOff { object.append("knock_off", .string(knockOff.description)) }
+        if includePayload, let credited = entry.creditedReturn { object.append("credited_return", .string(credited)) }
         if let key = entry.idempotencyKey { object.append("docref1", .string(key)) }
         if let docno = entry.remoteDocno { object.append("docno", .string(docno)) }
         if let dockey = entry.remoteDockey { object.append("dockey", .number(String(dockey))) }
@@ -122,7 +123,8 @@ public enum PlanCodec {
                                      idempotencyKey: object["docref1"]?.stringValue, payload: object["payload"]?.objectValue, changes: changes,
                                      drift: drift, documentID: int64(object, "document_id"), remoteDockey: int64(object, "dockey"),
                                      remoteDocno: object["docno"]?.stringValue, reason: object["reason"]?.stringValue, warnings: warnings,
-                                     returnID: object["return_id"]?.stringValue, knockOff: object["knock_off"]?.stringValue.flatMap(Money.init(parsing:))))
+                                     returnID: object["return_id"]?.stringValue, knockOff: object["knock_off"]?.stringValue.flatMap(Money.init(parsing:)),
+                                     creditedReturn: object["credited_return"]?.stringValue))
         }
         let excluded = (root["excluded"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
             guard let object = item.objectValue, let id = object["order_id"]?.stringValue else { return nil }

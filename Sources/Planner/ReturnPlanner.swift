@@ -102,8 +102,26 @@ public enum ReturnPlanner {
         }
         var invoiceEntry = invoice
 
-        var outcomes = graph.creditNotes(for: order, invoiceKey: invoiceKey, invoiceDocno: invoiceDocno, source: source, options: inputs.options, session: &session)
+        // Each event, and for one that grew since it was credited, a supplement crediting the difference.
+        let basisBuyerPaid = plan.settings.basis.value == "buyer_paid"
+        var planned: [(event: OrderReturn, position: Int)] = []
+        var changedSince: [String: String] = [:]
+        for (position, event) in events.enumerated() {
+            planned.append((event, position))
+            let family = creditedBefore.filter { $0.returnID == event.id || $0.returnID.hasPrefix(event.id + "~") }
+            let parts = family.compactMap { $0.creditedJSON.flatMap(CreditedReturn.init(json:)) }
+            // Credit notes from before what they credited was recorded are compared by amount below.
+            guard !family.isEmpty, parts.count == family.count else { continue }
+            switch ReturnSupplement.of(event, credited: .sum(parts), order: order, basisBuyerPaid: basisBuyerPaid, supplementID: "\(event.id)~\(family.count + 1)") {
+            case .none: break
+            case .supplement(let difference): planned.append((difference, position))
+            case .changed(let message): changedSince[event.id] = message
+            }
+        }
+        var outcomes = graph.creditNotes(for: order, invoiceKey: invoiceKey, invoiceDocno: invoiceDocno, source: source, options: inputs.options,
+                                         session: &session, events: planned)
         if outcomes.isEmpty { return (invoiceEntry, []) }
+        let creditedByReturn = Dictionary(planned.map { ($0.event.id, CreditedReturn($0.event, of: order, basisBuyerPaid: basisBuyerPaid).json) }) { first, _ in first }
         var owed = invoiceAmount - paid - Money(minorUnits: creditedBefore.reduce(0) { $0 + $1.knockoffSen })
         var entries: [PlanEntry] = []
         let method = graph.pack.matching.payments[order.store]?.value ?? graph.pack.matching.payments[order.channel.rawValue]?.value
@@ -111,18 +129,22 @@ public enum ReturnPlanner {
             let outcome = outcomes[index]
             let existing = recorded.first { $0.returnID == outcome.returnID && $0.type == ReturnDocumentType.creditNote }
             if let existing, existing.state == .created {
-                // A credit note is never changed once sent; a return that grew (or shrank) under the same id is reported.
-                var changed: String?
-                if outcome.document != nil, outcome.amount.minorUnits != existing.amountSen {
-                    changed = "return \(outcome.returnID) now comes to \(outcome.amount), but its credit note \(existing.remoteDocno ?? "") credited \(Money(minorUnits: existing.amountSen)) and is not changed or sent again: credit the difference in SQL Accounting by hand (an export that gives the cumulative return under one id grew since)"
+                // A credit note is never changed once sent: a return that grew is credited by a supplement (planned
+                // after it), one that shrank is reported. Credit notes that did not record what they credited are
+                // compared by amount.
+                var changed = changedSince[outcome.returnID]
+                if existing.creditedJSON == nil, outcome.document != nil, outcome.amount.minorUnits != existing.amountSen {
+                    changed = "return \(outcome.returnID) now comes to \(outcome.amount), but its credit note \(existing.remoteDocno ?? "") credited \(Money(minorUnits: existing.amountSen)) and is not changed or sent again: credit the difference in SQL Accounting by hand (it was sent before ledgersync recorded what each credit note credits)"
                 }
                 entries.append(PlanEntry(orderID: order.id, action: .unchanged, documentType: existing.type, idempotencyKey: existing.idempotencyKey,
                                          remoteDockey: existing.remoteDockey, remoteDocno: existing.remoteDocno, reason: changed,
                                          warnings: changed.map { [.warning("order \(order.id): \($0)", at: source, keyPath: "returns", code: "return-changed")] } ?? [],
                                          returnID: outcome.returnID))
-                if let refund = recorded.first(where: { $0.returnID == outcome.returnID && $0.type == ReturnDocumentType.customerRefund }), refund.state == .created {
-                    entries.append(PlanEntry(orderID: order.id, action: .unchanged, documentType: refund.type, idempotencyKey: refund.idempotencyKey,
-                                             remoteDockey: refund.remoteDockey, remoteDocno: refund.remoteDocno, returnID: outcome.returnID))
+                // Its refund, then the supplements sent since and their refunds, as they stand.
+                let sent = recorded.filter { ($0.returnID == outcome.returnID && $0.type == ReturnDocumentType.customerRefund) || $0.returnID.hasPrefix(outcome.returnID + "~") }
+                for document in sent where document.state == .created && !outcomes.contains(where: { $0.returnID == document.returnID }) {
+                    entries.append(PlanEntry(orderID: order.id, action: .unchanged, documentType: document.type, idempotencyKey: document.idempotencyKey,
+                                             remoteDockey: document.remoteDockey, remoteDocno: document.remoteDocno, returnID: document.returnID))
                 }
                 continue
             }
@@ -145,9 +167,12 @@ public enum ReturnPlanner {
             if unapplied != .zero {
                 reason += "; \(unapplied) " + (settings.refund.value == .customerRefund ? "is refunded by the customer refund below" : "stays as the customer's unapplied credit (returns.refund: unapplied)")
             }
+            if let supplemented = outcome.returnID.split(separator: "~").first, supplemented != outcome.returnID {
+                reason = "credits what return \(supplemented) grew by since its credit note; " + reason
+            }
             entries.append(PlanEntry(orderID: order.id, action: .create, documentType: ReturnDocumentType.creditNote, idempotencyKey: document.idempotencyKey,
                                      payload: document.payload, documentID: existing?.id, reason: reason, warnings: outcome.warnings, returnID: outcome.returnID,
-                                     knockOff: knockOff))
+                                     knockOff: knockOff, creditedReturn: creditedByReturn[outcome.returnID]))
             guard unapplied != .zero, settings.refund.value == .customerRefund else { continue }
             guard let method else {
                 entries.append(PlanEntry(orderID: order.id, action: .error, documentType: ReturnDocumentType.customerRefund,

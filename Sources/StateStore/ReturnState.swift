@@ -24,9 +24,11 @@ public struct StoredReturnDocument: Codable, Equatable, Sendable, FetchableRecor
     public var taskID: Int64?
     public var createdAt: String
     public var updatedAt: String
+    /// For a credit note: the part of its return event it credited, as the planner wrote it (nil before 2026-12-13).
+    public var creditedJSON: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, type, state
+        case id, type, state, creditedJSON = "credited_json"
         case orderID = "order_id", returnID = "return_id", idempotencyKey = "idempotency_key", payloadJSON = "payload_json"
         case payloadHash = "payload_hash", amountSen = "amount_sen", knockoffSen = "knockoff_sen", remoteDockey = "remote_dockey"
         case remoteDocno = "remote_docno", lastError = "last_error", taskID = "task_id", createdAt = "created_at", updatedAt = "updated_at"
@@ -80,7 +82,7 @@ extension StateStore {
     /// Records a return document to send. An existing row for the same (order, return, type) is the same document: one
     /// SQL Account may hold keeps its state and body (it is looked up before any send); an unsent one takes the new body.
     public func stageReturnDocument(orderID: String, returnID: String, type: String, idempotencyKey: String, payloadJSON: String,
-                                    amountSen: Int64, knockoffSen: Int64, now: Date = Date()) throws -> ReturnStageResult {
+                                    amountSen: Int64, knockoffSen: Int64, creditedJSON: String? = nil, now: Date = Date()) throws -> ReturnStageResult {
         let stamp = Timestamps.iso(now)
         return try database.write { db in
             if var current = try StoredReturnDocument.filter(Column("order_id") == orderID && Column("return_id") == returnID && Column("type") == type).fetchOne(db) {
@@ -91,6 +93,7 @@ extension StateStore {
                     current.idempotencyKey = idempotencyKey
                     current.amountSen = amountSen
                     current.knockoffSen = knockoffSen
+                    current.creditedJSON = creditedJSON
                     current.state = .desired
                     current.lastError = nil
                 }
@@ -107,7 +110,7 @@ extension StateStore {
             var document = StoredReturnDocument(id: nil, orderID: orderID, returnID: returnID, type: type, idempotencyKey: idempotencyKey,
                                                 payloadJSON: payloadJSON, payloadHash: ContentHash.hex(payloadJSON), amountSen: amountSen,
                                                 knockoffSen: knockoffSen, state: .desired, remoteDockey: nil, remoteDocno: nil, lastError: nil,
-                                                taskID: nil, createdAt: stamp, updatedAt: stamp)
+                                                taskID: nil, createdAt: stamp, updatedAt: stamp, creditedJSON: creditedJSON)
             try document.insert(db)
             return .staged(document)
         }

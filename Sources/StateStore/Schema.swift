@@ -274,6 +274,14 @@ enum Schema {
                     .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
             }
         }
+        migrator.registerMigration("2026-12-13-return-credited-events") { db in
+            // What each credit note credited (units per order line, amounts, shipping, other refunds), so a return that
+            // grows under the same id is credited for the difference only. Rows from before stay NULL: their growth is
+            // reported, as it was.
+            try db.alter(table: "return_documents") { t in
+                t.add(column: "credited_json", .text)
+            }
+        }
         return migrator
     }
 }

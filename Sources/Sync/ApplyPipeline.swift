@@ -232,7 +232,7 @@ public struct ApplyPipeline: Sendable {
             let amount = payload["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
             switch try store.stageReturnDocument(orderID: entry.orderID, returnID: returnID, type: entry.documentType, idempotencyKey: key,
                                                  payloadJSON: JSONWriter.compactString(.object(payload)), amountSen: amount.minorUnits,
-                                                 knockoffSen: (entry.knockOff ?? .zero).minorUnits) {
+                                                 knockoffSen: (entry.knockOff ?? .zero).minorUnits, creditedJSON: entry.creditedReturn) {
             case .staged(let document): prepared.returns.append(document)
             case .alreadyCreated: break
             case .keyConflict(let owner):

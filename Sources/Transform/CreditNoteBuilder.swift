@@ -45,12 +45,16 @@ extension TransformGraph {
     /// invoice carried. `invoiceKey` is the credited invoice's `docref1`; `invoiceDocno` its number when known.
     /// Store gates apply (a store no longer synced credits nothing); the status gate does not — a returned order is
     /// exactly the one that needs them.
+    ///
+    /// `events` replaces the order's own: each event with the position in `returns` it stands for (its field paths
+    /// and sequence), so a supplement crediting what a return grew by is located at that return.
     public func creditNotes(for order: Order, invoiceKey: String, invoiceDocno: String?, source: SourceLocation? = nil,
-                            options: TransformOptions, session: inout TransformSession) -> [ReturnOutcome] {
+                            options: TransformOptions, session: inout TransformSession,
+                            events: [(event: OrderReturn, position: Int)]? = nil) -> [ReturnOutcome] {
         guard let plan = stores[order.store], integrationEnabled.value, order.channel == plan.store.channel else { return [] }
         let offset = plan.settings.utcOffsetSeconds.value
         var outcomes: [ReturnOutcome] = []
-        for (index, event) in order.returns.enumerated() {
+        for (event, index) in events ?? order.returns.enumerated().map({ ($1, $0) }) {
             let (asOrder, context) = Self.returnAsOrder(order, event: event, index: index, basisBuyerPaid: plan.settings.basis.value == "buyer_paid",
                                                         invoiceKey: invoiceKey, invoiceDocno: invoiceDocno, settings: pack.returns)
             var builder = InvoiceBuilder(graph: self, plan: plan, order: asOrder, source: source, options: options, creditNote: context)
@@ -59,6 +63,15 @@ extension TransformGraph {
                                           document: outcome.document, warnings: outcome.warnings, errors: outcome.errors))
         }
         return outcomes
+    }
+
+    /// What returned units are credited: the amount the return gives, else their share of the line as invoiced
+    /// (rounded half up; the whole line exactly).
+    public static func creditedAmount(_ returned: ReturnedLine, of order: Order, basisBuyerPaid: Bool) -> Money {
+        let sold = order.lines[returned.line]
+        let invoiced = basisBuyerPaid ? sold.sellerRevenue - sold.platformDiscount : sold.sellerRevenue
+        return returned.amount ?? (returned.qty == sold.qty ? invoiced
+            : Money(minorUnits: divideRoundingHalfUp(invoiced.minorUnits * Int64(returned.qty), Int64(sold.qty))))
     }
 
     /// The return as an order of its own: each returned line at its sold unit price with a discount that leaves
@@ -71,9 +84,7 @@ extension TransformGraph {
         var originals: [Int] = []
         for (row, returned) in event.lines.enumerated() {
             let sold = order.lines[returned.line]
-            let invoiced = basisBuyerPaid ? sold.sellerRevenue - sold.platformDiscount : sold.sellerRevenue
-            let amount = returned.amount ?? (returned.qty == sold.qty ? invoiced
-                : Money(minorUnits: divideRoundingHalfUp(invoiced.minorUnits * Int64(returned.qty), Int64(sold.qty))))
+            let amount = creditedAmount(returned, of: order, basisBuyerPaid: basisBuyerPaid)
             let gross = sold.unitPrice * returned.qty
             lines.append(OrderLine(sku: sold.sku, name: sold.name, variation: sold.variation, qty: returned.qty, unitPrice: sold.unitPrice,
                                    sellerDiscount: gross - amount, bundle: sold.bundle))

@@ -116,11 +116,31 @@ import TestSupport
         #expect(books.creditNotes.filter { ($0["docref1"] as? String ?? "").hasPrefix("LS-SG-1000103-") }.count == 2)
         #expect(books.outstanding("LS-SG-1000103") == Money(parsing: "91.06"), "113.23 less another 22.17")
 
-        // The first return grown under its own id (a cumulative export): reported, never credited twice.
-        let grown = String(line).replacingOccurrences(of: #""lines":[{"sku":"CUSH-45-BLU","qty":1}]"#, with: #""lines":[{"sku":"CUSH-45-BLU","qty":2}]"#)
+        // The first return grown under its own id (a cumulative export: 2 cushions now): a supplement credits the one
+        // more, never the first again, and the three credit notes together credit exactly the three cushions.
+        let grown = second.replacingOccurrences(of: #""reason":"Wrong colour","lines":[{"sku":"CUSH-45-BLU","qty":1}]"#,
+                                                with: #""reason":"Wrong colour","lines":[{"sku":"CUSH-45-BLU","qty":2}]"#)
+        #expect(grown != second, "the fixture's first return has one cushion")
         try (grown + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let plan = try await CLI.run(["plan"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state])
-        #expect(plan.stdout.contains("return RR-103-1 now comes to 44.33, but its credit note CN-0000"), "\(plan.stdout)")
+        #expect(plan.status == 0, "\(plan.transcript)")
+        #expect(plan.stdout.contains("+ SG-1000103  salescreditnote  (docno known after apply)  300-S0001  2025-10-03  22.16  1 line  return RR-103-1~2"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("credits what return RR-103-1 grew by since its credit note"), "\(plan.stdout)")
+        let supplement = try await CLI.run(["apply"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(supplement.status == 0, "\(supplement.transcript)")
+        let grownBooks = try SandboxBooks(sandbox)
+        let notes103 = grownBooks.creditNotes.filter { ($0["docref1"] as? String ?? "").hasPrefix("LS-SG-1000103-") }
+        #expect(notes103.count == 3)
+        #expect(notes103.first { $0["docref1"] as? String == "LS-SG-1000103-RRR-103-1~2" }?["docamt"] as? String == "22.16", "44.33 for two cushions less the 22.17 credited")
+        #expect(grownBooks.outstanding("LS-SG-1000103") == Money(parsing: "68.90"), "135.40 less all three cushions, 66.50")
+        let again = try await CLI.run(["apply"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state, "--endpoint", sandbox.url], environment: ServedSandbox.keys)
+        #expect(again.status == 0, "\(again.transcript)")
+        #expect(try SandboxBooks(sandbox).creditNotes.count == grownBooks.creditNotes.count, "the same file again credits nothing")
+
+        // Shrunk back to one cushion: credit notes are never taken back; the plan says so.
+        try (second + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let shrunk = try await CLI.run(["plan"] + Args.acme + ["--orders", path, "--as-of", "2025-10-12", "--state", state])
+        #expect(shrunk.stdout.contains("return RR-103-1 now credits less than its credit notes did — CUSH-45-BLU 1 unit for 22.17 (credited: 2 for 44.33)"), "\(shrunk.stdout)")
     }
 }
 

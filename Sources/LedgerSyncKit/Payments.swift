@@ -55,6 +55,7 @@ extension Workflows {
             return channelCustomer(graph, channel: row.channel)
         }, adjustments: PayoutAdjustments.Context(settings: graph.pack.payments, returnItem: graph.pack.returns.otherItem?.value,
                                                   returnAccount: graph.pack.returns.otherAccount?.value))
+        result.adjustments += try pendingRefunds(graph: graph, store: store, channel: channel, from: from, to: to, planned: result.adjustments)
         let sent = try store.payments().filter(\.state.mayExistRemotely)
         // A planned receipt whose docref1 was sent before (late rows of a payout already paid): apply will not touch it.
         let plannedKeys = Set(result.payments.map(\.idempotencyKey))
@@ -75,6 +76,32 @@ extension Workflows {
             }
         }
         return result
+    }
+
+    /// Refunds of payout credit notes SQL Account already holds that were never sent (their run failed or stopped after
+    /// the credit note): their rows are covered, so no plan rebuilds them — they are planned here again, with the
+    /// pack's payment account and journal as they are now, to be sent after the credit note they knock off.
+    static func pendingRefunds(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?,
+                               planned: [PlannedPayoutDocument]) throws -> [PlannedPayoutDocument] {
+        let documents = try store.payoutDocuments()
+        let plannedKeys = Set(planned.map(\.idempotencyKey))
+        var refunds: [PlannedPayoutDocument] = []
+        for refund in documents where !refund.isCreditNote && (refund.state == .desired || refund.state == .failed) {
+            guard !plannedKeys.contains(refund.idempotencyKey), (channel.map { $0 == refund.channel } ?? true),
+                  (from.map { refund.payoutDate >= $0 } ?? true), (to.map { refund.payoutDate <= $0 } ?? true),
+                  let note = documents.first(where: { $0.id == refund.creditNoteID }), note.state == .created,
+                  let creditNote = (try? JSONParser.parse(note.payloadJSON))?.objectValue else { continue }
+            let method = graph.pack.matching.payments[refund.channel]?.value ?? channelCustomer(graph, channel: refund.channel).flatMap { graph.pack.matching.payments[$0.store]?.value }
+            guard let method else { continue }
+            let amount = Money(minorUnits: refund.amountSen)
+            var payload = ReturnPlanner.refundPayload(creditNote: creditNote, amount: amount, paymentMethod: method, journal: graph.pack.payments.journal.value)
+            payload["docref1"] = .string(refund.idempotencyKey)
+            refunds.append(PlannedPayoutDocument(channel: refund.channel, payoutDate: refund.payoutDate, reference: refund.reference, orderID: refund.orderID,
+                                                 customerCode: refund.customerCode, type: refund.type, cause: refund.orderID.isEmpty ? .channelCharge : .negativePayout,
+                                                 idempotencyKey: refund.idempotencyKey, payload: payload, amount: amount, creditNoteKey: note.idempotencyKey,
+                                                 rowIDs: [], paymentMethod: method))
+        }
+        return refunds
     }
 
     /// The customer a channel's store-level documents go to: `matching.customers.<channel>`, else that of the channel's

@@ -139,7 +139,7 @@ public enum PaymentPlanner {
                     let amount = Money(minorUnits: -row.netSen)
                     if let pair = creditNote(row, amount: amount, synced: synced, cause: .negativePayout) {
                         adjustments += pair
-                        diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))); it becomes a credit note of \(amount) to \(pair[0].customerCode) and a customer refund of it from \(pair[1].paymentMethod ?? "") (payments.negative_payouts: credit_note)\(synced == nil ? "; the order has no synced invoice" : "")",
+                        diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))); it becomes a credit note of \(amount) to \(pair[0].customerCode) and a customer refund of it from \(pair[1].paymentMethod ?? "") (payments.negative_payouts: credit_note)\(synced == nil ? "; no open invoice of the order is paid by this payout (not synced, or returned), so the credit note goes to its store's customer" : "")",
                                                     at: at, code: "negative-payout-credit-note"))
                     }
                 } else {

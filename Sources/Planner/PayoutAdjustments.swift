@@ -33,6 +33,23 @@ public struct PlannedPayoutDocument: Sendable {
     /// The refund's `paymentmethod`.
     public var paymentMethod: String?
 
+    public init(channel: String, payoutDate: String, reference: String, orderID: String, customerCode: String, type: String, cause: Cause,
+                idempotencyKey: String, payload: JSONObject, amount: Money, creditNoteKey: String?, rowIDs: [Int64], paymentMethod: String?) {
+        self.channel = channel
+        self.payoutDate = payoutDate
+        self.reference = reference
+        self.orderID = orderID
+        self.customerCode = customerCode
+        self.type = type
+        self.cause = cause
+        self.idempotencyKey = idempotencyKey
+        self.payload = payload
+        self.amount = amount
+        self.creditNoteKey = creditNoteKey
+        self.rowIDs = rowIDs
+        self.paymentMethod = paymentMethod
+    }
+
     public var isCreditNote: Bool { type == StoredPayoutDocument.creditNote }
 
     /// `lazada 2025-09-24 (MY2025092201)`.

@@ -251,6 +251,30 @@ struct PayoutCreditNoteCLITests {
         try Self.expectLazadaBooks(sandbox, rows: rows, invoices: invoices)
     }
 
+    @Test("a refund refused after its credit note was created is planned again with the pack as it is now and sent by the next payments apply, once")
+    func aRefusedRefundIsSentOnceThePackIsFixed() async throws {
+        let directory = try scratchDirectory("negpay-refused")
+        let (sandbox, state, _, rows, invoices) = try await Self.lazadaPayouts(directory)
+        defer { sandbox.stop() }
+        let pack = try Self.pack(directory, payments: ["negative_payouts: credit_note"])
+        let matching = directory + "/rules/acme-living/matching.yaml"
+        let good = try String(contentsOfFile: matching, encoding: .utf8)
+        #expect(good.contains("    lazada: 310-LZD\n"))
+        try good.replacingOccurrences(of: "    lazada: 310-LZD\n", with: "    lazada: 310-BAD\n").write(toFile: matching, atomically: true, encoding: .utf8)
+        let refused = try await Self.payments(["apply"], pack: pack, state: state, sandbox: sandbox)
+        #expect(refused.status == 1, "\(refused.transcript)")
+        #expect(refused.stdout.contains("0 payments in SQL Accounting, 1 failed; 1 credit note, 0 refunds in SQL Accounting, 1 failed"), "\(refused.stdout)")
+
+        try good.write(toFile: matching, atomically: true, encoding: .utf8)
+        let plan = try await Self.payments(["plan"], pack: pack, state: state)
+        #expect(plan.stdout.contains("  + refund lazada 2025-10-15 (LZD-ST-1015)  300-L0001  3.50  from 310-LZD  knocks off credit note LS-NP-lazada-LZD-ST-1015-"), "\(plan.stdout)")
+        let fixed = try await Self.payments(["apply"], pack: pack, state: state, sandbox: sandbox)
+        #expect(fixed.status == 0, "\(fixed.transcript)")
+        #expect(fixed.stdout.contains("1 payment in SQL Accounting, 0 failed; 0 credit notes, 1 refund in SQL Accounting, 0 failed"), "\(fixed.stdout)")
+        try Self.expectLazadaBooks(sandbox, rows: rows, invoices: invoices)
+        #expect(try await Self.payments(["apply"], pack: pack, state: state, sandbox: sandbox).stdout.contains("no payments to send"))
+    }
+
     // MARK: channel charges
 
     /// The example statement: four orders in two payouts, and a Sponsored Discovery top-up of 50.00 with no order in

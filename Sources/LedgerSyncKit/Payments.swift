@@ -45,7 +45,17 @@ extension Workflows {
             // The pack decides what the invoice bills for shipping, exactly as the transform built it.
             guard let plan = graph.plan(forStore: storeID), plan.shipping?.enabled == true else { return .none }
             return plan.settings.basis.value == "buyer_paid" ? .buyerPaid : .beforePlatformDiscount
-        }, paidAmount: paidAmount)
+        }, paidAmount: paidAmount, customer: { row in
+            // A payout credit note without a synced invoice: the order's store's customer, else the channel's.
+            if !row.isChannelCharge, let matches = try? store.orders(channel: row.channel, settlementOrderID: row.orderID), matches.count == 1,
+               let order = matches.first, let plan = graph.plan(forStore: order.store),
+               let code = plan.customer?.value ?? plan.settings.customerCode?.value {
+                return (order.store, code)
+            }
+            return channelCustomer(graph, channel: row.channel)
+        }, adjustments: PayoutAdjustments.Context(settings: graph.pack.payments, returnItem: graph.pack.returns.otherItem?.value,
+                                                  returnAccount: graph.pack.returns.otherAccount?.value))
+        result.adjustments += try pendingRefunds(graph: graph, store: store, channel: channel, from: from, to: to, planned: result.adjustments)
         let sent = try store.payments().filter(\.state.mayExistRemotely)
         // A planned receipt whose docref1 was sent before (late rows of a payout already paid): apply will not touch it.
         let plannedKeys = Set(result.payments.map(\.idempotencyKey))
@@ -66,6 +76,44 @@ extension Workflows {
             }
         }
         return result
+    }
+
+    /// Refunds of payout credit notes SQL Account already holds that were never sent (their run failed or stopped after
+    /// the credit note): their rows are covered, so no plan rebuilds them — they are planned here again, with the
+    /// pack's payment account and journal as they are now, to be sent after the credit note they knock off.
+    static func pendingRefunds(graph: TransformGraph, store: StateStore, channel: String?, from: String?, to: String?,
+                               planned: [PlannedPayoutDocument]) throws -> [PlannedPayoutDocument] {
+        let documents = try store.payoutDocuments()
+        let plannedKeys = Set(planned.map(\.idempotencyKey))
+        var refunds: [PlannedPayoutDocument] = []
+        for refund in documents where !refund.isCreditNote && (refund.state == .desired || refund.state == .failed) {
+            guard !plannedKeys.contains(refund.idempotencyKey), (channel.map { $0 == refund.channel } ?? true),
+                  (from.map { refund.payoutDate >= $0 } ?? true), (to.map { refund.payoutDate <= $0 } ?? true),
+                  let note = documents.first(where: { $0.id == refund.creditNoteID }), note.state == .created,
+                  let creditNote = (try? JSONParser.parse(note.payloadJSON))?.objectValue else { continue }
+            let method = graph.pack.matching.payments[refund.channel]?.value ?? channelCustomer(graph, channel: refund.channel).flatMap { graph.pack.matching.payments[$0.store]?.value }
+            guard let method else { continue }
+            let amount = Money(minorUnits: refund.amountSen)
+            var payload = ReturnPlanner.refundPayload(creditNote: creditNote, amount: amount, paymentMethod: method, journal: graph.pack.payments.journal.value)
+            payload["docref1"] = .string(refund.idempotencyKey)
+            refunds.append(PlannedPayoutDocument(channel: refund.channel, payoutDate: refund.payoutDate, reference: refund.reference, orderID: refund.orderID,
+                                                 customerCode: refund.customerCode, type: refund.type, cause: refund.orderID.isEmpty ? .channelCharge : .negativePayout,
+                                                 idempotencyKey: refund.idempotencyKey, payload: payload, amount: amount, creditNoteKey: note.idempotencyKey,
+                                                 rowIDs: [], paymentMethod: method))
+        }
+        return refunds
+    }
+
+    /// The customer a channel's store-level documents go to: `matching.customers.<channel>`, else that of the channel's
+    /// first store (by id) that has one.
+    static func channelCustomer(_ graph: TransformGraph, channel: String) -> (store: String, code: String)? {
+        if let code = graph.pack.matching.customers[channel]?.value { return ("", code) }
+        for id in graph.storeIDs {
+            guard let plan = graph.plan(forStore: id), plan.store.channel.rawValue == channel,
+                  let code = plan.customer?.value ?? plan.settings.customerCode?.value else { continue }
+            return (id, code)
+        }
+        return nil
     }
 
     /// `shopee payout 2025-10-06 (SPX-1006): payment 1 is already in SQL Accounting as OR-00001 with docamt 534.40`.
@@ -105,7 +153,7 @@ extension Workflows {
             if format == .text { console.out(PaymentRendering.text(result)) }
             guard !result.diagnostics.hasErrors else { return ExitStatus.failure }
             let pipeline = PaymentPipeline(store: store)
-            let prepared = try pipeline.prepare(result.payments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to),
+            let prepared = try pipeline.prepare(result.payments, adjustments: result.adjustments, selection: PaymentPipeline.Selection(channel: channel, from: from, to: to),
                                                 receiptNumbers: receiptNumberPolicy(graph.pack))
             let delivery: PaymentDelivery
             do {
@@ -113,6 +161,9 @@ extension Workflows {
             } catch let unavailable as ConnectionUnavailable {
                 console.out(PaymentRendering.notes(prepared.notes))
                 var waiting = ["\(prepared.items.count) payment\(prepared.items.count == 1 ? "" : "s") stay planned"]
+                if !prepared.payoutDocuments.isEmpty {
+                    waiting.append("\(prepared.payoutDocuments.count) credit note\(prepared.payoutDocuments.count == 1 ? "" : "s") and refunds stay planned")
+                }
                 if !prepared.receiptNumbers.isEmpty {
                     waiting.append("\(prepared.receiptNumbers.count) O/R number\(prepared.receiptNumbers.count == 1 ? "" : "s") wait")
                 }
@@ -120,7 +171,7 @@ extension Workflows {
                 return ExitStatus.failure
             }
             let report = PaymentApplyReport(notes: prepared.notes, results: delivery.results, receiptNumbers: delivery.receiptNumbers,
-                                            taskID: delivery.taskID)
+                                            taskID: delivery.taskID, payoutDocuments: delivery.payoutDocuments)
             if format == .text { console.out(PaymentRendering.text(report)) } else { console.outJSONDocument(PaymentRendering.json(report)) }
             return report.succeeded ? ExitStatus.success : ExitStatus.failure
         } catch {
@@ -247,12 +298,17 @@ struct PaymentApplyReport {
     var receiptNumbers: [ReceiptNumberResult] = []
     /// The receipt task of this run; nil when nothing was sent.
     var taskID: Int64?
+    /// Credit notes and refunds of negative payouts and channel charges.
+    var payoutDocuments: [PayoutDocumentResult] = []
 
     var failed: Int { results.filter { !$0.outcome.isSuccess }.count }
     var synced: Int { results.count - failed }
     var refused: Int { notes.filter { $0.kind == .refused }.count }
     var receiptNumbersFailed: Int { receiptNumbers.filter { !$0.succeeded }.count }
-    var succeeded: Bool { failed == 0 && refused == 0 && receiptNumbersFailed == 0 }
+    var creditNotes: Int { payoutDocuments.filter { $0.document.isCreditNote && $0.outcome.isSuccess }.count }
+    var refunds: Int { payoutDocuments.filter { !$0.document.isCreditNote && $0.outcome.isSuccess }.count }
+    var payoutDocumentsFailed: Int { payoutDocuments.filter { !$0.outcome.isSuccess }.count }
+    var succeeded: Bool { failed == 0 && refused == 0 && receiptNumbersFailed == 0 && payoutDocumentsFailed == 0 }
 }
 
 /// Receipts as a person reads them before they are sent, and what sending them did.
@@ -330,12 +386,22 @@ enum PaymentRendering {
 
     static func text(_ report: PaymentApplyReport) -> String {
         var out = notes(report.notes)
-        if report.results.isEmpty && report.receiptNumbers.isEmpty { return out + (report.refused == 0 ? "no payments to send\n" : "") }
+        if report.results.isEmpty && report.receiptNumbers.isEmpty && report.payoutDocuments.isEmpty { return out + (report.refused == 0 ? "no payments to send\n" : "") }
         for result in report.results {
             switch result.outcome {
             case .created(let docno, _): out += "  + \(result.item.orderID) → \(docno ?? "")\n"
             case .adopted(let docno, _, _): out += "  = \(result.item.orderID) → \(docno ?? "") was already in SQL Account: adopted\n"
             case .failed(let message), .unknown(let message), .skipped(let message): out += "  ! \(result.item.orderID): \(message)\n"
+            }
+        }
+        for sent in report.payoutDocuments {
+            let document = sent.document
+            let kind = document.isCreditNote ? "credit note" : "refund"
+            let amount = Money(minorUnits: document.amountSen)
+            switch sent.outcome {
+            case .created(let docno, _): out += "  + \(document.label) → \(kind) \(docno ?? "")  \(amount)\n"
+            case .adopted(let docno, _, _): out += "  = \(document.label) → \(kind) \(docno ?? "")  \(amount) was already in SQL Account: adopted\n"
+            case .failed(let message), .unknown(let message), .skipped(let message): out += "  ! \(document.label) \(kind) \(amount): \(message)\n"
             }
         }
         for sent in report.receiptNumbers {
@@ -351,6 +417,9 @@ enum PaymentRendering {
             if report.refused > 0 { receipts += ", \(report.refused) already sent and left unchanged" }
             parts.append(receipts)
         }
+        if !report.payoutDocuments.isEmpty {
+            parts.append("\(report.creditNotes) credit note\(report.creditNotes == 1 ? "" : "s"), \(report.refunds) refund\(report.refunds == 1 ? "" : "s") in SQL Accounting, \(report.payoutDocumentsFailed) failed")
+        }
         if !report.receiptNumbers.isEmpty {
             let done = report.receiptNumbers.count - report.receiptNumbersFailed
             let field = report.receiptNumbers.first?.field ?? ""
@@ -362,6 +431,7 @@ enum PaymentRendering {
     static func json(_ report: PaymentApplyReport) -> JSONValue {
         .object(["format_version": .int(1), "task_id": report.taskID.map { .number(String($0)) } ?? .null,
                  "synced": .int(report.synced), "failed": .int(report.failed), "left_unchanged": .int(report.refused),
+                 "credit_notes": .int(report.creditNotes), "refunds": .int(report.refunds), "credit_notes_and_refunds_failed": .int(report.payoutDocumentsFailed),
                  "or_numbers_sent": .int(report.receiptNumbers.count - report.receiptNumbersFailed), "or_numbers_failed": .int(report.receiptNumbersFailed)])
     }
 
@@ -382,12 +452,27 @@ enum PaymentRendering {
             }
             if payment.unapplied != .zero { out += "      unapplied \(payment.unapplied)\n" }
         }
+        for document in result.adjustments {
+            let cause = document.cause == .channelCharge ? "channel charges" : "order \(document.orderID)"
+            if document.isCreditNote {
+                let line = document.payload["sdsdocdetail"]?.arrayValue?.first?.objectValue
+                let on = [line?["itemcode"]?.stringValue.map { "item \($0)" }, line?["account"]?.stringValue.map { "account \($0)" }].compactMap { $0 }.joined(separator: ", ")
+                out += "  + creditnote \(document.payoutLabel)  \(document.customerCode)  \(document.amount)  \(cause)  on \(on)  docref1 \(document.idempotencyKey)\n"
+            } else {
+                out += "  + refund \(document.payoutLabel)  \(document.customerCode)  \(document.amount)  from \(document.paymentMethod ?? "")  knocks off credit note \(document.creditNoteKey ?? "")\n"
+            }
+        }
         for diagnostic in result.diagnostics {
             out += "  \(diagnostic.severity == .error ? "!" : "?") \(diagnostic.message)\(diagnostic.location.map { " (\($0.file))" } ?? "")\n"
         }
         let invoices = result.payments.reduce(0) { $0 + $1.knockOffs.count }
         let received = result.payments.reduce(Money.zero) { $0 + $1.payout }
         out += "Payments: \(result.payments.count) receipt\(result.payments.count == 1 ? "" : "s"), \(invoices) invoice\(invoices == 1 ? "" : "s") knocked off, \(received) received; "
+        let refunds = result.adjustments.filter { !$0.isCreditNote }
+        if !result.adjustments.isEmpty {
+            let notes = result.adjustments.count - refunds.count
+            out += "\(notes) credit note\(notes == 1 ? "" : "s") and \(refunds.count) refund\(refunds.count == 1 ? "" : "s"), \(refunds.reduce(Money.zero) { $0 + $1.amount }) refunded; "
+        }
         out += "\(result.diagnostics.errors.count) error\(result.diagnostics.errors.count == 1 ? "" : "s"), \(result.diagnostics.warnings.count) warning\(result.diagnostics.warnings.count == 1 ? "" : "s")\n"
         return out
     }
@@ -399,6 +484,14 @@ enum PaymentRendering {
                               // What reached the bank, and whether the operator entered it (--paid-amount) or the settlement said so.
                               "paid": .string(payment.payout.description), "paid_source": .string(payment.paidAmountEntered ? "entered" : "settlement"),
                               "settlement_payout": .string(payment.settlementPayout.description), "payload": .object(payment.payload)])
+                 }),
+                 // Credit notes and refunds of negative payouts and channel charges, each with the payout it belongs to.
+                 "credit_notes_and_refunds": .array(result.adjustments.map { document in
+                     .object(["type": .string(document.type), "cause": .string(document.cause.rawValue), "channel": .string(document.channel),
+                              "payout_date": .string(document.payoutDate), "reference": .string(document.reference),
+                              "order": document.orderID.isEmpty ? .null : .string(document.orderID), "customer": .string(document.customerCode),
+                              "amount": .string(document.amount.description), "docref1": .string(document.idempotencyKey),
+                              "credit_note_docref1": document.creditNoteKey.map { .string($0) } ?? .null, "payload": .object(document.payload)])
                  }),
                  "diagnostics": DiagnosticRendering.json(result.diagnostics)])
     }

@@ -50,7 +50,7 @@ extension Workflows {
             } else {
                 store = FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil
             }
-            for row in result.rows {
+            for row in result.rows where !row.orderID.isEmpty {
                 let at = SourceLocation(file: row.source.file, line: row.source.row)
                 let matches = try store?.orders(channel: expected.rawValue, settlementOrderID: row.orderID) ?? []
                 guard let order = matches.first else {
@@ -96,7 +96,7 @@ extension Workflows {
                 if outcome.alreadyImported {
                     console.out("preview: \(path) was imported before; importing it again changes nothing — \(written)\n")
                 } else {
-                    console.out("preview: importing \(path) would record \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(outcome.added) new, \(outcome.skipped) already known; \(warnings) — \(written); run it without --preview to import\n")
+                    console.out("preview: importing \(path) would record \(Self.settledCount(rows)), \(outcome.added) new, \(outcome.skipped) already known; \(warnings) — \(written); run it without --preview to import\n")
                 }
                 return ExitStatus.success
             }
@@ -108,7 +108,7 @@ extension Workflows {
             if imported.alreadyImported {
                 console.out("\(path) was imported before; nothing changed\n")
             } else {
-                console.out("imported \(path): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(imported.added) new, \(imported.skipped) already known; \(warnings)\n")
+                console.out("imported \(path): \(Self.settledCount(rows)), \(imported.added) new, \(imported.skipped) already known; \(warnings)\n")
             }
             return ExitStatus.success
         } catch let diagnostic as Diagnostic {
@@ -118,5 +118,13 @@ extension Workflows {
             console.err("\(error)\n")
             return ExitStatus.failure
         }
+    }
+
+    /// `4 settled orders`, `4 settled orders and 1 channel charge` (a fee that names no order, booked per
+    /// `payments.channel_charges`).
+    static func settledCount(_ rows: [StoredSettlementRow]) -> String {
+        let charges = rows.filter(\.isChannelCharge).count, orders = rows.count - charges
+        let settled = "\(orders) settled order\(orders == 1 ? "" : "s")"
+        return charges == 0 ? settled : settled + " and \(charges) channel charge\(charges == 1 ? "" : "s")"
     }
 }

@@ -182,7 +182,7 @@ extension Workflows {
             // A preview writes nothing: no store is created, an existing one is only read (no migration).
             let store: StateStore? = preview ? try StateStore.openReadOnly(path: state)
                 : (FileManager.default.fileExists(atPath: state) ? try StateStore(path: state) : nil)
-            for row in result.rows {
+            for row in result.rows where !row.orderID.isEmpty {
                 let at = SourceLocation(file: row.source.file, line: row.source.row)
                 let matches: [StoredOrder]
                 let lookedUp: String
@@ -226,7 +226,7 @@ extension Workflows {
                 if outcome.alreadyImported {
                     console.out("preview: \(path) was imported before; importing it again changes nothing — \(written)\n")
                 } else {
-                    console.out("preview: importing \(path) with the \(mapping.name) settlement mapping would record \(rows.count) settled order\(rows.count == 1 ? "" : "s"), \(outcome.added) new, \(outcome.skipped) already known — \(written); run it without --preview to import\n")
+                    console.out("preview: importing \(path) with the \(mapping.name) settlement mapping would record \(Workflows.settledCount(rows)), \(outcome.added) new, \(outcome.skipped) already known — \(written); run it without --preview to import\n")
                 }
                 return ExitStatus.success
             }
@@ -239,7 +239,7 @@ extension Workflows {
             if imported.alreadyImported {
                 console.out("\(path) was imported before; nothing changed\n")
             } else {
-                console.out("imported \(path) with the \(mapping.name) settlement mapping (\(channel)): \(rows.count) settled order\(rows.count == 1 ? "" : "s"), "
+                console.out("imported \(path) with the \(mapping.name) settlement mapping (\(channel)): \(Workflows.settledCount(rows)), "
                             + "\(imported.added) new, \(imported.skipped) already known\(skipped); \(diagnostics.warnings.count) warning\(diagnostics.warnings.count == 1 ? "" : "s")\n")
             }
             return ExitStatus.success

@@ -121,6 +121,8 @@ public struct TaskDetail: CommandResult {
     public var movedOn: [(paymentID: Int64, taskID: Int64?)] = []
     /// A return task's credit notes and refunds.
     public var returns: [StoredReturnDocument] = []
+    /// A receipt task's credit notes and refunds of negative payouts and channel charges.
+    public var payoutDocuments: [StoredPayoutDocument] = []
     public var exitStatus: Int32 { ExitStatus.success }
 }
 
@@ -178,7 +180,7 @@ public enum StateViews {
             guard let summary = try state.task(taskID) else { throw StateStoreError.unknownTask(taskID) }
             if summary.task.kind == .receipts {
                 return TaskDetail(summary: summary, orders: [], receipts: try state.payments(taskID: taskID),
-                                  movedOn: try state.paymentsMovedOn(fromTask: taskID))
+                                  movedOn: try state.paymentsMovedOn(fromTask: taskID), payoutDocuments: try state.payoutDocuments(taskID: taskID))
             }
             if summary.task.kind == .returns {
                 return TaskDetail(summary: summary, orders: [], returns: try state.returnDocuments(taskID: taskID))
@@ -257,7 +259,7 @@ enum StateViewRendering {
         let returns = detail.summary.task.kind == .returns
         guard format != .text else {
             if returns { return .text(TaskViews.detail(detail.summary, returns: detail.returns)) }
-            return .text(receipts ? TaskViews.detail(detail.summary, receipts: detail.receipts, movedOn: detail.movedOn)
+            return .text(receipts ? TaskViews.detail(detail.summary, receipts: detail.receipts, movedOn: detail.movedOn, payoutDocuments: detail.payoutDocuments)
                                   : TaskViews.detail(detail.summary, orders: detail.orders))
         }
         var object = JSONObject()
@@ -267,6 +269,7 @@ enum StateViewRendering {
             object.append("returns", .array(detail.returns.map { OrderViews.json($0, attempts: []) }))
         } else if receipts {
             object.append("receipts", .array(detail.receipts.map(TaskViews.json)))
+            object.append("credit_notes_and_refunds", .array(detail.payoutDocuments.map(TaskViews.json)))
             object.append("moved_on", .array(detail.movedOn.map { moved in
                 .object(["payment_id": .number(String(moved.paymentID)), "task_id": moved.taskID.map { .number(String($0)) } ?? .null])
             }))
@@ -573,7 +576,8 @@ enum TaskViews {
 
     /// A receipt task: each receipt (payment, payout, status, SQL receipt number, O/R number and whether SQL has it)
     /// with its full error under it, then the counts.
-    static func detail(_ summary: TaskSummary, receipts: [StoredPayment], movedOn: [(paymentID: Int64, taskID: Int64?)] = []) -> String {
+    static func detail(_ summary: TaskSummary, receipts: [StoredPayment], movedOn: [(paymentID: Int64, taskID: Int64?)] = [],
+                       payoutDocuments: [StoredPayoutDocument] = []) -> String {
         let task = summary.task
         var out = "task \(summary.id) (receipts): \(task.status.rawValue), created \(time(task.createdAt))"
         out += task.finishedAt.map { ", finished \(time($0))" } ?? ", not finished"
@@ -581,7 +585,8 @@ enum TaskViews {
         // Like an order, a receipt belongs to the task that last sent something for it; its requests stay listed by payments show.
         let moved = movedOn.isEmpty ? "" : "taken over by a later task: " + movedOn.map { "payment \($0.paymentID) (\($0.taskID.map { "task \($0)" } ?? "no task now"))" }.joined(separator: ", ")
             + " — ledgersync payments show N lists every request\n"
-        if receipts.isEmpty { return out + "no receipts\n" + moved }
+        let adjustments = payoutDocumentLines(payoutDocuments)
+        if receipts.isEmpty { return out + "no receipts\n" + adjustments + moved }
         var rows = [["PAYMENT", "PAYOUT", "CUSTOMER", "STATUS", "SQL RECEIPT", "O/R NO"]]
         var errors: [Int: String] = [:]
         for payment in receipts {
@@ -598,7 +603,7 @@ enum TaskViews {
         var counts: [OrderSyncStatus: Int] = [:]
         for payment in receipts { counts[payment.taskStatus, default: 0] += 1 }
         let parts = [OrderSyncStatus.completed, .failed, .pending, .excluded].compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
-        out += "\(receipts.count) receipt\(receipts.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + "\n" + moved
+        out += "\(receipts.count) receipt\(receipts.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + "\n" + adjustments + moved
         if let failed = receipts.first(where: { $0.taskStatus == .failed }) {
             out += "\nsend the failed ones again: ledgersync payments apply\n"
             out += "see one in full:           ledgersync payments show \(failed.id ?? 0)\n"
@@ -607,6 +612,29 @@ enum TaskViews {
             out += "\nthis task never finished (was payments apply interrupted?); payments apply again looks its receipts up and finishes them\n"
         }
         return out
+    }
+
+    /// The credit notes and refunds a receipt task sent for negative payouts and channel charges:
+    /// `+ creditnote lazada 2025-09-24 MY2025092201 channel charge  300-L0001  50.00  completed  CN-00001`.
+    static func payoutDocumentLines(_ documents: [StoredPayoutDocument]) -> String {
+        guard !documents.isEmpty else { return "" }
+        var out = ""
+        for document in documents {
+            let kind = document.isCreditNote ? "creditnote" : "refund"
+            out += "  + \(kind) \(document.label)  \(document.customerCode)  \(Money(minorUnits: document.amountSen))  \(document.taskStatus.rawValue)  \(document.remoteDocno ?? "-")\n"
+            if let error = document.lastError, document.state != .created { out += TextTable.indent(error, by: "    ") + "\n" }
+        }
+        let notes = documents.filter(\.isCreditNote).count, refunds = documents.count - notes
+        return out + "\(notes) credit note\(notes == 1 ? "" : "s") and \(refunds) refund\(refunds == 1 ? "" : "s") of negative payouts and channel charges\n"
+    }
+
+    static func json(_ document: StoredPayoutDocument) -> JSONValue {
+        .object(["id": .number(String(document.id ?? 0)), "type": .string(document.type), "channel": .string(document.channel),
+                 "payout_date": .string(document.payoutDate), "reference": .string(document.reference),
+                 "order": document.orderID.isEmpty ? .null : .string(document.orderID), "customer": .string(document.customerCode),
+                 "amount": .string(Money(minorUnits: document.amountSen).description), "docref1": .string(document.idempotencyKey),
+                 "state": .string(document.state.rawValue), "status": .string(document.taskStatus.rawValue),
+                 "docno": document.remoteDocno.map { .string($0) } ?? .null, "last_error": document.lastError.map { .string($0) } ?? .null])
     }
 
     /// A return task: each credit note and refund, its order and return, its status and SQL number, its error under it.

@@ -78,10 +78,13 @@ public enum PaymentPlanner {
     public struct Result: Sendable {
         public var payments: [PlannedPayment]
         public var diagnostics: [Diagnostic]
+        /// Credit notes and their refunds: negative payouts (`negative_payouts: credit_note`), channel charges.
+        public var adjustments: [PlannedPayoutDocument]
 
-        public init(payments: [PlannedPayment], diagnostics: [Diagnostic]) {
+        public init(payments: [PlannedPayment], diagnostics: [Diagnostic], adjustments: [PlannedPayoutDocument] = []) {
             self.payments = payments
             self.diagnostics = diagnostics
+            self.adjustments = adjustments
         }
     }
 
@@ -94,20 +97,51 @@ public enum PaymentPlanner {
     ///     invoice amount; when none does, all the shipping credits are counted and the difference is warned about.
     ///   - paidAmount: what actually reached the bank, entered by the operator; it replaces the settlement's payout
     ///     and is only accepted when the rows make exactly one receipt (see `enter(_:into:)`).
+    ///   - customer: who a payout credit note goes to when the row has no synced invoice (the order's store's customer,
+    ///     else the channel's; for a channel charge, the channel's), per `matching.customers`.
+    ///   - adjustments: the item and account payout credit notes are made on.
     public static func plan(_ rows: [StoredSettlementRow], settings: PaymentSettings, invoice: (StoredSettlementRow) -> SyncedInvoice?,
                             paymentMethod: (_ store: String, _ channel: String) -> String?,
                             invoicedShipping: ((_ store: String, _ channel: String) -> InvoicedShipping)? = nil,
-                            paidAmount: Money? = nil) -> Result {
+                            paidAmount: Money? = nil, customer: ((StoredSettlementRow) -> (store: String, code: String)?)? = nil,
+                            adjustments context: PayoutAdjustments.Context? = nil) -> Result {
         var diagnostics: [Diagnostic] = []
+        var adjustments: [PlannedPayoutDocument] = []
+        let context = context ?? PayoutAdjustments.Context(settings: settings)
+        var charges: [StoredSettlementRow] = []
+        /// A credit note and refund of `amount` for a row: to its invoice's customer, else its store's or channel's.
+        func creditNote(_ row: StoredSettlementRow, amount: Money, synced: SyncedInvoice?, cause: PlannedPayoutDocument.Cause) -> [PlannedPayoutDocument]? {
+            let owner = synced.map { (store: $0.store, code: $0.customerCode) } ?? customer?(row)
+            guard let owner, !owner.code.isEmpty else {
+                let what = row.isChannelCharge ? "the \(row.channel) charge of payout \(row.payoutDate) (\(row.reference))" : "order \(row.orderID)'s negative payout"
+                diagnostics.append(.error("\(what) needs a credit note, but no customer is known for \(row.channel): add matching.customers.\(row.channel)", at: SourceLocation(file: row.source), code: "missing-key"))
+                return nil
+            }
+            return PayoutAdjustments.pair(for: row, amount: amount, customer: owner.code, paymentMethod: paymentMethod(owner.store, row.channel), cause: cause,
+                                          context: context, rowIDs: row.id.map { [$0] } ?? [], diagnostics: &diagnostics)
+        }
         struct GroupKey: Hashable { var channel, date, reference, customer: String }
         var groups: [GroupKey: [(StoredSettlementRow, SyncedInvoice)]] = [:]
         var order: [GroupKey] = []
         var negatives: [(StoredSettlementRow, SyncedInvoice?)] = []
         for row in rows {
             let at = SourceLocation(file: row.source)
+            if row.isChannelCharge {
+                charges.append(row)
+                continue
+            }
             if row.netSen < 0 {
                 if settings.negativePayouts.value == .offset {
                     negatives.append((row, invoice(row)))
+                } else if settings.negativePayouts.value == .creditNote {
+                    // Out of every receipt: a credit note of what the channel took back, paid out by a refund.
+                    let synced = invoice(row)
+                    let amount = Money(minorUnits: -row.netSen)
+                    if let pair = creditNote(row, amount: amount, synced: synced, cause: .negativePayout) {
+                        adjustments += pair
+                        diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))); it becomes a credit note of \(amount) to \(pair[0].customerCode) and a customer refund of it from \(pair[1].paymentMethod ?? "") (payments.negative_payouts: credit_note)\(synced == nil ? "; no open invoice of the order is paid by this payout (not synced, or returned), so the credit note goes to its store's customer" : "")",
+                                                    at: at, code: "negative-payout-credit-note"))
+                    }
                 } else {
                     diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(Money(minorUnits: row.netSen))), a refund or adjustment; it is not paid by a receipt (payments.negative_payouts: report) — raise a credit note in SQL Accounting", at: at, code: "negative-payout"))
                 }
@@ -131,6 +165,45 @@ public enum PaymentPlanner {
                 continue
             }
             offsets[key, default: []].append((row, synced))
+        }
+        // Channel charges: on the bank charge of their payout's receipt (the first that can carry it), else a credit note.
+        var chargesOf: [GroupKey: [StoredSettlementRow]] = [:]
+        for row in charges {
+            let charge = Money(minorUnits: row.feesSen)
+            let at = SourceLocation(file: row.source)
+            let label = "\(row.channel) payout \(row.payoutDate) (\(row.reference))"
+            guard charge.minorUnits > 0 else {
+                // A credit with no order (a bonus, a reversed charge) is money in, not a charge: never a negative credit note.
+                diagnostics.append(.warning("\(label): \(Money.zero - charge) credited with no order (\(PayoutAdjustments.chargeNames(row))) is not a charge; no receipt covers it — record it in SQL Accounting yourself", at: at, code: "channel-credit"))
+                continue
+            }
+            switch settings.channelCharges.value {
+            case .report:
+                diagnostics.append(.warning("\(label): channel charges of \(charge) name no order (\(PayoutAdjustments.chargeNames(row))); no receipt covers them (payments.channel_charges: report) — record them in SQL Accounting yourself", at: at, code: "channel-charge"))
+                continue
+            case .bankCharge:
+                let carrier = order.first { key in
+                    guard key.channel == row.channel, key.date == row.payoutDate, key.reference == row.reference else { return false }
+                    let payout = (groups[key] ?? []).reduce(Int64(0)) { $0 + $1.0.netSen } + (offsets[key] ?? []).reduce(Int64(0)) { $0 + $1.0.netSen }
+                        + (chargesOf[key] ?? []).reduce(Int64(0)) { $0 + $1.netSen }
+                    return payout + row.netSen >= 0
+                }
+                if settings.fees.value == .bankCharge, let carrier {
+                    chargesOf[carrier, default: []].append(row)
+                    diagnostics.append(.warning("\(label): channel charges of \(charge) name no order (\(PayoutAdjustments.chargeNames(row))); they are the receipt's bank charge (payments.channel_charges: bank_charge)", at: at, code: "channel-charge"))
+                    continue
+                }
+                let why = settings.fees.value != .bankCharge ? "payments.fees is outstanding, so no receipt has a bank charge" : "the payout has no receipt that can carry them"
+                if let pair = creditNote(row, amount: charge, synced: nil, cause: .channelCharge) {
+                    adjustments += pair
+                    diagnostics.append(.warning("\(label): channel charges of \(charge) name no order and \(why); they become a credit note to \(pair[0].customerCode) and a customer refund from \(pair[1].paymentMethod ?? "") instead (payments.channel_charges: bank_charge)", at: at, code: "channel-charge-credit-note"))
+                }
+            case .creditNote:
+                if let pair = creditNote(row, amount: charge, synced: nil, cause: .channelCharge) {
+                    adjustments += pair
+                    diagnostics.append(.warning("\(label): channel charges of \(charge) name no order (\(PayoutAdjustments.chargeNames(row))); they become a credit note to \(pair[0].customerCode) and a customer refund from \(pair[1].paymentMethod ?? "") (payments.channel_charges: credit_note)", at: at, code: "channel-charge"))
+                }
+            }
         }
         var payments: [PlannedPayment] = []
         for key in order {
@@ -175,6 +248,11 @@ public enum PaymentPlanner {
                 diagnostics.append(.warning("order \(row.orderID): the payout is negative (\(rowNet)); it is taken out of the \(key.channel) \(key.date) receipt (\(key.reference))\(applied == .zero ? "" : ", knocking off \(applied)") with \(paying - rowNet) more bank charge (payments.negative_payouts: offset)\(synced == nil ? "; the order has no synced invoice" : "")",
                                             at: SourceLocation(file: row.source), code: "negative-payout-offset"))
             }
+            for row in chargesOf[key] ?? [] {
+                // A fee of the payout with no order: more bank charge, nothing knocked off.
+                fees += Money(minorUnits: row.feesSen)
+                net += Money(minorUnits: row.netSen)
+            }
             var amount = settings.fees.value == .bankCharge ? settled : net
             var bankCharge = settings.fees.value == .bankCharge ? fees - shippingNotInvoiced : .zero
             if bankCharge.isNegative && shippingNotInvoiced.minorUnits > 0 {
@@ -218,19 +296,19 @@ public enum PaymentPlanner {
             payments.append(PlannedPayment(channel: key.channel, payoutDate: key.date, reference: key.reference, customerCode: key.customer,
                                            idempotencyKey: idempotencyKey, payload: payload, knockOffs: knockOffs, amount: amount, bankCharge: bankCharge,
                                            payout: amount - bankCharge, unapplied: amount - knocked,
-                                           rowIDs: members.compactMap { $0.0.id } + (offsets[key] ?? []).compactMap { $0.0.id },
+                                           rowIDs: members.compactMap { $0.0.id } + (offsets[key] ?? []).compactMap { $0.0.id } + (chargesOf[key] ?? []).compactMap(\.id),
                                            settlementPayout: amount - bankCharge, paidAmountEntered: false))
         }
         if let paidAmount {
             // One figure from the bank statement can only describe one receipt: never spread it over several.
             guard payments.count == 1, var only = payments.first else {
                 diagnostics.append(.error(selectionMessage(paidAmount, payments), code: "paid-amount-selection"))
-                return Result(payments: payments, diagnostics: diagnostics)
+                return Result(payments: payments, diagnostics: diagnostics, adjustments: adjustments)
             }
             diagnostics += enter(paidAmount, into: &only)
             payments = [only]
         }
-        return Result(payments: payments, diagnostics: diagnostics)
+        return Result(payments: payments, diagnostics: diagnostics, adjustments: adjustments)
     }
 
     /// The shipping an invoice bills, read from its amount when the caller gave no `invoicedShipping`: the first

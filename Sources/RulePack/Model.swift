@@ -232,9 +232,35 @@ public struct PaymentSettings: Sendable {
         /// nothing: the return is credited), and the rest lowers the receipt as a bank charge, so the receipt still
         /// equals the payout to the sen.
         case offset
+        /// A sales credit note of the amount to the order's customer (on `charge_item`/`charge_account`), and a customer
+        /// refund of it from the channel's payment account that knocks the credit note off: the receipt keeps only the
+        /// payout's other rows, and receipt − refund is the payout, to the sen. What SQL Accounting's own e-commerce
+        /// module does with a negative Shopee escrow.
+        case creditNote = "credit_note"
         /// Left out of every receipt and reported, for a credit note by hand.
         case report
     }
+
+    /// What a fee that names no order (an account-level charge: Lazada's sponsored-discovery top-ups, marketing
+    /// fees) does. It comes off the bank payout, so leaving it out means the books never match the bank.
+    public var channelCharges: Traced<ChannelCharges> = Traced(.bankCharge, .builtIn("payments.channel_charges"))
+
+    public enum ChannelCharges: String, CaseIterable, Sendable {
+        /// Added to the bank charge of its payout's receipt (posted to `fee_account`, like the orders' fees); a payout
+        /// with no receipt to carry it (or `fees: outstanding`) falls back to `credit_note`, and says so.
+        case bankCharge = "bank_charge"
+        /// A store-level sales credit note on `charge_item`/`charge_account` to the channel's customer, knocked off by
+        /// a customer refund from the channel's payment account.
+        case creditNote = "credit_note"
+        /// Reported, not booked: the operator records it in SQL Accounting by hand.
+        case report
+    }
+
+    /// The line item and GL account of the credit notes payouts make (negative payouts, channel charges). The item
+    /// defaults to `returns.other_item`, the account to `fee_account` (then `returns.other_account`): what the
+    /// channel keeps is a marketplace fee, so the credit note's debit lands where the receipts' bank charges do.
+    public var chargeItem: Traced<String>?
+    public var chargeAccount: Traced<String>?
 
     public static let placeholders = ["channel", "payout_date", "reference"]
     /// What `or_number_field` may name: the free references, or `docno` (SQL's own receipt number, then replaced by it).

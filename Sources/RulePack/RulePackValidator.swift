@@ -644,7 +644,8 @@ public struct RulePackValidator {
 
     private func readPayments(_ node: YAMLNode) -> PaymentSettings {
         var settings = PaymentSettings()
-        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description", "or_number_field", "negative_payouts"]) else { return settings }
+        guard let entries = reader.mapping(node, "payments", known: ["fees", "fee_account", "journal", "description", "or_number_field", "negative_payouts",
+                                                                 "channel_charges", "charge_item", "charge_account"]) else { return settings }
         for entry in entries {
             let path = "payments.\(entry.key)"
             switch entry.key {
@@ -667,6 +668,27 @@ public struct RulePackValidator {
                 if let choice = reader.choice(entry.value, path, PaymentSettings.NegativePayouts.allCases.map(\.rawValue)),
                    let treatment = PaymentSettings.NegativePayouts(rawValue: choice) {
                     settings.negativePayouts = Traced(treatment, reader.origin(path, entry.value))
+                }
+            case "channel_charges":
+                if let choice = reader.choice(entry.value, path, PaymentSettings.ChannelCharges.allCases.map(\.rawValue)),
+                   let treatment = PaymentSettings.ChannelCharges(rawValue: choice) {
+                    settings.channelCharges = Traced(treatment, reader.origin(path, entry.value))
+                }
+            case "charge_item":
+                if let code = reader.string(entry.value, path) {
+                    if code.isEmpty || code.count > 30 {
+                        reader.error("'\(code)' is not an item code (1–30 characters, e.g. ECOM-FEES)", at: entry.value, path, code: "invalid-value")
+                    } else {
+                        settings.chargeItem = Traced(code, reader.origin(path, entry.value))
+                    }
+                }
+            case "charge_account":
+                if let code = reader.string(entry.value, path) {
+                    if code.isEmpty || code.count > 10 {
+                        reader.error("'\(code)' is not a GL account code (1–10 characters, e.g. 908-000)", at: entry.value, path, code: "invalid-value")
+                    } else {
+                        settings.chargeAccount = Traced(code, reader.origin(path, entry.value))
+                    }
                 }
             case "or_number_field":
                 if let field = reader.choice(entry.value, path, PaymentSettings.orNumberFields) {

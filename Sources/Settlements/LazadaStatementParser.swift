@@ -6,7 +6,9 @@ import Spreadsheets
 /// line, signed as it moves the payout: the item-price rows make the gross, the buyer-paid shipping rows are
 /// shipping credits (their amount), every other row is a fee (minus its amount), and the payout is the sum of
 /// all of them. A row with an error drops its whole
-/// order from that statement (its total would be wrong), after reporting every row's errors.
+/// order from that statement (its total would be wrong), after reporting every row's errors. A fee that names no
+/// order or order line (an account-level charge: sponsored-discovery top-ups, marketing fees) becomes a channel-level
+/// row of its statement and release date, with an empty order id.
 public enum LazadaStatementParser {
     public static let reportName = "Lazada statement"
 
@@ -52,6 +54,8 @@ public enum LazadaStatementParser {
         var groupIndex: [GroupKey: Int] = [:]
         var failed: Set<OrderInStatement> = []
         var unknownFeesWarned: Set<String> = []
+        var charges: [Group] = []                     // account-level charges, per statement and release date
+        var chargeIndex: [GroupKey: Int] = [:]
 
         for row in source.sheets[header.sheetIndex].rows where row.number > header.rowNumber {
             var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
@@ -64,13 +68,31 @@ public enum LazadaStatementParser {
             }
             if reader.text(orderIndex).isEmpty, lineMarkerIndexes.allSatisfy({ reader.text($0).isEmpty }),
                case .fee(let kind) = classify(reader.text(feeIndex)).meaning {
-                // Not an order's fee: it comes off the bank payout but knocks off no invoice.
-                if let amount = reader.amount(amountIndex, role: columns.amount.role, required: true), !reader.hasErrors {
-                    reader.warning(orderIndex, "'\(reader.text(feeIndex))' (\(kind.rawValue)) of \(amount) names no order or order line: an account-level charge, "
-                                   + "not part of any order's payout, so no receipt covers it; record it in SQL Accounting yourself "
-                                   + "(e.g. a journal to the marketing or bank-charge account)", code: "settlement-fee-without-order")
-                }
+                // Not an order's fee: an account-level charge that comes off the bank payout but knocks off no invoice.
+                // Kept as the payout's channel-level row (no order), one per statement and release date, for
+                // `payments.channel_charges` to book.
+                let statementText = reader.text(statementIndex)
+                let amount = reader.amount(amountIndex, role: columns.amount.role, required: true)
+                let payoutDate = reader.payoutDate(dateIndex)
                 result.diagnostics += reader.diagnostics
+                guard !reader.hasErrors, let amount, let payoutDate else { continue }
+                let key = GroupKey(order: OrderInStatement(orderID: "", statement: statementText.isEmpty ? nil : statementText), payoutDate: payoutDate)
+                let index: Int
+                if let existing = chargeIndex[key] {
+                    index = existing
+                } else {
+                    index = charges.count
+                    chargeIndex[key] = index
+                    charges.append(Group(key: key, firstRow: row))
+                }
+                charges[index].rows.append(row.number)
+                charges[index].net += amount
+                let feeName = reader.text(feeIndex)
+                if let existing = charges[index].fees.firstIndex(where: { $0.kind == kind && $0.name == feeName }) {
+                    charges[index].fees[existing].amount -= amount
+                } else if amount != .zero {
+                    charges[index].fees.append(SettlementFee(kind, feeName, -amount))
+                }
                 continue
             }
             let statementText = reader.text(statementIndex)
@@ -142,6 +164,12 @@ public enum LazadaStatementParser {
                                       cell: reader.cell(amountIndex), into: &result.diagnostics) {
                 result.rows.append(settlement)
             }
+        }
+        for group in charges where group.fees.contains(where: { $0.amount != .zero }) {
+            result.rows.append(SettlementRow(
+                channel: .lazada, orderID: "", kind: .adjustment, payoutDate: group.key.payoutDate, statementReference: group.key.order.statement,
+                currency: defaultCurrency, gross: .zero, fees: group.fees.filter { $0.amount != .zero }, net: group.net,
+                source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: group.rows)))
         }
         result.diagnostics = result.diagnostics.sortedForDisplay()
         return result

@@ -41,7 +41,8 @@ public struct SettlementMappedParse: Sendable {
 /// 1. the header is the first of the mapping's `header_search_rows` non-empty rows naming every column it needs (a whole-file
 ///    error, naming each missing column with the closest header present, when none does);
 /// 2. each data row's cells are read — rows `skip_rows` is true for are left out (counted; reported once per rule with `warn`);
-///    a row without an order reference is reported and left out; every unreadable amount or date is an error at its cell;
+///    a row without an order reference is reported and left out — unless it is nothing but fees (an account-level charge):
+///    then it is its payout's channel-level row, with an empty order id; every unreadable amount or date is an error at its cell;
 /// 3. the rows of one order in one payout (order reference, payout date, payout reference) are added up (`combine: sum`) or
 ///    refused (`combine: reject`); an order with a problem on any of its rows is left out of that payout;
 /// 4. each order's payout is checked: `net = gross + shipping − fees` to the sen, or an error naming both figures.
@@ -491,7 +492,13 @@ struct MappedReader {
             }
         }
 
-        guard !orderID.isEmpty else {
+        // A row with no order that is nothing but charges (an account-level fee) is kept as its payout's channel-level
+        // row (empty order id), for `payments.channel_charges` to book; anything else without an order is left out.
+        let totalFees = fees.reduce(Money.zero) { $0 + $1.amount }
+        let isCharge = orderID.isEmpty && problems.isEmpty && gross == .zero && credits.isEmpty && !fees.isEmpty
+            && totalFees.minorUnits > 0 && (net.map { $0 == Money.zero - totalFees } ?? true)
+        if isCharge && net == nil { net = Money.zero - totalFees }
+        guard !orderID.isEmpty || isCharge else {
             diagnostics += problems
             if problems.isEmpty {
                 let paid = net.map { " of \($0)" } ?? ""
@@ -506,7 +513,7 @@ struct MappedReader {
             return
         }
         let key = GroupKey(orderID: orderID, payoutDate: payoutDate, reference: reference)
-        if let existing = groupIndex[key], mapping.combine == .reject {
+        if let existing = groupIndex[key], mapping.combine == .reject, !isCharge {
             problems.append(error(row.number, orderSlot.flatMap { cells.columns[$0] },
                                   "order '\(orderID)' is also on row \(groups[existing].firstRow) of the same payout (\(payoutDate)\(reference.map { ", \($0)" } ?? "")); the mapping reads one row per order (combine: reject) — remove the repeated row, or set combine: sum if the report splits an order over rows",
                                   code: "settlement-duplicate-order"))
@@ -561,6 +568,11 @@ struct MappedReader {
                 currency: group.currency, gross: group.gross, shippingCredits: group.credits.filter { $0.amount != .zero },
                 fees: group.fees.filter { $0.amount != .zero }, net: group.net,
                 source: SettlementLocation(file: file, sheet: layout.sheet, rows: group.rows))
+            if group.key.orderID.isEmpty {
+                // A channel-level charge: its net is its fees by construction, and negative by nature.
+                rows.append(settlement)
+                continue
+            }
             var place = (layout.sheet.map { "sheet '\($0)' " } ?? "") + settlement.source.rowsDescription
             if let column = group.checkColumn { place += ", " + layout.describeColumn(column) }
             if SettlementChecks.check(settlement, place: place, at: location(group.firstRow, group.checkColumn),

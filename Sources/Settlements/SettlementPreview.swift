@@ -34,7 +34,7 @@ public enum SettlementPreview {
 
         var table = [header]
         for (index, row) in shown.enumerated() {
-            var cells = [String(row.source.rowsDescription.drop { $0 != " " }.dropFirst()), row.orderID]
+            var cells = [String(row.source.rowsDescription.drop { $0 != " " }.dropFirst()), row.orderID.isEmpty ? "(channel charge)" : row.orderID]
             if showKind { cells.append(row.kind.rawValue) }
             cells.append(row.payoutDate.description)
             if showStatement { cells.append(row.statementReference ?? "-") }

@@ -31,6 +31,8 @@ public enum TikTokSettlementParser {
         let sellerShippingIndex = header.index(of: columns.sellerShippingFee)
 
         var duplicates = SettlementDuplicates()
+        var charges: [SettlementRow] = []
+        var chargeIndex: [String: Int] = [:]
         for row in source.sheets[header.sheetIndex].rows where row.number > header.rowNumber {
             var reader = SettlementCellReader(file: source.fileName, header: header, row: row)
             if reader.isBlank { continue }
@@ -73,6 +75,24 @@ public enum TikTokSettlementParser {
             let related = reader.text(relatedIndex)
             let statement = reader.text(statementIndex)
             let currency = reader.text(currencyIndex).uppercased()
+            if isAdjustment && related.isEmpty && gross == .zero && credits.isEmpty && net.isNegative {
+                // An adjustment that names no order and only takes money (a penalty, an ads charge): an account-level
+                // charge, kept as its payout's channel-level row (empty order id), one per payout date and statement.
+                let key = "\(payoutDate)|\(statement)"
+                let charged = fees.isEmpty ? [SettlementFee(.other, "Adjustment \(ownID)", Money.zero - net)] : fees
+                if let index = chargeIndex[key] {
+                    charges[index].fees += charged
+                    charges[index].net += net
+                    charges[index].source.rows.append(row.number)
+                } else {
+                    chargeIndex[key] = charges.count
+                    charges.append(SettlementRow(channel: .tiktok, orderID: "", kind: .adjustment, payoutDate: payoutDate,
+                                                 statementReference: statement.isEmpty ? nil : statement,
+                                                 currency: currency.isEmpty ? defaultCurrency : currency, gross: .zero, fees: charged, net: net,
+                                                 source: SettlementLocation(file: source.fileName, sheet: header.sheet, rows: [row.number])))
+                }
+                continue
+            }
             let settlement = SettlementRow(
                 channel: .tiktok, orderID: isAdjustment && !related.isEmpty ? related : ownID,
                 kind: isAdjustment ? .adjustment : .order, adjustmentID: isAdjustment ? ownID : nil,
@@ -85,6 +105,12 @@ public enum TikTokSettlementParser {
                                  cell: reader.cell(orderIndex), into: &result.diagnostics)
                 result.rows.append(settlement)
             }
+        }
+        // A charge whose fee columns do not add up to its net keeps the net: the difference is an 'other' fee.
+        for var charge in charges {
+            let rest = Money.zero - charge.net - charge.totalFees
+            if rest != .zero { charge.fees.append(SettlementFee(.other, TikTokSettlementColumns.otherFeesName, rest)) }
+            result.rows.append(charge)
         }
         result.diagnostics = result.diagnostics.sortedForDisplay()
         return result

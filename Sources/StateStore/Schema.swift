@@ -282,6 +282,53 @@ enum Schema {
                 t.add(column: "credited_json", .text)
             }
         }
+        migrator.registerMigration("2026-12-14-payout-credit-notes") { db in
+            // The credit notes and customer refunds `payments apply` makes of a payout: a negative settlement row
+            // (`payments.negative_payouts: credit_note`) or a channel-level charge (`payments.channel_charges`). A refund
+            // names its credit note; the receipt of the same payout, when there is one, is named too. One row per
+            // docref1, ever: re-planning or re-importing the same payout is the same row.
+            try db.create(table: "payout_documents") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("channel", .text).notNull()
+                t.column("payout_date", .text).notNull()
+                t.column("reference", .text).notNull()
+                // The settled order; empty for a channel-level charge.
+                t.column("order_id", .text).notNull()
+                t.column("customer_code", .text).notNull()
+                t.column("type", .text).notNull().check(sql: "type IN ('salescreditnote','customerrefund')")
+                t.column("credit_note_id", .integer).references("payout_documents", onDelete: .setNull)
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("amount_sen", .integer).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_dockey", .integer)
+                t.column("remote_docno", .text)
+                t.column("last_error", .text)
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull).indexed()
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+            }
+            try db.create(table: "payout_document_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("payout_document_id", .integer).notNull().references("payout_documents", onDelete: .cascade).indexed()
+                t.column("task_id", .integer).references("tasks", onDelete: .setNull)
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+                    .check(sql: "outcome IN ('sending','created','updated','adopted','failed','ambiguous','retried')")
+            }
+            // A settlement row a payout credit note covers (as `payment_id` names the receipt that covers a row). A
+            // channel-level charge is a settlement row with an empty order_id, one per channel, payout date and reference.
+            try db.alter(table: "settlement_rows") { t in
+                t.add(column: "payout_document_id", .integer).references("payout_documents", onDelete: .setNull)
+            }
+        }
         return migrator
     }
 }

@@ -28,6 +28,11 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
     public var source: String
     public var fileHash: String
     public var paymentID: Int64?
+    /// The payout credit note that covers the row (a negative row, a channel charge booked as a credit note).
+    public var payoutDocumentID: Int64?
+
+    /// A fee that names no order: a channel-level charge of its payout (one row per channel, payout date and reference).
+    public var isChannelCharge: Bool { orderID.isEmpty }
 
     public init(channel: String, orderID: String, payoutDate: String, reference: String, currency: String, grossSen: Int64, feesSen: Int64,
                 netSen: Int64, buyerShippingSen: Int64 = 0, platformShippingSen: Int64 = 0, feeDetailJSON: String, source: String,
@@ -52,7 +57,7 @@ public struct StoredSettlementRow: Codable, Equatable, Sendable, FetchableRecord
         case id, channel, reference, currency, source
         case orderID = "order_id", payoutDate = "payout_date", grossSen = "gross_sen", feesSen = "fees_sen", netSen = "net_sen"
         case buyerShippingSen = "buyer_shipping_sen", platformShippingSen = "platform_shipping_sen"
-        case feeDetailJSON = "fee_detail_json", fileHash = "file_hash", paymentID = "payment_id"
+        case feeDetailJSON = "fee_detail_json", fileHash = "file_hash", paymentID = "payment_id", payoutDocumentID = "payout_document_id"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -256,7 +261,8 @@ extension StateStore {
             if let from { request = request.filter(Column("payout_date") >= from) }
             if let to { request = request.filter(Column("payout_date") <= to) }
             if unpaidOnly {
-                request = request.filter(sql: "payment_id IS NULL OR payment_id IN (SELECT id FROM payments WHERE state IN ('desired', 'failed'))")
+                request = request.filter(sql: "(payment_id IS NULL OR payment_id IN (SELECT id FROM payments WHERE state IN ('desired', 'failed')))"
+                    + " AND (payout_document_id IS NULL OR payout_document_id IN (SELECT id FROM payout_documents WHERE state IN ('desired', 'failed', 'cancelled')))")
             }
             return try request.order(Column("payout_date"), Column("reference"), Column("id")).fetchAll(db)
         }
@@ -277,14 +283,14 @@ extension StateStore {
                 existing.state = .desired
                 existing.updatedAt = stamp
                 try existing.update(db)
-                for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ? WHERE id = ?", arguments: [existing.id, id]) }
+                for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ?, payout_document_id = NULL WHERE id = ?", arguments: [existing.id, id]) }
                 return existing
             }
             var payment = StoredPayment(id: nil, channel: channel, payoutDate: payoutDate, reference: reference, customerCode: customerCode,
                                         idempotencyKey: idempotencyKey, payloadJSON: payloadJSON, state: .desired, remoteDocno: nil, remoteDockey: nil,
                                         orNumber: nil, lastError: nil, createdAt: stamp, updatedAt: stamp)
             try payment.insert(db)
-            for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ? WHERE id = ?", arguments: [payment.id, id]) }
+            for id in rowIDs { try db.execute(sql: "UPDATE settlement_rows SET payment_id = ?, payout_document_id = NULL WHERE id = ?", arguments: [payment.id, id]) }
             return payment
         }
     }

@@ -244,6 +244,16 @@ extension StateStore {
                 let n: Int = row["n"]
                 counts[id, default: [:]][StoredPayment.taskStatus(state: state, errored: row["errored"]), default: 0] += n
             }
+            // The credit notes and refunds the receipt task sent for negative payouts and channel charges.
+            if try db.tableExists("payout_documents") {
+                let documents = "SELECT task_id, state, COUNT(*) AS n FROM payout_documents WHERE \(only) GROUP BY task_id, state"
+                for row in try Row.fetchAll(db, sql: documents, arguments: arguments) {
+                    let id: Int64 = row["task_id"]
+                    guard let state = DocumentState(rawValue: row["state"]) else { continue }
+                    let n: Int = row["n"]
+                    counts[id, default: [:]][StoredPayment.taskStatus(state: state, errored: false), default: 0] += n
+                }
+            }
         case .returns:
             let sql = "SELECT task_id, state, COUNT(*) AS n FROM return_documents WHERE \(only) GROUP BY task_id, state"
             for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {

@@ -23,9 +23,11 @@ public struct PreparedPayments: Sendable {
     public var receiptNumbers: [StoredPayment] = []
     /// Where O/R numbers go; nil when the pack's edit policy keeps them in the state store.
     public var receiptNumberField: String?
+    /// Credit notes and refunds of negative payouts and channel charges, to send after the receipts.
+    public var payoutDocuments: [StoredPayoutDocument] = []
     public var refused: Int { notes.filter { $0.kind == .refused }.count }
     /// Whether `deliver` has anything to send.
-    public var hasWork: Bool { !items.isEmpty || !receiptNumbers.isEmpty }
+    public var hasWork: Bool { !items.isEmpty || !receiptNumbers.isEmpty || !payoutDocuments.isEmpty }
 }
 
 /// What one `payments apply` sent: its receipt task, the receipts, the O/R numbers.
@@ -33,11 +35,15 @@ public struct PaymentDelivery: Sendable {
     public var taskID: Int64?
     public var results: [SyncItemResult] = []
     public var receiptNumbers: [ReceiptNumberResult] = []
+    /// The credit notes and refunds sent (or adopted, or refused), credit notes first.
+    public var payoutDocuments: [PayoutDocumentResult] = []
 
-    public init(taskID: Int64? = nil, results: [SyncItemResult] = [], receiptNumbers: [ReceiptNumberResult] = []) {
+    public init(taskID: Int64? = nil, results: [SyncItemResult] = [], receiptNumbers: [ReceiptNumberResult] = [],
+                payoutDocuments: [PayoutDocumentResult] = []) {
         self.taskID = taskID
         self.results = results
         self.receiptNumbers = receiptNumbers
+        self.payoutDocuments = payoutDocuments
     }
 }
 
@@ -69,7 +75,8 @@ public struct PaymentPipeline: Sendable {
         }
     }
 
-    public func prepare(_ planned: [PlannedPayment], selection: Selection, receiptNumbers: ReceiptNumberPolicy? = nil) throws -> PreparedPayments {
+    public func prepare(_ planned: [PlannedPayment], adjustments: [PlannedPayoutDocument] = [], selection: Selection,
+                        receiptNumbers: ReceiptNumberPolicy? = nil) throws -> PreparedPayments {
         var prepared = PreparedPayments()
         for payment in planned {
             let payloadJSON = JSONWriter.compactString(.object(payment.payload))
@@ -115,6 +122,7 @@ public struct PaymentPipeline: Sendable {
                 "payment \(id) was left in doubt by an earlier run (\(stranded.state.rawValue)); it is looked up and completed as sent"))
             prepared.items.append(SyncItem(documentID: id, orderID: label, idempotencyKey: stranded.idempotencyKey, payload: sent))
         }
+        try preparePayoutDocuments(adjustments, selection: selection, into: &prepared)
         // O/R numbers recorded with `payments set-or` that SQL Account does not hold yet: an update of the synced receipt,
         // under the pack's edit policy for the field.
         if let receiptNumbers {
@@ -144,9 +152,14 @@ public struct PaymentPipeline: Sendable {
         for payment in prepared.receiptNumbers where !paymentIDs.contains(payment.id ?? 0) { paymentIDs.append(payment.id ?? 0) }
         let task = try store.openReceiptTask(paymentIDs: paymentIDs)
         let taskID = task.id ?? 0
+        try store.attachPayoutDocuments(prepared.payoutDocuments.compactMap(\.id), toTask: taskID)
         var delivery = PaymentDelivery(taskID: taskID)
         let engine = SyncEngine(ledger: PaymentLedger(store: store), client: client, options: sync, resource: .customerPayment)
         delivery.results = await engine.sync(taskID: taskID, items: prepared.items)
+        if engine.stopReason == nil, !prepared.payoutDocuments.isEmpty {
+            // Then the credit notes of negative payouts and channel charges, and the refunds that pay them out.
+            delivery.payoutDocuments = try await deliverPayoutDocuments(prepared.payoutDocuments, client: client, sync: sync, taskID: taskID).results
+        }
         if let field = prepared.receiptNumberField, engine.stopReason == nil {
             let inTask = Set(paymentIDs)
             let sender = ReceiptNumberSender(store: store, client: client)

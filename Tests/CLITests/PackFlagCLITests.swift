@@ -28,7 +28,7 @@ struct PackFlagCLITests {
         let previewed = try CLI.run(preview + state)
         let imported = try CLI.run(preview + Args.acme + state)
         #expect(imported.status == 0, "\(imported.transcript)")
-        #expect(imported.stdout.contains("Total of 4 rows (MYR)"), "\(imported.transcript)")
+        #expect(imported.stdout.contains("Total of 5 rows (MYR)"), "the four orders and the channel charge: \(imported.transcript)")
         #expect(imported.stdout == previewed.stdout, "--pack changed the preview")
 
         // An order that is completed cannot be removed, and says so: the flag was parsed, the command ran.

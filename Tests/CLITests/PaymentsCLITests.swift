@@ -192,7 +192,7 @@ struct PaymentsCLITests {
         for flag in ["--preview", "--dry-run"] {
             let result = try await Self.payments(["import", "--channel", "lazada", statement, flag], state: state)
             #expect(result.status == 0, "\(result.transcript)")
-            #expect(result.stdout.contains("preview: importing \(statement) would record 4 settled orders, 4 new, 0 already known; 5 warnings — nothing was written (no state store at \(state) was created)"), "\(result.stdout)")
+            #expect(result.stdout.contains("preview: importing \(statement) would record 4 settled orders and 1 channel charge, 5 new, 0 already known; 4 warnings — nothing was written (no state store at \(state) was created)"), "\(result.stdout)")
             #expect(result.stdout.contains("Import\n"), "the table says what importing each row would do: \(result.stdout)")
             #expect(result.stderr.contains("warning: order 157683824297273 is not in the state store"), "\(result.transcript)")
             let created = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -213,9 +213,9 @@ struct PaymentsCLITests {
 
         let overlapping = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
         #expect(overlapping.status == 0, "\(overlapping.transcript)")
-        #expect(overlapping.stdout.contains("would record 4 settled orders, 2 new, 2 already known; 5 warnings — nothing was written to \(state)"), "\(overlapping.stdout)")
+        #expect(overlapping.stdout.contains("would record 4 settled orders and 1 channel charge, 3 new, 2 already known; 4 warnings — nothing was written to \(state)"), "\(overlapping.stdout)")
         let marks = overlapping.stdout.split(separator: "\n").filter { $0.contains(" 2025-09-") }.map { $0.split(separator: " ").last.map(String.init) ?? "" }
-        #expect(marks == ["known", "known", "new", "new"], "\(overlapping.stdout)")
+        #expect(marks == ["known", "known", "new", "new", "new"], "the orders, then the top-up: \(overlapping.stdout)")
         let again = try await Self.payments(["import", "--channel", "lazada", firstWeek, "--dry-run"], state: state)
         #expect(again.stdout.contains("preview: \(firstWeek) was imported before; importing it again changes nothing — nothing was written"), "\(again.stdout)")
         let refused = try await Self.payments(["import", "--channel", "lazada", broken, "--preview"], state: state)
@@ -232,7 +232,7 @@ struct PaymentsCLITests {
             #expect(try open.settlementRows().count == 2)
             let (store, log) = (try Self.snapshot(state), try Self.snapshot(state + "-wal"))
             let read = try await Self.payments(["import", "--channel", "lazada", statement, "--preview"], state: state)
-            #expect(read.stdout.contains("2 new, 2 already known"), "\(read.transcript)")
+            #expect(read.stdout.contains("3 new, 2 already known"), "the top-up is new too: \(read.transcript)")
             #expect(try Self.snapshot(state).bytes == store.bytes, "a preview changed the state store")
             #expect(try Self.snapshot(state + "-wal").bytes == log.bytes, "a preview wrote to the write-ahead log")
             #expect(try open.settlementRows().count == 2, "no rows were added by a preview")
@@ -240,20 +240,21 @@ struct PaymentsCLITests {
 
         // The import itself does what the preview said.
         let imported = try await Self.payments(["import", "--channel", "lazada", statement], state: state)
-        #expect(imported.stdout.contains("imported \(statement): 4 settled orders, 2 new, 2 already known; 5 warnings"), "\(imported.transcript)")
+        #expect(imported.stdout.contains("imported \(statement): 4 settled orders and 1 channel charge, 3 new, 2 already known; 4 warnings"), "\(imported.transcript)")
     }
 
-    @Test("the example Lazada statement imports its 4 orders and reports the account-level top-up it leaves out")
+    @Test("the example Lazada statement imports its 4 orders and keeps the account-level top-up as its payout's channel charge")
     func exampleStatement() async throws {
         let directory = try scratchDirectory("example-statement")
         let state = directory + "/state.sqlite"
         let result = try await Self.payments(["import", "--channel", "lazada", "examples/settlements/lazada-statement-2025-09.csv"], state: state)
         #expect(result.status == 0, "\(result.transcript)")
-        #expect(result.stdout.contains("4 settled orders, 4 new, 0 already known"), "\(result.transcript)")
-        #expect(result.stderr.contains("lazada-statement-2025-09.csv:17:11: warning: row 17, column 'Order Number': 'Sponsored Discovery - Top up' (other) of -50.00 names no order or order line"), "\(result.transcript)")
+        #expect(result.stdout.contains("4 settled orders and 1 channel charge, 5 new, 0 already known"), "\(result.transcript)")
+        #expect(!result.stderr.contains("Sponsored Discovery"), "kept, not warned about at import: \(result.transcript)")
         let rows = try StateStore(path: state).settlementRows()
-        #expect(rows.map(\.orderID) == ["157683824297273", "208424197744536", "257040098306646", "279992949597803"])
-        #expect(rows.reduce(Int64(0)) { $0 + $1.netSen } == 149_941, "net 1499.41 to the sen")
+        #expect(rows.map(\.orderID) == ["157683824297273", "208424197744536", "257040098306646", "279992949597803", ""])
+        #expect(rows.filter { !$0.isChannelCharge }.reduce(Int64(0)) { $0 + $1.netSen } == 149_941, "net 1499.41 to the sen")
+        #expect(rows.first(where: \.isChannelCharge)?.netSen == -5_000)
     }
 
     @Test("a statement that turns unreadable half-way (a Latin-1 byte after 64 KiB of good rows) imports nothing")

@@ -287,6 +287,16 @@ struct InvalidPackDiagnosticsTests {
         #expect(receipt.location?.line == 9)
     }
 
+    @Test("payments.negative_payouts and channel_charges are choices with a did-you-mean; charge_item and charge_account are codes")
+    func payoutCreditNoteSettings() throws {
+        let diagnostics = Packs.loadFixture("payout-credit-notes").1
+        #expect(diagnostics.map(\.keyPath) == ["payments.negative_payouts", "payments.channel_charges", "payments.charge_item", "payments.charge_account"])
+        #expect(diagnostics.allSatisfy { $0.code == "invalid-value" })
+        #expect(diagnostics[0].message.contains("use one of: offset, credit_note, report") && diagnostics[0].suggestion == "credit_note")
+        #expect(diagnostics[1].message.contains("use one of: bank_charge, credit_note, report") && diagnostics[1].suggestion == "bank_charge")
+        #expect(diagnostics[0].location?.line == 5)
+    }
+
     @Test("a secrets file inside the pack folder is refused")
     func secretsFileInsidePack() throws {
         let d = try Packs.loadFixture("secrets-file-inside-pack").1.single(code: "literal-secret")

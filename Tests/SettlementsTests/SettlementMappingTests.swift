@@ -239,6 +239,18 @@ struct SettlementMappingParserTests {
         ])
     }
 
+    @Test("rows without an order that are nothing but fees are their payout's channel charge (empty order id), added up per payout")
+    func orderlessFees() throws {
+        var text = try exampleText()
+        text += "2025-09-29 09:00:00 +0800,adjustment,,,,paid,2025-09-29,925092901,2025-09-29,0.00,3.00,-3.00,,,,MYR,MYR\r\n"
+        text += "2025-09-29 10:00:00 +0800,adjustment,,,,paid,2025-09-29,925092901,2025-09-29,0.00,1.50,-1.50,,,,MYR,MYR\r\n"
+        let parsed = try parse(text, shopify)
+        let charge = try #require(parsed.result.rows.first { $0.orderID.isEmpty })
+        #expect(parsed.result.rows.filter { $0.orderID.isEmpty }.count == 1)
+        #expect(charge.statementReference == "925092901" && charge.gross == .zero && charge.net == m("-4.50") && charge.totalFees == m("4.50"))
+        #expect(!seen(parsed.result).contains { $0.code == "settlement-row-without-order" || $0.message.contains("order ''") })
+    }
+
     @Test("a gateway report through a custom mapping: prefixes stripped, gross and fee from formulas, shipping credited, skipped rows")
     func gatewayReport() throws {
         let mapping = try load("\(fixtures)/mappings/paygate.yaml")

@@ -71,6 +71,30 @@ struct TikTokSettlementTests {
         #expect(result.warnings[1].message == "sheet 'Order details' row 3, column 'Type': type 'Reserve' is neither Order nor Adjustment; the row is skipped")
     }
 
+    @Test("adjustments that name no order and only take money are one channel charge per payout (empty order id), their fees kept")
+    func orderlessAdjustments() {
+        let header = SettlementFixtures.tiktokOrderDetailsHeader
+        func row(_ number: Int, _ values: [String: String]) -> SettlementFixtureRow {
+            SettlementFixtureRow(number: number, cells: header.map { values[$0.trimmingSpaces] ?? "" })
+        }
+        let source = SettlementFixtureWorkbook(fileName: "adj.xlsx", sheets: [(name: "Order details", rows: [
+            SettlementFixtureRow(number: 1, cells: header),
+            row(2, ["Statement date": "2025-09-15", "Statement ID": "S9", "Type": "Adjustment", "Currency": "MYR", "Order/adjustment ID": "ADJ-1",
+                    "Total settlement amount": "-5", "Total Revenue": "0", "Total Fees": "0", "Adjustment amount": "-5",
+                    "Adjustment reasons": "Late dispatch penalty"]),
+            row(3, ["Statement date": "2025-09-15", "Statement ID": "S9", "Type": "Adjustment", "Currency": "MYR", "Order/adjustment ID": "ADJ-2",
+                    "Total settlement amount": "-20", "Total Revenue": "0", "Total Fees": "0", "Adjustment amount": "-20",
+                    "Adjustment reasons": "Ads credit top-up"]),
+        ])])
+        let result = TikTokSettlementParser.parse(source)
+        #expect(result.rows == [
+            SettlementRow(channel: .tiktok, orderID: "", kind: .adjustment, payoutDate: sep15, statementReference: "S9", currency: "MYR", gross: .zero,
+                          fees: [SettlementFee(.other, "Adjustment amount", m("5.00")), SettlementFee(.other, "Adjustment amount", m("20.00"))],
+                          net: m("-25.00"), source: SettlementLocation(file: "adj.xlsx", sheet: "Order details", rows: [2, 3])),
+        ])
+        #expect(result.diagnostics.isEmpty, "kept for payments.channel_charges, not warned about")
+    }
+
     @Test("a bad fee amount is an error naming the trimmed header")
     func badAmount() {
         let result = TikTokSettlementParser.parse(SettlementFixtures.tiktokSettlement(standardOrders, defects: [.badAmount(order: 1)]))

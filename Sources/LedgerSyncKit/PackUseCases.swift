@@ -106,7 +106,8 @@ public enum PackUseCases {
         var tally = OutcomeTally()
         let options = TransformOptions(asOf: request.asOf)
         try reporting {
-            try source.forEach { record in
+            // Orders are read and decoded on a second thread while this one runs the rules and writes the output.
+            try source.forEachReadingAhead { record in
                 let outcome = Workflows.run(record, graph: loaded.graph, options: options, session: &session)
                 tally.add(outcome)
                 events.outcome(outcome)

@@ -44,7 +44,7 @@ public enum Workflows {
         let events = TransformEvents(packLoaded: { diagnostics in
             if text && !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
         }, outcome: { outcome in
-            if text { console.out(OutcomeRendering.text(outcome)) } else { console.outJSONLine(OutcomeRendering.json(outcome)) }
+            if text { console.out(OutcomeRendering.text(outcome)) } else { console.outBytes { OutcomeRendering.appendJSONLine(outcome, to: &$0) } }
         })
         return respond(format: text ? .text : .json, console: console, render: { PackRendering.render($0, format: format) }) {
             var request = TransformRequest(packDirectory: packDirectory, ordersPath: ordersPath, asOf: asOf)

@@ -90,6 +90,107 @@ public final class OrderSource {
     public func forEach(_ body: (OrderRecord) throws -> Void) throws {
         while let record = try next() { try body(record) }
     }
+
+    /// `forEach`, with reading, parsing and decoding done on a second thread up to `batchesAhead` batches of
+    /// `batchSize` records ahead of `body`, so a transform's rules and output overlap with the decoding of the orders
+    /// after them. Records reach `body` in file order, on the calling thread; a read error is thrown once the records
+    /// before it have been handled, as `forEach` does. Records come without `raw` unless `keepRaw` (the transform never
+    /// reads it, and dropping it on the reading thread keeps its memory off the other one). Records made by a producer
+    /// (an order export) are read on the calling thread, as `forEach` reads them.
+    public func forEachReadingAhead(batchSize: Int = 256, batchesAhead: Int = 4, keepRaw: Bool = false,
+                                    _ body: (OrderRecord) throws -> Void) throws {
+        guard reader != nil else { return try forEach(body) }
+        let queue = ReadAheadQueue(capacity: max(1, batchesAhead))
+        let size = max(1, batchSize)
+        let thread = Thread { [self] in
+            var batch: [OrderRecord] = []
+            batch.reserveCapacity(size)
+            do {
+                while !queue.isCancelled, var record = try self.next() {
+                    if !keepRaw { record.raw = nil }
+                    batch.append(record)
+                    if batch.count == size {
+                        queue.put(batch)
+                        batch = []
+                        batch.reserveCapacity(size)
+                    }
+                }
+                queue.finish(batch, failure: nil)
+            } catch {
+                queue.finish(batch, failure: error)
+            }
+        }
+        // The parser recurses once per nesting level (up to JSONParser.defaultMaxDepth): give it a main thread's stack.
+        thread.stackSize = 8 << 20
+        thread.start()
+        // However `body` ends, the reading thread stops and is gone before this returns: the source is not shared after.
+        defer { queue.cancelAndWait() }
+        while let batch = queue.take() {
+            for record in batch { try body(record) }
+        }
+        if let failure = queue.failure { throw failure }
+    }
+}
+
+/// The hand-over between `forEachReadingAhead`'s reading thread and its caller: a bounded FIFO of record batches.
+private final class ReadAheadQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[OrderRecord]] = []
+    private let capacity: Int
+    private var finished = false
+    private var cancelled = false
+    private var readerDone = false
+    /// The error that ended reading, handed over after the last batch; set before `finished`.
+    private(set) var failure: Error?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
+
+    /// Reader: waits while the queue is full (unless the caller gave up).
+    func put(_ batch: [OrderRecord]) {
+        condition.lock()
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        if !cancelled { batches.append(batch) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Reader: the last records, then the end (or the error that ended reading).
+    func finish(_ batch: [OrderRecord], failure: Error?) {
+        condition.lock()
+        if !batch.isEmpty && !cancelled { batches.append(batch) }
+        self.failure = failure
+        finished = true
+        readerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Caller: the next batch in file order, nil once reading has finished and every batch was taken.
+    func take() -> [OrderRecord]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    /// Caller: stops the reader (if it is still going) and waits until it has let go of the source.
+    func cancelAndWait() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !readerDone { condition.wait() }
+        batches.removeAll()
+        condition.unlock()
+    }
 }
 
 

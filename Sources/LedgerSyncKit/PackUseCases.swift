@@ -40,10 +40,14 @@ public struct TransformRequest: Sendable {
 public struct TransformEvents {
     public var packLoaded: ([Diagnostic]) -> Void
     public var outcome: (OrderOutcome) -> Void
+    /// After the last outcome, also when the run stops with an error: whatever `outcome` handed elsewhere is done.
+    public var finished: () -> Void
 
-    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in }) {
+    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in },
+                finished: @escaping () -> Void = {}) {
         self.packLoaded = packLoaded
         self.outcome = outcome
+        self.finished = finished
     }
 }
 
@@ -99,6 +103,7 @@ public enum PackUseCases {
     }
 
     public static func transform(_ request: TransformRequest, events: TransformEvents) throws(CommandFailure) -> TransformReport {
+        defer { events.finished() }
         let loaded = try load(request.packDirectory)
         events.packLoaded(loaded.diagnostics)
         let source = try openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)

@@ -97,10 +97,10 @@ public final class OrderSource {
     /// before it have been handled, as `forEach` does. Records come without `raw` unless `keepRaw` (the transform never
     /// reads it, and dropping it on the reading thread keeps its memory off the other one). Records made by a producer
     /// (an order export) are read on the calling thread, as `forEach` reads them.
-    public func forEachReadingAhead(batchSize: Int = 256, batchesAhead: Int = 4, keepRaw: Bool = false,
+    public func forEachReadingAhead(batchSize: Int = 512, batchesAhead: Int = 8, keepRaw: Bool = false,
                                     _ body: (OrderRecord) throws -> Void) throws {
         guard reader != nil else { return try forEach(body) }
-        let queue = ReadAheadQueue(capacity: max(1, batchesAhead))
+        let queue = BatchPipe<OrderRecord>(capacity: max(1, batchesAhead))
         let size = max(1, batchSize)
         let thread = Thread { [self] in
             var batch: [OrderRecord] = []
@@ -132,27 +132,28 @@ public final class OrderSource {
     }
 }
 
-/// The hand-over between `forEachReadingAhead`'s reading thread and its caller: a bounded FIFO of record batches.
-private final class ReadAheadQueue: @unchecked Sendable {
+/// The hand-over between two threads of a pipeline (`forEachReadingAhead`, the transform's output): a bounded FIFO of
+/// batches, one thread putting, one taking.
+public final class BatchPipe<Element>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [[OrderRecord]] = []
+    private var batches: [[Element]] = []
     private let capacity: Int
     private var finished = false
     private var cancelled = false
     private var readerDone = false
-    /// The error that ended reading, handed over after the last batch; set before `finished`.
-    private(set) var failure: Error?
+    /// The error that ended the putting thread, handed over after the last batch; set before `finished`.
+    public private(set) var failure: Error?
 
-    init(capacity: Int) { self.capacity = capacity }
+    public init(capacity: Int) { self.capacity = capacity }
 
-    var isCancelled: Bool {
+    public var isCancelled: Bool {
         condition.lock()
         defer { condition.unlock() }
         return cancelled
     }
 
-    /// Reader: waits while the queue is full (unless the caller gave up).
-    func put(_ batch: [OrderRecord]) {
+    /// Putting thread: waits while the pipe is full (unless the caller gave up).
+    public func put(_ batch: [Element]) {
         condition.lock()
         while batches.count >= capacity && !cancelled { condition.wait() }
         if !cancelled { batches.append(batch) }
@@ -160,8 +161,8 @@ private final class ReadAheadQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Reader: the last records, then the end (or the error that ended reading).
-    func finish(_ batch: [OrderRecord], failure: Error?) {
+    /// Putting thread: the last batch, then the end (or the error that ended it).
+    public func finish(_ batch: [Element], failure: Error?) {
         condition.lock()
         if !batch.isEmpty && !cancelled { batches.append(batch) }
         self.failure = failure
@@ -171,8 +172,8 @@ private final class ReadAheadQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Caller: the next batch in file order, nil once reading has finished and every batch was taken.
-    func take() -> [OrderRecord]? {
+    /// Taking thread: the next batch in order, nil once the putting thread has finished and every batch was taken.
+    public func take() -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }
@@ -182,8 +183,8 @@ private final class ReadAheadQueue: @unchecked Sendable {
         return batch
     }
 
-    /// Caller: stops the reader (if it is still going) and waits until it has let go of the source.
-    func cancelAndWait() {
+    /// Taking thread: stops the putting thread (if it is still going) and waits until it has finished.
+    public func cancelAndWait() {
         condition.lock()
         cancelled = true
         condition.broadcast()

@@ -138,6 +138,8 @@ final class OutcomeLineWriter: @unchecked Sendable {
         let thread = Thread { [pipe, console, done] in
             while let outcomes = pipe.take() {
                 for outcome in outcomes { console.outBytes { OutcomeRendering.appendJSONLine(outcome, to: &$0) } }
+                // Freed by the transform thread, which allocated them (see BatchPipe.giveBack).
+                pipe.giveBack(outcomes)
             }
             done.signal()
         }

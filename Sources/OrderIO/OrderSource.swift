@@ -106,11 +106,13 @@ public final class OrderSource {
             var batch: [OrderRecord] = []
             batch.reserveCapacity(size)
             do {
-                while !queue.isCancelled, var record = try self.next() {
+                while var record = try self.next() {
                     if !keepRaw { record.raw = nil }
                     batch.append(record)
                     if batch.count == size {
-                        queue.put(batch)
+                        // The batches given back are freed here, on the thread that allocated their records.
+                        let (accepted, _) = queue.put(batch)
+                        guard accepted else { break }
                         batch = []
                         batch.reserveCapacity(size)
                     }
@@ -127,6 +129,7 @@ public final class OrderSource {
         defer { queue.cancelAndWait() }
         while let batch = queue.take() {
             for record in batch { try body(record) }
+            queue.giveBack(batch)
         }
         if let failure = queue.failure { throw failure }
     }
@@ -141,23 +144,33 @@ public final class BatchPipe<Element>: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
     private var readerDone = false
+    /// Batches the taking thread is done with, freed by the putting thread: memory goes back to the thread (and malloc
+    /// arena) that allocated it, rather than two threads contending for one arena's lock on every free.
+    private var givenBack: [[Element]] = []
     /// The error that ended the putting thread, handed over after the last batch; set before `finished`.
     public private(set) var failure: Error?
 
     public init(capacity: Int) { self.capacity = capacity }
 
-    public var isCancelled: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return cancelled
-    }
-
-    /// Putting thread: waits while the pipe is full (unless the caller gave up).
-    public func put(_ batch: [Element]) {
+    /// Putting thread: waits while the pipe is full; false when the taking thread gave up. Also returns the batches
+    /// given back since the last put, for the caller to drop.
+    @discardableResult
+    public func put(_ batch: [Element]) -> (accepted: Bool, givenBack: [[Element]]) {
         condition.lock()
         while batches.count >= capacity && !cancelled { condition.wait() }
-        if !cancelled { batches.append(batch) }
+        let accepted = !cancelled
+        if accepted { batches.append(batch) }
+        let done = givenBack
+        givenBack = []
         condition.signal()
+        condition.unlock()
+        return (accepted, done)
+    }
+
+    /// Taking thread: a batch it has finished with, to be freed by the putting thread at its next `put`.
+    public func giveBack(_ batch: [Element]) {
+        condition.lock()
+        givenBack.append(batch)
         condition.unlock()
     }
 

@@ -273,7 +273,7 @@ struct InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
 
-        var payload = JSONObject()
+        var payload = JSONObject(minimumCapacity: 24)
         func put(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
             payload.append(key, value)
             if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin())) }
@@ -318,7 +318,7 @@ struct InvoiceBuilder {
 
         var details: [JSONValue] = []
         for (index, line) in lines.enumerated() {
-            var row = JSONObject()
+            var row = JSONObject(minimumCapacity: 18)
             var prefix: String { "sdsdocdetail[\(index)]." }
             func field(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
                 row.append(key, value)
@@ -457,6 +457,7 @@ struct InvoiceBuilder {
     func render(_ template: String) -> String {
         // A byte search: `contains("{")` goes through Foundation (NSString on Linux) and this runs several times per order.
         guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        if template.utf8.allSatisfy({ $0 < 0x80 }) { return renderASCII(template) }
         var result = ""
         var name: String?
         for character in template {
@@ -470,6 +471,35 @@ struct InvoiceBuilder {
         }
         if let unfinished = name { result += "{" + unfinished }
         return result
+    }
+
+    /// `render` for a template of ASCII characters (each one byte, one Character): the same steps over bytes, without
+    /// the grapheme breaking that walking Characters costs. Placeholder values are copied as they are.
+    private func renderASCII(_ template: String) -> String {
+        var result: [UInt8] = []
+        result.reserveCapacity(template.utf8.count + 32)
+        var name: [UInt8]?
+        for byte in template.utf8 {
+            if byte == UInt8(ascii: "{") { name = []; continue }
+            if byte == UInt8(ascii: "}"), let placeholder = name {
+                let key = String(decoding: placeholder, as: UTF8.self)
+                if let value = placeholderValue(key) {
+                    result.append(contentsOf: value.utf8)
+                } else {
+                    result.append(UInt8(ascii: "{"))
+                    result.append(contentsOf: placeholder)
+                    result.append(UInt8(ascii: "}"))
+                }
+                name = nil
+                continue
+            }
+            if name != nil { name?.append(byte) } else { result.append(byte) }
+        }
+        if let unfinished = name {
+            result.append(UInt8(ascii: "{"))
+            result.append(contentsOf: unfinished)
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     func placeholderValue(_ name: String) -> String? {

@@ -118,36 +118,54 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Fixed notation with exactly `scale` decimals.
-    public var description: String {
-        // Written right to left into a small byte buffer: this runs for every amount of every invoice.
-        var magnitude = units.magnitude
-        var bytes = [UInt8](repeating: 0, count: 24 + max(0, scale))
-        var position = bytes.count
-        var written = 0
-        repeat {
-            if written == scale && scale > 0 {
-                position -= 1
-                bytes[position] = UInt8(ascii: ".")
-            }
-            position -= 1
-            bytes[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-            written += 1
-        } while magnitude > 0 || written <= scale
-        if units < 0 {
-            position -= 1
-            bytes[position] = UInt8(ascii: "-")
-        }
-        return String(decoding: bytes[position...], as: UTF8.self)
-    }
+    public var description: String { text(trimmingZeros: false) }
 
     /// Without trailing zeros after the point (`8.5000` → `8.5`, `6.0000` → `6`).
-    public var trimmed: String {
-        var text = description
-        guard text.contains(".") else { return text }
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
+    public var trimmed: String { text(trimmingZeros: true) }
+
+    /// Written right to left straight into the string's storage: this runs for every amount of every invoice.
+    private func text(trimmingZeros: Bool) -> String {
+        let scale = max(0, self.scale)
+        // Digits of an Int64 (19 at most) plus one leading zero, the point, the sign and any extra scale.
+        let capacity = 24 + scale
+        return String(unsafeUninitializedCapacity: capacity) { bytes in
+            var magnitude = units.magnitude
+            var position = capacity
+            var written = 0
+            var end = capacity
+            var significant = !trimmingZeros
+            repeat {
+                if written == scale && scale > 0 {
+                    // Nothing after the point survived trimming: the point goes too.
+                    if significant {
+                        position -= 1
+                        bytes[position] = UInt8(ascii: ".")
+                    } else {
+                        end = position
+                    }
+                    significant = true
+                }
+                let digit = UInt8(magnitude % 10)
+                magnitude /= 10
+                if significant || written >= scale || digit != 0 {
+                    significant = true
+                    position -= 1
+                    bytes[position] = UInt8(ascii: "0") + digit
+                } else {
+                    end = position  // a trailing zero after the point, dropped
+                }
+                written += 1
+            } while magnitude > 0 || written <= scale
+            if units < 0 {
+                position -= 1
+                bytes[position] = UInt8(ascii: "-")
+            }
+            let count = end - position
+            if position > 0 {
+                for offset in 0..<count { bytes[offset] = bytes[position + offset] }
+            }
+            return count
+        }
     }
 }
 

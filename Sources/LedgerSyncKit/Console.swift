@@ -32,6 +32,12 @@ public final class Console {
         if outHandle != nil && outBuffer.count >= flushThreshold { flush() }
     }
 
+    /// Bytes a renderer appends straight to the output buffer (`OutcomeRendering.appendJSONLine`).
+    public func outBytes(_ write: (inout [UInt8]) -> Void) {
+        write(&outBuffer)
+        if outHandle != nil && outBuffer.count >= flushThreshold { flush() }
+    }
+
     /// One pretty-printed JSON document and a newline.
     public func outJSONDocument(_ value: JSONValue) {
         JSONWriter.appendPretty(value, to: &outBuffer)

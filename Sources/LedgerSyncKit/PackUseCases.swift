@@ -40,10 +40,14 @@ public struct TransformRequest: Sendable {
 public struct TransformEvents {
     public var packLoaded: ([Diagnostic]) -> Void
     public var outcome: (OrderOutcome) -> Void
+    /// After the last outcome, also when the run stops with an error: whatever `outcome` handed elsewhere is done.
+    public var finished: () -> Void
 
-    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in }) {
+    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in },
+                finished: @escaping () -> Void = {}) {
         self.packLoaded = packLoaded
         self.outcome = outcome
+        self.finished = finished
     }
 }
 
@@ -101,6 +105,7 @@ public enum PackUseCases {
     }
 
     public static func transform(_ request: TransformRequest, events: TransformEvents) throws(CommandFailure) -> TransformReport {
+        defer { events.finished() }
         let loaded = try load(request.packDirectory)
         events.packLoaded(loaded.diagnostics)
         let source = try openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
@@ -108,7 +113,8 @@ public enum PackUseCases {
         var tally = OutcomeTally()
         let options = TransformOptions(asOf: request.asOf)
         try reporting {
-            try source.forEach { record in
+            // Orders are read and decoded on a second thread while this one runs the rules and writes the output.
+            try source.forEachReadingAhead { record in
                 let outcome = Workflows.run(record, graph: loaded.graph, options: options, session: &session)
                 tally.add(outcome)
                 events.outcome(outcome)

@@ -38,6 +38,42 @@ public enum DiagnosticRendering {
     }
 
     public static func json(_ diagnostics: [Diagnostic]) -> JSONValue { .array(diagnostics.map { json($0) }) }
+
+    /// The bytes of `JSONWriter.appendCompact(json(diagnostics))`, written directly (warnings of every order in a transform).
+    public static func appendJSON(_ diagnostics: [Diagnostic], to buffer: inout [UInt8]) {
+        guard !diagnostics.isEmpty else { return OutcomeRendering.raw("[]", &buffer) }
+        buffer.append(UInt8(ascii: "["))
+        for (position, diagnostic) in diagnostics.enumerated() {
+            if position > 0 { buffer.append(UInt8(ascii: ",")) }
+            OutcomeRendering.raw("{\"severity\":", &buffer)
+            JSONWriter.appendQuoted(diagnostic.severity.rawValue, to: &buffer)
+            OutcomeRendering.raw(",\"code\":", &buffer)
+            JSONWriter.appendQuoted(diagnostic.code, to: &buffer)
+            OutcomeRendering.raw(",\"message\":", &buffer)
+            JSONWriter.appendQuoted(diagnostic.message, to: &buffer)
+            OutcomeRendering.raw(",\"file\":", &buffer)
+            if let location = diagnostic.location {
+                JSONWriter.appendQuoted(location.file, to: &buffer)
+                OutcomeRendering.raw(",\"line\":", &buffer)
+                if location.line > 0 { appendInt(location.line, to: &buffer) } else { OutcomeRendering.raw("null", &buffer) }
+                OutcomeRendering.raw(",\"column\":", &buffer)
+                if location.column > 0 { appendInt(location.column, to: &buffer) } else { OutcomeRendering.raw("null", &buffer) }
+            } else {
+                OutcomeRendering.raw("null,\"line\":null,\"column\":null", &buffer)
+            }
+            OutcomeRendering.raw(",\"key_path\":", &buffer)
+            if let keyPath = diagnostic.keyPath { JSONWriter.appendQuoted(keyPath, to: &buffer) } else { OutcomeRendering.raw("null", &buffer) }
+            OutcomeRendering.raw(",\"suggestion\":", &buffer)
+            if let suggestion = diagnostic.suggestion { JSONWriter.appendQuoted(suggestion, to: &buffer) } else { OutcomeRendering.raw("null", &buffer) }
+            buffer.append(UInt8(ascii: "}"))
+        }
+        buffer.append(UInt8(ascii: "]"))
+    }
+
+    /// `String(value)`'s digits, as `JSONValue.int` writes them.
+    static func appendInt(_ value: Int, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: String(value).utf8)
+    }
 }
 
 public enum OutcomeRendering {
@@ -70,6 +106,53 @@ public enum OutcomeRendering {
         object.append("warnings", DiagnosticRendering.json(outcome.warnings))
         object.append("diagnostics", DiagnosticRendering.json(outcome.errors))
         return .object(object)
+    }
+
+    /// Appends exactly the bytes of `JSONWriter.appendCompact(json(outcome))` and a newline, without building the
+    /// wrapping objects first: `transform --format jsonl` writes one of these for every order.
+    public static func appendJSONLine(_ outcome: OrderOutcome, to buffer: inout [UInt8]) {
+        raw("{\"order_id\":", &buffer)
+        JSONWriter.appendQuoted(outcome.orderID, to: &buffer)
+        raw(",\"outcome\":", &buffer)
+        JSONWriter.appendQuoted(outcome.kind.rawValue, to: &buffer)
+        raw(",\"document\":", &buffer)
+        if let document = outcome.document {
+            raw("{\"type\":", &buffer)
+            JSONWriter.appendQuoted(SalesInvoiceDocument.type, to: &buffer)
+            raw(",\"idempotency_key\":", &buffer)
+            JSONWriter.appendQuoted(document.idempotencyKey, to: &buffer)
+            raw(",\"payload\":", &buffer)
+            JSONWriter.appendCompact(.object(document.payload), to: &buffer)
+            raw(",\"tie_out\":{\"basis\":", &buffer)
+            JSONWriter.appendQuoted(document.tieOut.basis, to: &buffer)
+            raw(",\"expected\":", &buffer)
+            JSONWriter.appendQuoted(document.tieOut.expected.description, to: &buffer)
+            raw(",\"actual\":", &buffer)
+            JSONWriter.appendQuoted(document.tieOut.actual.description, to: &buffer)
+            raw(",\"difference\":", &buffer)
+            JSONWriter.appendQuoted(document.tieOut.difference.description, to: &buffer)
+            raw(document.tieOut.taxIncluded ? ",\"tax_included\":true" : ",\"tax_included\":false", &buffer)
+            if let charged = document.tieOut.taxCharged {
+                raw(",\"tax_charged\":", &buffer)
+                JSONWriter.appendQuoted(charged.description, to: &buffer)
+                raw(",\"invoice_tax\":", &buffer)
+                JSONWriter.appendQuoted(document.tieOut.invoiceTax.description, to: &buffer)
+            }
+            raw("}}", &buffer)
+        } else {
+            raw("null", &buffer)
+        }
+        raw(",\"reason\":", &buffer)
+        if let reason = outcome.reason { JSONWriter.appendQuoted(reason, to: &buffer) } else { raw("null", &buffer) }
+        raw(",\"warnings\":", &buffer)
+        DiagnosticRendering.appendJSON(outcome.warnings, to: &buffer)
+        raw(",\"diagnostics\":", &buffer)
+        DiagnosticRendering.appendJSON(outcome.errors, to: &buffer)
+        raw("}\n", &buffer)
+    }
+
+    @inline(__always) static func raw(_ literal: StaticString, _ buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// One line per order for people: `+` document, `-` excluded, `!` error, then its warnings.

@@ -40,11 +40,15 @@ public enum Workflows {
     /// Streams every order of `ordersPath` through the pack; exit 1 if any order errored.
     public static func transform(packDirectory: String, ordersPath: String, ordersMapping: String? = nil, format: OutputFormat, asOf: CalendarDate, console: Console) -> Int32 {
         let text = format == .text
-        // Each order is shown as it comes out, so a large file never sits in memory.
+        // Each order is shown as it comes out, so a large file never sits in memory. JSON lines are written on a
+        // thread of their own, in order, while the rules run over the next orders; it is done before anything else is shown.
+        let lines = text ? nil : OutcomeLineWriter(console: console)
         let events = TransformEvents(packLoaded: { diagnostics in
             if text && !diagnostics.isEmpty { console.err(DiagnosticRendering.text(diagnostics)) }
         }, outcome: { outcome in
-            if text { console.out(OutcomeRendering.text(outcome)) } else { console.outJSONLine(OutcomeRendering.json(outcome)) }
+            if let lines { lines.add(outcome) } else { console.out(OutcomeRendering.text(outcome)) }
+        }, finished: {
+            lines?.finish()
         })
         return respond(format: text ? .text : .json, console: console, render: { PackRendering.render($0, format: format) }) {
             var request = TransformRequest(packDirectory: packDirectory, ordersPath: ordersPath, asOf: asOf)
@@ -88,5 +92,58 @@ public enum Workflows {
         let seconds = Int64(Date().timeIntervalSince1970)
         let local = seconds + Int64(utcOffsetSeconds)
         return CalendarDate(daysSinceEpoch: Int(local / 86_400))
+    }
+}
+
+/// Writes `transform --format jsonl` records on a second thread: outcomes go over in batches, in order, and are
+/// encoded and written to the console there; `finish` waits until the last one is written. The console is the writer
+/// thread's alone between the first batch and `finish`.
+final class OutcomeLineWriter: @unchecked Sendable {
+    private let console: Console
+    private let pipe = BatchPipe<OrderOutcome>(capacity: 8)
+    private var batch: [OrderOutcome] = []
+    private let batchSize = 512
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(console: Console) {
+        self.console = console
+        batch.reserveCapacity(batchSize)
+    }
+
+    func add(_ outcome: OrderOutcome) {
+        batch.append(outcome)
+        guard batch.count >= batchSize else { return }
+        start()
+        pipe.put(batch)
+        batch = []
+        batch.reserveCapacity(batchSize)
+    }
+
+    func finish() {
+        guard thread != nil else {
+            // Too few orders to be worth a thread.
+            for outcome in batch { console.outBytes { OutcomeRendering.appendJSONLine(outcome, to: &$0) } }
+            batch = []
+            return
+        }
+        pipe.finish(batch, failure: nil)
+        batch = []
+        done.wait()
+        thread = nil
+    }
+
+    private func start() {
+        guard thread == nil else { return }
+        let thread = Thread { [pipe, console, done] in
+            while let outcomes = pipe.take() {
+                for outcome in outcomes { console.outBytes { OutcomeRendering.appendJSONLine(outcome, to: &$0) } }
+                // Freed by the transform thread, which allocated them (see BatchPipe.giveBack).
+                pipe.giveBack(outcomes)
+            }
+            done.signal()
+        }
+        self.thread = thread
+        thread.start()
     }
 }

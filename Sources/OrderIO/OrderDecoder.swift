@@ -49,28 +49,34 @@ private struct DecodeContext {
         diagnostics.append(.error("\(who): \(message)", at: location, keyPath: path.isEmpty ? nil : path, code: "invalid-order"))
     }
 
-    mutating func string(_ object: JSONObject, _ key: String, _ path: String, required: Bool = true) -> String? {
-        let full = path.isEmpty ? key : "\(path).\(key)"
+    /// `path.key`, or `key` at the top level; only worked out for a message (this runs for every field of every order).
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    mutating func string(_ object: JSONObject, _ key: String, _ pathText: @autoclosure () -> String, required: Bool = true) -> String? {
+        var path: String { pathText() }
         switch object[key] {
         case .string(let s)?:
-            if required && s.isEmpty { fail("\(full) must not be empty", full) }
+            if required && s.isEmpty { let full = Self.join(path, key); fail("\(full) must not be empty", full) }
             return s
         case nil, .null?:
-            if required { fail("\(full) is missing; every order needs it", full) }
+            if required { let full = Self.join(path, key); fail("\(full) is missing; every order needs it", full) }
             return nil
         case .number(let n)?:
             // Marketplace ids are often exported as numbers; keep their digits as text.
             if n.allSatisfy(\.isNumber) { return n }
+            let full = Self.join(path, key)
             fail("\(full) must be a string, found the number \(n)", full)
             return nil
         case let other?:
+            let full = Self.join(path, key)
             fail("\(full) must be a string, found \(other.typeName)", full)
             return nil
         }
     }
 
-    mutating func money(_ object: JSONObject, _ key: String, _ path: String, required: Bool = false, allowNegative: Bool = false) -> Money? {
-        let full = path.isEmpty ? key : "\(path).\(key)"
+    mutating func money(_ object: JSONObject, _ key: String, _ pathText: @autoclosure () -> String, required: Bool = false, allowNegative: Bool = false) -> Money? {
+        var path: String { pathText() }
+        var full: String { Self.join(path, key) }
         switch object[key] {
         case .string(let text)?:
             guard let money = Money(parsing: text) else {
@@ -95,8 +101,9 @@ private struct DecodeContext {
         }
     }
 
-    mutating func bool(_ object: JSONObject?, _ key: String, _ path: String) -> Bool? {
-        let full = "\(path).\(key)"
+    mutating func bool(_ object: JSONObject?, _ key: String, _ pathText: @autoclosure () -> String) -> Bool? {
+        var path: String { pathText() }
+        var full: String { "\(path).\(key)" }
         switch object?[key] {
         case .bool(let b)?: return b
         case nil, .null?: return nil
@@ -106,7 +113,8 @@ private struct DecodeContext {
         }
     }
 
-    mutating func integer(_ value: JSONValue?, _ path: String) -> Int? {
+    mutating func integer(_ value: JSONValue?, _ pathText: @autoclosure () -> String) -> Int? {
+        var path: String { pathText() }
         switch value {
         case .number(let text)?:
             guard let n = Int(text) else {
@@ -127,7 +135,7 @@ private struct DecodeContext {
     }
 
     mutating func timestamp(_ object: JSONObject?, _ key: String, required: Bool) -> Timestamp? {
-        let full = "dates.\(key)"
+        var full: String { "dates.\(key)" }
         switch object?[key] {
         case .string(let text)?:
             guard let stamp = Timestamp(parsing: text) else {
@@ -387,7 +395,8 @@ private struct DecodeContext {
         return ReturnedLine(line: lineIndex, qty: qty, amount: amount)
     }
 
-    mutating func optionalText(_ object: JSONObject, _ key: String, _ path: String) -> String? {
+    mutating func optionalText(_ object: JSONObject, _ key: String, _ pathText: @autoclosure () -> String) -> String? {
+        var path: String { pathText() }
         switch object[key] {
         case .string(let s)?: return s
         case .number(let n)?: return n
@@ -398,7 +407,8 @@ private struct DecodeContext {
         }
     }
 
-    mutating func orderLine(_ value: JSONValue, _ path: String) -> OrderLine? {
+    mutating func orderLine(_ value: JSONValue, _ pathText: @autoclosure () -> String) -> OrderLine? {
+        var path: String { pathText() }
         guard case .object(let object) = value else {
             fail("\(path) must be an object, found \(value.typeName)", path)
             return nil

@@ -90,6 +90,121 @@ public final class OrderSource {
     public func forEach(_ body: (OrderRecord) throws -> Void) throws {
         while let record = try next() { try body(record) }
     }
+
+    /// `forEach`, with reading, parsing and decoding done on a second thread up to `batchesAhead` batches of
+    /// `batchSize` records ahead of `body`, so a transform's rules and output overlap with the decoding of the orders
+    /// after them. Records reach `body` in file order, on the calling thread; a read error is thrown once the records
+    /// before it have been handled, as `forEach` does. Records come without `raw` unless `keepRaw` (the transform never
+    /// reads it, and dropping it on the reading thread keeps its memory off the other one). Records made by a producer
+    /// (an order export) are read on the calling thread, as `forEach` reads them.
+    public func forEachReadingAhead(batchSize: Int = 512, batchesAhead: Int = 8, keepRaw: Bool = false,
+                                    _ body: (OrderRecord) throws -> Void) throws {
+        guard reader != nil else { return try forEach(body) }
+        let queue = BatchPipe<OrderRecord>(capacity: max(1, batchesAhead))
+        let size = max(1, batchSize)
+        let thread = Thread { [self] in
+            var batch: [OrderRecord] = []
+            batch.reserveCapacity(size)
+            do {
+                while var record = try self.next() {
+                    if !keepRaw { record.raw = nil }
+                    batch.append(record)
+                    if batch.count == size {
+                        // The batches given back are freed here, on the thread that allocated their records.
+                        let (accepted, _) = queue.put(batch)
+                        guard accepted else { break }
+                        batch = []
+                        batch.reserveCapacity(size)
+                    }
+                }
+                queue.finish(batch, failure: nil)
+            } catch {
+                queue.finish(batch, failure: error)
+            }
+        }
+        // The parser recurses once per nesting level (up to JSONParser.defaultMaxDepth): give it a main thread's stack.
+        thread.stackSize = 8 << 20
+        thread.start()
+        // However `body` ends, the reading thread stops and is gone before this returns: the source is not shared after.
+        defer { queue.cancelAndWait() }
+        while let batch = queue.take() {
+            for record in batch { try body(record) }
+            queue.giveBack(batch)
+        }
+        if let failure = queue.failure { throw failure }
+    }
+}
+
+/// The hand-over between two threads of a pipeline (`forEachReadingAhead`, the transform's output): a bounded FIFO of
+/// batches, one thread putting, one taking.
+public final class BatchPipe<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[Element]] = []
+    private let capacity: Int
+    private var finished = false
+    private var cancelled = false
+    private var readerDone = false
+    /// Batches the taking thread is done with, freed by the putting thread: memory goes back to the thread (and malloc
+    /// arena) that allocated it, rather than two threads contending for one arena's lock on every free.
+    private var givenBack: [[Element]] = []
+    /// The error that ended the putting thread, handed over after the last batch; set before `finished`.
+    public private(set) var failure: Error?
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    /// Putting thread: waits while the pipe is full; false when the taking thread gave up. Also returns the batches
+    /// given back since the last put, for the caller to drop.
+    @discardableResult
+    public func put(_ batch: [Element]) -> (accepted: Bool, givenBack: [[Element]]) {
+        condition.lock()
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        let accepted = !cancelled
+        if accepted { batches.append(batch) }
+        let done = givenBack
+        givenBack = []
+        condition.signal()
+        condition.unlock()
+        return (accepted, done)
+    }
+
+    /// Taking thread: a batch it has finished with, to be freed by the putting thread at its next `put`.
+    public func giveBack(_ batch: [Element]) {
+        condition.lock()
+        givenBack.append(batch)
+        condition.unlock()
+    }
+
+    /// Putting thread: the last batch, then the end (or the error that ended it).
+    public func finish(_ batch: [Element], failure: Error?) {
+        condition.lock()
+        if !batch.isEmpty && !cancelled { batches.append(batch) }
+        self.failure = failure
+        finished = true
+        readerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Taking thread: the next batch in order, nil once the putting thread has finished and every batch was taken.
+    public func take() -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    /// Taking thread: stops the putting thread (if it is still going) and waits until it has finished.
+    public func cancelAndWait() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !readerDone { condition.wait() }
+        batches.removeAll()
+        condition.unlock()
+    }
 }
 
 

@@ -31,6 +31,8 @@ public struct TransformSession: Sendable {
     public var nextCreditNoteNumber: [String: Int] = [:]
     /// Custom credit note numbers already given to returns ("order id|return id" → number).
     public var assignedCreditNoteNumbers: [String: String] = [:]
+    /// Why an order of an unknown store is excluded, by store: the "did you mean" search is worked out once per store.
+    var unknownStoreReasons: [String: String] = [:]
     public init() {}
 }
 
@@ -38,9 +40,11 @@ extension TransformGraph {
     /// Turns one order into exactly one outcome. Never throws: problems become the outcome.
     public func run(_ order: Order, source: SourceLocation? = nil, options: TransformOptions, session: inout TransformSession) -> OrderOutcome {
         guard let plan = stores[order.store] else {
+            if let reason = session.unknownStoreReasons[order.store] { return .excluded(order.id, reason, source: source) }
             let known = storeIDs
             var reason = "store '\(order.store)' is not in profile.stores"
             if let guess = Suggest.closest(to: order.store, in: known) { reason += " (did you mean '\(guess)'?)" }
+            if session.unknownStoreReasons.count < 1_000 { session.unknownStoreReasons[order.store] = reason }
             return .excluded(order.id, reason, source: source)
         }
         if !integrationEnabled.value {
@@ -219,6 +223,14 @@ struct InvoiceBuilder {
 
     func orderField(_ path: String) -> Origin { Origin("order \(path)", at: source) }
 
+    /// An origin that only provenance (`explain`) shows, worked out only when provenance is recorded: a bulk transform
+    /// would otherwise build several strings per line that nothing reads.
+    func provenanceOnly(_ origin: @autoclosure () -> Origin) -> Origin {
+        options.recordProvenance ? origin() : Self.unrecordedOrigin
+    }
+
+    static let unrecordedOrigin = Origin("", at: nil)
+
     // MARK: build
 
     mutating func build(session: inout TransformSession) -> OrderOutcome {
@@ -261,10 +273,10 @@ struct InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
 
-        var payload = JSONObject()
-        func put(_ key: String, _ value: JSONValue, _ origin: Origin) {
+        var payload = JSONObject(minimumCapacity: 24)
+        func put(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
             payload.append(key, value)
-            if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin)) }
+            if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin())) }
         }
         let upper = settings.uppercase.value
         func text(_ value: String) -> String { upper ? value.uppercased() : value }
@@ -276,9 +288,10 @@ struct InvoiceBuilder {
 
         putText("docno", HeaderColumn.docno, text(docno.value), docno.origin)
         putText("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
-        put("docdate", .string(docdate.value.description), docdate.origin)
-        put("postdate", .string(docdate.value.description), docdate.origin)
-        put("taxdate", .string(docdate.value.description), docdate.origin)
+        let dateText = docdate.value.description
+        put("docdate", .string(dateText), docdate.origin)
+        put("postdate", .string(dateText), docdate.origin)
+        put("taxdate", .string(dateText), docdate.origin)
         putText("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
         let companyName = render(header.companyName.value)
         if !companyName.isEmpty { putText("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin) }
@@ -311,11 +324,11 @@ struct InvoiceBuilder {
 
         var details: [JSONValue] = []
         for (index, line) in lines.enumerated() {
-            var row = JSONObject()
-            let prefix = "sdsdocdetail[\(index)]."
-            func field(_ key: String, _ value: JSONValue, _ origin: Origin) {
+            var row = JSONObject(minimumCapacity: 18)
+            var prefix: String { "sdsdocdetail[\(index)]." }
+            func field(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
                 row.append(key, value)
-                if options.recordProvenance { provenance.append(FieldProvenance(path: prefix + key, value: Self.display(value), origin: origin)) }
+                if options.recordProvenance { provenance.append(FieldProvenance(path: prefix + key, value: Self.display(value), origin: origin())) }
             }
             /// A line text field, fitted to its SQL Account column; returns whether it was cut.
             @discardableResult
@@ -448,7 +461,9 @@ struct InvoiceBuilder {
 
     /// Fills a description/key template from the order.
     func render(_ template: String) -> String {
-        guard template.contains("{") else { return template }
+        // A byte search: `contains("{")` goes through Foundation (NSString on Linux) and this runs several times per order.
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        if template.utf8.allSatisfy({ $0 < 0x80 }) { return renderASCII(template) }
         var result = ""
         var name: String?
         for character in template {
@@ -462,6 +477,35 @@ struct InvoiceBuilder {
         }
         if let unfinished = name { result += "{" + unfinished }
         return result
+    }
+
+    /// `render` for a template of ASCII characters (each one byte, one Character): the same steps over bytes, without
+    /// the grapheme breaking that walking Characters costs. Placeholder values are copied as they are.
+    private func renderASCII(_ template: String) -> String {
+        var result: [UInt8] = []
+        result.reserveCapacity(template.utf8.count + 32)
+        var name: [UInt8]?
+        for byte in template.utf8 {
+            if byte == UInt8(ascii: "{") { name = []; continue }
+            if byte == UInt8(ascii: "}"), let placeholder = name {
+                let key = String(decoding: placeholder, as: UTF8.self)
+                if let value = placeholderValue(key) {
+                    result.append(contentsOf: value.utf8)
+                } else {
+                    result.append(UInt8(ascii: "{"))
+                    result.append(contentsOf: placeholder)
+                    result.append(UInt8(ascii: "}"))
+                }
+                name = nil
+                continue
+            }
+            if name != nil { name?.append(byte) } else { result.append(byte) }
+        }
+        if let unfinished = name {
+            result.append(UInt8(ascii: "{"))
+            result.append(contentsOf: unfinished)
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     func placeholderValue(_ name: String) -> String? {
@@ -539,13 +583,13 @@ struct InvoiceBuilder {
         }
 
         var qty = line.qty
-        var qtyOrigin = orderField("\(path).qty")
+        var qtyOrigin = provenanceOnly(orderField("\(path).qty"))
         var unitPrice = line.unitPrice.description
-        var unitPriceOrigin = orderField("\(path).unit_price")
+        var unitPriceOrigin = provenanceOnly(orderField("\(path).unit_price"))
         // A preset replaces the item and its UOM, so the matched item's conversion no longer applies.
         if let rate = match?.rate, rate > 1, settings.uomConversion.value, plan.preset == nil {
             qty = line.qty * rate
-            let conversion = Origin("UOM conversion × \(rate) from \(match?.origin.setting ?? "item matching")", at: match?.origin.location)
+            let conversion = provenanceOnly(Origin("UOM conversion × \(rate) from \(match?.origin.setting ?? "item matching")", at: match?.origin.location))
             qtyOrigin = conversion
             unitPriceOrigin = conversion
             let decimals = settings.unitPriceDecimals.value
@@ -565,10 +609,10 @@ struct InvoiceBuilder {
         }
 
         var discount = line.sellerDiscount
-        var discountOrigin = orderField("\(path).seller_discount")
+        var discountOrigin = provenanceOnly(orderField("\(path).seller_discount"))
         if buyerPaidBasis && line.platformDiscount != .zero {
             discount += line.platformDiscount
-            discountOrigin = Origin("order \(path).seller_discount + platform_discount (amount_basis: buyer_paid)", at: source)
+            discountOrigin = provenanceOnly(Origin("order \(path).seller_discount + platform_discount (amount_basis: buyer_paid)", at: source))
         }
         if discount > line.gross {
             fail("the discount \(discount) is larger than qty × unit price \(line.gross)", "\(path).seller_discount", code: "invalid-discount")
@@ -585,7 +629,7 @@ struct InvoiceBuilder {
         }
         let account = match?.account.map { Traced($0, match?.origin ?? header.account.origin) } ?? header.account
         return WorkLine(sourcePath: path, itemCode: itemCode, uom: uom, location: header.location, project: header.project,
-                        description: Traced(description, orderField("\(path).name")), account: account,
+                        description: Traced(description, provenanceOnly(orderField("\(path).name"))), account: account,
                         taxCode: taxCode, taxRate: taxRate, qty: qty, qtyOrigin: qtyOrigin, unitPrice: unitPrice,
                         unitPriceOrigin: unitPriceOrigin, gross: isComponent ? .zero : line.gross, discount: isComponent ? .zero : discount,
                         discountOrigin: discountOrigin, serials: serials, isGoods: !isComponent, taxInclusive: inclusive)
@@ -643,7 +687,7 @@ struct InvoiceBuilder {
             }
             for (index, share) in shares where share > 0 {
                 lines[index].discount += Money(minorUnits: share)
-                lines[index].discountOrigin = Origin("\(lines[index].discountOrigin.setting) + \(label) share \(Money(minorUnits: share)) (vouchers.treatment: spread)", at: settings.spreadVouchers.origin.location)
+                lines[index].discountOrigin = provenanceOnly(Origin("\(lines[index].discountOrigin.setting) + \(label) share \(Money(minorUnits: share)) (vouchers.treatment: spread)", at: settings.spreadVouchers.origin.location))
             }
             return
         }

@@ -59,16 +59,17 @@ public final class TransformGraph: @unchecked Sendable {
     }
 }
 
-/// Everything one store's orders need, resolved once.
-public struct StorePlan: Sendable {
-    public var store: StoreDeclaration
-    public var settings: ResolvedSettings
-    public var items: [String: ItemMatch]
-    public var preset: Preset?
-    public var customer: Traced<String>?
-    public var shipping: ShippingMatch?
-    public var payment: Traced<String>?
-    public var currencies: [String: CurrencyMatch]
+/// Everything one store's orders need, resolved once. A class: every order of the store shares it, so handing it
+/// to an order's builder is one reference, not a copy of a few dozen traced settings.
+public final class StorePlan: Sendable {
+    public let store: StoreDeclaration
+    public let settings: ResolvedSettings
+    public let items: [String: ItemMatch]
+    public let preset: Preset?
+    public let customer: Traced<String>?
+    public let shipping: ShippingMatch?
+    public let payment: Traced<String>?
+    public let currencies: [String: CurrencyMatch]
 
     init(pack: RulePack, store: StoreDeclaration) {
         self.store = store

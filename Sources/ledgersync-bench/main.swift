@@ -7,9 +7,12 @@ import RulePack
 import Transform
 
 // Throughput benchmark for the transform pipeline, kept out of `swift test`.
-// Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE]
+// Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE] [--sheet-rows N]
 // Writes ORDERS orders (copies of the example orders with unique ids and order numbers) to a temporary file, then
-// times decode → transform → encode three times and prints the median with peak memory.
+// times decode → transform → encode three times (decoding on a second thread, as `transform` does) and prints the
+// median with peak memory; then the rules alone (the compiled graph over orders already decoded, one core, no I/O),
+// and the compile time of the pack with an item sheet of N rows (default 20,000) added, and its transform speed.
+// The end-to-end CLI comparison with orjson and jq is scripts/bench-transform.sh.
 
 func peakResidentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -28,6 +31,7 @@ func option(_ name: String, default value: String) -> String {
     return found
 }
 let packDirectory = option("--pack", default: "rules/acme-living")
+let sheetRows = Int(option("--sheet-rows", default: "20000")) ?? 20_000
 let seedPath = option("--seed-orders", default: "examples/orders/2025-09.jsonl")
 let count = Int(arguments.first ?? "") ?? 100_000
 
@@ -86,7 +90,7 @@ for _ in 0..<3 {
     var buffer: [UInt8] = []
     buffer.reserveCapacity(1 << 17)
     let options = TransformOptions(asOf: CalendarDate(year: 2025, month: 10, day: 1))
-    try source.forEach { record in
+    try source.forEachReadingAhead { record in
         let outcome = Workflows.run(record, graph: graph, options: options, session: &session)
         tally.add(outcome)
         JSONWriter.appendCompact(OutcomeRendering.json(outcome), to: &buffer)
@@ -104,3 +108,74 @@ print("pack compile: \(String(format: "%.1f", compileSeconds * 1000)) ms")
 print("orders: \(tally.total) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB): \(tally.summary)")
 print("transform median of 3: \(String(format: "%.2f", median)) s = \(Int(Double(tally.total) / median)) orders/s, \(String(format: "%.1f", Double(bytes) / 1_048_576 / median)) MiB/s")
 print("peak resident memory: \(String(format: "%.0f", peakResidentMegabytes())) MiB")
+
+// Rules alone: the compiled graph over orders decoded beforehand (up to 20,000, run round-robin to ORDERS), one core.
+func decodedOrders(limit: Int) throws -> [(Order, SourceLocation)] {
+    var orders: [(Order, SourceLocation)] = []
+    let source = try OrderSource(path: ordersPath)
+    while orders.count < limit, let record = try source.next() {
+        if case .success(let order) = record.result { orders.append((order, record.location)) }
+    }
+    return orders
+}
+
+func rulesOnly(_ graph: TransformGraph, _ orders: [(Order, SourceLocation)], runs: Int) -> Double {
+    var best = Double.infinity
+    for _ in 0..<3 {
+        var session = TransformSession()
+        let options = TransformOptions(asOf: CalendarDate(year: 2025, month: 10, day: 1))
+        var documents = 0
+        let start = Date()
+        for index in 0..<runs {
+            let (order, location) = orders[index % orders.count]
+            if graph.run(order, source: location, options: options, session: &session).kind == .document { documents += 1 }
+            // A fresh session per pass over the orders: their invoice numbers would otherwise repeat.
+            if (index + 1) % orders.count == 0 { session = TransformSession() }
+        }
+        best = min(best, Date().timeIntervalSince(start))
+        precondition(documents > 0)
+    }
+    return Double(runs) / best
+}
+
+let sample = try decodedOrders(limit: min(count, 20_000))
+print("rules only (graph over \(sample.count) decoded orders, \(count) runs, best of 3): \(Int(rulesOnly(graph, sample, runs: count))) orders/s")
+
+// A copy of the pack's rules tree with an item sheet of `sheetRows` rows added to its matching.
+func packWithItemSheet(rows: Int) throws -> String {
+    let packURL = URL(fileURLWithPath: packDirectory).standardizedFileURL
+    let rulesRoot = packURL.deletingLastPathComponent()
+    // Inside the repository (under .build, which git ignores): a pack may only extend packs in its own repository.
+    let copy = URL(fileURLWithPath: ".build/ledgersync-bench-sheet-\(rows)").standardizedFileURL
+    try? FileManager.default.removeItem(at: copy)
+    try FileManager.default.copyItem(at: rulesRoot, to: copy)
+    let pack = copy.appendingPathComponent(packURL.lastPathComponent)
+    var csv = "sku,name,syncapp_code,syncapp_uom\n"
+    for row in 0..<rows { csv += "BENCH-SKU-\(row),Bench item \(row),BI-\(row),UNIT\n" }
+    try csv.write(to: pack.appendingPathComponent("matching/bench-items.csv"), atomically: true, encoding: .utf8)
+    let matching = pack.appendingPathComponent("matching.yaml")
+    let text = try String(contentsOf: matching, encoding: .utf8)
+    guard text.contains("  item_sheets:\n") else { throw CocoaError(.fileReadCorruptFile) }
+    try text.replacingOccurrences(of: "  item_sheets:\n", with: "  item_sheets:\n    - matching/bench-items.csv\n")
+        .write(to: matching, atomically: true, encoding: .utf8)
+    return pack.path
+}
+
+if sheetRows > 0, let bigPack = try? packWithItemSheet(rows: sheetRows) {
+    var compileTimes: [Double] = []
+    var bigGraph: TransformGraph?
+    for _ in 0..<3 {
+        let start = Date()
+        let (loaded, problems) = RulePackValidator.load(packDirectory: bigPack)
+        guard let loaded else {
+            print("pack with a \(sheetRows)-row item sheet did not load: \(problems.errors.first?.description ?? "")")
+            break
+        }
+        bigGraph = TransformGraph(pack: loaded)
+        compileTimes.append(Date().timeIntervalSince(start))
+    }
+    if let bigGraph, !compileTimes.isEmpty {
+        let items = bigGraph.plan(forStore: bigGraph.storeIDs[0])?.items.count ?? 0
+        print("pack with a \(sheetRows)-row item sheet (\(items) items): compile \(String(format: "%.1f", compileTimes.sorted()[compileTimes.count / 2] * 1000)) ms (median of \(compileTimes.count)); rules only: \(Int(rulesOnly(bigGraph, sample, runs: count))) orders/s")
+    }
+}

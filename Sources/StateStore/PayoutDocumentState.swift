@@ -211,24 +211,7 @@ extension StateStore {
         let stamp = Timestamps.iso(now)
         return try database.write { db in
             guard var document = try StoredPayoutDocument.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
-            switch transition {
-            case .sending: document.state = .sending
-            case .created(let dockey, let docno, _):
-                document.state = .created
-                document.remoteDockey = dockey
-                document.remoteDocno = docno
-                document.lastError = nil
-            case .failed(let message):
-                document.state = .failed
-                document.lastError = message
-            case .unknown(let message):
-                document.state = .unknown
-                document.lastError = message
-            case .desired: document.state = .desired
-            case .cancelled, .cancelledWithOrder: document.state = .cancelled
-            case .updated: break
-            case .changeFailed(let message): document.lastError = message
-            }
+            document.record(transition)
             document.updatedAt = stamp
             try document.update(db)
             guard let attempt else { return nil }
@@ -248,3 +231,5 @@ extension StateStore {
         }
     }
 }
+
+extension StoredPayoutDocument: SentDocumentRecord {}

@@ -176,24 +176,7 @@ extension StateStore {
         let stamp = Timestamps.iso(now)
         return try database.write { db in
             guard var document = try StoredReturnDocument.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
-            switch transition {
-            case .sending: document.state = .sending
-            case .created(let dockey, let docno, _):
-                document.state = .created
-                document.remoteDockey = dockey
-                document.remoteDocno = docno
-                document.lastError = nil
-            case .failed(let message):
-                document.state = .failed
-                document.lastError = message
-            case .unknown(let message):
-                document.state = .unknown
-                document.lastError = message
-            case .desired: document.state = .desired
-            case .cancelled, .cancelledWithOrder: document.state = .cancelled
-            case .updated: break
-            case .changeFailed(let message): document.lastError = message
-            }
+            document.record(transition)
             document.updatedAt = stamp
             try document.update(db)
             guard let attempt else { return nil }
@@ -225,3 +208,37 @@ extension StateStore {
         }
     }
 }
+
+/// A document `apply` sends besides the invoice (a return's or a payout's credit note or refund): its state and what
+/// SQL Account answered, moved by a `DocumentTransition` the same way for every kind.
+protocol SentDocumentRecord {
+    var state: DocumentState { get set }
+    var remoteDockey: Int64? { get set }
+    var remoteDocno: String? { get set }
+    var lastError: String? { get set }
+}
+
+extension SentDocumentRecord {
+    mutating func record(_ transition: DocumentTransition) {
+        switch transition {
+        case .sending: state = .sending
+        case .created(let dockey, let docno, _):
+            state = .created
+            remoteDockey = dockey
+            remoteDocno = docno
+            lastError = nil
+        case .failed(let message):
+            state = .failed
+            lastError = message
+        case .unknown(let message):
+            state = .unknown
+            lastError = message
+        case .desired: state = .desired
+        case .cancelled, .cancelledWithOrder: state = .cancelled
+        case .updated: break
+        case .changeFailed(let message): lastError = message
+        }
+    }
+}
+
+extension StoredReturnDocument: SentDocumentRecord {}

@@ -123,49 +123,63 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
     /// Without trailing zeros after the point (`8.5000` → `8.5`, `6.0000` → `6`).
     public var trimmed: String { text(trimmingZeros: true) }
 
-    /// Written right to left straight into the string's storage: this runs for every amount of every invoice.
-    private func text(trimmingZeros: Bool) -> String {
-        let scale = max(0, self.scale)
-        // Digits of an Int64 (19 at most) plus one leading zero, the point, the sign and any extra scale.
-        let capacity = 24 + scale
-        return String(unsafeUninitializedCapacity: capacity) { bytes in
-            var magnitude = units.magnitude
-            var position = capacity
-            var written = 0
-            var end = capacity
-            var significant = !trimmingZeros
-            repeat {
-                if written == scale && scale > 0 {
-                    // Nothing after the point survived trimming: the point goes too.
-                    if significant {
-                        position -= 1
-                        bytes[position] = UInt8(ascii: ".")
-                    } else {
-                        end = position
-                    }
-                    significant = true
-                }
-                let digit = UInt8(magnitude % 10)
-                magnitude /= 10
-                if significant || written >= scale || digit != 0 {
-                    significant = true
-                    position -= 1
-                    bytes[position] = UInt8(ascii: "0") + digit
-                } else {
-                    end = position  // a trailing zero after the point, dropped
-                }
-                written += 1
-            } while magnitude > 0 || written <= scale
-            if units < 0 {
-                position -= 1
-                bytes[position] = UInt8(ascii: "-")
-            }
-            let count = end - position
-            if position > 0 {
-                for offset in 0..<count { bytes[offset] = bytes[position + offset] }
-            }
-            return count
+    /// Appends the fixed notation (`description`) to `buffer` without making a String: a bulk transform writes every
+    /// amount of every invoice this way.
+    public func appendText(to buffer: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: textCapacity) { bytes in
+            let count = writeText(into: bytes, trimmingZeros: false)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
         }
+    }
+
+    /// Digits of an Int64 (19 at most) plus one leading zero, the point, the sign and any extra scale.
+    private var textCapacity: Int { 24 + max(0, scale) }
+
+    private func text(trimmingZeros: Bool) -> String {
+        String(unsafeUninitializedCapacity: textCapacity) { writeText(into: $0, trimmingZeros: trimmingZeros) }
+    }
+
+    /// Writes the text right to left into `bytes` (at least `textCapacity` long), then moves it to the front; returns
+    /// its length.
+    private func writeText(into bytes: UnsafeMutableBufferPointer<UInt8>, trimmingZeros: Bool) -> Int {
+        let scale = max(0, self.scale)
+        let capacity = textCapacity
+        var magnitude = units.magnitude
+        var position = capacity
+        var written = 0
+        var end = capacity
+        var significant = !trimmingZeros
+        repeat {
+            if written == scale && scale > 0 {
+                // Nothing after the point survived trimming: the point goes too.
+                if significant {
+                    position -= 1
+                    bytes[position] = UInt8(ascii: ".")
+                } else {
+                    end = position
+                }
+                significant = true
+            }
+            let digit = UInt8(magnitude % 10)
+            magnitude /= 10
+            if significant || written >= scale || digit != 0 {
+                significant = true
+                position -= 1
+                bytes[position] = UInt8(ascii: "0") + digit
+            } else {
+                end = position  // a trailing zero after the point, dropped
+            }
+            written += 1
+        } while magnitude > 0 || written <= scale
+        if units < 0 {
+            position -= 1
+            bytes[position] = UInt8(ascii: "-")
+        }
+        let count = end - position
+        if position > 0 {
+            for offset in 0..<count { bytes[offset] = bytes[position + offset] }
+        }
+        return count
     }
 }
 

@@ -122,7 +122,7 @@ public enum OutcomeRendering {
             raw(",\"idempotency_key\":", &buffer)
             JSONWriter.appendQuoted(document.idempotencyKey, to: &buffer)
             raw(",\"payload\":", &buffer)
-            JSONWriter.appendCompact(.object(document.payload), to: &buffer)
+            document.appendPayloadJSON(to: &buffer)
             raw(",\"tie_out\":{\"basis\":", &buffer)
             JSONWriter.appendQuoted(document.tieOut.basis, to: &buffer)
             raw(",\"expected\":", &buffer)

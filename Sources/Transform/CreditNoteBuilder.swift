@@ -16,7 +16,7 @@ public struct ReturnOutcome: Sendable {
     public var errors: [Diagnostic]
 
     /// The credit note's total (`docamt`).
-    public var amount: Money { document.flatMap { $0.payload["docamt"]?.stringValue }.flatMap(Money.init(parsing:)) ?? .zero }
+    public var amount: Money { document?.docamt ?? .zero }
 }
 
 /// The SQL Account document types returns produce.

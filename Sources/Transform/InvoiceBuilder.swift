@@ -250,8 +250,12 @@ struct InvoiceBuilder {
         }
         computeTax(&lines)
 
-        let docamt = lines.reduce(Money.zero) { $0 + $1.amount + $1.taxAmount }
-        let preTax = lines.reduce(Money.zero) { $0 + $1.amount }
+        var preTax = Money.zero, tax = Money.zero
+        for index in lines.indices {
+            preTax += lines[index].amount
+            tax += lines[index].taxAmount
+        }
+        let docamt = preTax + tax
         let currency = resolveCurrency()
         let docno = creditNote.map { creditNoteNumber($0, session: &session) } ?? documentNumber(session: &session)
         let docdate = creditNote.map(creditNoteDate) ?? documentDate()
@@ -273,38 +277,42 @@ struct InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
 
-        var payload = JSONObject(minimumCapacity: 24)
-        func put(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
-            payload.append(key, value)
-            if options.recordProvenance { provenance.append(FieldProvenance(path: key, value: Self.display(value), origin: origin())) }
-        }
         let upper = settings.uppercase.value
         func text(_ value: String) -> String { upper ? value.uppercased() : value }
-        /// A header text field, fitted to its SQL Account column.
-        func putText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin) {
-            let fitted = fit(value, limit, path: key, origin: origin)
-            put(key, .string(fitted.value), fitted.origin)
+        /// Records a field's provenance; the arguments are only worked out when `explain` asked for it.
+        func record(_ path: @autoclosure () -> String, _ value: @autoclosure () -> String, _ origin: @autoclosure () -> Origin) {
+            if options.recordProvenance { provenance.append(FieldProvenance(path: path(), value: value(), origin: origin())) }
+        }
+        /// A text field fitted to its SQL Account column, with its provenance.
+        func fitted(_ path: @autoclosure () -> String, _ limit: FieldLimit?, _ value: String, _ origin: @autoclosure () -> Origin,
+                    fate: @autoclosure () -> String = "the rest is dropped") -> String {
+            let fitted = fit(value, limit, path: path(), origin: origin(), fate: fate())
+            record(path(), fitted.value, fitted.origin(origin()))
+            return fitted.value
         }
 
-        putText("docno", HeaderColumn.docno, text(docno.value), docno.origin)
-        putText("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
+        let docnoText = fitted("docno", HeaderColumn.docno, text(docno.value), docno.origin)
+        let docnoex = fitted("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
         let dateText = docdate.value.description
-        put("docdate", .string(dateText), docdate.origin)
-        put("postdate", .string(dateText), docdate.origin)
-        put("taxdate", .string(dateText), docdate.origin)
-        putText("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
+        record("docdate", dateText, docdate.origin)
+        record("postdate", dateText, docdate.origin)
+        record("taxdate", dateText, docdate.origin)
+        let code = fitted("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
         let companyName = render(header.companyName.value)
-        if !companyName.isEmpty { putText("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin) }
-        putText("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
-        putText("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
-        putText("project", HeaderColumn.project, text(header.project.value), header.project.origin)
-        putText("area", HeaderColumn.area, text(header.area.value), header.area.origin)
-        putText("currencycode", HeaderColumn.currencycode, text(currency.code.value), currency.code.origin)
-        put("currencyrate", .string(currency.rate.value), currency.rate.origin)
+        let fittedCompanyName = companyName.isEmpty ? nil : fitted("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin)
+        let agent = fitted("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
+        let terms = fitted("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
+        let project = fitted("project", HeaderColumn.project, text(header.project.value), header.project.origin)
+        let area = fitted("area", HeaderColumn.area, text(header.area.value), header.area.origin)
+        let currencyCode = fitted("currencycode", HeaderColumn.currencycode, text(currency.code.value), currency.code.origin)
+        record("currencyrate", currency.rate.value, currency.rate.origin)
+        let description: String
+        let docref1: String
+        var invoiceReference: InvoiceContent.NamedText?
         if let creditNote {
             let template = creditNote.settings.description
-            putText("description", HeaderColumn.description, text(renderCreditNote(template.value, creditNote)), template.origin)
-            putText("docref1", HeaderColumn.docref1, key, creditNote.settings.idempotencyKey.origin)
+            description = fitted("description", HeaderColumn.description, text(renderCreditNote(template.value, creditNote)), template.origin)
+            docref1 = fitted("docref1", HeaderColumn.docref1, key, creditNote.settings.idempotencyKey.origin)
             // The refund's docref1 is the credit note's plus "-F": a key that only just fits would leave the refund
             // unable to be found again, so it fails here, before either is sent.
             if creditNote.settings.refund.value == .customerRefund, let limit = HeaderColumn.docref1?.maxLength,
@@ -313,101 +321,103 @@ struct InvoiceBuilder {
             }
             let field = creditNote.settings.invoiceReferenceField
             if field.value != "none", let invoice = creditNote.invoiceDocno, !invoice.isEmpty {
-                putText(field.value, FieldLimits.invoiceHeader(field.value), invoice, Origin("the credited invoice's number (\(field.origin.setting))", at: field.origin.location))
+                let value = fitted(field.value, FieldLimits.invoiceHeader(field.value), invoice, Origin("the credited invoice's number (\(field.origin.setting))", at: field.origin.location))
+                invoiceReference = InvoiceContent.NamedText(key: field.value, value: value)
             }
         } else {
-            putText("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
-            putText("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
+            description = fitted("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
+            docref1 = fitted("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
         }
-        put("docamt", .string(docamt.description), Origin("computed: Σ line amount + tax", at: nil))
-        put("cancelled", .bool(false), Origin(creditNote == nil ? "built-in: new invoices are not cancelled" : "built-in: new credit notes are not cancelled", at: nil))
+        record("docamt", docamt.description, Origin("computed: Σ line amount + tax", at: nil))
+        record("cancelled", "false", Origin(creditNote == nil ? "built-in: new invoices are not cancelled" : "built-in: new credit notes are not cancelled", at: nil))
 
-        var details: [JSONValue] = []
-        for (index, line) in lines.enumerated() {
-            var row = JSONObject(minimumCapacity: 18)
+        var contentLines: [InvoiceContent.Line] = []
+        contentLines.reserveCapacity(lines.count)
+        for index in lines.indices {
             var prefix: String { "sdsdocdetail[\(index)]." }
-            func field(_ key: String, _ value: JSONValue, _ origin: @autoclosure () -> Origin) {
-                row.append(key, value)
-                if options.recordProvenance { provenance.append(FieldProvenance(path: prefix + key, value: Self.display(value), origin: origin())) }
-            }
-            /// A line text field, fitted to its SQL Account column; returns whether it was cut.
-            @discardableResult
-            func fieldText(_ key: String, _ limit: FieldLimit?, _ value: String, _ origin: Origin, fate: @autoclosure () -> String = "the rest is dropped") -> Bool {
-                let fitted = fit(value, limit, path: prefix + key, origin: origin, fate: fate())
-                field(key, .string(fitted.value), fitted.origin)
-                return fitted.value != value
-            }
-            field("seq", .int(index + 1), Origin("computed: line order", at: nil))
-            fieldText("itemcode", LineColumn.itemcode, text(line.itemCode.value), line.itemCode.origin)
-            fieldText("location", LineColumn.location, text(line.location.value), line.location.origin)
-            fieldText("project", LineColumn.project, text(line.project.value), line.project.origin)
-            let fullDescription = text(line.description.value)
+            record(prefix + "seq", String(index + 1), Origin("computed: line order", at: nil))
+            let itemCode = fitted(prefix + "itemcode", LineColumn.itemcode, text(lines[index].itemCode.value), lines[index].itemCode.origin)
+            let location = fitted(prefix + "location", LineColumn.location, text(lines[index].location.value), lines[index].location.origin)
+            let project = fitted(prefix + "project", LineColumn.project, text(lines[index].project.value), lines[index].project.origin)
+            let fullDescription = text(lines[index].description.value)
             let fullTextField = settings.cutDescriptionField.value
-            let cut = fieldText("description", LineColumn.description, fullDescription, line.description.origin,
-                                fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
-            if cut, let fullTextField {
-                field(fullTextField, .string(fullDescription), Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
+            let description = fitted(prefix + "description", LineColumn.description, fullDescription, lines[index].description.origin,
+                                     fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
+            var keptInFull: InvoiceContent.NamedText?
+            if description != fullDescription, let fullTextField {
+                keptInFull = InvoiceContent.NamedText(key: fullTextField, value: fullDescription)
+                record(prefix + fullTextField, fullDescription, Origin("\(lines[index].description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
             }
-            field("qty", .string(FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description), line.qtyOrigin)
-            fieldText("uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
-            field("unitprice", .string(line.unitPrice), line.unitPriceOrigin)
-            field("disc", .string(line.discount.description), line.discountOrigin)
-            fieldText("tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
-            field("taxrate", .string(line.taxCode.value.isEmpty ? "" : line.taxRate.value.description), line.taxRate.origin)
-            field("taxinclusive", .bool(line.taxInclusive), order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
-            field("taxamt", .string(line.taxAmount.description), Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
-            field("amount", .string(line.amount.description), Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
-            fieldText("account", LineColumn.account, text(line.account.value), line.account.origin)
+            let line = lines[index]
+            record(prefix + "qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description, line.qtyOrigin)
+            let uom = fitted(prefix + "uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
+            record(prefix + "unitprice", line.unitPrice, line.unitPriceOrigin)
+            record(prefix + "disc", line.discount.description, line.discountOrigin)
+            let taxCode = fitted(prefix + "tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
+            record(prefix + "taxrate", line.taxCode.value.isEmpty ? "" : line.taxRate.value.description, line.taxRate.origin)
+            record(prefix + "taxinclusive", line.taxInclusive ? "true" : "false", order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
+            record(prefix + "taxamt", line.taxAmount.description, Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
+            record(prefix + "amount", line.amount.description, Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
+            let account = fitted(prefix + "account", LineColumn.account, text(line.account.value), line.account.origin)
+            var serials: [String] = []
             if !line.serials.isEmpty {
                 let origin = orderField("\(line.sourcePath).serial_numbers")
-                var serials: [JSONValue] = []
+                serials.reserveCapacity(line.serials.count)
                 for (serialIndex, serial) in line.serials.enumerated() {
-                    let fitted = fit(text(serial), FieldLimits.serialNumber, path: "\(prefix)sdsserialnumber[\(serialIndex)].serialnumber", origin: origin)
-                    serials.append(.object(["serialnumber": .string(fitted.value)]))
+                    serials.append(fit(text(serial), FieldLimits.serialNumber, path: "\(prefix)sdsserialnumber[\(serialIndex)].serialnumber", origin: origin).value)
                 }
-                field("sdsserialnumber", .array(serials), origin)
+                record(prefix + "sdsserialnumber", "[\(serials.count) item\(serials.count == 1 ? "" : "s")]", origin)
             }
-            details.append(.object(row))
+            contentLines.append(InvoiceContent.Line(itemCode: itemCode, location: location, project: project, description: description,
+                                                    fullDescription: keptInFull, qty: line.qty, uom: uom, unitPrice: line.unitPrice,
+                                                    discount: line.discount, taxCode: taxCode, taxRate: line.taxCode.value.isEmpty ? nil : line.taxRate.value,
+                                                    taxInclusive: line.taxInclusive, taxAmount: line.taxAmount, amount: line.amount,
+                                                    account: account, serialNumbers: serials))
         }
-        payload.append("sdsdocdetail", .array(details))
         // A code too long for its column fails the order; its invoice number stays free for the next order.
         guard errors.isEmpty else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
         if !docno.value.isEmpty { session.issuedDocumentNumbers[numberKey] = creditNote.map { "order \(order.id) return \($0.event.id)" } ?? order.id }
 
-        let document = SalesInvoiceDocument(payload: payload, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
+        let content = InvoiceContent(docno: docnoText, docnoex: docnoex, date: dateText, code: code, companyName: fittedCompanyName,
+                                     agent: agent, terms: terms, project: project, area: area, currencyCode: currencyCode,
+                                     currencyRate: currency.rate.value, description: description, docref1: docref1,
+                                     invoiceReference: invoiceReference, docamt: docamt, lines: contentLines)
+        let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
+    }
+
+    /// What `fit` made of a value: the value as sent, and how far it was cut (nil when it fit).
+    struct Fitted {
+        var value: String
+        var cut: (kept: Int, length: Int)?
+
+        /// The origin provenance shows: `origin`, noting the cut.
+        func origin(_ origin: Origin) -> Origin {
+            guard let cut else { return origin }
+            return Origin("\(origin.setting), cut to \(cut.kept) of \(cut.length) characters", at: origin.location)
+        }
     }
 
     /// `value` as it fits its SQL Account column (`FieldLimits`): free text is cut, with a `text-truncated`
     /// warning; a code or key is never cut (a shorter code names a different record) but fails the order with
     /// `value-too-long`, naming where the value was set. `fate` tells what became of the text cut off.
-    /// `path` and `fate` are only worked out for a value that does not fit: this runs for every field of every order.
-    mutating func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: Origin,
-                      fate: @autoclosure () -> String = "the rest is dropped") -> Traced<String> {
+    /// `path`, `origin` and `fate` are only worked out for a value that does not fit: this runs for every field of every
+    /// order.
+    mutating func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: @autoclosure () -> Origin,
+                      fate: @autoclosure () -> String = "the rest is dropped") -> Fitted {
         // UTF-8 bytes are never fewer than UTF-16 units, and counting them is free: most values stop here.
-        guard let limit, value.utf8.count > limit.maxLength, let cut = FieldLimits.cut(value, to: limit.maxLength) else { return Traced(value, origin) }
+        guard let limit, value.utf8.count > limit.maxLength, let cut = FieldLimits.cut(value, to: limit.maxLength) else { return Fitted(value: value) }
         let length = FieldLimits.length(value)
         switch limit.kind {
         case .reference:
-            fail("\(limit.field) '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength); it is a code, and a shortened code would name a different record: shorten it where it is set, \(origin)", path(), code: "value-too-long")
-            return Traced(value, origin)
+            fail("\(limit.field) '\(value)' is \(length) characters, SQL Account allows \(limit.maxLength); it is a code, and a shortened code would name a different record: shorten it where it is set, \(origin())", path(), code: "value-too-long")
+            return Fitted(value: value)
         case .text:
             let kept = FieldLimits.length(cut.text)
             warn("\(limit.field) is \(length) characters, SQL Account allows \(limit.maxLength): cut \(cut.atWordBoundary ? "at a word boundary" : "between characters") to \(kept); \(fate())", path(), code: "text-truncated")
-            return Traced(cut.text, Origin("\(origin.setting), cut to \(kept) of \(length) characters", at: origin.location))
-        }
-    }
-
-    static func display(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): return s
-        case .number(let n): return n
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        case .array(let items): return "[\(items.count) item\(items.count == 1 ? "" : "s")]"
-        case .object: return "{…}"
+            return Fitted(value: cut.text, cut: (kept, length))
         }
     }
 
@@ -431,14 +441,15 @@ struct InvoiceBuilder {
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
     mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
         let context = RuleContext(order: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
-        for rule in graph.orderRules {
+        for compiled in graph.orderRules {
+            let rule = compiled.rule
             guard rule.condition.evaluate({ index in context.value(index, line: nil) }) else { continue }
             if let exclude = rule.exclude {
                 return "\(exclude.value) (rule '\(rule.name)' at \(exclude.origin.location?.fileAndLine ?? "pack"))"
             }
-            for (key, traced) in rule.orderSets {
-                let value = Traced(traced.value.description, Origin("rule '\(rule.name)' set \(key.rawValue)", at: traced.origin.location))
-                switch key {
+            for set in compiled.orderSets {
+                let value = set.value
+                switch set.field {
                 case .customerCode: header.customer = value
                 case .agent: header.agent = value
                 case .terms: header.terms = value
@@ -450,7 +461,7 @@ struct InvoiceBuilder {
                 case .account: header.account = value
                 case .taxCode: header.taxCode = value
                 case .taxRate:
-                    if case .rate(let rate) = traced.value { header.taxRate = Traced(rate, value.origin) }
+                    if let rate = set.rate { header.taxRate = Traced(rate, value.origin) }
                 default: break
                 }
             }
@@ -560,7 +571,7 @@ struct InvoiceBuilder {
             taxRate = Traced(tax.rate, match.origin)
         }
         if let preset = plan.preset {
-            let origin = Origin("preset '\(preset.name)' (enabled for \(preset.enabledFor.contains(order.store) ? order.store : order.channel.rawValue))", at: preset.origin.location)
+            let origin = plan.presetOrigin ?? preset.origin
             itemCode = Traced(preset.itemCode, origin)
             uom = Traced(preset.uom, origin)
             if let tax = preset.tax {
@@ -637,19 +648,18 @@ struct InvoiceBuilder {
 
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        graph.forEachLineRule(applyingTo: line, in: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value) { rule in
-            for (field, traced) in rule.lineSets {
-                let origin = Origin("rule '\(rule.name)' set \(field.rawValue)", at: traced.origin.location)
-                let value = Traced(traced.value.description, origin)
-                switch field {
+        graph.forEachLineRule(applyingTo: line, in: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value) { compiled in
+            for set in compiled.lineSets {
+                let value = set.value
+                switch set.field {
                 case .itemCode: work.itemCode = value
                 case .uom: work.uom = value
                 case .account: work.account = value
                 case .location: work.location = value
                 case .project: work.project = value
-                case .description: work.description = Traced(render(value.value), origin)
+                case .description: work.description = Traced(render(value.value), value.origin)
                 case .taxCode: work.taxCode = value
-                case .taxRate: if case .rate(let rate) = traced.value { work.taxRate = Traced(rate, origin) }
+                case .taxRate: if let rate = set.rate { work.taxRate = Traced(rate, value.origin) }
                 }
             }
         }
@@ -665,7 +675,8 @@ struct InvoiceBuilder {
             label = "vouchers and coins"
         }
         guard total != .zero else { return }
-        let goodsNet = lines.filter(\.isGoods).reduce(Money.zero) { $0 + $1.net }
+        var goodsNet = Money.zero
+        for index in lines.indices where lines[index].isGoods { goodsNet += lines[index].net }
         if total > goodsNet {
             fail("the \(label) \(total) exceeds the goods total \(goodsNet)", "vouchers.seller", code: "invalid-voucher")
             return
@@ -709,7 +720,7 @@ struct InvoiceBuilder {
             fail("the shipping discount \(discount) exceeds the shipping fee \(order.shipping.fee)", "shipping.seller_discount", code: "invalid-discount")
             return
         }
-        let origin = Origin("matching.shipping.\(plan.shipping?.origin.setting.split(separator: ".").last.map(String.init) ?? order.channel.rawValue)", at: shipping.origin.location)
+        let origin = plan.shippingOrigin ?? shipping.origin
         lines.append(WorkLine(sourcePath: "shipping", itemCode: Traced(shipping.code, origin), uom: Traced(shipping.uom, origin),
                               location: header.location, project: header.project, description: Traced("Shipping fee", origin),
                               account: shipping.account.map { Traced($0, origin) } ?? header.account,
@@ -723,15 +734,18 @@ struct InvoiceBuilder {
     // MARK: tax and totals
 
     mutating func computeTax(_ lines: inout [WorkLine]) {
+        // Indexed, not `for line in lines`: a WorkLine is a few dozen references, and a copy retains each.
         for index in lines.indices {
-            let line = lines[index]
-            guard line.isTaxed else {
-                lines[index].amount = line.net
+            let net = lines[index].net
+            guard lines[index].isTaxed else {
+                lines[index].amount = net
                 continue
             }
-            let tax = line.taxInclusive ? line.taxRate.value.tax(containedIn: line.net) : line.taxRate.value.tax(onExclusive: line.net)
+            let rate = lines[index].taxRate.value
+            let inclusive = lines[index].taxInclusive
+            let tax = inclusive ? rate.tax(containedIn: net) : rate.tax(onExclusive: net)
             lines[index].taxAmount = tax
-            lines[index].amount = line.taxInclusive ? line.net - tax : line.net
+            lines[index].amount = inclusive ? net - tax : net
         }
         guard settings.taxPerInvoice.value else { return }
         // One Cent Different Rounding: tax on each code's total, the difference on its first line.
@@ -799,6 +813,9 @@ struct InvoiceBuilder {
         return tieOut
     }
 
+    static let baseCurrencyCode = Traced("----", Origin.builtIn("MYR is the base currency (----)"))
+    static let baseCurrencyRate = Traced("1.00", Origin.builtIn("base currency rate"))
+
     mutating func resolveCurrency() -> (code: Traced<String>, rate: Traced<String>)? {
         if let match = plan.currencies[order.currency] {
             let code = Traced(match.code, Origin("matching.currencies.\(order.currency)", at: match.origin.location))
@@ -809,7 +826,7 @@ struct InvoiceBuilder {
             return nil
         }
         if order.currency == "MYR" {
-            return (Traced("----", .builtIn("MYR is the base currency (----)")), Traced("1.00", .builtIn("base currency rate")))
+            return (Self.baseCurrencyCode, Self.baseCurrencyRate)
         }
         fail("no currency matching for \(order.currency); add matching.currencies.\(order.currency): {code: \(order.currency), rate: …}", "currency", code: "unmatched-currency")
         return nil
@@ -818,10 +835,9 @@ struct InvoiceBuilder {
     mutating func documentNumber(session: inout TransformSession) -> Traced<String>? {
         let source = settings.invoiceSource
         var number: String
-        var origin = Origin("invoice_number.source: \(source.value)", at: source.origin.location)
         switch source.value {
         case "sqlaccount":
-            return Traced("", Origin("invoice_number.source: sqlaccount — known after apply (SQL Account numbers it)", at: source.origin.location))
+            return Traced("", plan.documentNumberOrigin)
         case "order":
             number = order.orderNumber
         case "platform":
@@ -837,11 +853,9 @@ struct InvoiceBuilder {
                 if digits.count < settings.invoiceDigits.value { digits = String(repeating: "0", count: settings.invoiceDigits.value - digits.count) + digits }
                 number = prefix + digits
             }
-            origin = Origin("invoice_number.source: custom (prefix \(settings.invoicePrefix.origin.location?.fileAndLine ?? "built-in"), sequence from \(settings.invoiceStart.value))", at: source.origin.location)
         }
         if settings.storeSuffix.value == "always" && source.value != "custom" {
             number += "-" + String(order.store.suffix(4))
-            origin = Origin(origin.setting + " + store suffix", at: settings.storeSuffix.origin.location)
         }
         if settings.uppercase.value { number = number.uppercased() }
         if number.count > 20 {
@@ -849,19 +863,17 @@ struct InvoiceBuilder {
             fail("invoice number '\(number)' is \(number.count) characters; SQL Account allows 20: \(fix)", source.value == "platform" ? "id" : "order_number", code: "docno-too-long")
             return nil
         }
-        return Traced(number, origin)
+        return Traced(number, plan.documentNumberOrigin)
     }
 
     mutating func documentDate() -> Traced<CalendarDate> {
         let choice = settings.issueDate
-        let origin = Origin("issue_date: \(choice.value)", at: choice.origin.location)
         let offset = settings.utcOffsetSeconds.value
-        if choice.value == "sync" { return Traced(options.asOf, Origin("issue_date: sync (run date)", at: choice.origin.location)) }
+        if choice.value == "sync" { return Traced(options.asOf, plan.issueDateOrigin) }
         if let kind = OrderDateKind(rawValue: choice.value), let stamp = order.dates[kind] {
-            return Traced(stamp.localDate(utcOffsetSeconds: offset), Origin("order dates.\(kind.rawValue) via issue_date", at: choice.origin.location))
+            return Traced(stamp.localDate(utcOffsetSeconds: offset), plan.issueDateOrigin)
         }
         warn("the order has no \(choice.value) date; the invoice uses the ordered date", "dates.\(choice.value)", code: "date-fallback")
-        _ = origin
         return Traced(order.dates.ordered.localDate(utcOffsetSeconds: offset), Origin("order dates.ordered (fallback: no \(choice.value) date)", at: choice.origin.location))
     }
 }

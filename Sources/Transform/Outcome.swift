@@ -30,12 +30,52 @@ public struct OrderOutcome: Sendable {
 public struct SalesInvoiceDocument: Sendable {
     public static let type = "salesinvoice"
 
-    public var payload: JSONObject
+    /// The body as the builder made it, until a caller changes it as a JSON object.
+    private enum Body: Sendable {
+        case typed(InvoiceContent)
+        case object(JSONObject)
+    }
+
+    private var body: Body
     /// The `docref1` that identifies this order's invoice in SQL Account.
     public var idempotencyKey: String
     /// Per field, in payload order; empty unless provenance was requested.
     public var provenance: [FieldProvenance]
     public var tieOut: TieOut
+
+    public init(content: InvoiceContent, idempotencyKey: String, provenance: [FieldProvenance], tieOut: TieOut) {
+        body = .typed(content)
+        self.idempotencyKey = idempotencyKey
+        self.provenance = provenance
+        self.tieOut = tieOut
+    }
+
+    /// The body as a JSON object, built on each read from the typed fields until it is set.
+    public var payload: JSONObject {
+        get {
+            switch body {
+            case .typed(let content): return content.jsonObject
+            case .object(let object): return object
+            }
+        }
+        set { body = .object(newValue) }
+    }
+
+    /// The document amount, without building the JSON object.
+    public var docamt: Money {
+        switch body {
+        case .typed(let content): return content.docamt
+        case .object(let object): return object["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+        }
+    }
+
+    /// Appends the payload as compact JSON, straight from the typed fields while it has them.
+    public func appendPayloadJSON(to buffer: inout [UInt8]) {
+        switch body {
+        case .typed(let content): content.appendJSON(to: &buffer)
+        case .object(let object): JSONWriter.appendCompact(.object(object), to: &buffer)
+        }
+    }
 }
 
 /// Which setting, rule, matching row or order field decided one payload field.

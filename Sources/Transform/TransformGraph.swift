@@ -14,14 +14,14 @@ import RulePack
 public final class TransformGraph: @unchecked Sendable {
     public let pack: RulePack
     let stores: [String: StorePlan]
-    let orderRules: [ConditionalRule]
-    let lineRules: [ConditionalRule]
+    let orderRules: [RuleSets]
+    let lineRules: [RuleSets]
     let integrationEnabled: Traced<Bool>
 
     public init(pack: RulePack) {
         self.pack = pack
-        orderRules = pack.rules.filter { $0.scope == .order }
-        lineRules = pack.rules.filter { $0.scope == .line }
+        orderRules = pack.rules.filter { $0.scope == .order }.map(RuleSets.init)
+        lineRules = pack.rules.filter { $0.scope == .line }.map(RuleSets.init)
         integrationEnabled = pack.profile?.enabled ?? Traced(true, .builtIn("profile.enabled"))
         var plans: [String: StorePlan] = [:]
         for store in pack.profile?.stores ?? [] {
@@ -37,11 +37,11 @@ public final class TransformGraph: @unchecked Sendable {
 
     /// Calls `body` with each line rule whose condition holds for `line` of `order`, in order, up to the first
     /// matching `stop` rule. A callback rather than an array: it runs for every order line.
-    func forEachLineRule(applyingTo line: OrderLine, in order: Order, utcOffsetSeconds: Int, _ body: (ConditionalRule) -> Void) {
+    func forEachLineRule(applyingTo line: OrderLine, in order: Order, utcOffsetSeconds: Int, _ body: (RuleSets) -> Void) {
         let context = RuleContext(order: order, utcOffsetSeconds: utcOffsetSeconds)
-        for rule in lineRules where rule.condition.evaluate({ index in context.value(index, line: line) }) {
-            body(rule)
-            if rule.stop { break }
+        for compiled in lineRules where compiled.rule.condition.evaluate({ index in context.value(index, line: line) }) {
+            body(compiled)
+            if compiled.rule.stop { break }
         }
     }
 
@@ -50,12 +50,37 @@ public final class TransformGraph: @unchecked Sendable {
     public func ruleItemCode(for line: OrderLine, in order: Order) -> Traced<String>? {
         guard !lineRules.isEmpty, let plan = stores[order.store] else { return nil }
         var code: Traced<String>?
-        forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value) { rule in
-            for (field, traced) in rule.lineSets where field == .itemCode {
-                code = Traced(traced.value.description, Origin("rule '\(rule.name)' set item_code", at: traced.origin.location))
-            }
+        forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value) { compiled in
+            for set in compiled.lineSets where set.field == .itemCode { code = set.value }
         }
         return code
+    }
+}
+
+/// A conditional rule with what it sets already made into the traced text the builder assigns ("rule 'x' set agent"):
+/// rules run for every order and every line.
+struct RuleSets: Sendable {
+    struct Assignment<Field: Sendable>: Sendable {
+        let field: Field
+        let value: Traced<String>
+        /// The value as a rate, for `tax_rate`.
+        let rate: Rate?
+    }
+
+    let rule: ConditionalRule
+    let orderSets: [Assignment<SettingKey>]
+    let lineSets: [Assignment<LineField>]
+
+    init(_ rule: ConditionalRule) {
+        self.rule = rule
+        func assignment<Field>(_ field: Field, _ name: String, _ traced: Traced<SettingValue>) -> Assignment<Field> {
+            let origin = Origin("rule '\(rule.name)' set \(name)", at: traced.origin.location)
+            var rate: Rate?
+            if case .rate(let value) = traced.value { rate = value }
+            return Assignment(field: field, value: Traced(traced.value.description, origin), rate: rate)
+        }
+        orderSets = rule.orderSets.map { assignment($0.key, $0.key.rawValue, $0.value) }
+        lineSets = rule.lineSets.map { assignment($0.field, $0.field.rawValue, $0.value) }
     }
 }
 
@@ -70,6 +95,11 @@ public final class StorePlan: Sendable {
     public let shipping: ShippingMatch?
     public let payment: Traced<String>?
     public let currencies: [String: CurrencyMatch]
+    /// Origins that are the same for every order of the store, each a string to build, so made once here.
+    let documentNumberOrigin: Origin
+    let issueDateOrigin: Origin
+    let shippingOrigin: Origin?
+    let presetOrigin: Origin?
 
     init(pack: RulePack, store: StoreDeclaration) {
         self.store = store
@@ -95,6 +125,23 @@ public final class StorePlan: Sendable {
         shipping = pack.matching.shipping[store.id] ?? pack.matching.shipping[channel]
         payment = pack.matching.payments[store.id] ?? pack.matching.payments[channel]
         currencies = pack.matching.currencies
+
+        let source = settings.invoiceSource
+        switch source.value {
+        case "sqlaccount":
+            documentNumberOrigin = Origin("invoice_number.source: sqlaccount — known after apply (SQL Account numbers it)", at: source.origin.location)
+        case "order", "platform":
+            documentNumberOrigin = settings.storeSuffix.value == "always"
+                ? Origin("invoice_number.source: \(source.value) + store suffix", at: settings.storeSuffix.origin.location)
+                : Origin("invoice_number.source: \(source.value)", at: source.origin.location)
+        default:
+            documentNumberOrigin = Origin("invoice_number.source: custom (prefix \(settings.invoicePrefix.origin.location?.fileAndLine ?? "built-in"), sequence from \(settings.invoiceStart.value))", at: source.origin.location)
+        }
+        let issueDate = settings.issueDate
+        issueDateOrigin = issueDate.value == "sync" ? Origin("issue_date: sync (run date)", at: issueDate.origin.location)
+            : Origin("order dates.\(issueDate.value) via issue_date", at: issueDate.origin.location)
+        shippingOrigin = shipping.map { Origin("matching.shipping.\($0.origin.setting.split(separator: ".").last.map(String.init) ?? channel)", at: $0.origin.location) }
+        presetOrigin = preset.map { Origin("preset '\($0.name)' (enabled for \($0.enabledFor.contains(store.id) ? store.id : channel))", at: $0.origin.location) }
     }
 }
 

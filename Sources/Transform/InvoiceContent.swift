@@ -1,0 +1,203 @@
+import LedgerCore
+import LedgerJSON
+
+/// A sales invoice or credit note body as typed fields, as the builder made it. Kept typed until something needs it as
+/// a JSON object (plan, apply, explain): a bulk transform writes it straight to bytes, without building and freeing a
+/// JSON tree and a string per amount for every order.
+public struct InvoiceContent: Sendable {
+    /// A member whose key a setting chooses (`cut_description_full_text`, `returns.invoice_reference_field`).
+    public struct NamedText: Sendable {
+        public var key: String
+        public var value: String
+    }
+
+    public struct Line: Sendable {
+        public var itemCode, location, project, description: String
+        /// The full text of a cut description, in the line field the pack names.
+        public var fullDescription: NamedText?
+        public var qty: Int
+        public var uom: String
+        /// Already in its final text: a converted unit price keeps up to `unit_price_decimals` decimals.
+        public var unitPrice: String
+        public var discount: Money
+        public var taxCode: String
+        /// Nil when the line has no tax code (the payload then carries an empty rate).
+        public var taxRate: Rate?
+        public var taxInclusive: Bool
+        public var taxAmount: Money
+        public var amount: Money
+        public var account: String
+        public var serialNumbers: [String]
+    }
+
+    public var docno, docnoex: String
+    /// `docdate`, `postdate` and `taxdate` alike.
+    public var date: String
+    public var code: String
+    public var companyName: String?
+    public var agent, terms, project, area, currencyCode, currencyRate, description, docref1: String
+    /// A credit note's reference to the invoice it credits.
+    public var invoiceReference: NamedText?
+    public var docamt: Money
+    public var lines: [Line]
+
+    /// The payload as a JSON object, member for member what `appendJSON` writes.
+    public var jsonObject: JSONObject {
+        var sink = ObjectSink()
+        emit(to: &sink)
+        return sink.objects[0]
+    }
+
+    /// Appends the payload as compact JSON, byte for byte `JSONWriter.appendCompact(.object(jsonObject))`.
+    public func appendJSON(to buffer: inout [UInt8]) {
+        var sink = ByteSink(buffer: buffer)
+        buffer = []
+        sink.buffer.append(UInt8(ascii: "{"))
+        emit(to: &sink)
+        sink.buffer.append(UInt8(ascii: "}"))
+        buffer = sink.buffer
+    }
+
+    /// The one place that says which members a payload has and in which order; both representations are walks of it.
+    private func emit<Sink: PayloadSink>(to sink: inout Sink) {
+        sink.text("docno", docno)
+        sink.text("docnoex", docnoex)
+        sink.text("docdate", date)
+        sink.text("postdate", date)
+        sink.text("taxdate", date)
+        sink.text("code", code)
+        if let companyName { sink.text("companyname", companyName) }
+        sink.text("agent", agent)
+        sink.text("terms", terms)
+        sink.text("project", project)
+        sink.text("area", area)
+        sink.text("currencycode", currencyCode)
+        sink.text("currencyrate", currencyRate)
+        sink.text("description", description)
+        sink.text("docref1", docref1)
+        if let invoiceReference { sink.text(invoiceReference.key, invoiceReference.value) }
+        sink.decimal("docamt", FixedDecimal(units: docamt.minorUnits, scale: 2))
+        sink.bool("cancelled", false)
+        sink.openArray("sdsdocdetail")
+        for (index, line) in lines.enumerated() {
+            sink.openObject()
+            sink.int("seq", index + 1)
+            sink.text("itemcode", line.itemCode)
+            sink.text("location", line.location)
+            sink.text("project", line.project)
+            sink.text("description", line.description)
+            if let full = line.fullDescription { sink.text(full.key, full.value) }
+            sink.decimal("qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2))
+            sink.text("uom", line.uom)
+            sink.text("unitprice", line.unitPrice)
+            sink.decimal("disc", FixedDecimal(units: line.discount.minorUnits, scale: 2))
+            sink.text("tax", line.taxCode)
+            sink.text("taxrate", line.taxRate?.description ?? "")
+            sink.bool("taxinclusive", line.taxInclusive)
+            sink.decimal("taxamt", FixedDecimal(units: line.taxAmount.minorUnits, scale: 2))
+            sink.decimal("amount", FixedDecimal(units: line.amount.minorUnits, scale: 2))
+            sink.text("account", line.account)
+            if !line.serialNumbers.isEmpty {
+                sink.openArray("sdsserialnumber")
+                for serial in line.serialNumbers {
+                    sink.openObject()
+                    sink.text("serialnumber", serial)
+                    sink.closeObject()
+                }
+                sink.closeArray()
+            }
+            sink.closeObject()
+        }
+        sink.closeArray()
+    }
+}
+
+/// Receives a payload's members in order; arrays hold objects only (the lines, their serial numbers).
+private protocol PayloadSink {
+    mutating func text(_ key: String, _ value: String)
+    /// A decimal amount, written as a JSON string (`"12.50"`), as SQL Account takes amounts.
+    mutating func decimal(_ key: String, _ value: FixedDecimal)
+    mutating func bool(_ key: String, _ value: Bool)
+    mutating func int(_ key: String, _ value: Int)
+    mutating func openArray(_ key: String)
+    mutating func openObject()
+    mutating func closeObject()
+    mutating func closeArray()
+}
+
+private struct ObjectSink: PayloadSink {
+    var objects = [JSONObject(minimumCapacity: 24)]
+    var arrays: [(key: String, items: [JSONValue])] = []
+
+    mutating func put(_ key: String, _ value: JSONValue) { objects[objects.count - 1].append(key, value) }
+    mutating func text(_ key: String, _ value: String) { put(key, .string(value)) }
+    mutating func decimal(_ key: String, _ value: FixedDecimal) { put(key, .string(value.description)) }
+    mutating func bool(_ key: String, _ value: Bool) { put(key, .bool(value)) }
+    mutating func int(_ key: String, _ value: Int) { put(key, .int(value)) }
+    mutating func openArray(_ key: String) { arrays.append((key, [])) }
+    mutating func openObject() { objects.append(JSONObject(minimumCapacity: 18)) }
+    mutating func closeObject() { arrays[arrays.count - 1].items.append(.object(objects.removeLast())) }
+    mutating func closeArray() {
+        let array = arrays.removeLast()
+        put(array.key, .array(array.items))
+    }
+}
+
+private struct ByteSink: PayloadSink {
+    var buffer: [UInt8]
+    /// Whether the next member or element follows another in the same object or array.
+    var needsComma = false
+
+    mutating func key(_ key: String) {
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
+        JSONWriter.appendQuoted(key, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        needsComma = true
+    }
+
+    mutating func text(_ key: String, _ value: String) {
+        self.key(key)
+        JSONWriter.appendQuoted(value, to: &buffer)
+    }
+
+    mutating func decimal(_ key: String, _ value: FixedDecimal) {
+        self.key(key)
+        buffer.append(UInt8(ascii: "\""))
+        value.appendText(to: &buffer)
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    mutating func bool(_ key: String, _ value: Bool) {
+        self.key(key)
+        buffer.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+    }
+
+    mutating func int(_ key: String, _ value: Int) {
+        self.key(key)
+        FixedDecimal(units: Int64(value), scale: 0).appendText(to: &buffer)
+    }
+
+    mutating func openArray(_ key: String) {
+        self.key(key)
+        buffer.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    mutating func openObject() {
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
+        buffer.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func closeObject() {
+        buffer.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func closeArray() {
+        buffer.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+}

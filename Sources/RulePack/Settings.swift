@@ -1,13 +1,23 @@
 import LedgerCore
 
 /// Where a value came from: the setting's key path and the file position that set it.
-public struct Origin: Hashable, Sendable, CustomStringConvertible {
-    public var setting: String
-    public var location: SourceLocation?
+///
+/// A class, compared by value: every traced setting, and every field of every line a transform builds, carries one,
+/// and sharing it makes a traced value two references rather than a copy of two strings and a location.
+public final class Origin: Hashable, Sendable, CustomStringConvertible {
+    public let setting: String
+    public let location: SourceLocation?
 
     public init(_ setting: String, at location: SourceLocation?) {
         self.setting = setting
         self.location = location
+    }
+
+    public static func == (a: Origin, b: Origin) -> Bool { a === b || (a.setting == b.setting && a.location == b.location) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(setting)
+        hasher.combine(location)
     }
 
     public static func builtIn(_ setting: String) -> Origin { Origin("built-in default for \(setting)", at: nil) }

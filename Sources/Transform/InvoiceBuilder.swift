@@ -187,12 +187,14 @@ struct InvoiceBuilder {
     let order: Order
     let source: SourceLocation?
     let options: TransformOptions
-    var warnings: [Diagnostic] = []
-    var errors: [Diagnostic] = []
-    var provenance: [FieldProvenance] = []
+    /// A reference, so recording a finding needs no exclusive access to the builder, whose fields the messages (worked
+    /// out only when needed) read.
+    let findings = Findings()
     /// Set when building a return's credit note: `order` is then the return as an order of its own, and rules read
     /// the original order.
     let creditNote: CreditNoteContext?
+    /// What line rules read about the order, made once per order rather than once per line.
+    let lineRuleContext: RuleContext
 
     init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions,
          creditNote: CreditNoteContext? = nil) {
@@ -202,6 +204,7 @@ struct InvoiceBuilder {
         self.source = source
         self.options = options
         self.creditNote = creditNote
+        lineRuleContext = RuleContext(order: creditNote?.original ?? order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)
     }
 
     /// The order conditional rules see: the sold order, also for a credit note, so its lines get the invoice's codes.
@@ -213,12 +216,23 @@ struct InvoiceBuilder {
     var settings: ResolvedSettings { plan.settings }
     var buyerPaidBasis: Bool { settings.basis.value == "buyer_paid" }
 
-    mutating func warn(_ message: String, _ keyPath: String? = nil, code: String) {
-        warnings.append(.warning("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
+    /// What building one document found.
+    final class Findings {
+        var warnings: [Diagnostic] = []
+        var errors: [Diagnostic] = []
+        /// Per payload field, in payload order; recorded only for `explain`.
+        var provenance: [FieldProvenance] = []
     }
 
-    mutating func fail(_ message: String, _ keyPath: String? = nil, code: String) {
-        errors.append(.error("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
+    var warnings: [Diagnostic] { findings.warnings }
+    var errors: [Diagnostic] { findings.errors }
+
+    func warn(_ message: String, _ keyPath: String? = nil, code: String) {
+        findings.warnings.append(.warning("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
+    }
+
+    func fail(_ message: String, _ keyPath: String? = nil, code: String) {
+        findings.errors.append(.error("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
     }
 
     func orderField(_ path: String) -> Origin { Origin("order \(path)", at: source) }
@@ -277,20 +291,6 @@ struct InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
 
-        let upper = settings.uppercase.value
-        func text(_ value: String) -> String { upper ? value.uppercased() : value }
-        /// Records a field's provenance; the arguments are only worked out when `explain` asked for it.
-        func record(_ path: @autoclosure () -> String, _ value: @autoclosure () -> String, _ origin: @autoclosure () -> Origin) {
-            if options.recordProvenance { provenance.append(FieldProvenance(path: path(), value: value(), origin: origin())) }
-        }
-        /// A text field fitted to its SQL Account column, with its provenance.
-        func fitted(_ path: @autoclosure () -> String, _ limit: FieldLimit?, _ value: String, _ origin: @autoclosure () -> Origin,
-                    fate: @autoclosure () -> String = "the rest is dropped") -> String {
-            let fitted = fit(value, limit, path: path(), origin: origin(), fate: fate())
-            record(path(), fitted.value, fitted.origin(origin()))
-            return fitted.value
-        }
-
         let docnoText = fitted("docno", HeaderColumn.docno, text(docno.value), docno.origin)
         let docnoex = fitted("docnoex", HeaderColumn.docnoex, text(order.orderNumber), orderField("order_number"))
         let dateText = docdate.value.description
@@ -333,47 +333,7 @@ struct InvoiceBuilder {
 
         var contentLines: [InvoiceContent.Line] = []
         contentLines.reserveCapacity(lines.count)
-        for index in lines.indices {
-            var prefix: String { "sdsdocdetail[\(index)]." }
-            record(prefix + "seq", String(index + 1), Origin("computed: line order", at: nil))
-            let itemCode = fitted(prefix + "itemcode", LineColumn.itemcode, text(lines[index].itemCode.value), lines[index].itemCode.origin)
-            let location = fitted(prefix + "location", LineColumn.location, text(lines[index].location.value), lines[index].location.origin)
-            let project = fitted(prefix + "project", LineColumn.project, text(lines[index].project.value), lines[index].project.origin)
-            let fullDescription = text(lines[index].description.value)
-            let fullTextField = settings.cutDescriptionField.value
-            let description = fitted(prefix + "description", LineColumn.description, fullDescription, lines[index].description.origin,
-                                     fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
-            var keptInFull: InvoiceContent.NamedText?
-            if description != fullDescription, let fullTextField {
-                keptInFull = InvoiceContent.NamedText(key: fullTextField, value: fullDescription)
-                record(prefix + fullTextField, fullDescription, Origin("\(lines[index].description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
-            }
-            let line = lines[index]
-            record(prefix + "qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description, line.qtyOrigin)
-            let uom = fitted(prefix + "uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
-            record(prefix + "unitprice", line.unitPrice, line.unitPriceOrigin)
-            record(prefix + "disc", line.discount.description, line.discountOrigin)
-            let taxCode = fitted(prefix + "tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
-            record(prefix + "taxrate", line.taxCode.value.isEmpty ? "" : line.taxRate.value.description, line.taxRate.origin)
-            record(prefix + "taxinclusive", line.taxInclusive ? "true" : "false", order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
-            record(prefix + "taxamt", line.taxAmount.description, Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
-            record(prefix + "amount", line.amount.description, Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
-            let account = fitted(prefix + "account", LineColumn.account, text(line.account.value), line.account.origin)
-            var serials: [String] = []
-            if !line.serials.isEmpty {
-                let origin = orderField("\(line.sourcePath).serial_numbers")
-                serials.reserveCapacity(line.serials.count)
-                for (serialIndex, serial) in line.serials.enumerated() {
-                    serials.append(fit(text(serial), FieldLimits.serialNumber, path: "\(prefix)sdsserialnumber[\(serialIndex)].serialnumber", origin: origin).value)
-                }
-                record(prefix + "sdsserialnumber", "[\(serials.count) item\(serials.count == 1 ? "" : "s")]", origin)
-            }
-            contentLines.append(InvoiceContent.Line(itemCode: itemCode, location: location, project: project, description: description,
-                                                    fullDescription: keptInFull, qty: line.qty, uom: uom, unitPrice: line.unitPrice,
-                                                    discount: line.discount, taxCode: taxCode, taxRate: line.taxCode.value.isEmpty ? nil : line.taxRate.value,
-                                                    taxInclusive: line.taxInclusive, taxAmount: line.taxAmount, amount: line.amount,
-                                                    account: account, serialNumbers: serials))
-        }
+        for index in lines.indices { contentLines.append(contentLine(lines[index], at: index)) }
         // A code too long for its column fails the order; its invoice number stays free for the next order.
         guard errors.isEmpty else {
             return .failed(order.id, errors, warnings: warnings, source: source)
@@ -384,8 +344,66 @@ struct InvoiceBuilder {
                                      agent: agent, terms: terms, project: project, area: area, currencyCode: currencyCode,
                                      currencyRate: currency.rate.value, description: description, docref1: docref1,
                                      invoiceReference: invoiceReference, docamt: docamt, lines: contentLines)
-        let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
+        let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: findings.provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
+    }
+
+    /// One payload line of `line`, the `index`th, its text fitted to SQL Account's columns.
+    func contentLine(_ line: WorkLine, at index: Int) -> InvoiceContent.Line {
+        var prefix: String { "sdsdocdetail[\(index)]." }
+        record(prefix + "seq", String(index + 1), Origin("computed: line order", at: nil))
+        let itemCode = fitted(prefix + "itemcode", LineColumn.itemcode, text(line.itemCode.value), line.itemCode.origin)
+        let location = fitted(prefix + "location", LineColumn.location, text(line.location.value), line.location.origin)
+        let project = fitted(prefix + "project", LineColumn.project, text(line.project.value), line.project.origin)
+        let fullDescription = text(line.description.value)
+        let fullTextField = settings.cutDescriptionField.value
+        let description = fitted(prefix + "description", LineColumn.description, fullDescription, line.description.origin,
+                                 fate: fullTextField.map { "the full text is kept in \($0)" } ?? "the rest is dropped (cut_description_full_text: none)")
+        var keptInFull: InvoiceContent.NamedText?
+        if description != fullDescription, let fullTextField {
+            keptInFull = InvoiceContent.NamedText(key: fullTextField, value: fullDescription)
+            record(prefix + fullTextField, fullDescription, Origin("\(line.description.origin.setting) in full, as description was cut (\(settings.cutDescriptionField.origin.setting))", at: settings.cutDescriptionField.origin.location))
+        }
+        record(prefix + "qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description, line.qtyOrigin)
+        let uom = fitted(prefix + "uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
+        record(prefix + "unitprice", line.unitPrice, line.unitPriceOrigin)
+        record(prefix + "disc", line.discount.description, line.discountOrigin)
+        let taxCode = fitted(prefix + "tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
+        record(prefix + "taxrate", line.taxCode.value.isEmpty ? "" : line.taxRate.value.description, line.taxRate.origin)
+        record(prefix + "taxinclusive", line.taxInclusive ? "true" : "false", order.pricesIncludeTax != nil ? orderField("tax.prices_include_tax") : settings.pricesIncludeTax.origin)
+        record(prefix + "taxamt", line.taxAmount.description, Origin(line.isTaxed ? (line.taxInclusive ? "computed: tax contained in the line, half-up" : "computed: tax on the line, half-up") + (settings.taxPerInvoice.value ? ", per_invoice rounding" : "") : "no tax code", at: nil))
+        record(prefix + "amount", line.amount.description, Origin(line.taxInclusive && line.isTaxed ? "computed: qty × unit price − disc − tax" : "computed: qty × unit price − disc", at: nil))
+        let account = fitted(prefix + "account", LineColumn.account, text(line.account.value), line.account.origin)
+        var serials: [String] = []
+        if !line.serials.isEmpty {
+            let origin = orderField("\(line.sourcePath).serial_numbers")
+            serials.reserveCapacity(line.serials.count)
+            for (serialIndex, serial) in line.serials.enumerated() {
+                serials.append(fit(text(serial), FieldLimits.serialNumber, path: "\(prefix)sdsserialnumber[\(serialIndex)].serialnumber", origin: origin).value)
+            }
+            record(prefix + "sdsserialnumber", "[\(serials.count) item\(serials.count == 1 ? "" : "s")]", origin)
+        }
+        return InvoiceContent.Line(itemCode: itemCode, location: location, project: project, description: description,
+                                                fullDescription: keptInFull, qty: line.qty, uom: uom, unitPrice: line.unitPrice,
+                                                discount: line.discount, taxCode: taxCode, taxRate: line.taxCode.value.isEmpty ? nil : line.taxRate.value,
+                                                taxInclusive: line.taxInclusive, taxAmount: line.taxAmount, amount: line.amount,
+                                                account: account, serialNumbers: serials)
+    }
+
+    /// `value` as the pack's `uppercase` setting writes it.
+    func text(_ value: String) -> String { settings.uppercase.value ? value.uppercased() : value }
+
+    /// Records a field's provenance; the arguments are only worked out when `explain` asked for it.
+    func record(_ path: @autoclosure () -> String, _ value: @autoclosure () -> String, _ origin: @autoclosure () -> Origin) {
+        if options.recordProvenance { findings.provenance.append(FieldProvenance(path: path(), value: value(), origin: origin())) }
+    }
+
+    /// A text field fitted to its SQL Account column, with its provenance.
+    func fitted(_ path: @autoclosure () -> String, _ limit: FieldLimit?, _ value: String, _ origin: @autoclosure () -> Origin,
+                         fate: @autoclosure () -> String = "the rest is dropped") -> String {
+        let fitted = fit(value, limit, path: path(), origin: origin(), fate: fate())
+        record(path(), fitted.value, fitted.origin(origin()))
+        return fitted.value
     }
 
     /// What `fit` made of a value: the value as sent, and how far it was cut (nil when it fit).
@@ -405,7 +423,7 @@ struct InvoiceBuilder {
     /// `value-too-long`, naming where the value was set. `fate` tells what became of the text cut off.
     /// `path`, `origin` and `fate` are only worked out for a value that does not fit: this runs for every field of every
     /// order.
-    mutating func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: @autoclosure () -> Origin,
+    func fit(_ value: String, _ limit: FieldLimit?, path: @autoclosure () -> String, origin: @autoclosure () -> Origin,
                       fate: @autoclosure () -> String = "the rest is dropped") -> Fitted {
         // UTF-8 bytes are never fewer than UTF-16 units, and counting them is free: most values stop here.
         guard let limit, value.utf8.count > limit.maxLength, let cut = FieldLimits.cut(value, to: limit.maxLength) else { return Fitted(value: value) }
@@ -564,8 +582,8 @@ struct InvoiceBuilder {
         var uom: Traced<String>
         var taxCode = header.taxCode
         var taxRate = header.taxRate
-        var description = line.name
-        if let variation = line.variation, !variation.isEmpty { description += " (\(variation))" }
+        // An item the pack does not know is described with its SKU in front.
+        var describedWithSKU = false
         if let match, let tax = match.tax {
             taxCode = Traced(tax.code, match.origin)
             taxRate = Traced(tax.rate, match.origin)
@@ -578,7 +596,7 @@ struct InvoiceBuilder {
                 taxCode = Traced(tax.code, origin)
                 taxRate = Traced(tax.rate, origin)
             }
-            if match == nil { description = "\(line.sku) \(description)" }
+            describedWithSKU = match == nil
         } else if let match {
             itemCode = Traced(match.code, match.origin)
             uom = match.uom.map { Traced($0, match.origin) } ?? settings.uom
@@ -587,9 +605,9 @@ struct InvoiceBuilder {
                 fail("SKU '\(line.sku)' has no item matching and unmatched_items is error; add it to matching.items or the item sheet", "\(path).sku", code: "unmatched-sku")
                 return nil
             }
-            itemCode = Traced(settings.productCode.value, Origin("unmatched SKU → defaults.product_code", at: settings.productCode.origin.location))
+            itemCode = plan.unmatchedItemCode
             uom = settings.uom
-            description = "\(line.sku) \(description)"
+            describedWithSKU = true
             warn("SKU '\(line.sku)' has no item matching; invoiced as product code '\(settings.productCode.value)' with the SKU in the description", "\(path).sku", code: "unmatched-sku")
         }
 
@@ -640,15 +658,32 @@ struct InvoiceBuilder {
         }
         let account = match?.account.map { Traced($0, match?.origin ?? header.account.origin) } ?? header.account
         return WorkLine(sourcePath: path, itemCode: itemCode, uom: uom, location: header.location, project: header.project,
-                        description: Traced(description, provenanceOnly(orderField("\(path).name"))), account: account,
+                        description: Traced(Self.description(of: line, withSKU: describedWithSKU), provenanceOnly(orderField("\(path).name"))), account: account,
                         taxCode: taxCode, taxRate: taxRate, qty: qty, qtyOrigin: qtyOrigin, unitPrice: unitPrice,
                         unitPriceOrigin: unitPriceOrigin, gross: isComponent ? .zero : line.gross, discount: isComponent ? .zero : discount,
                         discountOrigin: discountOrigin, serials: serials, isGoods: !isComponent, taxInclusive: inclusive)
     }
 
+    /// `SKU name (variation)`, built in one string: this runs for every line.
+    static func description(of line: OrderLine, withSKU: Bool) -> String {
+        var text = ""
+        text.reserveCapacity(line.name.utf8.count + (withSKU ? line.sku.utf8.count + 1 : 0) + (line.variation.map { $0.utf8.count + 3 } ?? 0))
+        if withSKU {
+            text += line.sku
+            text += " "
+        }
+        text += line.name
+        if let variation = line.variation, !variation.isEmpty {
+            text += " ("
+            text += variation
+            text += ")"
+        }
+        return text
+    }
+
     mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        graph.forEachLineRule(applyingTo: line, in: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value) { compiled in
+        graph.forEachLineRule(applyingTo: line, in: lineRuleContext) { compiled in
             for set in compiled.lineSets {
                 let value = set.value
                 switch set.field {
@@ -669,11 +704,8 @@ struct InvoiceBuilder {
 
     mutating func applyVouchers(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
         var total = order.vouchers.seller
-        var label = "seller voucher"
-        if buyerPaidBasis {
-            total += order.vouchers.platform + order.vouchers.coins
-            label = "vouchers and coins"
-        }
+        if buyerPaidBasis { total += order.vouchers.platform + order.vouchers.coins }
+        let label = plan.voucherLabel
         guard total != .zero else { return }
         var goodsNet = Money.zero
         for index in lines.indices where lines[index].isGoods { goodsNet += lines[index].net }
@@ -702,12 +734,12 @@ struct InvoiceBuilder {
             }
             return
         }
-        let origin = Origin("\(label) line (vouchers.treatment: line)", at: settings.spreadVouchers.origin.location)
+        let origin = plan.voucherLineDescription.origin
         lines.append(WorkLine(sourcePath: "vouchers", itemCode: settings.voucherItem, uom: settings.voucherUOM, location: header.location,
-                              project: header.project, description: Traced(label.prefix(1).uppercased() + label.dropFirst(), origin),
+                              project: header.project, description: plan.voucherLineDescription,
                               account: settings.voucherAccount.value.isEmpty ? header.account : settings.voucherAccount,
                               taxCode: header.taxCode, taxRate: header.taxRate, qty: 1, qtyOrigin: origin,
-                              unitPrice: (-total).description, unitPriceOrigin: orderField(buyerPaidBasis ? "vouchers (seller + platform + coins)" : "vouchers.seller"),
+                              unitPrice: (-total).description, unitPriceOrigin: provenanceOnly(orderField(buyerPaidBasis ? "vouchers (seller + platform + coins)" : "vouchers.seller")),
                               gross: -total, discount: .zero, discountOrigin: origin, serials: [], isGoods: false, taxInclusive: inclusive))
     }
 
@@ -726,8 +758,8 @@ struct InvoiceBuilder {
                               account: shipping.account.map { Traced($0, origin) } ?? header.account,
                               taxCode: shipping.tax.map { Traced($0.code, origin) } ?? header.taxCode,
                               taxRate: shipping.tax.map { Traced($0.rate, origin) } ?? header.taxRate,
-                              qty: 1, qtyOrigin: origin, unitPrice: order.shipping.fee.description, unitPriceOrigin: orderField("shipping.fee"),
-                              gross: order.shipping.fee, discount: discount, discountOrigin: orderField(buyerPaidBasis ? "shipping.seller_discount + platform_discount" : "shipping.seller_discount"),
+                              qty: 1, qtyOrigin: origin, unitPrice: order.shipping.fee.description, unitPriceOrigin: provenanceOnly(orderField("shipping.fee")),
+                              gross: order.shipping.fee, discount: discount, discountOrigin: provenanceOnly(orderField(buyerPaidBasis ? "shipping.seller_discount + platform_discount" : "shipping.seller_discount")),
                               serials: [], isGoods: false, taxInclusive: inclusive))
     }
 

@@ -37,8 +37,7 @@ public final class TransformGraph: @unchecked Sendable {
 
     /// Calls `body` with each line rule whose condition holds for `line` of `order`, in order, up to the first
     /// matching `stop` rule. A callback rather than an array: it runs for every order line.
-    func forEachLineRule(applyingTo line: OrderLine, in order: Order, utcOffsetSeconds: Int, _ body: (RuleSets) -> Void) {
-        let context = RuleContext(order: order, utcOffsetSeconds: utcOffsetSeconds)
+    func forEachLineRule(applyingTo line: OrderLine, in context: RuleContext, _ body: (RuleSets) -> Void) {
         for compiled in lineRules where compiled.rule.condition.evaluate({ index in context.value(index, line: line) }) {
             body(compiled)
             if compiled.rule.stop { break }
@@ -50,7 +49,7 @@ public final class TransformGraph: @unchecked Sendable {
     public func ruleItemCode(for line: OrderLine, in order: Order) -> Traced<String>? {
         guard !lineRules.isEmpty, let plan = stores[order.store] else { return nil }
         var code: Traced<String>?
-        forEachLineRule(applyingTo: line, in: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value) { compiled in
+        forEachLineRule(applyingTo: line, in: RuleContext(order: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)) { compiled in
             for set in compiled.lineSets where set.field == .itemCode { code = set.value }
         }
         return code
@@ -59,7 +58,7 @@ public final class TransformGraph: @unchecked Sendable {
 
 /// A conditional rule with what it sets already made into the traced text the builder assigns ("rule 'x' set agent"):
 /// rules run for every order and every line.
-struct RuleSets: Sendable {
+final class RuleSets: Sendable {
     struct Assignment<Field: Sendable>: Sendable {
         let field: Field
         let value: Traced<String>
@@ -100,6 +99,12 @@ public final class StorePlan: Sendable {
     let issueDateOrigin: Origin
     let shippingOrigin: Origin?
     let presetOrigin: Origin?
+    /// What the vouchers taken off an invoice are called: the seller's, or with the platform's and coins on the
+    /// buyer-paid basis; and the voucher line's description, as `vouchers.treatment: line` adds it.
+    let voucherLabel: String
+    let voucherLineDescription: Traced<String>
+    /// An unmatched SKU's item code (`defaults.product_code`).
+    let unmatchedItemCode: Traced<String>
 
     init(pack: RulePack, store: StoreDeclaration) {
         self.store = store
@@ -141,12 +146,19 @@ public final class StorePlan: Sendable {
         issueDateOrigin = issueDate.value == "sync" ? Origin("issue_date: sync (run date)", at: issueDate.origin.location)
             : Origin("order dates.\(issueDate.value) via issue_date", at: issueDate.origin.location)
         shippingOrigin = shipping.map { Origin("matching.shipping.\($0.origin.setting.split(separator: ".").last.map(String.init) ?? channel)", at: $0.origin.location) }
+        voucherLabel = settings.basis.value == "buyer_paid" ? "vouchers and coins" : "seller voucher"
+        voucherLineDescription = Traced(voucherLabel.prefix(1).uppercased() + voucherLabel.dropFirst(),
+                                        Origin("\(voucherLabel) line (vouchers.treatment: line)", at: settings.spreadVouchers.origin.location))
+        unmatchedItemCode = Traced(settings.productCode.value, Origin("unmatched SKU → defaults.product_code", at: settings.productCode.origin.location))
         presetOrigin = preset.map { Origin("preset '\($0.name)' (enabled for \($0.enabledFor.contains(store.id) ? store.id : channel))", at: $0.origin.location) }
     }
 }
 
 /// The effective general settings of a store, typed for the hot path, with their origins.
-public struct ResolvedSettings: Sendable {
+///
+/// A class: every order's builder reads it, and sharing it is one reference rather than a copy of a few dozen traced
+/// values.
+public final class ResolvedSettings: Sendable {
     public let layer: SettingLayer
 
     public let customerCode: Traced<String>?

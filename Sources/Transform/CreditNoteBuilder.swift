@@ -57,7 +57,7 @@ extension TransformGraph {
         for (event, index) in events ?? order.returns.enumerated().map({ ($1, $0) }) {
             let (asOrder, context) = Self.returnAsOrder(order, event: event, index: index, basisBuyerPaid: plan.settings.basis.value == "buyer_paid",
                                                         invoiceKey: invoiceKey, invoiceDocno: invoiceDocno, settings: pack.returns)
-            var builder = InvoiceBuilder(graph: self, plan: plan, order: asOrder, source: source, options: options, creditNote: context)
+            let builder = InvoiceBuilder(graph: self, plan: plan, order: asOrder, source: source, options: options, creditNote: context)
             let outcome = builder.build(session: &session)
             outcomes.append(ReturnOutcome(orderID: order.id, returnID: event.id, sequence: index + 1, date: event.date.localDate(utcOffsetSeconds: offset),
                                           document: outcome.document, warnings: outcome.warnings, errors: outcome.errors))
@@ -107,7 +107,7 @@ extension TransformGraph {
 extension InvoiceBuilder {
     /// The refunds that are not goods: shipping (to `returns.shipping_item`, else the store's shipping item) and
     /// other refunds (to `returns.other_item`/`other_account`).
-    mutating func appendRefunds(_ lines: inout [WorkLine], _ context: CreditNoteContext, header: HeaderValues, inclusive: Bool) {
+    func appendRefunds(_ lines: inout [WorkLine], _ context: CreditNoteContext, header: HeaderValues, inclusive: Bool) {
         let path = "returns[\(context.sequence - 1)]"
         let settings = context.settings
         if context.event.shipping != .zero {
@@ -152,7 +152,7 @@ extension InvoiceBuilder {
 
     /// `returns.credit_note_number`: empty for SQL Account to number (CN-00001), else the prefix and the next number
     /// of its own sequence; a return keeps a number it was given before.
-    mutating func creditNoteNumber(_ context: CreditNoteContext, session: inout TransformSession) -> Traced<String>? {
+    func creditNoteNumber(_ context: CreditNoteContext, session: inout TransformSession) -> Traced<String>? {
         let settings = context.settings
         let source = settings.numberSource
         if source.value == "sqlaccount" {
@@ -204,7 +204,7 @@ extension InvoiceBuilder {
 
     /// The credit note against what the channel says was refunded (`refunded`), else against its own parts: the goods
     /// credited, shipping and other refunds, less the voucher kept back (plus the tax refunded on prices that exclude it).
-    mutating func checkCreditTieOut(_ context: CreditNoteContext, docamt: Money, preTax: Money, inclusive: Bool) -> TieOut {
+    func checkCreditTieOut(_ context: CreditNoteContext, docamt: Money, preTax: Money, inclusive: Bool) -> TieOut {
         let event = context.event
         let tax = inclusive ? nil : event.tax
         let goods = order.lines.reduce(Money.zero) { $0 + $1.sellerRevenue }

@@ -64,7 +64,7 @@ extension TransformGraph {
         if order.isFullyReturned {
             return .excluded(order.id, "every unit was returned (returns[]): an order returned before its invoice was sent gets no invoice and no credit note", source: source)
         }
-        var builder = InvoiceBuilder(graph: self, plan: plan, order: order, source: source, options: options)
+        let builder = InvoiceBuilder(graph: self, plan: plan, order: order, source: source, options: options)
         return builder.build(session: &session)
     }
 }
@@ -181,15 +181,18 @@ struct WorkLine {
     var isTaxed: Bool { !taxCode.value.isEmpty && !taxRate.value.isZero }
 }
 
-struct InvoiceBuilder {
+/// Builds one order's invoice, or one return's credit note. A class, made once per document: its helpers read the
+/// order and settings while recording findings, and nothing of it is copied along the way.
+final class InvoiceBuilder {
     let graph: TransformGraph
     let plan: StorePlan
     let order: Order
     let source: SourceLocation?
     let options: TransformOptions
-    /// A reference, so recording a finding needs no exclusive access to the builder, whose fields the messages (worked
-    /// out only when needed) read.
-    let findings = Findings()
+    private(set) var warnings: [Diagnostic] = []
+    private(set) var errors: [Diagnostic] = []
+    /// Per payload field, in payload order; recorded only for `explain`.
+    private var provenance: [FieldProvenance] = []
     /// Set when building a return's credit note: `order` is then the return as an order of its own, and rules read
     /// the original order.
     let creditNote: CreditNoteContext?
@@ -216,23 +219,12 @@ struct InvoiceBuilder {
     var settings: ResolvedSettings { plan.settings }
     var buyerPaidBasis: Bool { settings.basis.value == "buyer_paid" }
 
-    /// What building one document found.
-    final class Findings {
-        var warnings: [Diagnostic] = []
-        var errors: [Diagnostic] = []
-        /// Per payload field, in payload order; recorded only for `explain`.
-        var provenance: [FieldProvenance] = []
-    }
-
-    var warnings: [Diagnostic] { findings.warnings }
-    var errors: [Diagnostic] { findings.errors }
-
     func warn(_ message: String, _ keyPath: String? = nil, code: String) {
-        findings.warnings.append(.warning("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
+        warnings.append(.warning("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
     }
 
     func fail(_ message: String, _ keyPath: String? = nil, code: String) {
-        findings.errors.append(.error("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
+        errors.append(.error("\(subject): \(message)", at: source, keyPath: keyPath, code: code))
     }
 
     func orderField(_ path: String) -> Origin { Origin("order \(path)", at: source) }
@@ -247,7 +239,7 @@ struct InvoiceBuilder {
 
     // MARK: build
 
-    mutating func build(session: inout TransformSession) -> OrderOutcome {
+    func build(session: inout TransformSession) -> OrderOutcome {
         guard var header = initialHeader() else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
@@ -344,7 +336,7 @@ struct InvoiceBuilder {
                                      agent: agent, terms: terms, project: project, area: area, currencyCode: currencyCode,
                                      currencyRate: currency.rate.value, description: description, docref1: docref1,
                                      invoiceReference: invoiceReference, docamt: docamt, lines: contentLines)
-        let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: findings.provenance, tieOut: tieOut)
+        let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
     }
 
@@ -395,7 +387,7 @@ struct InvoiceBuilder {
 
     /// Records a field's provenance; the arguments are only worked out when `explain` asked for it.
     func record(_ path: @autoclosure () -> String, _ value: @autoclosure () -> String, _ origin: @autoclosure () -> Origin) {
-        if options.recordProvenance { findings.provenance.append(FieldProvenance(path: path(), value: value(), origin: origin())) }
+        if options.recordProvenance { provenance.append(FieldProvenance(path: path(), value: value(), origin: origin())) }
     }
 
     /// A text field fitted to its SQL Account column, with its provenance.
@@ -441,7 +433,7 @@ struct InvoiceBuilder {
 
     // MARK: header
 
-    mutating func initialHeader() -> HeaderValues? {
+    func initialHeader() -> HeaderValues? {
         let customer: Traced<String>
         if let matched = plan.customer {
             customer = matched
@@ -457,7 +449,7 @@ struct InvoiceBuilder {
     }
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
-    mutating func applyOrderRules(_ header: inout HeaderValues) -> String? {
+    func applyOrderRules(_ header: inout HeaderValues) -> String? {
         let context = RuleContext(order: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
         for compiled in graph.orderRules {
             let rule = compiled.rule
@@ -553,7 +545,7 @@ struct InvoiceBuilder {
 
     // MARK: lines
 
-    mutating func goodsLines(header: HeaderValues, inclusive: Bool) -> [WorkLine] {
+    func goodsLines(header: HeaderValues, inclusive: Bool) -> [WorkLine] {
         var lines: [WorkLine] = []
         for (index, line) in order.lines.enumerated() {
             let path = creditNote?.linePaths[index] ?? "lines[\(index)]"
@@ -576,7 +568,7 @@ struct InvoiceBuilder {
         return lines
     }
 
-    mutating func resolveLine(_ line: OrderLine, path: String, header: HeaderValues, inclusive: Bool, isComponent: Bool) -> WorkLine? {
+    func resolveLine(_ line: OrderLine, path: String, header: HeaderValues, inclusive: Bool, isComponent: Bool) -> WorkLine? {
         let match = plan.items[line.sku]
         var itemCode: Traced<String>
         var uom: Traced<String>
@@ -681,7 +673,7 @@ struct InvoiceBuilder {
         return text
     }
 
-    mutating func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
+    func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
         graph.forEachLineRule(applyingTo: line, in: lineRuleContext) { compiled in
             for set in compiled.lineSets {
@@ -702,7 +694,7 @@ struct InvoiceBuilder {
 
     // MARK: vouchers and shipping
 
-    mutating func applyVouchers(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
+    func applyVouchers(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
         var total = order.vouchers.seller
         if buyerPaidBasis { total += order.vouchers.platform + order.vouchers.coins }
         let label = plan.voucherLabel
@@ -743,7 +735,7 @@ struct InvoiceBuilder {
                               gross: -total, discount: .zero, discountOrigin: origin, serials: [], isGoods: false, taxInclusive: inclusive))
     }
 
-    mutating func appendShipping(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
+    func appendShipping(_ lines: inout [WorkLine], header: HeaderValues, inclusive: Bool) {
         guard let shipping = plan.shipping, shipping.enabled else { return }
         var discount = order.shipping.sellerDiscount
         if buyerPaidBasis { discount += order.shipping.platformDiscount }
@@ -765,7 +757,7 @@ struct InvoiceBuilder {
 
     // MARK: tax and totals
 
-    mutating func computeTax(_ lines: inout [WorkLine]) {
+    func computeTax(_ lines: inout [WorkLine]) {
         // Indexed, not `for line in lines`: a WorkLine is a few dozen references, and a copy retains each.
         for index in lines.indices {
             let net = lines[index].net
@@ -805,7 +797,7 @@ struct InvoiceBuilder {
     /// the total with tax against the order plus the tax the buyer was charged (`tax.charged`), so a receivable the
     /// buyer never paid is reported; when the order does not say what tax was charged, the amount before tax, and a
     /// warning that the tax the invoice adds is not accounted for.
-    mutating func checkTieOut(docamt: Money, preTax: Money, inclusive: Bool) -> TieOut {
+    func checkTieOut(docamt: Money, preTax: Money, inclusive: Bool) -> TieOut {
         let basis = settings.basis.value
         let shippingInvoiced = plan.shipping?.enabled == true
         let charged = inclusive ? nil : order.taxCharged
@@ -848,7 +840,7 @@ struct InvoiceBuilder {
     static let baseCurrencyCode = Traced("----", Origin.builtIn("MYR is the base currency (----)"))
     static let baseCurrencyRate = Traced("1.00", Origin.builtIn("base currency rate"))
 
-    mutating func resolveCurrency() -> (code: Traced<String>, rate: Traced<String>)? {
+    func resolveCurrency() -> (code: Traced<String>, rate: Traced<String>)? {
         if let match = plan.currencies[order.currency] {
             let code = Traced(match.code, Origin("matching.currencies.\(order.currency)", at: match.origin.location))
             if match.code == "----" { return (code, Traced("1.00", code.origin)) }
@@ -864,7 +856,7 @@ struct InvoiceBuilder {
         return nil
     }
 
-    mutating func documentNumber(session: inout TransformSession) -> Traced<String>? {
+    func documentNumber(session: inout TransformSession) -> Traced<String>? {
         let source = settings.invoiceSource
         var number: String
         switch source.value {
@@ -898,7 +890,7 @@ struct InvoiceBuilder {
         return Traced(number, plan.documentNumberOrigin)
     }
 
-    mutating func documentDate() -> Traced<CalendarDate> {
+    func documentDate() -> Traced<CalendarDate> {
         let choice = settings.issueDate
         let offset = settings.utcOffsetSeconds.value
         if choice.value == "sync" { return Traced(options.asOf, plan.issueDateOrigin) }

@@ -480,67 +480,11 @@ final class InvoiceBuilder {
         return nil
     }
 
-    /// Fills a description/key template from the order.
+    /// Fills a `{placeholder}` template from the order; the pack's templates were split when it was compiled.
     func render(_ template: String) -> String {
         // A byte search: `contains("{")` goes through Foundation (NSString on Linux) and this runs several times per order.
         guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
-        if template.utf8.allSatisfy({ $0 < 0x80 }) { return renderASCII(template) }
-        var result = ""
-        var name: String?
-        for character in template {
-            if character == "{" { name = ""; continue }
-            if character == "}", let placeholder = name {
-                result += placeholderValue(placeholder) ?? "{\(placeholder)}"
-                name = nil
-                continue
-            }
-            if name != nil { name?.append(character) } else { result.append(character) }
-        }
-        if let unfinished = name { result += "{" + unfinished }
-        return result
-    }
-
-    /// `render` for a template of ASCII characters (each one byte, one Character): the same steps over bytes, without
-    /// the grapheme breaking that walking Characters costs. Placeholder values are copied as they are.
-    private func renderASCII(_ template: String) -> String {
-        var result: [UInt8] = []
-        result.reserveCapacity(template.utf8.count + 32)
-        var name: [UInt8]?
-        for byte in template.utf8 {
-            if byte == UInt8(ascii: "{") { name = []; continue }
-            if byte == UInt8(ascii: "}"), let placeholder = name {
-                let key = String(decoding: placeholder, as: UTF8.self)
-                if let value = placeholderValue(key) {
-                    result.append(contentsOf: value.utf8)
-                } else {
-                    result.append(UInt8(ascii: "{"))
-                    result.append(contentsOf: placeholder)
-                    result.append(UInt8(ascii: "}"))
-                }
-                name = nil
-                continue
-            }
-            if name != nil { name?.append(byte) } else { result.append(byte) }
-        }
-        if let unfinished = name {
-            result.append(UInt8(ascii: "{"))
-            result.append(contentsOf: unfinished)
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    func placeholderValue(_ name: String) -> String? {
-        switch name {
-        case "channel": return order.channel.rawValue.prefix(1).uppercased() + order.channel.rawValue.dropFirst()
-        case "store": return order.store
-        case "order_number": return order.orderNumber
-        case "id": return order.id
-        case "buyer_name": return order.buyer.name ?? ""
-        case "payment_method": return order.paymentMethod ?? ""
-        case "currency": return order.currency
-        case "status": return order.status.rawValue
-        default: return nil
-        }
+        return (graph.templates[template] ?? OrderTemplate(template)).render(order)
     }
 
     // MARK: lines

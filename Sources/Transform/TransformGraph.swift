@@ -17,6 +17,8 @@ public final class TransformGraph: @unchecked Sendable {
     let orderRules: [RuleSets]
     let lineRules: [RuleSets]
     let integrationEnabled: Traced<Bool>
+    /// The pack's `{placeholder}` templates (descriptions, keys, prefixes, and what rules set them to), split once.
+    let templates: [String: OrderTemplate]
 
     public init(pack: RulePack) {
         self.pack = pack
@@ -28,6 +30,17 @@ public final class TransformGraph: @unchecked Sendable {
             plans[store.id] = StorePlan(pack: pack, store: store)
         }
         stores = plans
+        var texts: [String] = []
+        for plan in plans.values {
+            let settings = plan.settings
+            texts += [settings.description.value, settings.idempotencyKey.value, settings.invoicePrefix.value, settings.companyName.value]
+        }
+        for compiled in orderRules + lineRules {
+            texts += compiled.orderSets.map(\.value.value) + compiled.lineSets.map(\.value.value)
+        }
+        var templates: [String: OrderTemplate] = [:]
+        for text in texts where text.utf8.contains(UInt8(ascii: "{")) { templates[text] = OrderTemplate(text) }
+        self.templates = templates
     }
 
     public var storeIDs: [String] { stores.keys.sorted() }

@@ -84,4 +84,26 @@ struct InvoiceContentTests {
         #expect(text.hasSuffix(#","sdsknockoff":[{"doctype":"IV","koamt":"29.00"}]}"#))
         #expect(text.contains(#""docamt":"28.00""#))
     }
+
+    @Test("templates fill placeholders, keep an unclosed one as written, and read non-ASCII text whole",
+          arguments: [
+              ("{channel} order {order_number}", "Shopee order 250915ABCD"),
+              ("{a{id}x", "SG-1x"),
+              ("{store} {unclosed", "shop-my {unclosed"),
+              ("a}b{id}", "a}bSG-1"),
+              ("订单 {order_number} ✓ {buyer_name}/{payment_method}", "订单 250915ABCD ✓ Tan Ah Kow/ShopeePay"),
+              ("{store}:{currency}:{status}", "shop-my:MYR:completed"),
+          ])
+    func templates(template: String, expected: String) throws {
+        let graph = try compilePack(minimalPack(defaults: "description: \"\(template)\""))
+        #expect(transform(sampleOrder(), with: graph).payload?.text("description") == expected)
+        // A rule's value is a template too, split when the pack was compiled like the defaults.
+        let ruled = try compilePack(minimalPack(extra: """
+            rules:
+              - name: all
+                when: 'order.channel == "shopee"'
+                set: {description: "\(template)"}
+            """))
+        #expect(transform(sampleOrder(), with: ruled).payload?.text("description") == expected)
+    }
 }

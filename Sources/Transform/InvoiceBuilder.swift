@@ -197,7 +197,7 @@ final class InvoiceBuilder {
     /// the original order.
     let creditNote: CreditNoteContext?
     /// What line rules read about the order, made once per order rather than once per line.
-    let lineRuleContext: RuleContext
+    private(set) lazy var lineRuleContext = RuleContext(order: ruleOrder, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)
 
     init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions,
          creditNote: CreditNoteContext? = nil) {
@@ -207,7 +207,6 @@ final class InvoiceBuilder {
         self.source = source
         self.options = options
         self.creditNote = creditNote
-        lineRuleContext = RuleContext(order: creditNote?.original ?? order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)
     }
 
     /// The order conditional rules see: the sold order, also for a credit note, so its lines get the invoice's codes.
@@ -491,14 +490,21 @@ final class InvoiceBuilder {
 
     func goodsLines(header: HeaderValues, inclusive: Bool) -> [WorkLine] {
         var lines: [WorkLine] = []
-        for (index, line) in order.lines.enumerated() {
+        lines.reserveCapacity(order.lines.count + 2)
+        // Indexed and passed along borrowed: copying an order line retains each of its strings and arrays.
+        for index in order.lines.indices {
             let path = creditNote?.linePaths[index] ?? "lines[\(index)]"
-            guard var work = resolveLine(line, path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
-            applyLineRules(&work, line: creditNote.map { $0.original.lines[$0.originalLines[index]] } ?? line)
+            guard var work = resolveLine(order.lines[index], path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
+            if let creditNote {
+                applyLineRules(&work, line: creditNote.original.lines[creditNote.originalLines[index]])
+            } else {
+                applyLineRules(&work, line: order.lines[index])
+            }
             lines.append(work)
-            if settings.showBundleItems.value && !line.bundle.isEmpty {
-                for (componentIndex, component) in line.bundle.enumerated() {
-                    let componentLine = OrderLine(sku: component.sku, name: component.name, qty: component.qty * line.qty, unitPrice: .zero)
+            if settings.showBundleItems.value && !order.lines[index].bundle.isEmpty {
+                let kitQty = order.lines[index].qty
+                for (componentIndex, component) in order.lines[index].bundle.enumerated() {
+                    let componentLine = OrderLine(sku: component.sku, name: component.name, qty: component.qty * kitQty, unitPrice: .zero)
                     guard var componentWork = resolveLine(componentLine, path: "\(path).bundle[\(componentIndex)]", header: header, inclusive: inclusive, isComponent: true) else { continue }
                     let kit = Origin("kit component: qty × kit qty, zero-priced (show_bundle_items)", at: settings.showBundleItems.origin.location)
                     componentWork.qtyOrigin = kit

@@ -77,16 +77,15 @@ struct HeaderValues {
     var taxRate: Traced<Rate>
 }
 
-/// What conditional rules can read about one order; small, so evaluation closures capture it cheaply.
+/// How conditional rules read an order (given to `value`, not held: holding it would copy it for every rule run).
 struct RuleContext {
-    let order: Order
     let utcOffsetSeconds: Int
     /// Whether the order's prices include tax (the order's own say, else the pack's): `order.buyer_paid` then
     /// counts the tax charged on top of prices that exclude it.
     var pricesIncludeTax = true
 
     /// The value of rule variable `index` for this order (and line, for line rules).
-    func value(_ index: Int, line: OrderLine?) -> ExprValue {
+    func value(_ index: Int, of order: Order, line: OrderLine?) -> ExprValue {
         guard let variable = RuleVariable.at(index) else { return .missing }
         // Built from sign, exponent and significand: Decimal division is slow on Linux.
         func money(_ m: Money) -> ExprValue {
@@ -197,7 +196,6 @@ final class InvoiceBuilder {
     /// the original order.
     let creditNote: CreditNoteContext?
     /// What line rules read about the order, made once per order rather than once per line.
-    private(set) lazy var lineRuleContext = RuleContext(order: ruleOrder, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)
 
     init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions,
          creditNote: CreditNoteContext? = nil) {
@@ -211,6 +209,12 @@ final class InvoiceBuilder {
 
     /// The order conditional rules see: the sold order, also for a credit note, so its lines get the invoice's codes.
     var ruleOrder: Order { creditNote?.original ?? order }
+
+    /// Whether `condition` holds for the order rules read (and `line`), read in place rather than copied.
+    func holds(_ condition: CompiledExpression, _ context: RuleContext, line: OrderLine?) -> Bool {
+        if let creditNote { return condition.evaluate { context.value($0, of: creditNote.original, line: line) } }
+        return condition.evaluate { context.value($0, of: order, line: line) }
+    }
     /// Who a message is about.
     var subject: String { creditNote.map { "order \(order.id) return \($0.event.id)" } ?? "order \(order.id)" }
     var documentName: String { creditNote == nil ? "invoice" : "credit note" }
@@ -449,10 +453,10 @@ final class InvoiceBuilder {
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
     func applyOrderRules(_ header: inout HeaderValues) -> String? {
-        let context = RuleContext(order: ruleOrder, utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
+        let context = RuleContext(utcOffsetSeconds: settings.utcOffsetSeconds.value, pricesIncludeTax: settings.pricesIncludeTax.value)
         for compiled in graph.orderRules {
             let rule = compiled.rule
-            guard rule.condition.evaluate({ index in context.value(index, line: nil) }) else { continue }
+            guard holds(rule.condition, context, line: nil) else { continue }
             if let exclude = rule.exclude {
                 return "\(exclude.value) (rule '\(rule.name)' at \(exclude.origin.location?.fileAndLine ?? "pack"))"
             }
@@ -625,7 +629,8 @@ final class InvoiceBuilder {
 
     func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
-        graph.forEachLineRule(applyingTo: line, in: lineRuleContext) { compiled in
+        let context = RuleContext(utcOffsetSeconds: settings.utcOffsetSeconds.value)
+        graph.forEachLineRule(where: { holds($0, context, line: line) }) { compiled in
             for set in compiled.lineSets {
                 let value = set.value
                 switch set.field {

@@ -1,3 +1,4 @@
+import Expressions
 import LedgerCore
 import RulePack
 
@@ -50,8 +51,8 @@ public final class TransformGraph: @unchecked Sendable {
 
     /// Calls `body` with each line rule whose condition holds for `line` of `order`, in order, up to the first
     /// matching `stop` rule. A callback rather than an array: it runs for every order line.
-    func forEachLineRule(applyingTo line: OrderLine, in context: RuleContext, _ body: (RuleSets) -> Void) {
-        for compiled in lineRules where compiled.rule.condition.evaluate({ index in context.value(index, line: line) }) {
+    func forEachLineRule(where holds: (CompiledExpression) -> Bool, _ body: (RuleSets) -> Void) {
+        for compiled in lineRules where holds(compiled.rule.condition) {
             body(compiled)
             if compiled.rule.stop { break }
         }
@@ -62,7 +63,8 @@ public final class TransformGraph: @unchecked Sendable {
     public func ruleItemCode(for line: OrderLine, in order: Order) -> Traced<String>? {
         guard !lineRules.isEmpty, let plan = stores[order.store] else { return nil }
         var code: Traced<String>?
-        forEachLineRule(applyingTo: line, in: RuleContext(order: order, utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)) { compiled in
+        let context = RuleContext(utcOffsetSeconds: plan.settings.utcOffsetSeconds.value)
+        forEachLineRule(where: { condition in condition.evaluate { context.value($0, of: order, line: line) } }) { compiled in
             for set in compiled.lineSets where set.field == .itemCode { code = set.value }
         }
         return code

@@ -56,7 +56,10 @@ struct SeedTemplate {
     func order(_ index: Int) -> String { pieces[0] + "B-\(index)" + pieces[1] + "N\(index)" + pieces[2] }
 }
 let templates = seedText.split(separator: "\n").compactMap { SeedTemplate(String($0)) }
-let ordersPath = FileManager.default.temporaryDirectory.appendingPathComponent("ledgersync-bench-v2-\(count).jsonl").path
+// Named after the seed's content too, so a changed seed file is not read from a copy made from the old one.
+let seedDigest = seedText.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+let ordersPath = FileManager.default.temporaryDirectory
+    .appendingPathComponent("ledgersync-bench-\(String(seedDigest, radix: 16))-\(count).jsonl").path
 if !FileManager.default.fileExists(atPath: ordersPath) {
     var buffer = ""
     _ = FileManager.default.createFile(atPath: ordersPath, contents: nil)

@@ -21,7 +21,11 @@ public struct JSONByteScanner {
     public struct Key {
         public let bytes: UnsafeBufferPointer<UInt8>
 
-        /// Lets `switch key { case "id": … }` compare the key's bytes with a literal.
+        public init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// Lets `switch key { case "id": … }` compare the key's bytes with a literal. Inlinable so that at each case
+        /// the literal's length is a constant and most cases cost one comparison.
+        @inlinable
         public static func ~= (name: StaticString, key: Key) -> Bool {
             let count = name.utf8CodeUnitCount
             guard key.bytes.count == count else { return false }
@@ -80,21 +84,22 @@ public struct JSONByteScanner {
             default: throw Mismatch()
             }
         }
-        guard parser.index < parser.bytes.count, parser.bytes[parser.index] == ASCII.quote else { throw Mismatch() }
+        let bytes = parser.bytes
+        guard parser.index < bytes.count, bytes[parser.index] == ASCII.quote else { throw Mismatch() }
         let start = parser.index + 1
         var position = start
         while true {
-            guard position < parser.bytes.count else { throw Mismatch() }
-            let byte = parser.bytes[position]
+            guard position < bytes.count else { throw Mismatch() }
+            let byte = bytes[position]
             if byte == ASCII.quote { break }
             if byte == ASCII.backslash || byte < 0x20 || byte >= 0x80 { throw Mismatch() }
             position += 1
         }
         parser.index = position + 1
         parser.skipWhitespace()
-        guard parser.index < parser.bytes.count, parser.bytes[parser.index] == ASCII.colon else { throw Mismatch() }
+        guard parser.index < bytes.count, bytes[parser.index] == ASCII.colon else { throw Mismatch() }
         parser.index += 1
-        return Key(bytes: UnsafeBufferPointer(rebasing: parser.bytes[start..<position]))
+        return Key(bytes: UnsafeBufferPointer(start: bytes.baseAddress.map { $0 + start }, count: position - start))
     }
 
     /// Consumes the `[` of an array; elements follow through `nextElement`.
@@ -131,7 +136,7 @@ public struct JSONByteScanner {
     }
 
     public mutating func readString() throws(Mismatch) -> String {
-        guard try peekKind() == .string else { throw Mismatch() }
+        guard next(is: ASCII.quote) else { throw Mismatch() }
         do { return try parser.parseString().value } catch { throw Mismatch() }
     }
 
@@ -156,6 +161,12 @@ public struct JSONByteScanner {
     /// Reads past the next value of any kind, checking it as the parser does (nesting depth included).
     public mutating func skipValue() throws(Mismatch) {
         do { _ = try parser.parseValue(.objectMemberValue) } catch { throw Mismatch() }
+    }
+
+    /// Whether the next value starts with `byte`: `peekKind` for a caller that already knows what it wants.
+    private mutating func next(is byte: UInt8) -> Bool {
+        parser.skipWhitespace()
+        return parser.index < parser.bytes.count && parser.bytes[parser.index] == byte
     }
 
     /// Throws unless only whitespace is left after the document.

@@ -140,25 +140,28 @@ public final class JSONRecordReader {
 
     /// The next record, or nil at the end of the file; throws `JSONRecordReaderError` if reading fails.
     public func next() throws -> JSONRecord? {
-        switch try next(decodingLinesWith: { _ -> Never? in nil }) {
-        case .parsed(let record)?: return record
-        case nil: return nil
+        switch try next(offeringLinesTo: { _, _ in false }) {
+        case .parsed(let record): return record
+        case .taken, .end: return nil
         }
     }
 
-    /// A record from `next(decodingLinesWith:)`.
-    public enum DecodedOrParsed<Decoded> {
-        /// A JSON Lines record the caller's decoder took: its line was not parsed. `index` and `line` as in `JSONRecord`.
-        case decoded(Decoded, index: Int, line: Int)
-        /// Any other record, exactly as `next()` yields it.
+    /// What `next(offeringLinesTo:)` did.
+    public enum Step {
+        /// The caller's `take` took the next JSON Lines record: its line was not parsed.
+        case taken
+        /// The next record, exactly as `next()` yields it.
         case parsed(JSONRecord)
+        /// The end of the file.
+        case end
     }
 
     /// `next()` for a caller with a faster way to read the records it expects: each JSON Lines record's bytes (without
-    /// the line break, a carriage return before it, or the file's byte order mark) go to `decode` first, and the line
-    /// is parsed only when it returns nil, so `decode` need only take what it fully understands. The records of an
-    /// array file are always parsed.
-    public func next<Decoded>(decodingLinesWith decode: (UnsafeBufferPointer<UInt8>) -> Decoded?) throws -> DecodedOrParsed<Decoded>? {
+    /// the line break, a carriage return before it, or the file's byte order mark) and its 1-based line go to `take`
+    /// first, and the line is parsed only when `take` returns false, so `take` need only take what it fully
+    /// understands; what it makes of the line is its own business. The records of an array file are always parsed.
+    /// Not generic, so the reader's loop stays specialised however the caller holds its records.
+    public func next(offeringLinesTo take: (_ bytes: UnsafeBufferPointer<UInt8>, _ line: Int) -> Bool) throws -> Step {
         while true {
             if let record = pendingRecord {
                 pendingRecord = nil
@@ -168,7 +171,7 @@ public final class JSONRecordReader {
             case .detectingFormat:
                 try detectFormat()
             case .jsonLines:
-                if let record = try nextLineRecord(decodingWith: decode) { return record }
+                if let step = try nextLineRecord(offeringTo: take) { return step }
                 phase = .finished
             case .beforeArrayElement(let afterComma):
                 if let record = try nextArrayRecord(afterComma: afterComma) { return .parsed(record) }
@@ -178,7 +181,7 @@ public final class JSONRecordReader {
                     return .parsed(try makeFailure("expected end of input after JSON array", at: consumed))
                 }
             case .finished:
-                return nil
+                return .end
             }
         }
     }
@@ -216,7 +219,7 @@ public final class JSONRecordReader {
 
     // MARK: JSON Lines
 
-    private func nextLineRecord<Decoded>(decodingWith decode: (UnsafeBufferPointer<UInt8>) -> Decoded?) throws -> DecodedOrParsed<Decoded>? {
+    private func nextLineRecord(offeringTo take: (UnsafeBufferPointer<UInt8>, Int) -> Bool) throws -> Step? {
         while true {
             var lineBreak = findLineBreak(from: max(consumed, lineBreakSearchedUpTo))
             while lineBreak == nil {
@@ -232,10 +235,10 @@ public final class JSONRecordReader {
             if contentEnd > lineStart, byte(at: contentEnd - 1) == ASCII.carriageReturn { contentEnd -= 1 }
 
             let content = windowBytes(from: lineStart, to: contentEnd)
-            var record: DecodedOrParsed<Decoded>?
+            var record: Step?
             if content.contains(where: { !ASCII.isWhitespace($0) }) {
-                if let decoded = decode(content) {
-                    record = .decoded(decoded, index: nextIndex, line: cursor.line)
+                if take(content, cursor.line) {
+                    record = .taken
                     nextIndex += 1
                 } else {
                     let parsed = JSONParser.parseComplete(

@@ -77,22 +77,23 @@ public final class OrderSource {
     /// straight from its bytes keeps no copy of them for `raw`.
     private func next(keepingRaw: Bool) throws -> OrderRecord? {
         guard let reader else { return try producer?() }
-        let item: JSONRecordReader.DecodedOrParsed<(order: Order, bytes: [UInt8]?)>?
+        var taken: OrderRecord?
+        let step: JSONRecordReader.Step
         do {
-            item = try reader.next(decodingLinesWith: { bytes in
-                guard decodesLinesDirectly, let order = OrderByteDecoder.decode(bytes, maxDepth: reader.maxDepth) else { return nil }
-                return (order, keepingRaw ? Array(bytes) : nil)
+            step = try reader.next(offeringLinesTo: { bytes, line in
+                guard decodesLinesDirectly, let order = OrderByteDecoder.decode(bytes, maxDepth: reader.maxDepth) else { return false }
+                taken = OrderRecord(location: SourceLocation(file: displayPath, line: line), order: order,
+                                    unparsedRaw: keepingRaw ? Array(bytes) : nil)
+                return true
             })
         } catch {
             throw Diagnostic.error("reading '\(displayPath)' failed: \(error)", at: SourceLocation(file: displayPath), code: "unreadable-file")
         }
         let record: JSONRecord
-        switch item {
-        case nil: return nil
-        case .decoded(let decoded, _, let line)?:
-            return OrderRecord(location: SourceLocation(file: displayPath, line: line), order: decoded.order, unparsedRaw: decoded.bytes)
-        case .parsed(let parsed)?:
-            record = parsed
+        switch step {
+        case .end: return nil
+        case .taken: return taken.take()  // set by `take`, which took the line
+        case .parsed(let parsed): record = parsed
         }
         let location = SourceLocation(file: displayPath, line: record.line)
         switch record.result {

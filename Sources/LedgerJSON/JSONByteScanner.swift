@@ -21,7 +21,7 @@ public struct JSONByteScanner {
     public struct Key {
         public let bytes: UnsafeBufferPointer<UInt8>
 
-        public init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         /// Lets `switch key { case "id": … }` compare the key's bytes with a literal. Inlinable so that at each case
         /// the literal's length is a constant and most cases cost one comparison.

@@ -67,7 +67,7 @@ public final class JSONRecordReader {
 
     private let source: ByteSource
     private let chunkSize: Int
-    /// The nesting limit inside each record; a caller decoding lines itself (`next(decodingLinesWith:)`) keeps to it too.
+    /// The nesting limit inside each record; a caller decoding lines itself (`next(offeringLinesTo:)`) keeps to it too.
     public let maxDepth: Int
 
     /// The bytes of the file from `windowStart` on that have been read and not yet discarded. Managed by

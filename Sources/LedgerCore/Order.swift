@@ -14,7 +14,7 @@ public enum OrderDateKind: String, CaseIterable, Hashable, Sendable {
 }
 
 /// A canonical order: what every channel importer maps into (product spec §3).
-public struct Order: Sendable {
+public struct Order: Equatable, Sendable {
     public var id: String
     public var orderNumber: String
     public var channel: Channel
@@ -95,7 +95,7 @@ public struct Order: Sendable {
     }
 }
 
-public struct OrderDates: Sendable {
+public struct OrderDates: Equatable, Sendable {
     public var ordered: Timestamp
     public var paid: Timestamp?
     public var shipped: Timestamp?
@@ -118,7 +118,7 @@ public struct OrderDates: Sendable {
     }
 }
 
-public struct Buyer: Sendable {
+public struct Buyer: Equatable, Sendable {
     public var name: String?
     public var email: String?
     public var phone: String?
@@ -132,7 +132,7 @@ public struct Buyer: Sendable {
     }
 }
 
-public struct Address: Sendable {
+public struct Address: Equatable, Sendable {
     public var line1: String?
     public var line2: String?
     public var city: String?
@@ -151,7 +151,7 @@ public struct Address: Sendable {
     }
 }
 
-public struct OrderLine: Sendable {
+public struct OrderLine: Equatable, Sendable {
     public var sku: String
     public var name: String
     public var variation: String?
@@ -182,7 +182,7 @@ public struct OrderLine: Sendable {
     public var sellerRevenue: Money { gross - sellerDiscount }
 }
 
-public struct BundleComponent: Sendable {
+public struct BundleComponent: Equatable, Sendable {
     public var sku: String
     public var name: String
     /// Quantity in one kit.
@@ -195,7 +195,7 @@ public struct BundleComponent: Sendable {
     }
 }
 
-public struct ShippingCharge: Sendable {
+public struct ShippingCharge: Equatable, Sendable {
     public var fee: Money
     public var sellerDiscount: Money
     public var platformDiscount: Money
@@ -207,7 +207,7 @@ public struct ShippingCharge: Sendable {
     }
 }
 
-public struct Vouchers: Sendable {
+public struct Vouchers: Equatable, Sendable {
     public var seller: Money
     public var platform: Money
     public var coins: Money
@@ -221,7 +221,7 @@ public struct Vouchers: Sendable {
 
 /// One return or refund the channel recorded after the sale (Docs/OrderFormat.md, "Returns and refunds"): the units
 /// that came back with what was refunded for them, and order-level refunds. Each event is credited once, by its id.
-public struct OrderReturn: Sendable {
+public struct OrderReturn: Equatable, Sendable {
     /// The channel's return or refund id: stable across exports, unique within the order.
     public var id: String
     public var date: Timestamp
@@ -253,7 +253,7 @@ public struct OrderReturn: Sendable {
 }
 
 /// Units of one order line that came back.
-public struct ReturnedLine: Sendable {
+public struct ReturnedLine: Equatable, Sendable {
     /// Index into the order's `lines`.
     public var line: Int
     public var qty: Int
@@ -268,7 +268,7 @@ public struct ReturnedLine: Sendable {
 }
 
 /// A refund that is neither goods nor shipping.
-public struct OtherRefund: Sendable {
+public struct OtherRefund: Equatable, Sendable {
     public var description: String
     public var amount: Money
 

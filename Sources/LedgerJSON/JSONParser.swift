@@ -383,14 +383,14 @@ struct ByteParser {
         return true
     }
 
-    private mutating func enterContainer() throws(ParseFailure) {
+    mutating func enterContainer() throws(ParseFailure) {
         depth += 1
         if depth > maxDepth {
             throw ParseFailure(message: "nesting depth exceeds the limit of \(maxDepth)", offset: index)
         }
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(ParseFailure) {
+    mutating func expectLiteral(_ literal: StaticString) throws(ParseFailure) {
         let start = index
         let length = literal.utf8CodeUnitCount
         let expected = literal.utf8Start
@@ -413,6 +413,11 @@ struct ByteParser {
     private func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- UInt8(ascii: "a") < 26 }
 
     private mutating func parseNumber() throws(ParseFailure) -> JSONValue {
+        .number(try parseNumberText())
+    }
+
+    /// The number at `index` as written.
+    mutating func parseNumberText() throws(ParseFailure) -> String {
         let start = index
         var position = index
         if bytes[position] == ASCII.minus {
@@ -445,7 +450,7 @@ struct ByteParser {
             while position < bytes.count, ASCII.isDigit(bytes[position]) { position += 1 }
         }
         index = position
-        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
     // MARK: Strings

@@ -7,13 +7,30 @@ public struct OrderRecord: Sendable {
     /// `file:line` where the record starts.
     public var location: SourceLocation
     public var result: Result<Order, OrderDecoder.Failure>
-    /// The raw JSON, kept so unknown platform fields travel with the order record.
-    public var raw: JSONValue?
+    /// The raw JSON, kept so unknown platform fields travel with the order record. A record decoded straight from
+    /// its bytes keeps the bytes instead and parses them here, so a reader that never asks never builds the tree.
+    public var raw: JSONValue? {
+        get { parsedRaw ?? unparsedRaw.flatMap { try? JSONParser.parse($0) } }
+        set {
+            parsedRaw = newValue
+            unparsedRaw = nil
+        }
+    }
+    private var parsedRaw: JSONValue?
+    /// One record's JSON text, already known to parse (the fast decoder took it); tests read it to see which way a
+    /// record went.
+    private(set) var unparsedRaw: [UInt8]?
 
     public init(location: SourceLocation, result: Result<Order, OrderDecoder.Failure>, raw: JSONValue?) {
         self.location = location
         self.result = result
-        self.raw = raw
+        self.parsedRaw = raw
+    }
+
+    init(location: SourceLocation, order: Order, unparsedRaw: [UInt8]?) {
+        self.location = location
+        self.result = .success(order)
+        self.unparsedRaw = unparsedRaw
     }
 }
 
@@ -25,6 +42,8 @@ public final class OrderSource {
     private let producer: (() throws -> OrderRecord?)?
     private let displayPath: String
     private let decoder = OrderDecoder()
+    /// Whether JSON Lines records go through `OrderByteDecoder` first; off only in tests, to compare with the full way.
+    var decodesLinesDirectly = true
 
     /// Throws a diagnostic naming the file when it cannot be opened.
     public init(path: String, displayPath: String? = nil) throws {
@@ -51,15 +70,31 @@ public final class OrderSource {
     }
 
     /// The next order record, nil at the end; a read error (not a bad record) throws a diagnostic.
-    public func next() throws -> OrderRecord? {
+    public func next() throws -> OrderRecord? { try next(keepingRaw: true) }
+
+    /// A JSON Lines record in the usual shape is decoded straight from its bytes (`OrderByteDecoder`); any other goes
+    /// the full way, parsed and then decoded, which alone explains problems. Without `keepingRaw` a record decoded
+    /// straight from its bytes keeps no copy of them for `raw`.
+    private func next(keepingRaw: Bool) throws -> OrderRecord? {
         guard let reader else { return try producer?() }
-        let record: JSONRecord?
+        var taken: OrderRecord?
+        let step: JSONRecordReader.Step
         do {
-            record = try reader.next()
+            step = try reader.next(offeringLinesTo: { bytes, line in
+                guard decodesLinesDirectly, let order = OrderByteDecoder.decode(bytes, maxDepth: reader.maxDepth) else { return false }
+                taken = OrderRecord(location: SourceLocation(file: displayPath, line: line), order: order,
+                                    unparsedRaw: keepingRaw ? Array(bytes) : nil)
+                return true
+            })
         } catch {
             throw Diagnostic.error("reading '\(displayPath)' failed: \(error)", at: SourceLocation(file: displayPath), code: "unreadable-file")
         }
-        guard let record else { return nil }
+        let record: JSONRecord
+        switch step {
+        case .end: return nil
+        case .taken: return taken.take()  // set by `take`, which took the line
+        case .parsed(let parsed): record = parsed
+        }
         let location = SourceLocation(file: displayPath, line: record.line)
         switch record.result {
         case .success(let value):
@@ -106,7 +141,7 @@ public final class OrderSource {
             var batch: [OrderRecord] = []
             batch.reserveCapacity(size)
             do {
-                while var record = try self.next() {
+                while var record = try self.next(keepingRaw: keepRaw) {
                     if !keepRaw { record.raw = nil }
                     batch.append(record)
                     if batch.count == size {

@@ -81,7 +81,14 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init?(parsing text: String, maxScale: Int) {
-        var bytes = Substring(text).utf8[...]
+        var text = text  // withUTF8 is mutating; it copies only a string that is not already contiguous UTF-8
+        guard let parsed = text.withUTF8({ Self.parse($0, maxScale: maxScale) }) else { return nil }
+        self = parsed
+    }
+
+    /// Read in place: every amount of every order is parsed here.
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>, maxScale: Int) -> FixedDecimal? {
+        var bytes = text[...]
         var negative = false
         if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
         var units: Int64 = 0
@@ -106,7 +113,7 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
             sawDigit = true
         }
         if !sawDigit || (sawPoint && scale == 0) { return nil }
-        self.init(units: negative ? -units : units, scale: scale)
+        return FixedDecimal(units: negative ? -units : units, scale: scale)
     }
 
     /// The value at a larger scale (`12.5` at scale 2 is 1250).

@@ -8,7 +8,14 @@ public struct Timestamp: Hashable, Sendable, CustomStringConvertible {
     /// Accepts `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` and a bare `YYYY-MM-DD` (taken as midnight UTC+8 is
     /// NOT assumed: a bare date is that calendar date at 00:00 UTC, so local-date conversion keeps it).
     public init?(parsing text: String) {
-        let b = Array(text.utf8)
+        var text = text  // withUTF8 is mutating; it copies only a string that is not already contiguous UTF-8
+        guard let seconds = text.withUTF8(Self.secondsSinceEpoch(parsing:)) else { return nil }
+        self.secondsSinceEpoch = seconds
+        self.text = text
+    }
+
+    /// Read in place: four of these are parsed for every order.
+    private static func secondsSinceEpoch(parsing b: UnsafeBufferPointer<UInt8>) -> Int64? {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0
@@ -22,11 +29,7 @@ public struct Timestamp: Hashable, Sendable, CustomStringConvertible {
         guard b.count >= 10, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45,
               let day = number(8, 2), CalendarDate.isValid(year: year, month: month, day: day) else { return nil }
         let days = CalendarDate(year: year, month: month, day: day).daysSinceEpoch
-        if b.count == 10 {
-            self.secondsSinceEpoch = Int64(days) * 86_400
-            self.text = text
-            return
-        }
+        if b.count == 10 { return Int64(days) * 86_400 }
         guard b.count >= 16, b[10] == 84 || b[10] == 32, let hour = number(11, 2), b[13] == 58,
               let minute = number(14, 2), hour < 24, minute < 60 else { return nil }
         var index = 16
@@ -65,8 +68,7 @@ public struct Timestamp: Hashable, Sendable, CustomStringConvertible {
             return nil
         }
         guard index == b.count else { return nil }
-        self.secondsSinceEpoch = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        self.text = text
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
     }
 
     /// The calendar date at a fixed UTC offset (Malaysia is UTC+8 all year).

@@ -4,7 +4,10 @@ import LedgerJSON
 /// A sales invoice or credit note body as typed fields, as the builder made it. Kept typed until something needs it as
 /// a JSON object (plan, apply, explain): a bulk transform writes it straight to bytes, without building and freeing a
 /// JSON tree and a string per amount for every order.
-public struct InvoiceContent: Sendable {
+///
+/// A class: an order's outcome is handed from the rules to the writer, and a reference moves where a few hundred bytes of
+/// fields would be copied at each step.
+public final class InvoiceContent: Sendable {
     /// A member whose key a setting chooses (`cut_description_full_text`, `returns.invoice_reference_field`).
     public struct NamedText: Sendable {
         public var key: String
@@ -30,16 +33,37 @@ public struct InvoiceContent: Sendable {
         public var serialNumbers: [String]
     }
 
-    public var docno, docnoex: String
+    public let docno, docnoex: String
     /// `docdate`, `postdate` and `taxdate` alike.
-    public var date: String
-    public var code: String
-    public var companyName: String?
-    public var agent, terms, project, area, currencyCode, currencyRate, description, docref1: String
+    public let date: String
+    public let code: String
+    public let companyName: String?
+    public let agent, terms, project, area, currencyCode, currencyRate, description, docref1: String
     /// A credit note's reference to the invoice it credits.
-    public var invoiceReference: NamedText?
-    public var docamt: Money
-    public var lines: [Line]
+    public let invoiceReference: NamedText?
+    public let docamt: Money
+    public let lines: [Line]
+
+    init(docno: String, docnoex: String, date: String, code: String, companyName: String?, agent: String, terms: String,
+         project: String, area: String, currencyCode: String, currencyRate: String, description: String, docref1: String,
+         invoiceReference: NamedText?, docamt: Money, lines: [Line]) {
+        self.docno = docno
+        self.docnoex = docnoex
+        self.date = date
+        self.code = code
+        self.companyName = companyName
+        self.agent = agent
+        self.terms = terms
+        self.project = project
+        self.area = area
+        self.currencyCode = currencyCode
+        self.currencyRate = currencyRate
+        self.description = description
+        self.docref1 = docref1
+        self.invoiceReference = invoiceReference
+        self.docamt = docamt
+        self.lines = lines
+    }
 
     /// The payload as a JSON object, member for member what `appendJSON` writes.
     public var jsonObject: JSONObject {

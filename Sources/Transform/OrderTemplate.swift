@@ -60,7 +60,7 @@ struct OrderTemplate: Sendable {
 
     static func value(_ placeholder: Placeholder, of order: Order) -> String {
         switch placeholder {
-        case .channel: return Channel.displayNames[order.channel] ?? order.channel.rawValue
+        case .channel: return order.channel.displayName
         case .store: return order.store
         case .orderNumber: return order.orderNumber
         case .id: return order.id
@@ -73,6 +73,18 @@ struct OrderTemplate: Sendable {
 }
 
 extension Channel {
-    /// Each channel's name as a description shows it: `Shopee`, `Tiktok`.
-    static let displayNames = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst()) })
+    /// The channel's name as a description shows it (`{channel}`): its code with a capital.
+    var displayName: String {
+        switch self {
+        case .shopee: return "Shopee"
+        case .lazada: return "Lazada"
+        case .tiktok: return "Tiktok"
+        case .zalora: return "Zalora"
+        case .shopify: return "Shopify"
+        case .woocommerce: return "Woocommerce"
+        case .webstore: return "Webstore"
+        case .pos: return "Pos"
+        case .other: return "Other"
+        }
+    }
 }

@@ -99,7 +99,7 @@ public final class InvoiceContent: Sendable {
         sink.text("currencyrate", currencyRate)
         sink.text("description", description)
         sink.text("docref1", docref1)
-        if let invoiceReference { sink.text(invoiceReference.key, invoiceReference.value) }
+        if let invoiceReference { sink.namedText(invoiceReference.key, invoiceReference.value) }
         sink.decimal("docamt", FixedDecimal(units: docamt.minorUnits, scale: 2))
         sink.bool("cancelled", false)
         sink.openArray("sdsdocdetail")
@@ -110,7 +110,7 @@ public final class InvoiceContent: Sendable {
             sink.text("location", line.location)
             sink.text("project", line.project)
             sink.text("description", line.description)
-            if let full = line.fullDescription { sink.text(full.key, full.value) }
+            if let full = line.fullDescription { sink.namedText(full.key, full.value) }
             sink.decimal("qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2))
             sink.text("uom", line.uom)
             sink.text("unitprice", line.unitPrice)
@@ -136,14 +136,16 @@ public final class InvoiceContent: Sendable {
     }
 }
 
-/// Receives a payload's members in order; arrays hold objects only (the lines, their serial numbers).
+/// Receives a payload's members in order; arrays hold objects only (the lines, their serial numbers). Keys are the
+/// payload's own names, written as they are, except the ones a setting names (`namedText`).
 private protocol PayloadSink {
-    mutating func text(_ key: String, _ value: String)
+    mutating func text(_ key: StaticString, _ value: String)
+    mutating func namedText(_ key: String, _ value: String)
     /// A decimal amount, written as a JSON string (`"12.50"`), as SQL Account takes amounts.
-    mutating func decimal(_ key: String, _ value: FixedDecimal)
-    mutating func bool(_ key: String, _ value: Bool)
-    mutating func int(_ key: String, _ value: Int)
-    mutating func openArray(_ key: String)
+    mutating func decimal(_ key: StaticString, _ value: FixedDecimal)
+    mutating func bool(_ key: StaticString, _ value: Bool)
+    mutating func int(_ key: StaticString, _ value: Int)
+    mutating func openArray(_ key: StaticString)
     mutating func openObject()
     mutating func closeObject()
     mutating func closeArray()
@@ -154,11 +156,12 @@ private struct ObjectSink: PayloadSink {
     var arrays: [(key: String, items: [JSONValue])] = []
 
     mutating func put(_ key: String, _ value: JSONValue) { objects[objects.count - 1].append(key, value) }
-    mutating func text(_ key: String, _ value: String) { put(key, .string(value)) }
-    mutating func decimal(_ key: String, _ value: FixedDecimal) { put(key, .string(value.description)) }
-    mutating func bool(_ key: String, _ value: Bool) { put(key, .bool(value)) }
-    mutating func int(_ key: String, _ value: Int) { put(key, .int(value)) }
-    mutating func openArray(_ key: String) { arrays.append((key, [])) }
+    mutating func text(_ key: StaticString, _ value: String) { put(key.description, .string(value)) }
+    mutating func namedText(_ key: String, _ value: String) { put(key, .string(value)) }
+    mutating func decimal(_ key: StaticString, _ value: FixedDecimal) { put(key.description, .string(value.description)) }
+    mutating func bool(_ key: StaticString, _ value: Bool) { put(key.description, .bool(value)) }
+    mutating func int(_ key: StaticString, _ value: Int) { put(key.description, .int(value)) }
+    mutating func openArray(_ key: StaticString) { arrays.append((key.description, [])) }
     mutating func openObject() { objects.append(JSONObject(minimumCapacity: 18)) }
     mutating func closeObject() { arrays[arrays.count - 1].items.append(.object(objects.removeLast())) }
     mutating func closeArray() {
@@ -172,36 +175,47 @@ private struct ByteSink: PayloadSink {
     /// Whether the next member or element follows another in the same object or array.
     var needsComma = false
 
-    mutating func key(_ key: String) {
+    /// `,"key":` — the payload's keys are plain ASCII names, copied without looking for anything to escape.
+    mutating func key(_ key: StaticString) {
         if needsComma { buffer.append(UInt8(ascii: ",")) }
-        JSONWriter.appendQuoted(key, to: &buffer)
+        buffer.append(UInt8(ascii: "\""))
+        literal(key)
+        buffer.append(UInt8(ascii: "\""))
         buffer.append(UInt8(ascii: ":"))
         needsComma = true
     }
 
-    mutating func text(_ key: String, _ value: String) {
+    mutating func text(_ key: StaticString, _ value: String) {
         self.key(key)
         JSONWriter.appendQuoted(value, to: &buffer)
     }
 
-    mutating func decimal(_ key: String, _ value: FixedDecimal) {
+    mutating func namedText(_ key: String, _ value: String) {
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
+        JSONWriter.appendQuoted(key, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        needsComma = true
+        JSONWriter.appendQuoted(value, to: &buffer)
+    }
+
+    mutating func decimal(_ key: StaticString, _ value: FixedDecimal) {
         self.key(key)
         buffer.append(UInt8(ascii: "\""))
         value.appendText(to: &buffer)
         buffer.append(UInt8(ascii: "\""))
     }
 
-    mutating func bool(_ key: String, _ value: Bool) {
+    mutating func bool(_ key: StaticString, _ value: Bool) {
         self.key(key)
-        buffer.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        literal(value ? "true" : "false")
     }
 
-    mutating func int(_ key: String, _ value: Int) {
+    mutating func int(_ key: StaticString, _ value: Int) {
         self.key(key)
         FixedDecimal(units: Int64(value), scale: 0).appendText(to: &buffer)
     }
 
-    mutating func openArray(_ key: String) {
+    mutating func openArray(_ key: StaticString) {
         self.key(key)
         buffer.append(UInt8(ascii: "["))
         needsComma = false
@@ -223,5 +237,7 @@ private struct ByteSink: PayloadSink {
         needsComma = true
     }
 
-    static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+    mutating func literal(_ text: StaticString) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 }

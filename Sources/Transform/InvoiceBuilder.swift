@@ -23,7 +23,7 @@ public struct TransformSession: Sendable {
     /// The next custom invoice number per rendered prefix. Seed it from the state store so a later run
     /// continues the sequence instead of starting again at `invoice_number.start`.
     public var nextCustomNumber: [String: Int] = [:]
-    var issuedDocumentNumbers: [String: String] = [:]
+    var issuedDocumentNumbers = IssuedNumbers()
     /// Custom invoice numbers already given to orders (order id → number), reused so an order transformed
     /// again keeps its number.
     public var assignedCustomNumbers: [String: String] = [:]
@@ -277,7 +277,7 @@ final class InvoiceBuilder {
             ?? checkTieOut(docamt: docamt, preTax: preTax, inclusive: inclusive)
         // Credit notes are numbered apart from invoices (SQL keeps them in another table).
         let numberKey = creditNote == nil ? docno.value : "CN|" + docno.value
-        if let other = session.issuedDocumentNumbers[numberKey], !docno.value.isEmpty {
+        if !docno.value.isEmpty, let other = session.issuedDocumentNumbers.holder(of: numberKey) {
             if creditNote == nil {
                 fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
             } else {
@@ -333,7 +333,9 @@ final class InvoiceBuilder {
         guard errors.isEmpty else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
-        if !docno.value.isEmpty { session.issuedDocumentNumbers[numberKey] = creditNote.map { "order \(order.id) return \($0.event.id)" } ?? order.id }
+        if !docno.value.isEmpty {
+            session.issuedDocumentNumbers.record(numberKey, holder: creditNote.map { "order \(order.id) return \($0.event.id)" } ?? order.id)
+        }
 
         let content = InvoiceContent(docno: docnoText, docnoex: docnoex, date: dateText, code: code, companyName: fittedCompanyName,
                                      agent: agent, terms: terms, project: project, area: area, currencyCode: currencyCode,

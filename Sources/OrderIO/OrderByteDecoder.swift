@@ -66,13 +66,8 @@ private struct OrderBytesReader {
                 status = known
             case "dates": dates = try orderDates()
             case "flags":
-                guard try scanner.peekKind() == .object else {
-                    try scanner.skipValue()
-                    (isSample, isCOD) = (false, false)
-                    continue
-                }
                 (isSample, isCOD) = (false, false)
-                try scanner.beginObject()
+                guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "sample": isSample = try optionalBool() ?? false
@@ -84,8 +79,7 @@ private struct OrderBytesReader {
             case "lines": lines = try orderLines()
             case "shipping":
                 shipping = ShippingCharge()
-                guard try scanner.peekKind() == .object else { try scanner.skipValue(); continue }
-                try scanner.beginObject()
+                guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "fee": shipping.fee = try money()
@@ -96,8 +90,7 @@ private struct OrderBytesReader {
                 }
             case "vouchers":
                 vouchers = Vouchers()
-                guard try scanner.peekKind() == .object else { try scanner.skipValue(); continue }
-                try scanner.beginObject()
+                guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "seller": vouchers.seller = try money()
@@ -108,8 +101,7 @@ private struct OrderBytesReader {
                 }
             case "tax":
                 (pricesIncludeTax, taxCharged) = (nil, nil)
-                guard try scanner.peekKind() == .object else { try scanner.skipValue(); continue }
-                try scanner.beginObject()
+                guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "prices_include_tax": pricesIncludeTax = try optionalBool()
@@ -119,8 +111,7 @@ private struct OrderBytesReader {
                 }
             case "payment":
                 (paymentMethod, buyerPaid) = (nil, nil)
-                guard try scanner.peekKind() == .object else { try scanner.skipValue(); continue }
-                try scanner.beginObject()
+                guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "method": paymentMethod = try optionalText()
@@ -169,11 +160,7 @@ private struct OrderBytesReader {
     /// A `buyer` that is not an object is ignored, as is an `address` that is not one.
     mutating func orderBuyer() throws(Mismatch) -> Buyer {
         var buyer = Buyer()
-        guard try scanner.peekKind() == .object else {
-            try scanner.skipValue()
-            return buyer
-        }
-        try scanner.beginObject()
+        guard try enterObject() else { return buyer }
         while let key = try scanner.nextKey() {
             switch key {
             case "name": buyer.name = try optionalText()
@@ -181,9 +168,8 @@ private struct OrderBytesReader {
             case "phone": buyer.phone = try optionalText()
             case "address":
                 buyer.address = nil
-                guard try scanner.peekKind() == .object else { try scanner.skipValue(); continue }
+                guard try enterObject() else { continue }
                 var address = Address()
-                try scanner.beginObject()
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "line1": address.line1 = try optionalText()
@@ -278,6 +264,17 @@ private struct OrderBytesReader {
     // MARK: Field rules (each the success case of the `DecodeContext` rule named)
 
     /// `string(required: true)`: a non-empty string, or a number of digits only (ids exported as numbers) as text.
+    /// Enters the object that comes next; skips any other value (null is an absent object, and anything else is the
+    /// full decoder's to explain) and returns false.
+    mutating func enterObject() throws(Mismatch) -> Bool {
+        guard try scanner.peekKind() == .object else {
+            try scanner.skipValue()
+            return false
+        }
+        try scanner.beginObject()
+        return true
+    }
+
     mutating func requiredText() throws(Mismatch) -> String {
         switch try scanner.peekKind() {
         case .string:

@@ -207,17 +207,15 @@ final class InvoiceBuilder {
         self.creditNote = creditNote
     }
 
-    /// The order conditional rules see: the sold order, also for a credit note, so its lines get the invoice's codes.
-    var ruleOrder: Order { creditNote?.original ?? order }
-
-    /// Whether `condition` holds for the order rules read (and `line`), read in place rather than copied.
+    /// Whether `condition` holds (for `line`) of the order conditional rules see: the sold order, also for a credit
+    /// note, so its lines get the invoice's codes. Read in place rather than copied.
     func holds(_ condition: CompiledExpression, _ context: RuleContext, line: OrderLine?) -> Bool {
         if let creditNote { return condition.evaluate { context.value($0, of: creditNote.original, line: line) } }
         return condition.evaluate { context.value($0, of: order, line: line) }
     }
+
     /// Who a message is about.
     var subject: String { creditNote.map { "order \(order.id) return \($0.event.id)" } ?? "order \(order.id)" }
-    var documentName: String { creditNote == nil ? "invoice" : "credit note" }
 
     var settings: ResolvedSettings { plan.settings }
     var buyerPaidBasis: Bool { settings.basis.value == "buyer_paid" }

@@ -38,7 +38,7 @@ public struct TransformSession: Sendable {
 
 extension TransformGraph {
     /// Turns one order into exactly one outcome. Never throws: problems become the outcome.
-    public func run(_ order: Order, source: SourceLocation? = nil, options: TransformOptions, session: inout TransformSession) -> OrderOutcome {
+    public func run(_ order: consuming Order, source: SourceLocation? = nil, options: TransformOptions, session: inout TransformSession) -> OrderOutcome {
         guard let plan = stores[order.store] else {
             if let reason = session.unknownStoreReasons[order.store] { return .excluded(order.id, reason, source: source) }
             let known = storeIDs
@@ -64,7 +64,7 @@ extension TransformGraph {
         if order.isFullyReturned {
             return .excluded(order.id, "every unit was returned (returns[]): an order returned before its invoice was sent gets no invoice and no credit note", source: source)
         }
-        let builder = InvoiceBuilder(graph: self, plan: plan, order: order, source: source, options: options)
+        let builder = InvoiceBuilder(graph: self, plan: plan, order: consume order, source: source, options: options)
         return builder.build(session: &session)
     }
 }
@@ -75,6 +75,8 @@ struct HeaderValues {
     var agent, terms, project, area, description, companyName, location, account: Traced<String>
     var taxCode: Traced<String>
     var taxRate: Traced<Rate>
+    /// `description` and `companyName` split into text and placeholders (when the pack was compiled).
+    var descriptionTemplate, companyNameTemplate: OrderTemplate
 }
 
 /// How conditional rules read an order (given to `value`, not held: holding it would copy it for every rule run).
@@ -197,7 +199,7 @@ final class InvoiceBuilder {
     let creditNote: CreditNoteContext?
     /// What line rules read about the order, made once per order rather than once per line.
 
-    init(graph: TransformGraph, plan: StorePlan, order: Order, source: SourceLocation?, options: TransformOptions,
+    init(graph: TransformGraph, plan: StorePlan, order: consuming Order, source: SourceLocation?, options: TransformOptions,
          creditNote: CreditNoteContext? = nil) {
         self.graph = graph
         self.plan = plan
@@ -266,7 +268,7 @@ final class InvoiceBuilder {
         let currency = resolveCurrency()
         let docno = creditNote.map { creditNoteNumber($0, session: &session) } ?? documentNumber(session: &session)
         let docdate = creditNote.map(creditNoteDate) ?? documentDate()
-        let key = creditNote.map { creditNoteKey($0) } ?? render(settings.idempotencyKey.value)
+        let key = creditNote.map { creditNoteKey($0) } ?? plan.keyTemplate.render(order)
         guard errors.isEmpty, let currency, let docno else {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
@@ -291,7 +293,7 @@ final class InvoiceBuilder {
         record("postdate", dateText, docdate.origin)
         record("taxdate", dateText, docdate.origin)
         let code = fitted("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
-        let companyName = render(header.companyName.value)
+        let companyName = header.companyNameTemplate.render(order)
         let fittedCompanyName = companyName.isEmpty ? nil : fitted("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin)
         let agent = fitted("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
         let terms = fitted("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
@@ -318,7 +320,7 @@ final class InvoiceBuilder {
                 invoiceReference = InvoiceContent.NamedText(key: field.value, value: value)
             }
         } else {
-            description = fitted("description", HeaderColumn.description, text(render(header.description.value)), header.description.origin)
+            description = fitted("description", HeaderColumn.description, text(header.descriptionTemplate.render(order)), header.description.origin)
             docref1 = fitted("docref1", HeaderColumn.docref1, key, settings.idempotencyKey.origin)
         }
         record("docamt", docamt.description, Origin("computed: Σ line amount + tax", at: nil))
@@ -448,7 +450,8 @@ final class InvoiceBuilder {
         }
         return HeaderValues(customer: customer, agent: settings.agent, terms: settings.terms, project: settings.project, area: settings.area,
                             description: settings.description, companyName: settings.companyName, location: settings.location,
-                            account: settings.account, taxCode: settings.taxCode, taxRate: settings.taxRate)
+                            account: settings.account, taxCode: settings.taxCode, taxRate: settings.taxRate,
+                            descriptionTemplate: plan.descriptionTemplate, companyNameTemplate: plan.companyNameTemplate)
     }
 
     /// Runs `scope: order` rules in order; later rules override earlier ones. Returns an exclusion reason.
@@ -468,8 +471,12 @@ final class InvoiceBuilder {
                 case .terms: header.terms = value
                 case .project: header.project = value
                 case .area: header.area = value
-                case .description: header.description = value
-                case .companyName: header.companyName = value
+                case .description:
+                    header.description = value
+                    header.descriptionTemplate = set.template
+                case .companyName:
+                    header.companyName = value
+                    header.companyNameTemplate = set.template
                 case .location: header.location = value
                 case .account: header.account = value
                 case .taxCode: header.taxCode = value
@@ -483,11 +490,12 @@ final class InvoiceBuilder {
         return nil
     }
 
-    /// Fills a `{placeholder}` template from the order; the pack's templates were split when it was compiled.
+    /// Fills a `{placeholder}` template from the order. The pack's own templates are split when it is compiled
+    /// (`StorePlan`, `RuleSets`); this is for one made while building (a credit note's, after its own placeholders).
     func render(_ template: String) -> String {
-        // A byte search: `contains("{")` goes through Foundation (NSString on Linux) and this runs several times per order.
+        // A byte search: `contains("{")` goes through Foundation (NSString on Linux).
         guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
-        return (graph.templates[template] ?? OrderTemplate(template)).render(order)
+        return OrderTemplate(template).render(order)
     }
 
     // MARK: lines
@@ -639,7 +647,7 @@ final class InvoiceBuilder {
                 case .account: work.account = value
                 case .location: work.location = value
                 case .project: work.project = value
-                case .description: work.description = Traced(render(value.value), value.origin)
+                case .description: work.description = Traced(set.template.render(order), value.origin)
                 case .taxCode: work.taxCode = value
                 case .taxRate: if let rate = set.rate { work.taxRate = Traced(rate, value.origin) }
                 }
@@ -822,7 +830,7 @@ final class InvoiceBuilder {
         case "platform":
             number = order.id
         default:
-            let prefix = render(settings.invoicePrefix.value)
+            let prefix = plan.prefixTemplate.render(order)
             if let assigned = session.assignedCustomNumbers[order.id], assigned.uppercased().hasPrefix(prefix.uppercased()) {
                 number = assigned
             } else {

@@ -18,8 +18,6 @@ public final class TransformGraph: @unchecked Sendable {
     let orderRules: [RuleSets]
     let lineRules: [RuleSets]
     let integrationEnabled: Traced<Bool>
-    /// The pack's `{placeholder}` templates (descriptions, keys, prefixes, and what rules set them to), split once.
-    let templates: [String: OrderTemplate]
 
     public init(pack: RulePack) {
         self.pack = pack
@@ -31,17 +29,6 @@ public final class TransformGraph: @unchecked Sendable {
             plans[store.id] = StorePlan(pack: pack, store: store)
         }
         stores = plans
-        var texts: [String] = []
-        for plan in plans.values {
-            let settings = plan.settings
-            texts += [settings.description.value, settings.idempotencyKey.value, settings.invoicePrefix.value, settings.companyName.value]
-        }
-        for compiled in orderRules + lineRules {
-            texts += compiled.orderSets.map(\.value.value) + compiled.lineSets.map(\.value.value)
-        }
-        var templates: [String: OrderTemplate] = [:]
-        for text in texts where text.utf8.contains(UInt8(ascii: "{")) { templates[text] = OrderTemplate(text) }
-        self.templates = templates
     }
 
     public var storeIDs: [String] { stores.keys.sorted() }
@@ -79,6 +66,8 @@ final class RuleSets: Sendable {
         let value: Traced<String>
         /// The value as a rate, for `tax_rate`.
         let rate: Rate?
+        /// The value split into text and `{placeholder}`s, for `description` and `company_name`.
+        let template: OrderTemplate
     }
 
     let rule: ConditionalRule
@@ -91,7 +80,8 @@ final class RuleSets: Sendable {
             let origin = Origin("rule '\(rule.name)' set \(name)", at: traced.origin.location)
             var rate: Rate?
             if case .rate(let value) = traced.value { rate = value }
-            return Assignment(field: field, value: Traced(traced.value.description, origin), rate: rate)
+            let text = traced.value.description
+            return Assignment(field: field, value: Traced(text, origin), rate: rate, template: OrderTemplate(text))
         }
         orderSets = rule.orderSets.map { assignment($0.key, $0.key.rawValue, $0.value) }
         lineSets = rule.lineSets.map { assignment($0.field, $0.field.rawValue, $0.value) }
@@ -120,6 +110,8 @@ public final class StorePlan: Sendable {
     let voucherLineDescription: Traced<String>
     /// An unmatched SKU's item code (`defaults.product_code`).
     let unmatchedItemCode: Traced<String>
+    /// The store's `{placeholder}` settings, split into text and placeholders once.
+    let descriptionTemplate, keyTemplate, prefixTemplate, companyNameTemplate: OrderTemplate
 
     init(pack: RulePack, store: StoreDeclaration) {
         self.store = store
@@ -165,6 +157,10 @@ public final class StorePlan: Sendable {
         voucherLineDescription = Traced(voucherLabel.prefix(1).uppercased() + voucherLabel.dropFirst(),
                                         Origin("\(voucherLabel) line (vouchers.treatment: line)", at: settings.spreadVouchers.origin.location))
         unmatchedItemCode = Traced(settings.productCode.value, Origin("unmatched SKU → defaults.product_code", at: settings.productCode.origin.location))
+        descriptionTemplate = OrderTemplate(settings.description.value)
+        keyTemplate = OrderTemplate(settings.idempotencyKey.value)
+        prefixTemplate = OrderTemplate(settings.invoicePrefix.value)
+        companyNameTemplate = OrderTemplate(settings.companyName.value)
         presetOrigin = preset.map { Origin("preset '\($0.name)' (enabled for \($0.enabledFor.contains(store.id) ? store.id : channel))", at: $0.origin.location) }
     }
 }

@@ -106,7 +106,7 @@ struct DocumentDifference {
         }
     }
 
-    var docno: String { new.document?.payload["docno"]?.stringValue ?? old.document?.payload["docno"]?.stringValue ?? "" }
+    var docno: String { new.document?.docno ?? old.document?.docno ?? "" }
 
     var text: String {
         switch kind {

@@ -114,7 +114,7 @@ public enum Planner {
                 if let document, document.state.mayExistRemotely {
                     reason = "an earlier attempt may have created it: apply looks it up by docref1 first and adopts it if found"
                 }
-                return PlanEntry(orderID: outcome.orderID, action: .create, documentType: built.payload.isEmpty ? "salesinvoice" : SalesInvoiceDocument.type,
+                return PlanEntry(orderID: outcome.orderID, action: .create, documentType: payload.isEmpty ? "salesinvoice" : SalesInvoiceDocument.type,
                                  idempotencyKey: built.idempotencyKey, payload: payload, documentID: document?.id, reason: reason)
             }
             let recorded = (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()

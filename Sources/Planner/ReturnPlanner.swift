@@ -156,9 +156,12 @@ public enum ReturnPlanner {
             let amount = outcome.amount
             let knockOff = settings.knockOffInvoice.value ? max(.zero, min(amount, owed)) : .zero
             owed -= knockOff
+            // Built once from the typed document: the entry and the refund both read it.
+            var payload = document.payload
             if knockOff != .zero {
-                document.payload["sdsknockoff"] = .array([.object(["doctype": .string("IV"), "docno": .string(invoiceDocno ?? ""),
-                                                                   "koamt": .string(knockOff.description), "knockoff": .bool(true)])])
+                payload["sdsknockoff"] = .array([.object(["doctype": .string("IV"), "docno": .string(invoiceDocno ?? ""),
+                                                          "koamt": .string(knockOff.description), "knockoff": .bool(true)])])
+                document.payload = payload
             }
             outcomes[index].document = document
             let unapplied = amount - knockOff
@@ -171,7 +174,7 @@ public enum ReturnPlanner {
                 reason = "credits what return \(supplemented) grew by since its credit note; " + reason
             }
             entries.append(PlanEntry(orderID: order.id, action: .create, documentType: ReturnDocumentType.creditNote, idempotencyKey: document.idempotencyKey,
-                                     payload: document.payload, documentID: existing?.id, reason: reason, warnings: outcome.warnings, returnID: outcome.returnID,
+                                     payload: payload, documentID: existing?.id, reason: reason, warnings: outcome.warnings, returnID: outcome.returnID,
                                      knockOff: knockOff, creditedReturn: creditedByReturn[outcome.returnID]))
             guard unapplied != .zero, settings.refund.value == .customerRefund else { continue }
             guard let method else {
@@ -180,7 +183,7 @@ public enum ReturnPlanner {
                                          returnID: outcome.returnID))
                 continue
             }
-            let refund = refundPayload(creditNote: document.payload, amount: unapplied, paymentMethod: method, journal: graph.pack.payments.journal.value)
+            let refund = refundPayload(creditNote: payload, amount: unapplied, paymentMethod: method, journal: graph.pack.payments.journal.value)
             entries.append(PlanEntry(orderID: order.id, action: .create, documentType: ReturnDocumentType.customerRefund,
                                      idempotencyKey: refund["docref1"]?.stringValue, payload: refund,
                                      reason: "pays out the credit note's \(unapplied) from \(method)", returnID: outcome.returnID, knockOff: unapplied))

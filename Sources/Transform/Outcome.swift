@@ -69,6 +69,14 @@ public struct SalesInvoiceDocument: Sendable {
         }
     }
 
+    /// The document number (`docno`), without building the JSON object.
+    public var docno: String {
+        switch body {
+        case .typed(let content): return content.docno
+        case .object(let object): return object["docno"]?.stringValue ?? ""
+        }
+    }
+
     /// Appends the payload as compact JSON, straight from the typed fields while it has them.
     public func appendPayloadJSON(to buffer: inout [UInt8]) {
         switch body {

@@ -39,11 +39,12 @@ public struct TransformRequest: Sendable {
 /// What a transform reports while it runs: the pack's warnings once loaded, then each order's outcome in file order.
 public struct TransformEvents {
     public var packLoaded: ([Diagnostic]) -> Void
-    public var outcome: (OrderOutcome) -> Void
+    /// Takes each outcome over, so one handed to another thread is moved there rather than copied.
+    public var outcome: (consuming OrderOutcome) -> Void
     /// After the last outcome, also when the run stops with an error: whatever `outcome` handed elsewhere is done.
     public var finished: () -> Void
 
-    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (OrderOutcome) -> Void = { _ in },
+    public init(packLoaded: @escaping ([Diagnostic]) -> Void = { _ in }, outcome: @escaping (consuming OrderOutcome) -> Void = { _ in },
                 finished: @escaping () -> Void = {}) {
         self.packLoaded = packLoaded
         self.outcome = outcome

@@ -111,7 +111,7 @@ final class OutcomeLineWriter: @unchecked Sendable {
         batch.reserveCapacity(batchSize)
     }
 
-    func add(_ outcome: OrderOutcome) {
+    func add(_ outcome: consuming OrderOutcome) {
         batch.append(outcome)
         guard batch.count >= batchSize else { return }
         start()

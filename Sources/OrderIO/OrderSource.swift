@@ -163,7 +163,10 @@ public final class OrderSource {
         // However `body` ends, the reading thread stops and is gone before this returns: the source is not shared after.
         defer { queue.cancelAndWait() }
         while let batch = queue.take() {
-            for record in batch { try body(record) }
+            // Through the buffer, each record is lent to `body` in place; iterating the array would copy each one.
+            try batch.withUnsafeBufferPointer { records in
+                for index in records.indices { try body(records[index]) }
+            }
             queue.giveBack(batch)
         }
         if let failure = queue.failure { throw failure }

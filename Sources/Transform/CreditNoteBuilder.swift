@@ -25,8 +25,9 @@ public enum ReturnDocumentType {
     public static let customerRefund = "customerrefund"
 }
 
-/// What the builder needs to make a credit note of one return event.
-struct CreditNoteContext {
+/// What the builder needs to make a credit note of one return event. A class: every invoice's builder holds one
+/// (nil), and as a struct it made each builder a kilobyte larger, copied per order.
+final class CreditNoteContext {
     let original: Order
     let event: OrderReturn
     let sequence: Int
@@ -37,6 +38,18 @@ struct CreditNoteContext {
     /// Per line of the return-as-an-order: where it is in the order file, and which sold line it returns.
     let linePaths: [String]
     let originalLines: [Int]
+
+    init(original: Order, event: OrderReturn, sequence: Int, invoiceKey: String, invoiceDocno: String?, settings: ReturnSettings,
+         linePaths: [String], originalLines: [Int]) {
+        self.original = original
+        self.event = event
+        self.sequence = sequence
+        self.invoiceKey = invoiceKey
+        self.invoiceDocno = invoiceDocno
+        self.settings = settings
+        self.linePaths = linePaths
+        self.originalLines = originalLines
+    }
 }
 
 extension TransformGraph {
@@ -117,7 +130,7 @@ extension InvoiceBuilder {
                                         amount: context.event.shipping, path: "\(path).shipping", header: header, inclusive: inclusive))
             } else if let shipping = plan.shipping, shipping.enabled {
                 let origin = Origin("matching.shipping (the invoice's shipping item)", at: shipping.origin.location)
-                var line = refundLine(item: Traced(shipping.code, origin), account: shipping.account.map { Traced($0, origin) } ?? header.account,
+                let line = refundLine(item: Traced(shipping.code, origin), account: shipping.account.map { Traced($0, origin) } ?? header.account,
                                       description: "Shipping fee refund", amount: context.event.shipping, path: "\(path).shipping", header: header, inclusive: inclusive)
                 line.uom = Traced(shipping.uom, origin)
                 if let tax = shipping.tax {

@@ -47,14 +47,23 @@ extension TransformGraph {
             if session.unknownStoreReasons.count < 1_000 { session.unknownStoreReasons[order.store] = reason }
             return .excluded(order.id, reason, source: source)
         }
-        if !integrationEnabled.value {
-            return .excluded(order.id, "the integration is disabled (profile.enabled: false at \(integrationEnabled.origin.location?.fileAndLine ?? "pack"))", source: source)
+        // Moved into the builder first and read there: the gates below, run on the parameter, copied the whole order.
+        let builder = InvoiceBuilder(graph: self, plan: plan, order: consume order, source: source, options: options)
+        return builder.refusal() ?? builder.build(session: &session)
+    }
+}
+
+extension InvoiceBuilder {
+    /// Why the order gets no invoice before any of it is built: the integration is off, its channel is not its
+    /// store's, or its store's settings leave it out.
+    func refusal() -> OrderOutcome? {
+        if !graph.integrationEnabled.value {
+            return .excluded(order.id, "the integration is disabled (profile.enabled: false at \(graph.integrationEnabled.origin.location?.fileAndLine ?? "pack"))", source: source)
         }
         if order.channel != plan.store.channel {
             let error = Diagnostic.error("order \(order.id) says channel '\(order.channel.rawValue)' but store '\(order.store)' is a \(plan.store.channel.rawValue) store in profile.stores; fix the order's channel or the store's", at: source, keyPath: "channel", code: "channel-mismatch")
             return .failed(order.id, [error], source: source)
         }
-        let settings = plan.settings
         if order.channel == .tiktok && order.isSample && settings.excludeTikTokSamples.value {
             return .excluded(order.id, "TikTok sample order (exclude_tiktok_samples at \(settings.excludeTikTokSamples.origin.location?.fileAndLine ?? "built-in default"))", source: source)
         }
@@ -64,8 +73,7 @@ extension TransformGraph {
         if order.isFullyReturned {
             return .excluded(order.id, "every unit was returned (returns[]): an order returned before its invoice was sent gets no invoice and no credit note", source: source)
         }
-        let builder = InvoiceBuilder(graph: self, plan: plan, order: consume order, source: source, options: options)
-        return builder.build(session: &session)
+        return nil
     }
 }
 
@@ -153,9 +161,10 @@ private enum LineColumn {
     static let uom = FieldLimits.invoiceLine("uom"), tax = FieldLimits.invoiceLine("tax"), account = FieldLimits.invoiceLine("account")
 }
 
-/// One invoice line while it is being built.
-struct WorkLine {
-    var sourcePath: String
+/// One invoice line while it is being built. A class: the builder passes lines around and changes them in place, and
+/// a struct of a dozen traced strings would be retained field by field on every copy.
+final class WorkLine {
+    let sourcePath: String
     var itemCode: Traced<String>
     var uom: Traced<String>
     var location: Traced<String>
@@ -173,10 +182,35 @@ struct WorkLine {
     var discountOrigin: Origin
     var serials: [String]
     /// Goods lines take a share of a spread voucher; shipping, voucher and kit component lines do not.
-    var isGoods: Bool
+    let isGoods: Bool
     var taxAmount: Money = .zero
     var amount: Money = .zero
-    var taxInclusive: Bool
+    let taxInclusive: Bool
+
+    init(sourcePath: String, itemCode: Traced<String>, uom: Traced<String>, location: Traced<String>, project: Traced<String>,
+         description: Traced<String>, account: Traced<String>, taxCode: Traced<String>, taxRate: Traced<Rate>, qty: Int,
+         qtyOrigin: Origin, unitPrice: String, unitPriceOrigin: Origin, gross: Money, discount: Money, discountOrigin: Origin,
+         serials: [String], isGoods: Bool, taxInclusive: Bool) {
+        self.sourcePath = sourcePath
+        self.itemCode = itemCode
+        self.uom = uom
+        self.location = location
+        self.project = project
+        self.description = description
+        self.account = account
+        self.taxCode = taxCode
+        self.taxRate = taxRate
+        self.qty = qty
+        self.qtyOrigin = qtyOrigin
+        self.unitPrice = unitPrice
+        self.unitPriceOrigin = unitPriceOrigin
+        self.gross = gross
+        self.discount = discount
+        self.discountOrigin = discountOrigin
+        self.serials = serials
+        self.isGoods = isGoods
+        self.taxInclusive = taxInclusive
+    }
 
     var net: Money { gross - discount }
     var isTaxed: Bool { !taxCode.value.isEmpty && !taxRate.value.isZero }
@@ -328,7 +362,7 @@ final class InvoiceBuilder {
 
         var contentLines: [InvoiceContent.Line] = []
         contentLines.reserveCapacity(lines.count)
-        for index in lines.indices { contentLines.append(contentLine(lines[index], at: index)) }
+        for (index, line) in lines.enumerated() { contentLines.append(contentLine(line, at: index)) }
         // A code too long for its column fails the order; its invoice number stays free for the next order.
         guard errors.isEmpty else {
             return .failed(order.id, errors, warnings: warnings, source: source)
@@ -506,23 +540,23 @@ final class InvoiceBuilder {
         // Indexed and passed along borrowed: copying an order line retains each of its strings and arrays.
         for index in order.lines.indices {
             let path = creditNote?.linePaths[index] ?? "lines[\(index)]"
-            guard var work = resolveLine(order.lines[index], path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
+            guard let work = resolveLine(order.lines[index], path: path, header: header, inclusive: inclusive, isComponent: false) else { continue }
             if let creditNote {
-                applyLineRules(&work, line: creditNote.original.lines[creditNote.originalLines[index]])
+                applyLineRules(work, line: creditNote.original.lines[creditNote.originalLines[index]])
             } else {
-                applyLineRules(&work, line: order.lines[index])
+                applyLineRules(work, line: order.lines[index])
             }
             lines.append(work)
             if settings.showBundleItems.value && !order.lines[index].bundle.isEmpty {
                 let kitQty = order.lines[index].qty
                 for (componentIndex, component) in order.lines[index].bundle.enumerated() {
                     let componentLine = OrderLine(sku: component.sku, name: component.name, qty: component.qty * kitQty, unitPrice: .zero)
-                    guard var componentWork = resolveLine(componentLine, path: "\(path).bundle[\(componentIndex)]", header: header, inclusive: inclusive, isComponent: true) else { continue }
+                    guard let componentWork = resolveLine(componentLine, path: "\(path).bundle[\(componentIndex)]", header: header, inclusive: inclusive, isComponent: true) else { continue }
                     let kit = Origin("kit component: qty × kit qty, zero-priced (show_bundle_items)", at: settings.showBundleItems.origin.location)
                     componentWork.qtyOrigin = kit
                     componentWork.unitPriceOrigin = kit
                     componentWork.discountOrigin = kit
-                    applyLineRules(&componentWork, line: componentLine)
+                    applyLineRules(componentWork, line: componentLine)
                     lines.append(componentWork)
                 }
             }
@@ -635,7 +669,7 @@ final class InvoiceBuilder {
         return text
     }
 
-    func applyLineRules(_ work: inout WorkLine, line: OrderLine) {
+    func applyLineRules(_ work: WorkLine, line: OrderLine) {
         guard !graph.lineRules.isEmpty else { return }
         let context = RuleContext(utcOffsetSeconds: settings.utcOffsetSeconds.value)
         graph.forEachLineRule(where: { holds($0, context, line: line) }) { compiled in
@@ -721,7 +755,6 @@ final class InvoiceBuilder {
     // MARK: tax and totals
 
     func computeTax(_ lines: inout [WorkLine]) {
-        // Indexed, not `for line in lines`: a WorkLine is a few dozen references, and a copy retains each.
         for index in lines.indices {
             let net = lines[index].net
             guard lines[index].isTaxed else {

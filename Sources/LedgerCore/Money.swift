@@ -80,6 +80,9 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
         self.scale = scale
     }
 
+    /// An amount of money, to the sen.
+    public init(money: Money) { self.init(units: money.minorUnits, scale: 2) }
+
     public init?(parsing text: String, maxScale: Int) {
         var text = text  // withUTF8 is mutating; it copies only a string that is not already contiguous UTF-8
         guard let parsed = text.withUTF8({ Self.parse($0, maxScale: maxScale) }) else { return nil }
@@ -138,6 +141,15 @@ public struct FixedDecimal: Hashable, Sendable, CustomStringConvertible {
             buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
         }
     }
+
+    /// Writes the fixed notation (`description`) at `start`, which has room for `maximumTextLength` bytes; returns its
+    /// length. For writers that reserve room once for a whole document.
+    public func writeText(to start: UnsafeMutablePointer<UInt8>) -> Int {
+        writeText(into: UnsafeMutableBufferPointer(start: start, count: textCapacity), trimmingZeros: false)
+    }
+
+    /// The most bytes `writeText(to:)` needs.
+    public var maximumTextLength: Int { textCapacity }
 
     /// Digits of an Int64 (19 at most) plus one leading zero, the point, the sign and any extra scale.
     private var textCapacity: Int { 24 + max(0, scale) }

@@ -88,44 +88,63 @@ public enum JSONWriter {
 
     /// Appends `text` as a quoted JSON string, escaping only `"`, `\` and control characters.
     public static func appendQuoted(_ text: String, to buffer: inout [UInt8]) {
-        buffer.append(ASCII.quote)
         var text = text  // withUTF8 is mutating; it only copies if the string is not already contiguous UTF-8
         text.withUTF8 { utf8 in
-            var runStart = 0
-            for position in 0..<utf8.count {
-                let byte = utf8[position]
-                guard byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash else { continue }
-                if runStart < position {
-                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
-                }
-                appendEscape(for: byte, to: &buffer)
-                runStart = position + 1
-            }
-            if runStart < utf8.count {
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: quotedCapacity(utf8.count)) { output in
+                let written = writeQuoted(utf8, to: output.baseAddress!)
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<written]))
             }
         }
-        buffer.append(ASCII.quote)
     }
 
-    private static func appendEscape(for byte: UInt8, to buffer: inout [UInt8]) {
-        buffer.append(ASCII.backslash)
-        switch byte {
-        case ASCII.quote: buffer.append(ASCII.quote)
-        case ASCII.backslash: buffer.append(ASCII.backslash)
-        case ASCII.newline: buffer.append(UInt8(ascii: "n"))
-        case ASCII.tab: buffer.append(UInt8(ascii: "t"))
-        case ASCII.carriageReturn: buffer.append(UInt8(ascii: "r"))
-        case 0x08: buffer.append(UInt8(ascii: "b"))
-        case 0x0C: buffer.append(UInt8(ascii: "f"))
-        default:
-            let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-            buffer.append(UInt8(ascii: "u"))
-            buffer.append(ASCII.zero)
-            buffer.append(ASCII.zero)
-            buffer.append(hexDigits[Int(byte >> 4)])
-            buffer.append(hexDigits[Int(byte & 0x0F)])
+    /// The most bytes `writeQuoted` writes for `count` bytes of UTF-8: each may become `\u00XX`, plus the quotes.
+    public static func quotedCapacity(_ count: Int) -> Int { count * 6 + 2 }
+
+    /// Writes `utf8` as a JSON string, quotes included, at `output`, which has room for `quotedCapacity(utf8.count)`
+    /// bytes; returns how many it wrote. The one escaping rule of every writer here: `\"`, `\\`, the short escapes
+    /// of `\n \t \r \b \f`, `\u00xx` for the other control characters; everything else as it is.
+    public static func writeQuoted(_ utf8: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<UInt8>) -> Int {
+        output[0] = ASCII.quote
+        var written = 1
+        var runStart = 0
+        for position in 0..<utf8.count {
+            let byte = utf8[position]
+            guard byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash else { continue }
+            if runStart < position {
+                (output + written).initialize(from: utf8.baseAddress! + runStart, count: position - runStart)
+                written += position - runStart
+            }
+            written += writeEscape(for: byte, to: output + written)
+            runStart = position + 1
         }
+        if runStart < utf8.count {
+            (output + written).initialize(from: utf8.baseAddress! + runStart, count: utf8.count - runStart)
+            written += utf8.count - runStart
+        }
+        output[written] = ASCII.quote
+        return written + 1
+    }
+
+    private static func writeEscape(for byte: UInt8, to output: UnsafeMutablePointer<UInt8>) -> Int {
+        output[0] = ASCII.backslash
+        switch byte {
+        case ASCII.quote: output[1] = ASCII.quote
+        case ASCII.backslash: output[1] = ASCII.backslash
+        case ASCII.newline: output[1] = UInt8(ascii: "n")
+        case ASCII.tab: output[1] = UInt8(ascii: "t")
+        case ASCII.carriageReturn: output[1] = UInt8(ascii: "r")
+        case 0x08: output[1] = UInt8(ascii: "b")
+        case 0x0C: output[1] = UInt8(ascii: "f")
+        default:
+            let hexDigits: StaticString = "0123456789abcdef"
+            output[1] = UInt8(ascii: "u")
+            output[2] = ASCII.zero
+            output[3] = ASCII.zero
+            output[4] = hexDigits.utf8Start[Int(byte >> 4)]
+            output[5] = hexDigits.utf8Start[Int(byte & 0x0F)]
+            return 6
+        }
+        return 2
     }
 
     private static func appendNewline(indentLevel: Int, to buffer: inout [UInt8]) {

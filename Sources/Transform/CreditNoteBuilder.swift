@@ -158,7 +158,7 @@ extension InvoiceBuilder {
         let field = orderField("\(path)")
         return WorkLine(sourcePath: path, itemCode: item, uom: settings.uom, location: header.location, project: header.project,
                         description: Traced(description, field), account: account, taxCode: header.taxCode, taxRate: header.taxRate,
-                        qty: 1, qtyOrigin: Origin("built-in: one refund", at: nil), unitPrice: amount.description, unitPriceOrigin: field,
+                        qty: 1, qtyOrigin: Origin("built-in: one refund", at: nil), unitPrice: FixedDecimal(money: amount), unitPriceOrigin: field,
                         gross: amount, discount: .zero, discountOrigin: Origin("built-in: no discount on a refund", at: nil),
                         serials: [], isGoods: false, taxInclusive: inclusive)
     }

@@ -67,7 +67,7 @@ extension InvoiceBuilder {
         if order.channel == .tiktok && order.isSample && settings.excludeTikTokSamples.value {
             return .excluded(order.id, "TikTok sample order (exclude_tiktok_samples at \(settings.excludeTikTokSamples.origin.location?.fileAndLine ?? "built-in default"))", source: source)
         }
-        if !settings.syncStatuses.value.contains(order.status) {
+        if plan.syncedStatusBits & order.status.bit == 0 {
             return .excluded(order.id, "status '\(order.status.rawValue)' is not in sync_statuses", source: source)
         }
         if order.isFullyReturned {
@@ -175,7 +175,8 @@ final class WorkLine {
     var taxRate: Traced<Rate>
     var qty: Int
     var qtyOrigin: Origin
-    var unitPrice: String
+    /// Two decimals, or up to `unit_price_decimals` after a UOM conversion.
+    var unitPrice: FixedDecimal
     var unitPriceOrigin: Origin
     var gross: Money
     var discount: Money
@@ -189,7 +190,7 @@ final class WorkLine {
 
     init(sourcePath: String, itemCode: Traced<String>, uom: Traced<String>, location: Traced<String>, project: Traced<String>,
          description: Traced<String>, account: Traced<String>, taxCode: Traced<String>, taxRate: Traced<Rate>, qty: Int,
-         qtyOrigin: Origin, unitPrice: String, unitPriceOrigin: Origin, gross: Money, discount: Money, discountOrigin: Origin,
+         qtyOrigin: Origin, unitPrice: FixedDecimal, unitPriceOrigin: Origin, gross: Money, discount: Money, discountOrigin: Origin,
          serials: [String], isGoods: Bool, taxInclusive: Bool) {
         self.sourcePath = sourcePath
         self.itemCode = itemCode
@@ -313,7 +314,10 @@ final class InvoiceBuilder {
         let numberKey = creditNote == nil ? docno.value : "CN|" + docno.value
         if !docno.value.isEmpty, let other = session.issuedDocumentNumbers.holder(of: numberKey) {
             if creditNote == nil {
-                fail("invoice number '\(docno.value)' is already used by order \(other) in this run; set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount", "order_number", code: "duplicate-docno")
+                // With the store's suffix already on, only another numbering source tells the two apart.
+                let fix = settings.storeSuffix.value == "always" || settings.invoiceSource.value == "custom"
+                    ? "use invoice_number.source: sqlaccount (SQL Account numbers it) or custom" : "set invoice_number.store_suffix: always, or invoice_number.source: sqlaccount"
+                fail("invoice number '\(docno.value)' is already used by \(other) in this run; \(fix)", "order_number", code: "duplicate-docno")
             } else {
                 fail("credit note number '\(docno.value)' is already used by \(other) in this run; give returns.credit_note_number a {store} prefix, or source: sqlaccount", "returns", code: "duplicate-docno")
             }
@@ -368,7 +372,9 @@ final class InvoiceBuilder {
             return .failed(order.id, errors, warnings: warnings, source: source)
         }
         if !docno.value.isEmpty {
-            session.issuedDocumentNumbers.record(numberKey, holder: creditNote.map { "order \(order.id) return \($0.event.id)" } ?? order.id)
+            // A credit note's holder is named: its order's line alone would not say which return holds it.
+            session.issuedDocumentNumbers.record(numberKey, holder: creditNote.map { "order \(order.id) return \($0.event.id)" } ?? "order \(order.id)",
+                                                 at: creditNote == nil ? source : nil)
         }
 
         let content = InvoiceContent(docno: docnoText, docnoex: docnoex, date: dateText, code: code, companyName: fittedCompanyName,
@@ -397,7 +403,7 @@ final class InvoiceBuilder {
         }
         record(prefix + "qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2).description, line.qtyOrigin)
         let uom = fitted(prefix + "uom", LineColumn.uom, text(line.uom.value), line.uom.origin)
-        record(prefix + "unitprice", line.unitPrice, line.unitPriceOrigin)
+        record(prefix + "unitprice", line.unitPrice.description, line.unitPriceOrigin)
         record(prefix + "disc", line.discount.description, line.discountOrigin)
         let taxCode = fitted(prefix + "tax", LineColumn.tax, text(line.taxCode.value), line.taxCode.origin)
         record(prefix + "taxrate", line.taxCode.value.isEmpty ? "" : line.taxRate.value.description, line.taxRate.origin)
@@ -601,7 +607,7 @@ final class InvoiceBuilder {
 
         var qty = line.qty
         var qtyOrigin = provenanceOnly(orderField("\(path).qty"))
-        var unitPrice = line.unitPrice.description
+        var unitPrice = FixedDecimal(money: line.unitPrice)
         var unitPriceOrigin = provenanceOnly(orderField("\(path).unit_price"))
         // A preset replaces the item and its UOM, so the matched item's conversion no longer applies.
         if let rate = match?.rate, rate > 1, settings.uomConversion.value, plan.preset == nil {
@@ -613,9 +619,13 @@ final class InvoiceBuilder {
             var scaled = line.unitPrice.minorUnits
             for _ in 2..<decimals { scaled *= 10 }
             let converted = divideRoundingHalfUp(scaled, Int64(rate))
-            var text = FixedDecimal(units: converted, scale: decimals).description
-            while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
-            unitPrice = text
+            // Trailing zeros past the cents are dropped: 12.5000 is sent as 12.50.
+            unitPrice = FixedDecimal(units: converted, scale: decimals)
+            while unitPrice.scale > 2 && unitPrice.units % 10 == 0 {
+                unitPrice.units /= 10
+                unitPrice.scale -= 1
+            }
+            let text = unitPrice.description
             // Only a cent-visible gap matters: SQL Account shows qty × unit price to two decimals.
             var centScale: Int64 = 1
             for _ in 2..<decimals { centScale *= 10 }
@@ -728,7 +738,7 @@ final class InvoiceBuilder {
                               project: header.project, description: plan.voucherLineDescription,
                               account: settings.voucherAccount.value.isEmpty ? header.account : settings.voucherAccount,
                               taxCode: header.taxCode, taxRate: header.taxRate, qty: 1, qtyOrigin: origin,
-                              unitPrice: (-total).description, unitPriceOrigin: provenanceOnly(orderField(buyerPaidBasis ? "vouchers (seller + platform + coins)" : "vouchers.seller")),
+                              unitPrice: FixedDecimal(money: -total), unitPriceOrigin: provenanceOnly(orderField(buyerPaidBasis ? "vouchers (seller + platform + coins)" : "vouchers.seller")),
                               gross: -total, discount: .zero, discountOrigin: origin, serials: [], isGoods: false, taxInclusive: inclusive))
     }
 
@@ -747,7 +757,7 @@ final class InvoiceBuilder {
                               account: shipping.account.map { Traced($0, origin) } ?? header.account,
                               taxCode: shipping.tax.map { Traced($0.code, origin) } ?? header.taxCode,
                               taxRate: shipping.tax.map { Traced($0.rate, origin) } ?? header.taxRate,
-                              qty: 1, qtyOrigin: origin, unitPrice: order.shipping.fee.description, unitPriceOrigin: provenanceOnly(orderField("shipping.fee")),
+                              qty: 1, qtyOrigin: origin, unitPrice: FixedDecimal(money: order.shipping.fee), unitPriceOrigin: provenanceOnly(orderField("shipping.fee")),
                               gross: order.shipping.fee, discount: discount, discountOrigin: provenanceOnly(orderField(buyerPaidBasis ? "shipping.seller_discount + platform_discount" : "shipping.seller_discount")),
                               serials: [], isGoods: false, taxInclusive: inclusive))
     }
@@ -837,11 +847,9 @@ final class InvoiceBuilder {
     static let baseCurrencyRate = Traced("1.00", Origin.builtIn("base currency rate"))
 
     func resolveCurrency() -> (code: Traced<String>, rate: Traced<String>)? {
-        if let match = plan.currencies[order.currency] {
-            let code = Traced(match.code, Origin("matching.currencies.\(order.currency)", at: match.origin.location))
-            if match.code == "----" { return (code, Traced("1.00", code.origin)) }
-            if let rate = match.rate { return (code, Traced(rate.description, code.origin)) }
-            if let text = order.exchangeRate { return (code, Traced(text, orderField("exchange_rate"))) }
+        if let match = plan.matchedCurrencies[order.currency] {
+            if let rate = match.rate { return (match.code, rate) }
+            if let text = order.exchangeRate { return (match.code, Traced(text, orderField("exchange_rate"))) }
             fail("no exchange rate for \(order.currency): add rate to matching.currencies.\(order.currency), or supply exchange_rate on the order", "currency", code: "missing-exchange-rate")
             return nil
         }

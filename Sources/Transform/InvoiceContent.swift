@@ -21,7 +21,7 @@ public final class InvoiceContent: Sendable {
         public var qty: Int
         public var uom: String
         /// Already in its final text: a converted unit price keeps up to `unit_price_decimals` decimals.
-        public var unitPrice: String
+        public var unitPrice: FixedDecimal
         public var discount: Money
         public var taxCode: String
         /// Nil when the line has no tax code (the payload then carries an empty rate).
@@ -74,12 +74,12 @@ public final class InvoiceContent: Sendable {
 
     /// Appends the payload as compact JSON, byte for byte `JSONWriter.appendCompact(.object(jsonObject))`.
     public func appendJSON(to buffer: inout [UInt8]) {
-        var sink = ByteSink(buffer: buffer)
-        buffer = []
-        sink.buffer.append(UInt8(ascii: "{"))
+        var sink = ByteSink(capacity: 2048)
+        defer { sink.deallocate() }
+        sink.byte(UInt8(ascii: "{"))
         emit(to: &sink)
-        sink.buffer.append(UInt8(ascii: "}"))
-        buffer = sink.buffer
+        sink.byte(UInt8(ascii: "}"))
+        sink.append(to: &buffer)
     }
 
     /// The one place that says which members a payload has and in which order; both representations are walks of it.
@@ -113,7 +113,7 @@ public final class InvoiceContent: Sendable {
             if let full = line.fullDescription { sink.namedText(full.key, full.value) }
             sink.decimal("qty", FixedDecimal(units: Int64(line.qty) * 100, scale: 2))
             sink.text("uom", line.uom)
-            sink.text("unitprice", line.unitPrice)
+            sink.decimal("unitprice", line.unitPrice)
             sink.decimal("disc", FixedDecimal(units: line.discount.minorUnits, scale: 2))
             sink.text("tax", line.taxCode)
             sink.text("taxrate", line.taxRate?.description ?? "")
@@ -170,39 +170,94 @@ private struct ObjectSink: PayloadSink {
     }
 }
 
+/// Writes the payload's bytes through a pointer, into room made once per field rather than checked per byte (an array's
+/// `append` checks its capacity and uniqueness for every byte, and a bulk transform writes a hundred million).
 private struct ByteSink: PayloadSink {
-    var buffer: [UInt8]
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Whether the next member or element follows another in the same object or array.
-    var needsComma = false
+    private var needsComma = false
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    func append(to buffer: inout [UInt8]) { buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count)) }
+
+    func deallocate() { base.deallocate() }
+
+    /// Makes room for `needed` more bytes.
+    private mutating func reserve(_ needed: Int) {
+        guard count + needed > capacity else { return }
+        let grown = max(capacity * 2, count + needed)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = grown
+    }
+
+    mutating func byte(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
 
     /// `,"key":` — the payload's keys are plain ASCII names, copied without looking for anything to escape.
-    mutating func key(_ key: StaticString) {
-        if needsComma { buffer.append(UInt8(ascii: ",")) }
-        buffer.append(UInt8(ascii: "\""))
-        literal(key)
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(UInt8(ascii: ":"))
+    private mutating func key(_ key: StaticString) {
+        reserve(key.utf8CodeUnitCount + 4)
+        if needsComma {
+            base[count] = UInt8(ascii: ",")
+            count += 1
+        }
+        base[count] = UInt8(ascii: "\"")
+        (base + count + 1).initialize(from: key.utf8Start, count: key.utf8CodeUnitCount)
+        count += key.utf8CodeUnitCount + 1
+        base[count] = UInt8(ascii: "\"")
+        base[count + 1] = UInt8(ascii: ":")
+        count += 2
         needsComma = true
+    }
+
+    private mutating func quoted(_ value: String) {
+        var value = value  // withUTF8 is mutating; it only copies a string that is not already contiguous UTF-8
+        value.withUTF8 { utf8 in
+            reserve(JSONWriter.quotedCapacity(utf8.count))
+            count += JSONWriter.writeQuoted(utf8, to: base + count)
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) {
+        reserve(text.utf8CodeUnitCount)
+        (base + count).initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        count += text.utf8CodeUnitCount
+    }
+
+    private mutating func number(_ value: FixedDecimal) {
+        reserve(value.maximumTextLength)
+        count += value.writeText(to: base + count)
     }
 
     mutating func text(_ key: StaticString, _ value: String) {
         self.key(key)
-        JSONWriter.appendQuoted(value, to: &buffer)
+        quoted(value)
     }
 
     mutating func namedText(_ key: String, _ value: String) {
-        if needsComma { buffer.append(UInt8(ascii: ",")) }
-        JSONWriter.appendQuoted(key, to: &buffer)
-        buffer.append(UInt8(ascii: ":"))
+        if needsComma { byte(UInt8(ascii: ",")) }
+        quoted(key)
+        byte(UInt8(ascii: ":"))
         needsComma = true
-        JSONWriter.appendQuoted(value, to: &buffer)
+        quoted(value)
     }
 
     mutating func decimal(_ key: StaticString, _ value: FixedDecimal) {
         self.key(key)
-        buffer.append(UInt8(ascii: "\""))
-        value.appendText(to: &buffer)
-        buffer.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
+        number(value)
+        byte(UInt8(ascii: "\""))
     }
 
     mutating func bool(_ key: StaticString, _ value: Bool) {
@@ -212,32 +267,28 @@ private struct ByteSink: PayloadSink {
 
     mutating func int(_ key: StaticString, _ value: Int) {
         self.key(key)
-        FixedDecimal(units: Int64(value), scale: 0).appendText(to: &buffer)
+        number(FixedDecimal(units: Int64(value), scale: 0))
     }
 
     mutating func openArray(_ key: StaticString) {
         self.key(key)
-        buffer.append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["))
         needsComma = false
     }
 
     mutating func openObject() {
-        if needsComma { buffer.append(UInt8(ascii: ",")) }
-        buffer.append(UInt8(ascii: "{"))
+        if needsComma { byte(UInt8(ascii: ",")) }
+        byte(UInt8(ascii: "{"))
         needsComma = false
     }
 
     mutating func closeObject() {
-        buffer.append(UInt8(ascii: "}"))
+        byte(UInt8(ascii: "}"))
         needsComma = true
     }
 
     mutating func closeArray() {
-        buffer.append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"))
         needsComma = true
-    }
-
-    mutating func literal(_ text: StaticString) {
-        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

@@ -112,6 +112,11 @@ public final class StorePlan: Sendable {
     let unmatchedItemCode: Traced<String>
     /// The store's `{placeholder}` settings, split into text and placeholders once.
     let descriptionTemplate, keyTemplate, prefixTemplate, companyNameTemplate: OrderTemplate
+    /// Per currency of `matching.currencies`, its code and (when the pack fixes it) rate as invoices carry them,
+    /// traced: made once here rather than an origin string per order.
+    let matchedCurrencies: [String: (code: Traced<String>, rate: Traced<String>?)]
+    /// `sync_statuses` as bits (`OrderStatus.bit`): asked for every order, where a set would hash the status.
+    let syncedStatusBits: UInt16
 
     init(pack: RulePack, store: StoreDeclaration) {
         self.store = store
@@ -137,6 +142,11 @@ public final class StorePlan: Sendable {
         shipping = pack.matching.shipping[store.id] ?? pack.matching.shipping[channel]
         payment = pack.matching.payments[store.id] ?? pack.matching.payments[channel]
         currencies = pack.matching.currencies
+        matchedCurrencies = Dictionary(uniqueKeysWithValues: pack.matching.currencies.map { currency, match in
+            let code = Traced(match.code, Origin("matching.currencies.\(currency)", at: match.origin.location))
+            if match.code == "----" { return (currency, (code, Traced("1.00", code.origin))) }
+            return (currency, (code, match.rate.map { Traced($0.description, code.origin) }))
+        })
 
         let source = settings.invoiceSource
         switch source.value {
@@ -157,6 +167,7 @@ public final class StorePlan: Sendable {
         voucherLineDescription = Traced(voucherLabel.prefix(1).uppercased() + voucherLabel.dropFirst(),
                                         Origin("\(voucherLabel) line (vouchers.treatment: line)", at: settings.spreadVouchers.origin.location))
         unmatchedItemCode = Traced(settings.productCode.value, Origin("unmatched SKU → defaults.product_code", at: settings.productCode.origin.location))
+        syncedStatusBits = settings.syncStatuses.value.reduce(0) { $0 | $1.bit }
         descriptionTemplate = OrderTemplate(settings.description.value)
         keyTemplate = OrderTemplate(settings.idempotencyKey.value)
         prefixTemplate = OrderTemplate(settings.invoicePrefix.value)
@@ -241,5 +252,21 @@ public final class ResolvedSettings: Sendable {
         utcOffsetSeconds = Traced(UTCOffset.seconds(offset.value) ?? 8 * 3600, offset.origin)
         let fullText = string(.cutDescriptionFullText)
         cutDescriptionField = Traced(fullText.value == "none" || fullText.value.isEmpty ? nil : fullText.value, fullText.origin)
+    }
+}
+
+extension OrderStatus {
+    /// This status's own bit, for sets of statuses held as a mask.
+    var bit: UInt16 {
+        switch self {
+        case .unpaid: 1
+        case .paid: 1 << 1
+        case .ready_to_ship: 1 << 2
+        case .shipped: 1 << 3
+        case .delivered: 1 << 4
+        case .completed: 1 << 5
+        case .cancelled: 1 << 6
+        case .returned: 1 << 7
+        }
     }
 }

@@ -233,7 +233,7 @@ struct InvoicePayloadTests {
         #expect(suffixed.payload?.text("docno") == "250915ABCD-b-my")
         let duplicate = orderSource.run(sampleOrder(id: "SG-3"), options: options, session: &session)
         #expect(duplicate.kind == .error)
-        #expect(duplicate.errors.first?.message.contains("already used by order SG-1") == true)
+        #expect(duplicate.errors.first?.message.contains("already used by order SG-1 in this run") == true)
 
         let custom = try compilePack(minimalPack(defaults: "invoice_number: {source: custom, prefix: EC-, digits: 5, start: 42}"))
         var customSession = TransformSession()

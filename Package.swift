@@ -19,6 +19,12 @@ let package = Package(
         // Already in the graph through Hummingbird; named so the sandbox can stop gracefully (see SandboxServer.stop).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The SQL Account client's HTTP transport (AsyncHTTPClientTransport): URLSession on Linux spins a core while it
+        // waits for an answer (issue 18). Already in the graph through Hummingbird; swift-nio and swift-nio-ssl are named
+        // for the error types the transport classifies.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: exact money, orders, located diagnostics, SQL Account's column lengths. Its only I/O is
@@ -41,7 +47,11 @@ let package = Package(
         // The SQLite state store: named migrations; imported orders, tasks, documents and sync attempts; settlement rows and payments.
         .target(name: "StateStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         // SQL Account API access: SigV4 signing/verification, typed endpoints, error classification, retries, status.
-        .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
+        .target(name: "SQLAccount", dependencies: ["LedgerCore", "LedgerJSON", .product(name: "Crypto", package: "swift-crypto"),
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                swiftSettings: v5),
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
         .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "GuardedYAML", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),

@@ -172,9 +172,11 @@ struct PackAtRevision {
 
     init(packDirectory: String, revision: String) throws {
         let absolutePack = URL(fileURLWithPath: packDirectory).standardizedFileURL.path
-        let repository = PackLoader.repositoryRoot(containing: absolutePack)
-        guard FileManager.default.fileExists(atPath: (repository as NSString).appendingPathComponent(".git")) else {
-            throw Failure(description: "\(packDirectory) is not inside a git repository; diff --against compares with a git revision")
+        // The one command that needs git: the older side of the comparison is read from the repository's history.
+        guard let repository = PackLoader.gitRepositoryRoot(containing: absolutePack) else {
+            throw Failure(description: "\(packDirectory) is not inside a git repository, so there is no revision '\(revision)' to compare with: "
+                + "diff --against reads the older pack from git history. Run it on the pack in its repository, or make this folder one "
+                + "(git init; git add -A; git commit -m before) and compare a later change with --against HEAD")
         }
         let temporary = NSTemporaryDirectory() + "ledgersync-diff-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)

@@ -79,7 +79,7 @@ public enum PackFormatter {
         if let data = FileManager.default.contents(atPath: packFile), let text = String(data: data, encoding: .utf8),
            case .success(let root?) = YAMLTreeReader.read(text: text, displayPath: loader.displayPath(packFile)),
            let includes = root["includes"] {
-            let repositoryRoot = PackLoader.repositoryRoot(containing: directory)
+            let repositoryRoot = PackLoader.gitRepositoryRoot(containing: directory)
             for entry in includes.items ?? [includes] {
                 guard let relative = entry.scalar, !entry.isNull else {
                     diagnostics.append(.error("each include must be a file path relative to \(PackLoader.packFileName), found \(entry.describedForMessage)", at: entry.location, keyPath: "includes", code: "invalid-include"))

@@ -9,11 +9,14 @@ public struct LayeredPack: Sendable {
     public var directory: String
     /// Every file that contributed, base packs first (absolute paths).
     public var files: [String]
-    /// The repository root that includes and `extends` must stay inside.
-    public var repositoryRoot: String
+    /// The git repository holding the pack, which includes, `extends` and item sheets must stay inside (so that
+    /// `diff --against` finds them at any revision, and a clone has every file the pack reads); nil when the pack
+    /// is not in a git repository, e.g. a copy to try a change, where every relative path that resolves is followed.
+    public var repositoryRoot: String?
 }
 
-/// Reads `pack.yaml`, its `includes:` and its `extends:` chain. Paths stay inside the repository.
+/// Reads `pack.yaml`, its `includes:` and its `extends:` chain. Paths are relative; inside a git repository they
+/// stay inside it.
 public struct PackLoader {
     public static let packFileName = "pack.yaml"
 
@@ -35,13 +38,14 @@ public struct PackLoader {
         return (full as NSString).standardizingPath
     }
 
-    /// The nearest enclosing folder holding `.git`; the pack folder itself when there is none.
-    public static func repositoryRoot(containing directory: String) -> String {
+    /// The nearest enclosing folder holding `.git` (a folder, or a file in a linked worktree); nil when there is
+    /// none.
+    public static func gitRepositoryRoot(containing directory: String) -> String? {
         var current = directory
         while true {
             if FileManager.default.fileExists(atPath: (current as NSString).appendingPathComponent(".git")) { return current }
             let parent = (current as NSString).deletingLastPathComponent
-            if parent == current || parent.isEmpty { return directory }
+            if parent == current || parent.isEmpty { return nil }
             current = parent
         }
     }
@@ -52,7 +56,7 @@ public struct PackLoader {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return (nil, [.error("pack folder '\(packDirectory)' does not exist; pass --pack with the folder that holds \(Self.packFileName)", at: SourceLocation(file: displayPath(directory)), code: "pack-not-found")])
         }
-        let root = Self.repositoryRoot(containing: directory)
+        let root = Self.gitRepositoryRoot(containing: directory)
         var diagnostics: [Diagnostic] = []
         var files: [String] = []
         let tree = loadPack(directory: directory, repositoryRoot: root, chain: [], files: &files, diagnostics: &diagnostics, via: nil)
@@ -60,7 +64,7 @@ public struct PackLoader {
         return (LayeredPack(root: tree, directory: directory, files: files, repositoryRoot: root), diagnostics)
     }
 
-    private func loadPack(directory: String, repositoryRoot: String, chain: [String], files: inout [String],
+    private func loadPack(directory: String, repositoryRoot: String?, chain: [String], files: inout [String],
                           diagnostics: inout [Diagnostic], via: SourceLocation?) -> YAMLNode? {
         let packFile = (directory as NSString).appendingPathComponent(Self.packFileName)
         let firstOwnFile = files.count
@@ -145,19 +149,24 @@ public struct PackLoader {
         }
     }
 
-    /// Resolves a path written in a pack; refuses absolute paths and anything outside the repository.
-    func confinedPath(_ relative: String, relativeTo directory: String, repositoryRoot: String, at location: SourceLocation,
+    /// Resolves a path written in a pack. Absolute paths are refused everywhere: a copy of the pack would still
+    /// read the original's files. Inside a git repository (`repositoryRoot`), so is anything outside it; outside
+    /// git, any relative path is followed (whether it exists is checked where the file is read, at this location).
+    func confinedPath(_ relative: String, relativeTo directory: String, repositoryRoot: String?, at location: SourceLocation,
                       keyPath: String, diagnostics: inout [Diagnostic]) -> String? {
         if relative.hasPrefix("/") || relative.hasPrefix("~") {
-            diagnostics.append(.error("'\(relative)' is an absolute path; packs may only refer to files inside their repository, by a relative path", at: location, keyPath: keyPath, code: "path-outside-repository"))
+            let advice = repositoryRoot == nil
+                ? "write it as a relative path (e.g. extends: ../base/malaysia-marketplaces), so a copy of the pack reads its own files"
+                : "packs may only refer to files inside their repository, by a relative path"
+            diagnostics.append(.error("'\(relative)' is an absolute path; \(advice)", at: location, keyPath: keyPath, code: "path-outside-repository"))
             return nil
         }
         let resolved = ((directory as NSString).appendingPathComponent(relative) as NSString).standardizingPath
+        guard let repositoryRoot else { return resolved }
         let rootWithSlash = repositoryRoot.hasSuffix("/") ? repositoryRoot : repositoryRoot + "/"
         guard resolved == repositoryRoot || resolved.hasPrefix(rootWithSlash) else {
-            let isGit = FileManager.default.fileExists(atPath: (repositoryRoot as NSString).appendingPathComponent(".git"))
             let shownRoot = displayPath(repositoryRoot)
-            let scope = isGit ? (shownRoot == "." ? "this repository" : "the repository \(shownRoot)") : "the pack folder \(shownRoot) (it is not inside a git repository, so nothing outside it can be shared)"
+            let scope = shownRoot == "." ? "this repository" : "the repository \(shownRoot)"
             diagnostics.append(.error("'\(relative)' points outside \(scope); keep shared packs and sheets inside the same repository", at: location, keyPath: keyPath, code: "path-outside-repository"))
             return nil
         }

@@ -51,7 +51,7 @@ public struct PackTestFile: Sendable {
         let reader = NodeReader()
         var test = PackTestFile(name: (shown as NSString).lastPathComponent, path: shown, ordersFile: nil, inlineOrders: [], asOf: nil, expectations: [])
         guard let entries = reader.mapping(root, "", known: topLevelKeys) else { return (nil, reader.diagnostics) }
-        let repositoryRoot = PackLoader.repositoryRoot(containing: loader.absolutePath(packDirectory))
+        let repositoryRoot = PackLoader.gitRepositoryRoot(containing: loader.absolutePath(packDirectory))
         for entry in entries {
             switch entry.key {
             case "name": test.name = reader.string(entry.value, "name") ?? test.name

@@ -183,9 +183,12 @@ public struct RulePackValidator {
             // A secrets file must live outside the pack so it is never committed with it.
             let declaringDirectory = (file.location.file as NSString).deletingLastPathComponent
             let resolved = filePath.hasPrefix("/") || filePath.hasPrefix("~") ? filePath : ((loader.absolutePath(declaringDirectory) as NSString).appendingPathComponent(filePath) as NSString).standardizingPath
-            let repository = layered.repositoryRoot.hasSuffix("/") ? layered.repositoryRoot : layered.repositoryRoot + "/"
-            if resolved.hasPrefix(layered.directory + "/") || resolved.hasPrefix(repository) {
+            let repository = layered.repositoryRoot.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+            if let repository, resolved.hasPrefix(repository) {
                 reader.error("the secrets file '\(filePath)' is inside the repository and would be committed with the pack; keep it outside, e.g. ~/.config/ledgersync/", at: file, path + ".file", code: "literal-secret")
+            } else if resolved.hasPrefix(layered.directory + "/") {
+                // Outside git too: the pack folder is what gets copied, shared and committed later.
+                reader.error("the secrets file '\(filePath)' is inside the pack folder and would be copied and committed with the pack; keep it outside, e.g. ~/.config/ledgersync/", at: file, path + ".file", code: "literal-secret")
             }
             return .file(path: resolved, key: key)
         }

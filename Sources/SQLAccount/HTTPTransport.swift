@@ -4,7 +4,7 @@ import FoundationNetworking
 #endif
 
 // The one seam between the SQL Account client and the network. The client builds, signs and classifies; a
-// transport only moves bytes. Tests inject a scripted transport; production uses `URLSessionTransport`.
+// transport only moves bytes. Tests inject a scripted transport; production uses `AsyncHTTPClientTransport`.
 //
 // The request/response types are deliberately *not* called `HTTPRequest`/`HTTPResponse`: Hummingbird (used by
 // the sandbox, which also imports this module) re-exports `HTTPTypes.HTTPRequest`/`HTTPResponse`, and the same
@@ -64,18 +64,18 @@ public protocol HTTPTransport: Sendable {
 ///
 /// The kind says what the client most needs to know — whether the request can have reached the server:
 ///
-/// | kind | URLError codes (Linux, libcurl underneath) | reached the server? |
-/// |---|---|---|
-/// | `dnsFailure` | cannotFindHost, dnsLookupFailed | no |
-/// | `connectionRefused` | cannotConnectToHost | no |
-/// | `notConnected` | notConnectedToInternet, internationalRoamingOff, dataNotAllowed, callIsActive | no |
-/// | `tlsFailure` | secureConnectionFailed, serverCertificate…, clientCertificate…, cannotLoadFromNetwork | no (handshake) |
-/// | `timedOut` | timedOut, or this transport's own deadline | **maybe** |
-/// | `connectionLost` | networkConnectionLost, badServerResponse (libcurl's "Empty reply from server"), cannotParseResponse, zeroByteResource, unsupportedURL (libcurl's "Received HTTP/0.9") | **maybe** |
-/// | `cancelled` | cancelled (not by the calling task) | **maybe** |
-/// | `other` | anything else (e.g. libcurl's "transfer closed with N bytes remaining", code -1) | **maybe** |
+/// | kind | AsyncHTTPClient / SwiftNIO (`classify`) | URLError codes (`from`; Linux, libcurl underneath) | reached the server? |
+/// |---|---|---|---|
+/// | `dnsFailure` | no address resolved (`NIOConnectionError` without connection attempts), `SocketAddressError` | cannotFindHost, dnsLookupFailed | no |
+/// | `connectionRefused` | every connection attempt failed (ECONNREFUSED and other connect errors) | cannotConnectToHost | no |
+/// | `notConnected` | ENETUNREACH, EHOSTUNREACH, ENETDOWN | notConnectedToInternet, internationalRoamingOff, dataNotAllowed, callIsActive | no |
+/// | `tlsFailure` | `NIOSSLError` (but an unclean shutdown), `NIOSSLExtraError`, `BoringSSLError` | secureConnectionFailed, serverCertificate…, clientCertificate…, cannotLoadFromNetwork | no (handshake) |
+/// | `timedOut` | deadlineExceeded, connect/read/write/TLS-handshake timeouts, ETIMEDOUT, or the transport's own deadline | timedOut, or the transport's own deadline | **maybe** |
+/// | `connectionLost` | remoteConnectionClosed, bodyLengthMismatch, ECONNRESET, EPIPE, a closed channel, an answer that is not HTTP | networkConnectionLost, badServerResponse (libcurl's "Empty reply from server"), cannotParseResponse, zeroByteResource, unsupportedURL (libcurl's "Received HTTP/0.9") | **maybe** |
+/// | `cancelled` | cancelled (not by the calling task) | cancelled (not by the calling task) | **maybe** |
+/// | `other` | anything else, and a response over the size limit | anything else (e.g. libcurl's "transfer closed with N bytes remaining", code -1) | **maybe** |
 ///
-/// libcurl reports a connect that timed out as `timedOut` too, so a timeout is always treated as ambiguous.
+/// A connect that timed out is reported as `timedOut` too, so a timeout is always treated as ambiguous.
 public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case dnsFailure
@@ -144,7 +144,10 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
     }
 }
 
-/// The production transport: Foundation's `URLSession` (libcurl on Linux).
+/// A transport on Foundation's `URLSession` (libcurl on Linux). Not the default: on Linux it spins while it waits
+/// (see `AsyncHTTPClientTransport`), about half a core per request in flight on a new connection. Kept behind the
+/// same seam, and run through the same transport tests, for comparison and for platforms whose URLSession waits
+/// quietly.
 ///
 /// - Each request carries its own timeout, enforced twice: as the `URLRequest` timeout (libcurl's) and by a
 ///   deadline of this transport that fails the exchange with `.timedOut` half a second later if libcurl has not,

@@ -41,7 +41,7 @@ public struct SQLAccountClient: Sendable {
     /// The clock used to sign and to read `Retry-After` dates.
     public var now: @Sendable () -> Date
 
-    public init(configuration: SQLAccountConfiguration, transport: any HTTPTransport = URLSessionTransport(),
+    public init(configuration: SQLAccountConfiguration, transport: any HTTPTransport = AsyncHTTPClientTransport(),
                 retryPolicy: RetryPolicy = .standard, sleeper: any Sleeper = TaskSleeper(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration

@@ -291,9 +291,19 @@ public enum StateStoreError: Error, CustomStringConvertible, Equatable {
 }
 
 enum Timestamps {
-    static func iso(_ date: Date) -> String {
+    /// One formatter for the process: making one (an ICU date format underneath) cost more than the rest of
+    /// recording an order's state change, and apply records several per order. Formatter calls are serialised by
+    /// `lock`, since a formatter is not documented as safe to share between threads.
+    private static let formatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+    private static let lock = NSLock()
+
+    static func iso(_ date: Date) -> String {
+        lock.lock()
+        defer { lock.unlock() }
         return formatter.string(from: date)
     }
 }

@@ -77,7 +77,8 @@ let package = Package(
             ],
             swiftSettings: v5),
         // Throughput benchmark of decode → transform → encode; run in release, never part of `swift test`.
-        .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit"], swiftSettings: v5),
+        .executableTarget(name: "ledgersync-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "LedgerSyncKit", "StateStore", "Sync",
+                                                             .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),
         // Release-only benchmark of a settlement import (xlsx read → parse → state store), kept out of `swift test`.
         .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "SettlementTestFixtures", "Spreadsheets", "StateStore"], swiftSettings: v5),
         // Release-only benchmark of importing a 200,000-line Shopee order export (two streaming passes, peak RSS), kept out of `swift test`.

@@ -16,15 +16,7 @@ public enum AtomicFile {
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             guard descriptor >= 0 else { throw AtomicFileError(path: path, reason: systemError(errno)) }
             defer { _ = close(descriptor) }
-            var written = 0
-            while written < bytes.count {
-                let count = bytes[written...].withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicFileError(path: path, reason: systemError(errno))
-                }
-                written += count
-            }
+            if let reason = writeFully(descriptor, bytes) { throw AtomicFileError(path: path, reason: reason) }
         }
     }
 
@@ -83,13 +75,6 @@ public enum AtomicFile {
 
     private static func systemError(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
-
-#if canImport(Glibc)
-// `write` inside `AtomicFile` names its own method.
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-private let systemWrite = Darwin.write
-#endif
 
 /// A file that could not be replaced; the original, if any, is unchanged.
 public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatable {

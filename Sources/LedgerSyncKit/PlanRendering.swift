@@ -31,42 +31,63 @@ public struct PlanRendering {
     }
 
     public func text(_ plan: Plan, statePath: String?) -> String {
+        var out = header(plan, statePath: statePath)
+        var quiet = QuietCounts()
+        for entry in plan.entries { out += body(entry, quiet: &quiet) }
+        return out + footer(plan.tally, quiet: quiet)
+    }
+
+    /// Entries shown only as a count at the end: unchanged, with nothing kept or drifted.
+    public struct QuietCounts {
+        var invoices = 0
+        var returnDocuments = 0
+
+        public init() {}
+    }
+
+    /// What the plan compares: the first lines, before any entry. `plan`'s entries are not read.
+    public func header(_ plan: Plan, statePath: String?) -> String {
         var out = "Plan for \(plan.ordersPath) with pack \(plan.packDirectory)"
         out += statePath.map { " against \($0)" } ?? " (no state store yet: every invoice is new)"
         out += plan.refreshed ? ", refreshed from SQL Accounting\n" : "\n"
         if let selection = plan.selection {
             out += "\(selection.summary); the other \(selection.notSelected) of the file are not planned\n"
         }
-        out += "\n"
-        var unchangedQuietly = 0, returnsUnchanged = 0
-        for entry in plan.entries {
-            if entry.action == .unchanged && entry.reason == nil && entry.changes.isEmpty && entry.drift.isEmpty {
-                if Plan.isReturnDocument(entry.documentType) { returnsUnchanged += 1 } else { unchangedQuietly += 1 }
-                continue
-            }
-            out += line(entry)
-        }
-        if unchangedQuietly > 0 { out += paint("  = \(unchangedQuietly) invoice\(unchangedQuietly == 1 ? "" : "s") unchanged\n", .dim) }
-        if returnsUnchanged > 0 { out += paint("  = \(returnsUnchanged) credit note\(returnsUnchanged == 1 ? "" : "s") and refund\(returnsUnchanged == 1 ? "" : "s") already in SQL Accounting\n", .dim) }
-        if !plan.excluded.isEmpty { out += paint("  \(plan.excluded.count) order\(plan.excluded.count == 1 ? "" : "s") excluded by the pack (ledgersync transform shows why)\n", .dim) }
-        out += "\n" + summary(plan) + "\n"
-        return out
+        return out + "\n"
     }
 
-    public func summary(_ plan: Plan) -> String {
-        var text = "Plan: \(plan.count(.create, returns: false)) to create, \(plan.count(.update, returns: false)) to update, \(plan.count(.cancel, returns: false)) to cancel, "
-        let errors = plan.count(.error, returns: false)
-        text += "\(errors) error\(errors == 1 ? "" : "s") (sales invoices); \(plan.count(.unchanged, returns: false)) unchanged, \(plan.excluded.count) excluded"
-        let credits = plan.entries.filter { $0.documentType == "salescreditnote" && $0.action == .create }.count
-        let refunds = plan.entries.filter { $0.documentType == "customerrefund" && $0.action == .create }.count
-        let returnErrors = plan.count(.error, returns: true)
+    /// One entry's lines; nothing for an entry only counted in the footer.
+    public func body(_ entry: PlanEntry, quiet: inout QuietCounts) -> String {
+        if entry.action == .unchanged && entry.reason == nil && entry.changes.isEmpty && entry.drift.isEmpty {
+            if Plan.isReturnDocument(entry.documentType) { quiet.returnDocuments += 1 } else { quiet.invoices += 1 }
+            return ""
+        }
+        return line(entry)
+    }
+
+    /// The counts of what went unshown and the summary line.
+    public func footer(_ tally: PlanTally, quiet: QuietCounts) -> String {
+        var out = ""
+        let unchanged = quiet.invoices, returnsUnchanged = quiet.returnDocuments
+        if unchanged > 0 { out += paint("  = \(unchanged) invoice\(unchanged == 1 ? "" : "s") unchanged\n", .dim) }
+        if returnsUnchanged > 0 { out += paint("  = \(returnsUnchanged) credit note\(returnsUnchanged == 1 ? "" : "s") and refund\(returnsUnchanged == 1 ? "" : "s") already in SQL Accounting\n", .dim) }
+        if tally.excluded > 0 { out += paint("  \(tally.excluded) order\(tally.excluded == 1 ? "" : "s") excluded by the pack (ledgersync transform shows why)\n", .dim) }
+        return out + "\n" + summary(tally) + "\n"
+    }
+
+    public func summary(_ tally: PlanTally) -> String {
+        var text = "Plan: \(tally.count(.create, returns: false)) to create, \(tally.count(.update, returns: false)) to update, \(tally.count(.cancel, returns: false)) to cancel, "
+        let errors = tally.count(.error, returns: false)
+        text += "\(errors) error\(errors == 1 ? "" : "s") (sales invoices); \(tally.count(.unchanged, returns: false)) unchanged, \(tally.excluded) excluded"
+        let credits = tally.creditNotesToCreate
+        let refunds = tally.refundsToCreate
+        let returnErrors = tally.count(.error, returns: true)
         if credits + refunds + returnErrors > 0 {
             text += "; returns: \(credits) credit note\(credits == 1 ? "" : "s") and \(refunds) refund\(refunds == 1 ? "" : "s") to create"
             if returnErrors > 0 { text += ", \(returnErrors) error\(returnErrors == 1 ? "" : "s")" }
         }
-        let drifted = plan.entries.filter { !$0.drift.isEmpty }.count
-        if drifted > 0 { text += "; \(drifted) edited in SQL Accounting since sync" }
-        if !plan.hasChanges && !plan.hasErrors { text += ". No changes: SQL Accounting matches the orders." }
+        if tally.drifted > 0 { text += "; \(tally.drifted) edited in SQL Accounting since sync" }
+        if !tally.hasChanges && !tally.hasErrors { text += ". No changes: SQL Accounting matches the orders." }
         return text
     }
 

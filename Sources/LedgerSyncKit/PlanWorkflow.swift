@@ -45,30 +45,20 @@ extension Workflows {
     /// 1 (an error), 2 (changes present, with --detailed-exitcode).
     public static func plan(_ request: PlanRequest, console: Console,
                             environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
-        let colour = console.outIsTerminal
-        return await respond(format: request.format == .text ? .text : .json, console: console,
-                             render: { PlanOutcome.render($0, format: request.format, colour: colour) }) {
-            try await PlanOutcome.make(request, environment: environment)
+        do {
+            return try await PlanCommand.run(request, console: console, environment: environment)
+        } catch {
+            console.err(FailureRendering.text(error, format: request.format == .text ? .text : .json))
+            return ExitStatus.failure
         }
     }
 }
 
-/// `plan`'s answer: the diff (saved to `--out` when asked) and what the master check found, when it ran.
-public struct PlanOutcome: CommandResult {
-    public var plan: Plan
-    /// Codes the pack can send that SQL Accounting's masters lack (with `--refresh`).
-    public var masterProblems: [Diagnostic]
-    /// The state store compared with; nil when there is none yet.
-    public var statePath: String?
-    public var savedTo: String?
-    public var detailedExitCode: Bool
-
-    public var exitStatus: Int32 {
-        if plan.hasErrors || masterProblems.hasErrors { return ExitStatus.failure }
-        return detailedExitCode && plan.hasChanges ? ExitStatus.changesPresent : ExitStatus.success
-    }
-
-    public static func make(_ request: PlanRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> PlanOutcome {
+/// `plan`, streamed: each order's lines are shown (text) or spooled (JSON, `--out`) as the order is planned, so memory
+/// stays flat however many orders the file holds. The JSON document and the saved plan are put together at the end,
+/// when their summary is known; a saved plan replaces `--out` only once it is complete.
+enum PlanCommand {
+    static func run(_ request: PlanRequest, console: Console, environment: [String: String]) async throws(CommandFailure) -> Int32 {
         let graph = try PackUseCases.load(request.packDirectory).graph
         var source = try PackUseCases.openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
         var selection: ResolvedSelection?
@@ -79,69 +69,80 @@ public struct PlanOutcome: CommandResult {
             selection = resolved
         }
         let statePath = StateLocation.resolve(request.statePath, environment: environment)
-        var masterProblems: [Diagnostic] = []
-        let plan: Plan = try await reporting {
-            let store = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil
-            var remote: [String: JSONObject]?
-            var masters: (report: MasterCheck.Report, catalog: MasterCatalog)?
-            if request.refresh {
-                guard let profile = graph.pack.profile else {
-                    throw CommandFailure.message("--refresh needs a client pack with a profile.connection")
-                }
+        let store: StateStore? = try reporting { FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath) : nil }
+        var remote: [String: JSONObject]?
+        var masters: (report: MasterCheck.Report, catalog: MasterCatalog)?
+        if request.refresh {
+            guard let profile = graph.pack.profile else {
+                throw CommandFailure.message("--refresh needs a client pack with a profile.connection")
+            }
+            (remote, masters) = try await reporting {
                 var client = try Workflows.client(for: profile.connection, endpoint: request.endpoint, environment: environment)
                 client.retryPolicy = Workflows.syncRetryPolicy(environment: environment)
-                remote = try await Workflows.fetchRemote(store: store, client: client)
+                let remote = try await Workflows.fetchRemote(store: store, client: client)
                 // Every code the pack can send, checked against SQL Accounting's masters before anything is sent.
-                masters = try await MasterCheck.check(pack: graph.pack, client: client)
+                return (remote, try await MasterCheck.check(pack: graph.pack, client: client))
             }
-            let stateFingerprint = try Fingerprint.state(store)
-            var (entries, excluded, sequences) = try Planner.entries(for: source, Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf),
-                                                                                  store: store, remote: remote))
-            if let masters {
-                // An invoice SQL Account would refuse for its currency is an error of the plan, not a failed POST later.
-                for index in entries.indices where entries[index].action == .create || entries[index].action == .update {
-                    guard let payload = entries[index].payload,
-                          let problem = MasterCheck.currencyProblem(orderID: entries[index].orderID, store: nil, payload: payload, orderLocation: nil,
-                                                                    customers: masters.catalog, graph: graph) else { continue }
-                    entries[index] = PlanEntry(orderID: entries[index].orderID, action: .error, reason: problem.description)
-                }
-                masterProblems = masters.report.diagnostics
-            }
-            var plan = Plan(entries: entries, excluded: excluded, packDirectory: request.packDirectory, ordersPath: request.ordersPath,
-                        packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
-                        stateFingerprint: stateFingerprint, refreshed: request.refresh, asOf: request.asOf.description,
-                        createdAt: ISO8601DateFormatter().string(from: Date()), selection: selection)
-            plan.sequences = sequences
-            return plan
         }
-        if let outPath = request.outPath {
+        let masterProblems = masters?.report.diagnostics ?? []
+        if !masterProblems.isEmpty { console.err(DiagnosticRendering.text(masterProblems)) }
+        var head = try reporting {
+            Plan(entries: [], excluded: [], packDirectory: request.packDirectory, ordersPath: request.ordersPath,
+                 packFingerprint: Fingerprint.pack(graph.pack), ordersFingerprint: Fingerprint.file(request.ordersPath),
+                 stateFingerprint: try Fingerprint.state(store), refreshed: request.refresh, asOf: request.asOf.description,
+                 createdAt: ISO8601DateFormatter().string(from: Date()), selection: selection)
+        }
+
+        let text = request.format == .text
+        let rendering = PlanRendering(colour: console.outIsTerminal)
+        let shown = text ? nil : try reporting { try PlanDocumentStream(includePayloads: false) }
+        let saved = request.outPath == nil ? nil : try reporting { try PlanDocumentStream(includePayloads: true) }
+        var tally = PlanTally()
+        var quiet = PlanRendering.QuietCounts()
+        if text { console.out(rendering.header(head, statePath: store == nil ? nil : statePath)) }
+        let inputs = Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf), store: store, remote: remote)
+        head.sequences = try reporting {
+            try Planner.stream(source, inputs, entry: { planned in
+                var entry = planned
+                // An invoice SQL Account would refuse for its currency is an error of the plan, not a failed POST later.
+                if let masters, entry.action == .create || entry.action == .update, let payload = entry.payload,
+                   let problem = MasterCheck.currencyProblem(orderID: entry.orderID, store: nil, payload: payload, orderLocation: nil,
+                                                             customers: masters.catalog, graph: graph) {
+                    entry = PlanEntry(orderID: entry.orderID, action: .error, reason: problem.description)
+                }
+                tally.add(entry)
+                if text { console.out(rendering.body(entry, quiet: &quiet)) }
+                try shown?.add(entry)
+                try saved?.add(entry)
+            }, excluded: { orderID, reason in
+                tally.excluded += 1
+                try shown?.exclude(orderID: orderID, reason: reason)
+                try saved?.exclude(orderID: orderID, reason: reason)
+            })
+        }
+        if let saved, let outPath = request.outPath {
             do {
-                var bytes = JSONWriter.prettyBytes(PlanCodec.encode(plan))
-                bytes.append(UInt8(ascii: "\n"))
-                try AtomicFile.write(bytes, to: outPath)
+                try AtomicFile.replace(outPath) { temporary in
+                    let file = try BufferedFileWriter(creating: temporary)
+                    try saved.write(head: head, tally: tally) { try file.append($0) }
+                    try file.flush()
+                }
             } catch {
                 throw .message("cannot write the plan to \(outPath): \(error)")
             }
         }
-        return PlanOutcome(plan: plan, masterProblems: masterProblems, statePath: FileManager.default.fileExists(atPath: statePath) ? statePath : nil,
-                           savedTo: request.outPath, detailedExitCode: request.detailedExitCode)
-    }
-
-    /// The master check's problems on stderr; the diff on stdout (coloured for a terminal), or its JSON without payloads.
-    public static func render(_ outcome: PlanOutcome, format: OutputFormat, colour: Bool) -> Rendered {
-        var rendered = Rendered(err: DiagnosticRendering.text(outcome.masterProblems))
-        guard format == .text else {
-            rendered.out = [.jsonDocument(PlanCodec.encode(outcome.plan, includePayloads: false))]
-            return rendered
+        if let shown {
+            try reporting { try shown.write(head: head, tally: tally) { bytes in console.outBytes { $0.append(contentsOf: bytes) } } }
+        } else {
+            var out = rendering.footer(tally, quiet: quiet)
+            if let outPath = request.outPath, tally.hasChanges {
+                out += "Saved the plan to \(outPath); `ledgersync apply \(outPath)` carries out exactly this plan.\n"
+            }
+            console.out(out)
         }
-        var out = PlanRendering(colour: colour).text(outcome.plan, statePath: outcome.statePath)
-        if let outPath = outcome.savedTo, outcome.plan.hasChanges {
-            out += "Saved the plan to \(outPath); `ledgersync apply \(outPath)` carries out exactly this plan.\n"
-        }
-        rendered.out = [.text(out)]
-        return rendered
+        if tally.hasErrors || masterProblems.hasErrors { return ExitStatus.failure }
+        return request.detailedExitCode && tally.hasChanges ? ExitStatus.changesPresent : ExitStatus.success
     }
-
 }
 
 extension Workflows {

@@ -21,6 +21,14 @@ public struct OrderRecord: Sendable {
     /// record went.
     private(set) var unparsedRaw: [UInt8]?
 
+    /// The order's id, or for a record that could not be read, what names it.
+    public var orderID: String {
+        switch result {
+        case .success(let order): return order.id
+        case .failure(let failure): return failure.orderID
+        }
+    }
+
     public init(location: SourceLocation, result: Result<Order, OrderDecoder.Failure>, raw: JSONValue?) {
         self.location = location
         self.result = result

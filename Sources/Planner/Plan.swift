@@ -113,16 +113,57 @@ public struct Plan: Sendable {
         self.createdAt = createdAt
     }
 
-    public func count(_ action: PlanAction) -> Int { entries.filter { $0.action == action }.count }
+    /// The counts of the entries and exclusions.
+    public var tally: PlanTally {
+        var tally = PlanTally()
+        for entry in entries { tally.add(entry) }
+        tally.excluded = excluded.count
+        return tally
+    }
+
+    public func count(_ action: PlanAction) -> Int { tally.count(action) }
 
     /// Whether the entry is a return's document (a credit note or customer refund) rather than an invoice.
     public static func isReturnDocument(_ type: String) -> Bool { type == "salescreditnote" || type == "customerrefund" }
 
-    public func count(_ action: PlanAction, returns: Bool) -> Int {
-        entries.filter { $0.action == action && Self.isReturnDocument($0.documentType) == returns }.count
-    }
+    public func count(_ action: PlanAction, returns: Bool) -> Int { tally.count(action, returns: returns) }
 
     /// Creates, updates or cancels to make.
-    public var hasChanges: Bool { entries.contains { [.create, .update, .cancel].contains($0.action) } }
-    public var hasErrors: Bool { entries.contains { $0.action == .error } }
+    public var hasChanges: Bool { tally.hasChanges }
+    public var hasErrors: Bool { tally.hasErrors }
+}
+
+/// What a plan's summary line and exit status need, counted as its entries go by: a plan streamed to the screen
+/// and to disk keeps these, not its entries.
+public struct PlanTally: Sendable, Equatable {
+    /// By action, invoices and return documents apart.
+    private var invoices: [PlanAction: Int] = [:]
+    private var returnDocuments: [PlanAction: Int] = [:]
+    public private(set) var creditNotesToCreate = 0
+    public private(set) var refundsToCreate = 0
+    /// Entries whose SQL Accounting copy was edited since sync (found by `--refresh`).
+    public private(set) var drifted = 0
+    /// Orders the pack excludes that have no invoice.
+    public var excluded = 0
+
+    public init() {}
+
+    public mutating func add(_ entry: PlanEntry) {
+        if Plan.isReturnDocument(entry.documentType) {
+            returnDocuments[entry.action, default: 0] += 1
+        } else {
+            invoices[entry.action, default: 0] += 1
+        }
+        if entry.action == .create && entry.documentType == "salescreditnote" { creditNotesToCreate += 1 }
+        if entry.action == .create && entry.documentType == "customerrefund" { refundsToCreate += 1 }
+        if !entry.drift.isEmpty { drifted += 1 }
+    }
+
+    public func count(_ action: PlanAction) -> Int { count(action, returns: false) + count(action, returns: true) }
+
+    public func count(_ action: PlanAction, returns: Bool) -> Int { (returns ? returnDocuments : invoices)[action] ?? 0 }
+
+    /// Creates, updates or cancels to make.
+    public var hasChanges: Bool { [.create, .update, .cancel].contains { count($0) > 0 } }
+    public var hasErrors: Bool { count(.error) > 0 }
 }

@@ -8,27 +8,33 @@ import StateStore
 /// The plan as versioned JSON: what `plan --format json` prints and `plan --out FILE` saves for `apply FILE`.
 public enum PlanCodec {
     public static func encode(_ plan: Plan, includePayloads: Bool = true) -> JSONValue {
-        var root = JSONObject()
-        root.append("format_version", .int(Plan.formatVersion))
-        root.append("created_at", .string(plan.createdAt))
-        root.append("pack", .string(plan.packDirectory))
-        root.append("orders", .string(plan.ordersPath))
-        root.append("selection", plan.selection?.json ?? .null)
-        root.append("as_of", .string(plan.asOf))
-        root.append("refreshed", .bool(plan.refreshed))
-        root.append("fingerprints", .object(["pack": .string(plan.packFingerprint), "orders": .string(plan.ordersFingerprint),
-                                             "state": .string(plan.stateFingerprint)]))
-        var summary = JSONObject()
-        for action in PlanAction.allCases { summary.append(action.rawValue, .int(plan.count(action))) }
-        summary.append("excluded", .int(plan.excluded.count))
-        root.append("summary", .object(summary))
+        var root = JSONObject(head(plan, tally: plan.tally))
         root.append("entries", .array(plan.entries.map { encode($0, includePayload: includePayloads) }))
-        if includePayloads {
-            // What apply PLAN needs besides the payloads: the sequences its creates' numbers came from.
-            root.append("sequences", .object(JSONObject(plan.sequences.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
-        }
-        root.append("excluded", .array(plan.excluded.map { .object(["order_id": .string($0.orderID), "reason": .string($0.reason)]) }))
+        if includePayloads { root.append("sequences", sequences(plan.sequences)) }
+        root.append("excluded", .array(plan.excluded.map { encodeExclusion(orderID: $0.orderID, reason: $0.reason) }))
         return .object(root)
+    }
+
+    /// The fields before `entries`: what the plan was made from and its summary.
+    static func head(_ plan: Plan, tally: PlanTally) -> [(String, JSONValue)] {
+        var summary = JSONObject()
+        for action in PlanAction.allCases { summary.append(action.rawValue, .int(tally.count(action))) }
+        summary.append("excluded", .int(tally.excluded))
+        return [("format_version", .int(Plan.formatVersion)), ("created_at", .string(plan.createdAt)), ("pack", .string(plan.packDirectory)),
+                ("orders", .string(plan.ordersPath)), ("selection", plan.selection?.json ?? .null), ("as_of", .string(plan.asOf)),
+                ("refreshed", .bool(plan.refreshed)),
+                ("fingerprints", .object(["pack": .string(plan.packFingerprint), "orders": .string(plan.ordersFingerprint),
+                                          "state": .string(plan.stateFingerprint)])),
+                ("summary", .object(summary))]
+    }
+
+    /// What apply PLAN needs besides the payloads: the sequences its creates' numbers came from.
+    static func sequences(_ sequences: [String: Int]) -> JSONValue {
+        .object(JSONObject(sequences.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
+    }
+
+    static func encodeExclusion(orderID: String, reason: String) -> JSONValue {
+        .object(["order_id": .string(orderID), "reason": .string(reason)])
     }
 
     static func encode(_ entry: PlanEntry, includePayload: Bool) -> JSONValue {
@@ -167,9 +173,9 @@ public enum Fingerprint {
         return ContentHash.hex(text)
     }
 
+    /// The file's bytes, hashed a megabyte at a time: an orders file of a million orders is never held.
     public static func file(_ path: String) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "missing" }
-        return ContentHash.hex(String(decoding: data, as: UTF8.self))
+        ContentHash.hex(fileAt: path)?.hex ?? "missing"
     }
 
     /// The orders and documents the state store holds; "empty" when there is no store yet.

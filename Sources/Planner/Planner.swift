@@ -35,58 +35,84 @@ public enum Planner {
         }
     }
 
-    /// Plans every record of `source`; `sequences` are the custom invoice-number sequences after the creates took
-    /// their numbers (prefix → next number).
+    /// Plans every record of `source` into arrays; `sequences` are the custom invoice-number sequences after the
+    /// creates took their numbers (prefix → next number). For a file of any size, `stream` keeps memory flat.
     public static func entries(for source: OrderSource, _ inputs: Inputs) throws -> (entries: [PlanEntry], excluded: [(orderID: String, reason: String)],
                                                                                     sequences: [String: Int]) {
         var entries: [PlanEntry] = []
         var excluded: [(String, String)] = []
+        let sequences = try stream(source, inputs, entry: { entries.append($0) }, excluded: { excluded.append(($0, $1)) })
+        return (entries, excluded, sequences)
+    }
+
+    /// Plans `source` record by record, handing each plan line to `entry` (an invoice's line, then its return
+    /// documents' lines) and each order excluded before it was ever synced to `excluded`, in file order. Records are
+    /// taken in chunks: what the state store recorded for a chunk is read at once (`StateStore.recordedStates`), and
+    /// nothing of a chunk is kept once its lines are handed on. Returns the custom invoice-number sequences after the
+    /// creates took their numbers (prefix → next number).
+    public static func stream(_ source: OrderSource, _ inputs: Inputs, entry emit: (PlanEntry) throws -> Void,
+                              excluded exclude: (_ orderID: String, _ reason: String) throws -> Void) throws -> [String: Int] {
         var session = TransformSession()
         if let store = inputs.store {
             session.nextCustomNumber = try store.sequences(prefix: "invoice_number:")
         }
-        var records: [OrderRecord] = []
-        try source.forEach { records.append($0) }
-        if let store = inputs.store {
-            for record in records {
-                guard case .success(let order) = record.result, let document = try store.document(orderID: order.id),
-                      let docno = (try? JSONParser.parse(document.payloadJSON))?["docno"]?.stringValue, !docno.isEmpty else { continue }
-                session.assignedCustomNumbers[order.id] = docno
-            }
-        }
         let balances = try InvoiceBalances.load(inputs.store)
-        for record in records {
+        var chunk: [OrderRecord] = []
+        chunk.reserveCapacity(StateStore.recordedStateBatchSize)
+
+        func plan(_ record: OrderRecord, recorded state: RecordedOrderState?) throws {
+            let document = state?.invoice
+            // The invoice as it was sent, parsed once: it holds a custom number the order keeps, and is the baseline of an update.
+            let recordedPayload = document.flatMap { (try? JSONParser.parse($0.payloadJSON))?.objectValue }
             let outcome: OrderOutcome
             var order: Order?
             switch record.result {
             case .success(let decoded):
                 order = decoded
+                let keptNumber = recordedPayload?["docno"]?.stringValue ?? ""
+                if !keptNumber.isEmpty { session.assignedCustomNumbers[decoded.id] = keptNumber }
                 outcome = inputs.graph.run(decoded, source: record.location, options: inputs.options, session: &session)
+                if !keptNumber.isEmpty { session.assignedCustomNumbers[decoded.id] = nil }
             case .failure(let failure):
                 outcome = .failed(failure.orderID, failure.diagnostics, source: record.location)
             }
-            let document = try inputs.store?.document(orderID: outcome.orderID)
-            let stored = try inputs.store?.order(outcome.orderID)
-            var invoiceEntry = try entry(outcome, order: order, document: document, stored: stored, inputs)
+            var invoiceEntry = try entry(outcome, order: order, document: document, stored: state?.order, inputs,
+                                         edits: state?.edits ?? [], recordedPayload: recordedPayload)
             if let action = invoiceEntry?.action, [.create, .update, .error].contains(action) { invoiceEntry?.warnings = outcome.warnings }
             var returnEntries: [PlanEntry] = []
             if let order {
                 (invoiceEntry, returnEntries) = try ReturnPlanner.entries(order: order, invoice: invoiceEntry, synced: document.flatMap { $0.state == .created ? $0 : nil },
-                                                                          inputs: inputs, balances: balances, source: record.location, session: &session)
+                                                                          inputs: inputs, balances: balances, source: record.location, session: &session,
+                                                                          recorded: state?.returnDocuments ?? [])
             }
             if let invoiceEntry {
-                entries.append(invoiceEntry)
+                try emit(invoiceEntry)
             } else if outcome.kind == .excluded {
-                excluded.append((outcome.orderID, outcome.reason ?? "excluded by the pack"))
+                try exclude(outcome.orderID, outcome.reason ?? "excluded by the pack")
             }
-            entries += returnEntries
+            for returnEntry in returnEntries { try emit(returnEntry) }
         }
-        return (entries, excluded, session.nextCustomNumber)
+
+        func planChunk() throws {
+            guard !chunk.isEmpty else { return }
+            let states = try inputs.store?.recordedStates(orderIDs: chunk.map(\.orderID)) ?? [:]
+            for record in chunk { try plan(record, recorded: states[record.orderID]) }
+            chunk.removeAll(keepingCapacity: true)
+        }
+
+        try source.forEach { record in
+            chunk.append(record)
+            if chunk.count == StateStore.recordedStateBatchSize { try planChunk() }
+        }
+        try planChunk()
+        return session.nextCustomNumber
     }
 
     /// One order's plan line from its transform outcome and what the state store recorded for it; nil for an
     /// order excluded before it was ever synced.
-    public static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs) throws -> PlanEntry? {
+    /// `edits` and `recordedPayload` (the invoice's recorded payload, parsed) are read from the store when not given.
+    public static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs,
+                             edits knownEdits: [OrderEdit]? = nil, recordedPayload: JSONObject? = nil) throws -> PlanEntry? {
         let synced = document.flatMap { $0.state == .created ? $0 : nil }
         let policy = inputs.graph.pack.editPolicy
         switch outcome.kind {
@@ -107,7 +133,7 @@ public enum Planner {
             guard let built = outcome.document else { return nil }
             var payload = built.payload
             if let store = inputs.store, stored?.status == .failed || stored?.status == .pending {
-                _ = PayloadEdits.apply(try store.edits(orderID: outcome.orderID), to: &payload)
+                _ = PayloadEdits.apply(try knownEdits ?? store.edits(orderID: outcome.orderID), to: &payload)
             }
             guard let synced else {
                 var reason: String?
@@ -117,7 +143,7 @@ public enum Planner {
                 return PlanEntry(orderID: outcome.orderID, action: .create, documentType: payload.isEmpty ? "salesinvoice" : SalesInvoiceDocument.type,
                                  idempotencyKey: built.idempotencyKey, payload: payload, documentID: document?.id, reason: reason)
             }
-            let recorded = (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()
+            let recorded = recordedPayload ?? (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()
             // The number SQL Account gave an auto-numbered invoice is the recorded one, not a change.
             if case .string(let docno)? = payload["docno"], docno.isEmpty, let remoteDocno = synced.remoteDocno {
                 payload["docno"] = .string(remoteDocno)

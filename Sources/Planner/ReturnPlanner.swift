@@ -55,14 +55,16 @@ public enum ReturnPlanner {
     /// - Parameters:
     ///   - invoice: the invoice's plan line (nil: excluded and never synced).
     ///   - synced: the invoice SQL Account holds, if it does.
+    ///   - recorded: the order's recorded return documents when already read; nil: read from the store.
     public static func entries(order: Order, invoice: PlanEntry?, synced: StoredDocument?, inputs: Planner.Inputs, balances: InvoiceBalances,
-                               source: SourceLocation?, session: inout TransformSession) throws -> (invoice: PlanEntry?, returns: [PlanEntry]) {
+                               source: SourceLocation?, session: inout TransformSession,
+                               recorded known: [StoredReturnDocument]? = nil) throws -> (invoice: PlanEntry?, returns: [PlanEntry]) {
         let graph = inputs.graph
         let plan = graph.plan(forStore: order.store)
         let events = events(of: order, store: plan)
         guard !events.isEmpty, let plan else { return (invoice, []) }
         let settings = graph.pack.returns
-        let recorded = try inputs.store?.returnDocuments(orderID: order.id) ?? []
+        let recorded = try known ?? inputs.store?.returnDocuments(orderID: order.id) ?? []
         let creditedBefore = recorded.filter { $0.type == ReturnDocumentType.creditNote && $0.state.mayExistRemotely }
 
         // The invoice the returns credit: in SQL Account already, or created by this same plan.

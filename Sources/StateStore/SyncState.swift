@@ -69,58 +69,67 @@ extension StateStore {
     /// Documents SQL Account may already hold (`sending`, `unknown`, `created`) keep their state.
     @discardableResult
     public func stage(orderID: String, _ outcome: StagedOutcome, now: Date = Date()) throws -> StageResult {
+        try stage([(orderID, outcome)], now: now)[0]
+    }
+
+    /// Records many decisions in one transaction, each as `stage(orderID:)` would (a bulk load's chunk per commit).
+    public func stage(_ decisions: [(orderID: String, outcome: StagedOutcome)], now: Date = Date()) throws -> [StageResult] {
         let stamp = Timestamps.iso(now)
         return try database.write { db in
-            guard var order = try StoredOrder.fetchOne(db, key: orderID) else { throw StateStoreError.unknownOrder(orderID) }
-            let existing = try StoredDocument.filter(Column("order_id") == orderID).fetchAll(db)
-            order.updatedAt = stamp
-            switch outcome {
-            case .excluded(let reason):
-                if let created = existing.first(where: { $0.state == .created }) { return .alreadyCreated(created) }
-                try Self.dropUnsent(existing, db)
-                order.status = .excluded
-                order.excludedReason = reason
-                order.taskID = nil
-                order.lastError = nil
-                try order.update(db)
-                return .excluded
-            case .failed(let message):
-                if let created = existing.first(where: { $0.state == .created }) { return .alreadyCreated(created) }
-                try Self.dropUnsent(existing, db)
+            try decisions.map { try Self.stage(orderID: $0.orderID, $0.outcome, stamp: stamp, db) }
+        }
+    }
+
+    private static func stage(orderID: String, _ outcome: StagedOutcome, stamp: String, _ db: Database) throws -> StageResult {
+        guard var order = try StoredOrder.fetchOne(db, key: orderID) else { throw StateStoreError.unknownOrder(orderID) }
+        let existing = try StoredDocument.filter(Column("order_id") == orderID).fetchAll(db)
+        order.updatedAt = stamp
+        switch outcome {
+        case .excluded(let reason):
+            if let created = existing.first(where: { $0.state == .created }) { return .alreadyCreated(created) }
+            try Self.dropUnsent(existing, db)
+            order.status = .excluded
+            order.excludedReason = reason
+            order.taskID = nil
+            order.lastError = nil
+            try order.update(db)
+            return .excluded
+        case .failed(let message):
+            if let created = existing.first(where: { $0.state == .created }) { return .alreadyCreated(created) }
+            try Self.dropUnsent(existing, db)
+            order.status = .failed
+            order.lastError = message
+            order.excludedReason = nil
+            try order.update(db)
+            return .failed
+        case .document(let type, let key, let payload):
+            if let other = try String.fetchOne(db, sql: "SELECT order_id FROM documents WHERE idempotency_key = ? AND order_id <> ?", arguments: [key, orderID]) {
                 order.status = .failed
-                order.lastError = message
-                order.excludedReason = nil
+                order.lastError = "its idempotency key (docref1) '\(key)' is already used by order \(other); make defaults.idempotency_key unique per order, e.g. \"{order_id}\""
                 try order.update(db)
-                return .failed
-            case .document(let type, let key, let payload):
-                if let other = try String.fetchOne(db, sql: "SELECT order_id FROM documents WHERE idempotency_key = ? AND order_id <> ?", arguments: [key, orderID]) {
-                    order.status = .failed
-                    order.lastError = "its idempotency key (docref1) '\(key)' is already used by order \(other); make defaults.idempotency_key unique per order, e.g. \"{order_id}\""
-                    try order.update(db)
-                    return .keyConflict(otherOrderID: other)
-                }
-                var document: StoredDocument
-                if var current = existing.first(where: { $0.type == type }) {
-                    if current.state == .created { return .alreadyCreated(current) }
-                    current.payloadJSON = payload
-                    current.payloadHash = ContentHash.hex(payload)
-                    current.idempotencyKey = key
-                    if !current.state.mayExistRemotely { current.state = .desired }
-                    current.updatedAt = stamp
-                    try current.update(db)
-                    document = current
-                } else {
-                    document = StoredDocument(id: nil, orderID: orderID, type: type, idempotencyKey: key, payloadJSON: payload,
-                                              payloadHash: ContentHash.hex(payload), state: .desired, remoteDockey: nil, remoteDocno: nil,
-                                              remoteUpdatecount: nil, createdAt: stamp, updatedAt: stamp)
-                    try document.insert(db)
-                }
-                order.status = .pending
-                order.lastError = nil
-                order.excludedReason = nil
-                try order.update(db)
-                return .staged(documentID: document.id ?? 0)
+                return .keyConflict(otherOrderID: other)
             }
+            var document: StoredDocument
+            if var current = existing.first(where: { $0.type == type }) {
+                if current.state == .created { return .alreadyCreated(current) }
+                current.payloadJSON = payload
+                current.payloadHash = ContentHash.hex(payload)
+                current.idempotencyKey = key
+                if !current.state.mayExistRemotely { current.state = .desired }
+                current.updatedAt = stamp
+                try current.update(db)
+                document = current
+            } else {
+                document = StoredDocument(id: nil, orderID: orderID, type: type, idempotencyKey: key, payloadJSON: payload,
+                                          payloadHash: ContentHash.hex(payload), state: .desired, remoteDockey: nil, remoteDocno: nil,
+                                          remoteUpdatecount: nil, createdAt: stamp, updatedAt: stamp)
+                try document.insert(db)
+            }
+            order.status = .pending
+            order.lastError = nil
+            order.excludedReason = nil
+            try order.update(db)
+            return .staged(documentID: document.id ?? 0)
         }
     }
 

@@ -39,24 +39,35 @@ public enum Staging {
     static let sequencePrefix = "invoice_number:"
     static let creditNoteSequencePrefix = "credit_note_number:"
 
-    /// Imports every readable order; re-importing the same order changes nothing.
+    /// Imports every readable order; re-importing the same order changes nothing. Orders are recorded a chunk of
+    /// 256 per transaction: a file of 100,000 orders is 400 commits, not 100,000.
     public static func importOrders(from source: OrderSource, into store: StateStore) throws -> ImportReport {
         var report = ImportReport()
         var seen: Set<String> = []
+        var chunk: [OrderImport] = []
+        func importChunk() throws {
+            guard !chunk.isEmpty else { return }
+            for result in try store.importOrders(chunk) {
+                switch result {
+                case .new: report.new += 1
+                case .unchanged: report.unchanged += 1
+                case .changed: report.changed += 1
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+        }
         try source.forEach { record in
             switch record.result {
             case .success(let order):
                 if seen.insert(order.id).inserted { report.orderIDs.append(order.id) }
                 let raw = record.raw.map { JSONWriter.compactString($0) } ?? "{}"
-                switch try store.importOrder(id: order.id, store: order.store, channel: order.channel.rawValue, orderNumber: order.orderNumber, rawJSON: raw) {
-                case .new: report.new += 1
-                case .unchanged: report.unchanged += 1
-                case .changed: report.changed += 1
-                }
+                chunk.append(OrderImport(id: order.id, store: order.store, channel: order.channel.rawValue, orderNumber: order.orderNumber, rawJSON: raw))
+                if chunk.count == 256 { try importChunk() }
             case .failure(let failure):
                 report.unreadable.append(.failed(failure.orderID, failure.diagnostics, source: record.location))
             }
         }
+        try importChunk()
         return report
     }
 

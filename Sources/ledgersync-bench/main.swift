@@ -7,7 +7,8 @@ import RulePack
 import Transform
 
 // Throughput benchmark for the transform pipeline, kept out of `swift test`.
-// Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE] [--sheet-rows N]
+// Usage: swift run -c release ledgersync-bench [ORDERS] [--pack DIR] [--seed-orders FILE] [--sheet-rows N] [--orders-file FILE]
+//        ledgersync-bench --orders-file FILE --seed-synced-state STATE   (a state store with FILE's invoices synced; for bench-plan.sh)
 // Writes ORDERS orders (copies of the example orders with unique ids and order numbers) to a temporary file, then
 // times decode → transform → encode three times (decoding on a second thread, as `transform` does) and prints the
 // median with peak memory; then the rules alone (the compiled graph over orders already decoded, one core, no I/O),
@@ -36,6 +37,9 @@ let seedPath = option("--seed-orders", default: "examples/orders/2025-09.jsonl")
 /// Only the rules-alone figure: for profiling the rules without the rest of the run in the profile.
 let rulesOnlyRun = arguments.contains("--rules-only")
 arguments.removeAll { $0 == "--rules-only" }
+/// An existing orders file to use instead of generating one.
+let ordersFile = option("--orders-file", default: "")
+let seedStatePath = option("--seed-synced-state", default: "")
 let count = Int(arguments.first ?? "") ?? 100_000
 
 guard let seedText = try? String(contentsOfFile: seedPath, encoding: .utf8) else {
@@ -58,8 +62,8 @@ struct SeedTemplate {
 let templates = seedText.split(separator: "\n").compactMap { SeedTemplate(String($0)) }
 // Named after the seed's content too, so a changed seed file is not read from a copy made from the old one.
 let seedDigest = seedText.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
-let ordersPath = FileManager.default.temporaryDirectory
-    .appendingPathComponent("ledgersync-bench-\(String(seedDigest, radix: 16))-\(count).jsonl").path
+let ordersPath = ordersFile.isEmpty ? FileManager.default.temporaryDirectory
+    .appendingPathComponent("ledgersync-bench-\(String(seedDigest, radix: 16))-\(count).jsonl").path : ordersFile
 if !FileManager.default.fileExists(atPath: ordersPath) {
     var buffer = ""
     _ = FileManager.default.createFile(atPath: ordersPath, contents: nil)
@@ -84,6 +88,14 @@ guard let pack else {
 }
 let graph = TransformGraph(pack: pack)
 let compileSeconds = Date().timeIntervalSince(compileStart)
+
+if !seedStatePath.isEmpty {
+    let start = Date()
+    let seeded = try seedSyncedState(at: seedStatePath, ordersPath: ordersPath, graph: graph,
+                                     options: TransformOptions(asOf: CalendarDate(year: 2025, month: 10, day: 1)))
+    print("seeded \(seedStatePath): \(seeded.orders) orders, \(seeded.invoices) invoices synced, in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    exit(0)
+}
 
 var timings: [Double] = []
 var tally = OutcomeTally()

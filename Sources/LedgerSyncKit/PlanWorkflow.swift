@@ -100,7 +100,9 @@ enum PlanCommand {
         var tally = PlanTally()
         var quiet = PlanRendering.QuietCounts()
         if text { console.out(rendering.header(head, statePath: store == nil ? nil : statePath)) }
-        let inputs = Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf), store: store, remote: remote)
+        // Only a saved plan shows the payloads of unchanged invoices.
+        let inputs = Planner.Inputs(graph: graph, options: TransformOptions(asOf: request.asOf), store: store, remote: remote,
+                                    keepsUnchangedPayloads: saved != nil)
         head.sequences = try reporting {
             try Planner.stream(source, inputs, entry: { planned in
                 var entry = planned

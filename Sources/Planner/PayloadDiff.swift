@@ -37,11 +37,9 @@ public enum PayloadDiff {
     /// (to compare a remote record, which has many more fields, with what was sent).
     public static func changes(from old: JSONObject, to new: JSONObject, editPolicy: EditPolicy, comparingOnly keys: JSONObject? = nil) -> [FieldChange] {
         var changes: [FieldChange] = []
-        var headerKeys: [String] = Array(new.keys)
-        for key in old.keys where new[key] == nil { headerKeys.append(key) }
-        for key in headerKeys where key != linesKey && !serverFields.contains(key) {
-            if let keys, keys[key] == nil { continue }
-            let before = old[key], after = new[key]
+        forEachField(old, new) { key, before, after in
+            guard key != linesKey, !serverFields.contains(key) else { return }
+            if let keys, keys[key] == nil { return }
             if !same(before, after) {
                 changes.append(FieldChange(path: key, policyName: key, old: before, new: after, policy: editPolicy.policy(for: key)))
             }
@@ -51,13 +49,12 @@ public enum PayloadDiff {
         for pair in pairLines(oldLines, newLines) {
             switch (pair.old, pair.new) {
             case (let before?, let after?):
-                var fields: [String] = Array(after.keys)
-                for key in before.keys where after[key] == nil { fields.append(key) }
-                for field in fields where !serverFields.contains(field) {
-                    if let keyLines, !(keyLines.contains { $0[field] != nil }) { continue }
-                    if !same(before[field], after[field]) {
+                forEachField(before, after) { field, old, new in
+                    guard !serverFields.contains(field) else { return }
+                    if let keyLines, !(keyLines.contains { $0[field] != nil }) { return }
+                    if !same(old, new) {
                         let name = "\(linesKey).\(field)"
-                        changes.append(FieldChange(path: "\(linesKey)[\(pair.label)].\(field)", policyName: name, old: before[field], new: after[field],
+                        changes.append(FieldChange(path: "\(linesKey)[\(pair.label)].\(field)", policyName: name, old: old, new: new,
                                                    policy: editPolicy.policy(for: name)))
                     }
                 }
@@ -70,6 +67,25 @@ public enum PayloadDiff {
             }
         }
         return changes
+    }
+
+    /// Every key of `new` and then every key only `old` has, with both sides' values (nil: absent). The two are
+    /// walked in step while their keys line up, as they do for payloads the same pack built, instead of a search of
+    /// `old` per key.
+    static func forEachField(_ old: JSONObject, _ new: JSONObject, _ body: (_ key: String, _ old: JSONValue?, _ new: JSONValue?) -> Void) {
+        var inStep = old.count == new.count
+        for index in 0..<new.count {
+            let key = new.keys[index]
+            if inStep && old.keys[index] == key {
+                body(key, old.values[index], new.values[index])
+            } else {
+                inStep = false
+                body(key, old[key], new.values[index])
+            }
+        }
+        // Same count and every key in step: both have exactly the same keys.
+        guard !inStep else { return }
+        for (index, key) in old.keys.enumerated() where new[key] == nil { body(key, old.values[index], nil) }
     }
 
     static func lines(_ payload: JSONObject) -> [JSONObject] {
@@ -87,7 +103,12 @@ public enum PayloadDiff {
     public static func pairLines(_ old: [JSONObject], _ new: [JSONObject]) -> [LinePair] {
         func seq(_ line: JSONObject) -> String? {
             switch line["seq"] {
-            case .number(let text)?, .string(let text)?: return Decimal(string: text).map { "\($0)" } ?? text
+            // A plain whole number ("3") is its own canonical form; anything else ("3.0", "03") goes through Decimal.
+            case .number(let text)?, .string(let text)?:
+                if let first = text.utf8.first, first != UInt8(ascii: "0"), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                    return text
+                }
+                return Decimal(string: text).map { "\($0)" } ?? text
             default: return nil
             }
         }
@@ -135,6 +156,7 @@ public enum PayloadDiff {
         case (nil, nil): return true
         case (nil, .null?), (.null?, nil): return true
         case (.number(let x)?, .number(let y)?), (.number(let x)?, .string(let y)?), (.string(let x)?, .number(let y)?):
+            if x == y { return true }
             if let dx = Decimal(string: x), let dy = Decimal(string: y) { return dx == dy }
             return x == y
         case (.string(let x)?, .string(let y)?):

@@ -26,12 +26,17 @@ public enum Planner {
         public var store: StateStore?
         /// With `--refresh`: SQL Account's current record per order id (absent: not found there).
         public var remote: [String: JSONObject]?
+        /// Whether an unchanged invoice's entry carries its payload (a saved plan shows it); without, an invoice
+        /// built the same as it was synced costs no JSON object at all.
+        public var keepsUnchangedPayloads: Bool
 
-        public init(graph: TransformGraph, options: TransformOptions, store: StateStore?, remote: [String: JSONObject]? = nil) {
+        public init(graph: TransformGraph, options: TransformOptions, store: StateStore?, remote: [String: JSONObject]? = nil,
+                    keepsUnchangedPayloads: Bool = true) {
             self.graph = graph
             self.options = options
             self.store = store
             self.remote = remote
+            self.keepsUnchangedPayloads = keepsUnchangedPayloads
         }
     }
 
@@ -62,22 +67,20 @@ public enum Planner {
 
         func plan(_ record: OrderRecord, recorded state: RecordedOrderState?) throws {
             let document = state?.invoice
-            // The invoice as it was sent, parsed once: it holds a custom number the order keeps, and is the baseline of an update.
-            let recordedPayload = document.flatMap { (try? JSONParser.parse($0.payloadJSON))?.objectValue }
             let outcome: OrderOutcome
             var order: Order?
             switch record.result {
             case .success(let decoded):
                 order = decoded
-                let keptNumber = recordedPayload?["docno"]?.stringValue ?? ""
+                // A custom number the order was given before is its number again.
+                let keptNumber = document.map { recordedDocno($0.payloadJSON) } ?? ""
                 if !keptNumber.isEmpty { session.assignedCustomNumbers[decoded.id] = keptNumber }
                 outcome = inputs.graph.run(decoded, source: record.location, options: inputs.options, session: &session)
                 if !keptNumber.isEmpty { session.assignedCustomNumbers[decoded.id] = nil }
             case .failure(let failure):
                 outcome = .failed(failure.orderID, failure.diagnostics, source: record.location)
             }
-            var invoiceEntry = try entry(outcome, order: order, document: document, stored: state?.order, inputs,
-                                         edits: state?.edits ?? [], recordedPayload: recordedPayload)
+            var invoiceEntry = try entry(outcome, order: order, document: document, orderStatus: state?.status, inputs, edits: state?.edits ?? [])
             if let action = invoiceEntry?.action, [.create, .update, .error].contains(action) { invoiceEntry?.warnings = outcome.warnings }
             var returnEntries: [PlanEntry] = []
             if let order {
@@ -100,7 +103,7 @@ public enum Planner {
             chunk.removeAll(keepingCapacity: true)
         }
 
-        try source.forEach { record in
+        try source.forEachReadingAhead { record in
             chunk.append(record)
             if chunk.count == StateStore.recordedStateBatchSize { try planChunk() }
         }
@@ -110,9 +113,9 @@ public enum Planner {
 
     /// One order's plan line from its transform outcome and what the state store recorded for it; nil for an
     /// order excluded before it was ever synced.
-    /// `edits` and `recordedPayload` (the invoice's recorded payload, parsed) are read from the store when not given.
-    public static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, stored: StoredOrder?, _ inputs: Inputs,
-                             edits knownEdits: [OrderEdit]? = nil, recordedPayload: JSONObject? = nil) throws -> PlanEntry? {
+    /// `edits` are read from the store when not given.
+    public static func entry(_ outcome: OrderOutcome, order: Order?, document: StoredDocument?, orderStatus: OrderSyncStatus?, _ inputs: Inputs,
+                             edits knownEdits: [OrderEdit]? = nil) throws -> PlanEntry? {
         let synced = document.flatMap { $0.state == .created ? $0 : nil }
         let policy = inputs.graph.pack.editPolicy
         switch outcome.kind {
@@ -131,10 +134,15 @@ public enum Planner {
                              reason: "now excluded (\(reason)), but its invoice is already in SQL Accounting; left as it is")
         case .document:
             guard let built = outcome.document else { return nil }
-            var payload = built.payload
-            if let store = inputs.store, stored?.status == .failed || stored?.status == .pending {
-                _ = PayloadEdits.apply(try knownEdits ?? store.edits(orderID: outcome.orderID), to: &payload)
+            var edits: [OrderEdit] = []
+            if let store = inputs.store, orderStatus == .failed || orderStatus == .pending {
+                edits = try knownEdits ?? store.edits(orderID: outcome.orderID)
             }
+            if let synced, inputs.remote == nil, edits.isEmpty, built.hasPayloadJSON(synced.payloadJSON) {
+                return unchangedEntry(outcome.orderID, synced: synced, payload: inputs.keepsUnchangedPayloads ? built.payload : nil)
+            }
+            var payload = built.payload
+            if !edits.isEmpty { _ = PayloadEdits.apply(edits, to: &payload) }
             guard let synced else {
                 var reason: String?
                 if let document, document.state.mayExistRemotely {
@@ -143,7 +151,7 @@ public enum Planner {
                 return PlanEntry(orderID: outcome.orderID, action: .create, documentType: payload.isEmpty ? "salesinvoice" : SalesInvoiceDocument.type,
                                  idempotencyKey: built.idempotencyKey, payload: payload, documentID: document?.id, reason: reason)
             }
-            let recorded = recordedPayload ?? (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()
+            let recorded = (try? JSONParser.parse(synced.payloadJSON))?.objectValue ?? JSONObject()
             // The number SQL Account gave an auto-numbered invoice is the recorded one, not a change.
             if case .string(let docno)? = payload["docno"], docno.isEmpty, let remoteDocno = synced.remoteDocno {
                 payload["docno"] = .string(remoteDocno)
@@ -173,6 +181,31 @@ public enum Planner {
                              payload: payload, changes: changes, drift: drift, documentID: synced.id, remoteDockey: synced.remoteDockey,
                              remoteDocno: synced.remoteDocno, reason: reason)
         }
+    }
+
+    /// The entry of a synced invoice the order builds byte for byte as it was sent: nothing to compare field by field.
+    /// Its payload (when kept) shows SQL Account's number for an auto-numbered invoice, as a compared one does.
+    static func unchangedEntry(_ orderID: String, synced: StoredDocument, payload: JSONObject?) -> PlanEntry {
+        var payload = payload
+        if case .string(let docno)? = payload?["docno"], docno.isEmpty, let remoteDocno = synced.remoteDocno {
+            payload?["docno"] = .string(remoteDocno)
+        }
+        return PlanEntry(orderID: orderID, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                         payload: payload, documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno)
+    }
+
+    /// The `docno` of a recorded payload. Payloads are recorded compact with `docno` first, so it is read off the front
+    /// of the text; anything else is parsed.
+    static func recordedDocno(_ payloadJSON: String) -> String {
+        let prefix = "{\"docno\":\""
+        var utf8 = Substring(payloadJSON).utf8
+        if utf8.starts(with: prefix.utf8) {
+            utf8 = utf8.dropFirst(prefix.utf8.count)
+            if let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }), utf8[end] == UInt8(ascii: "\"") {
+                return String(Substring(utf8[..<end]))
+            }
+        }
+        return (try? JSONParser.parse(payloadJSON))?["docno"]?.stringValue ?? ""
     }
 
     /// The recorded payload with SQL Account's values for the fields it records (a refreshed baseline).

@@ -1,18 +1,19 @@
 import Foundation
 import GRDB
 
-/// What the state store recorded about one order, as `plan` compares with it: the order, its sales invoice, the
-/// operator's edits and its return documents.
+/// What the state store recorded about one order, as `plan` compares with it: the order's sync status, its sales
+/// invoice, the operator's edits and its return documents.
 public struct RecordedOrderState: Sendable {
-    public var order: StoredOrder?
+    /// nil: the order was never imported.
+    public var status: OrderSyncStatus?
     public var invoice: StoredDocument?
     /// By field, as `edits(orderID:)` lists them.
     public var edits: [OrderEdit] = []
     /// In the order they were recorded, as `returnDocuments(orderID:)` lists them.
     public var returnDocuments: [StoredReturnDocument] = []
 
-    public init(order: StoredOrder? = nil, invoice: StoredDocument? = nil, edits: [OrderEdit] = [], returnDocuments: [StoredReturnDocument] = []) {
-        self.order = order
+    public init(status: OrderSyncStatus? = nil, invoice: StoredDocument? = nil, edits: [OrderEdit] = [], returnDocuments: [StoredReturnDocument] = []) {
+        self.status = status
         self.invoice = invoice
         self.edits = edits
         self.returnDocuments = returnDocuments
@@ -24,7 +25,7 @@ extension StateStore {
     public static let recordedStateBatchSize = 256
 
     /// The recorded state of up to `recordedStateBatchSize` orders, read in one transaction with four queries
-    /// (orders, invoices, edits, return documents) instead of four per order. A chunk shorter than the batch size
+    /// (orders' statuses, invoices, edits, return documents) instead of four per order. A chunk shorter than the batch size
     /// repeats its last id, so every call runs the same four prepared statements from the connection's cache.
     /// Orders the store does not know are absent from the result.
     public func recordedStates(orderIDs: some Collection<String>) throws -> [String: RecordedOrderState] {
@@ -38,9 +39,12 @@ extension StateStore {
         return try database.read { db in
             var states: [String: RecordedOrderState] = [:]
             states.reserveCapacity(orderIDs.count)
-            let orders = try db.cachedStatement(sql: "SELECT * FROM orders WHERE id IN \(placeholders)")
-            for order in try StoredOrder.fetchAll(orders, arguments: arguments) {
-                states[order.id, default: RecordedOrderState()].order = order
+            // Not the whole row: its raw order JSON is what the file being planned already holds.
+            let orders = try db.cachedStatement(sql: "SELECT id, status FROM orders WHERE id IN \(placeholders)")
+            let rows = try Row.fetchCursor(orders, arguments: arguments)
+            while let row = try rows.next() {
+                let status: String = try row.decode(atIndex: 1)
+                states[try row.decode(atIndex: 0), default: RecordedOrderState()].status = OrderSyncStatus(rawValue: status)
             }
             let invoices = try db.cachedStatement(sql: "SELECT * FROM documents WHERE type = 'salesinvoice' AND order_id IN \(placeholders)")
             for document in try StoredDocument.fetchAll(invoices, arguments: arguments) {

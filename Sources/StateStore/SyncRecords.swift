@@ -44,6 +44,39 @@ public struct StoredDocument: Codable, Equatable, Sendable, FetchableRecord, Mut
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    public init(id: Int64?, orderID: String, type: String, idempotencyKey: String, payloadJSON: String, payloadHash: String, state: DocumentState,
+                remoteDockey: Int64?, remoteDocno: String?, remoteUpdatecount: Int?, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.orderID = orderID
+        self.type = type
+        self.idempotencyKey = idempotencyKey
+        self.payloadJSON = payloadJSON
+        self.payloadHash = payloadHash
+        self.state = state
+        self.remoteDockey = remoteDockey
+        self.remoteDocno = remoteDocno
+        self.remoteUpdatecount = remoteUpdatecount
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Column by column: the Codable default goes through a keyed decoding container per row, and `plan` reads a
+    /// document per order.
+    public init(row: Row) throws {
+        let stateName: String = try row.decode(forColumn: CodingKeys.state.rawValue)
+        guard let state = DocumentState(rawValue: stateName) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "documents.state holds an unknown state '\(stateName)'")
+        }
+        self.init(id: try row.decode(forColumn: CodingKeys.id.rawValue), orderID: try row.decode(forColumn: CodingKeys.orderID.rawValue),
+                  type: try row.decode(forColumn: CodingKeys.type.rawValue), idempotencyKey: try row.decode(forColumn: CodingKeys.idempotencyKey.rawValue),
+                  payloadJSON: try row.decode(forColumn: CodingKeys.payloadJSON.rawValue),
+                  payloadHash: try row.decode(forColumn: CodingKeys.payloadHash.rawValue), state: state,
+                  remoteDockey: try row.decode(forColumn: CodingKeys.remoteDockey.rawValue),
+                  remoteDocno: try row.decode(forColumn: CodingKeys.remoteDocno.rawValue),
+                  remoteUpdatecount: try row.decode(forColumn: CodingKeys.remoteUpdatecount.rawValue),
+                  createdAt: try row.decode(forColumn: CodingKeys.createdAt.rawValue), updatedAt: try row.decode(forColumn: CodingKeys.updatedAt.rawValue))
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -167,16 +167,25 @@ extension StateStore {
     }
 
     /// Changes whenever an order or a document changes: a saved plan made against another fingerprint is stale.
+    /// Hashed line by line as the rows are read, so a store of a million orders is never one string in memory.
     public func fingerprint() throws -> String {
         try database.read { db in
-            var text = ""
-            for row in try Row.fetchAll(db, sql: "SELECT id, content_hash, status FROM orders ORDER BY id") {
-                text += "o \(row["id"] as String? ?? "") \(row["content_hash"] as String? ?? "") \(row["status"] as String? ?? "")\n"
+            var hasher = ContentHash.Hasher()
+            var empty = true
+            var line = ""
+            let orders = try Row.fetchCursor(db, sql: "SELECT id, content_hash, status FROM orders ORDER BY id")
+            while let row = try orders.next() {
+                line = "o \(row["id"] as String? ?? "") \(row["content_hash"] as String? ?? "") \(row["status"] as String? ?? "")\n"
+                hasher.add(line.utf8)
+                empty = false
             }
-            for row in try Row.fetchAll(db, sql: "SELECT order_id, state, payload_hash, remote_updatecount FROM documents ORDER BY id") {
-                text += "d \(row["order_id"] as String? ?? "") \(row["state"] as String? ?? "") \(row["payload_hash"] as String? ?? "") \(row["remote_updatecount"] as Int? ?? -1)\n"
+            let documents = try Row.fetchCursor(db, sql: "SELECT order_id, state, payload_hash, remote_updatecount FROM documents ORDER BY id")
+            while let row = try documents.next() {
+                line = "d \(row["order_id"] as String? ?? "") \(row["state"] as String? ?? "") \(row["payload_hash"] as String? ?? "") \(row["remote_updatecount"] as Int? ?? -1)\n"
+                hasher.add(line.utf8)
+                empty = false
             }
-            return text.isEmpty ? "empty" : ContentHash.hex(text)
+            return empty ? "empty" : hasher.hex
         }
     }
 

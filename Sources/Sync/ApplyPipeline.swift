@@ -203,7 +203,7 @@ public struct ApplyPipeline: Sendable {
         try store.advanceSequences(prefix: Staging.sequencePrefix, to: session.nextCustomNumber)
         for (stored, document) in synced {
             let (outcome, order) = Staging.transform(stored, graph: graph, options: options, session: &session)
-            var entry = try Planner.entry(outcome, order: order, document: document, stored: stored, inputs)
+            var entry = try Planner.entry(outcome, order: order, document: document, orderStatus: stored.status, inputs)
             if let order {
                 let planned = try ReturnPlanner.entries(order: order, invoice: entry, synced: document, inputs: inputs, balances: balances,
                                                         source: nil, session: &session)

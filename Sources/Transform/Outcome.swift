@@ -77,6 +77,14 @@ public struct SalesInvoiceDocument: Sendable {
         }
     }
 
+    /// Whether the payload, as compact JSON, is exactly `json` (a recorded payload), without building the JSON object.
+    public func hasPayloadJSON(_ json: String) -> Bool {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(json.utf8.count + 64)
+        appendPayloadJSON(to: &bytes)
+        return bytes.elementsEqual(json.utf8)
+    }
+
     /// Appends the payload as compact JSON, straight from the typed fields while it has them.
     public func appendPayloadJSON(to buffer: inout [UInt8]) {
         switch body {

@@ -485,6 +485,43 @@ actor SandboxStore {
         books[target.kind]!.store(record, dockey: target.dockey)
     }
 
+    // MARK: Preloading
+
+    /// Stores `count` posted sales invoices through the same validation as a POST (so they are what a client would
+    /// have saved), numbered `PRELOAD-…`, skipping numbers a loaded state file already holds; the state file is
+    /// written once at the end, not once per invoice. Needs a seed with a customer and a stock item.
+    func preloadInvoices(_ count: Int, now: Date) throws -> SandboxPreloadSummary {
+        try SandboxPreload.validate(count)
+        var summary = SandboxPreloadSummary(count: 0)
+        guard count > 0 else { return summary }
+        guard let customer = masters.seed.customers.first?.code, let item = masters.seed.stockItems.first?.code else {
+            throw SandboxPreloadError("--preload-invoices needs a seed with at least one customer and one stock item; "
+                                      + "give one with --seed")
+        }
+        var serial = 0
+        while summary.count < count {
+            serial += 1
+            let number = SandboxPreload.number(serial)
+            if books[.salesInvoice]!.dockey(docno: number) != nil { continue }
+            do {
+                _ = try createOrThrow(.salesInvoice, body: SandboxPreload.invoice(number: number, customer: customer, item: item),
+                                      now: now, persisting: false)
+            } catch let error as APIError {
+                throw SandboxPreloadError("--preload-invoices: the seed's customer \(customer) and stock item \(item) "
+                                          + "do not make a valid invoice: \(error.message)")
+            }
+            if summary.first == nil { summary.first = number }
+            summary.last = number
+            summary.count += 1
+        }
+        do {
+            try persist()
+        } catch {
+            throw SandboxPreloadError("--preload-invoices: the sandbox could not write its state file: \(error)")
+        }
+        return summary
+    }
+
     // MARK: State file
 
     static let stateFormat = "ledgersync-sandbox-state"

@@ -84,7 +84,7 @@ start_sandbox() {
   port=$((port + 1))
   "$bin" sandbox serve --port "$port" --faults "latency=$1" --preload-invoices "${2:-0}" >"$work/sandbox-$port.log" 2>&1 &
   sandbox=$!
-  until grep -q "listening on" "$work/sandbox-$port.log"; do
+  until grep -qs "listening on" "$work/sandbox-$port.log"; do
     kill -0 "$sandbox" 2>/dev/null || { cat "$work/sandbox-$port.log" >&2; fail "the sandbox did not start"; }
     sleep 0.1
   done

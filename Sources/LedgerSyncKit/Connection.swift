@@ -179,9 +179,12 @@ public enum EmbeddedSandbox {
 }
 
 extension Workflows {
+    /// The count `sandbox serve --preload-invoices` was given, or an error saying what the option takes.
+    public static func sandboxPreloadCount(_ text: String) throws -> Int { try SandboxPreload.parseCount(text) }
+
     /// `ledgersync sandbox serve`: runs the sandbox until interrupted, printing the accepted key and the URL.
     public static func serveSandbox(port: Int, seedPath: String?, accessKey: String?, secretKey: String?, region: String, service: String,
-                                    faults: String?, statePath: String?, requestLogPath: String? = nil, console: Console,
+                                    faults: String?, statePath: String?, requestLogPath: String? = nil, preloadInvoices: Int = 0, console: Console,
                                     environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let seed: SandboxSeed
         do {
@@ -213,6 +216,7 @@ extension Workflows {
                                                  region: region, service: service, seed: seed, faults: faultSpec, statePath: statePath)
         if access == nil || secret == nil { configuration.credentials = EmbeddedSandbox.defaultCredentials }
         configuration.requestLogPath = requestLogPath
+        configuration.preloadInvoices = preloadInvoices
         console.flush()
         do {
             try await SandboxServer(configuration: configuration).run(printReady: true)

@@ -499,7 +499,7 @@ struct DocumentRules {
             let refdockey = try Fields.int(row["refdockey"], "sdsknockoff line \(number) refdockey")
             let dockey: Int
             if !docno.isEmpty {
-                guard let found = book.docnoIndex[docno] else { throw APIError.noRecord(doctype, docno, context) }
+                guard let found = book.dockey(docno: docno) else { throw APIError.noRecord(doctype, docno, context) }
                 if let refdockey, refdockey > 0, refdockey != found {
                     throw APIError.badRequest("refdockey \(refdockey) is not the dockey of \(docno) (\(found))\(context)")
                 }

@@ -20,6 +20,9 @@ public struct SandboxConfiguration: Sendable, CustomStringConvertible {
     /// Append one line per request (`METHOD path status`) to this file.
     public var requestLogPath: String?
     public var behavior: SandboxBehavior
+    /// Posted sales invoices to store at start, after the state file is loaded (`--preload-invoices`): a large book
+    /// to measure a sync against. 0 to `SandboxPreload.maximum`; `start()` refuses anything else.
+    public var preloadInvoices = 0
 
     public init(host: String = "127.0.0.1", port: Int = 0, accessKey: String, secretKey: String,
                 region: String = SQLAccountAuthDefaults.region, service: String = SQLAccountAuthDefaults.service,
@@ -41,7 +44,7 @@ public struct SandboxConfiguration: Sendable, CustomStringConvertible {
 
     public var description: String {
         "SandboxConfiguration(host: \(host), port: \(port), \(credentials), region: \(region), service: \(service), "
-            + "faults: \(faults), statePath: \(statePath ?? "none"))"
+            + "faults: \(faults), statePath: \(statePath ?? "none"), preloadInvoices: \(preloadInvoices))"
     }
 }
 

@@ -22,6 +22,7 @@ public final class SandboxServer: @unchecked Sendable {
     private var runTask: Task<Void, Error>?
     private var boundPort: Int?
     private var serviceGroup: ServiceGroup?
+    private var preloadSummary: SandboxPreloadSummary?
 
     public init(configuration: SandboxConfiguration) {
         self.configuration = configuration
@@ -36,12 +37,20 @@ public final class SandboxServer: @unchecked Sendable {
 
     public var faults: FaultSpec { service.faults.current }
 
-    /// Loads the state file (if any), binds, and returns the port once the server accepts connections.
+    /// What `configuration.preloadInvoices` stored, once started.
+    public var preloaded: SandboxPreloadSummary? { lock.withLock { preloadSummary } }
+
+    /// Loads the state file (if any), stores the preloaded invoices (if any), binds, and returns the port once the
+    /// server accepts connections.
     @discardableResult
     public func start() async throws -> Int {
         let alreadyStarted = lock.withLock { runTask != nil }
         guard !alreadyStarted, !stopSignal.isFired else { throw SandboxServerError.alreadyStarted }
         try await service.store.loadState()
+        if configuration.preloadInvoices != 0 {
+            let summary = try await service.store.preloadInvoices(configuration.preloadInvoices, now: service.clock())
+            lock.withLock { preloadSummary = summary }
+        }
 
         let ready = PortPromise()
         let responder = SandboxResponder(service: service, maxBodyBytes: configuration.behavior.maxBodyBytes)
@@ -124,6 +133,7 @@ public final class SandboxServer: @unchecked Sendable {
         if printReady {
             output("sandbox: accepting access key \(configuration.accessKey) (region \(configuration.region), service \(configuration.service))")
             if !configuration.faults.isNone { output("sandbox: faults \(configuration.faults)") }
+            if let preloaded { output("sandbox: \(preloaded.description)") }
             output("listening on http://\(configuration.host):\(port)")
         }
         await interrupted.wait()

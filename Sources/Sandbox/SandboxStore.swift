@@ -2,21 +2,112 @@ import Foundation
 import LedgerCore
 import LedgerJSON
 
-/// The saved documents of one resource, in dockey order, with a docno index.
-struct DocumentBook: Sendable {
-    var records: [Int: JSONObject] = [:]
-    /// Dockeys ascending (they are handed out in increasing order).
-    var order: [Int] = []
-    var docnoIndex: [String: Int] = [:]
-    var nextDockey = 1
-    var nextDtlkey = 1
-    var nextNumber = 1
+/// Field value → the dockeys of the records holding it, ascending: the answer to `GET /<resource>?docref1=…` without a
+/// scan of the book (a sync looks every invoice up by docref1 before posting it, so a scan made each POST O(n)).
+struct LookupIndex: Sendable {
+    private var dockeys: [String: [Int]] = [:]
 
-    mutating func store(_ record: JSONObject, dockey: Int, previousDocno: String?) {
-        if records[dockey] == nil { order.append(dockey) }
-        records[dockey] = record
-        if let previousDocno { docnoIndex[previousDocno] = nil }
-        if let docno = record["docno"]?.stringValue { docnoIndex[docno] = dockey }
+    /// Ascending, like the scan it replaces.
+    func dockeys(_ value: String) -> [Int] { dockeys[value] ?? [] }
+
+    func first(_ value: String) -> Int? { dockeys[value]?.first }
+
+    mutating func insert(_ value: String, _ dockey: Int) {
+        // Mutated in place through the dictionary's modify accessor: no copy of the list, let alone the dictionary.
+        dockeys[value, default: []].insertSorted(dockey)
+    }
+
+    mutating func remove(_ value: String, _ dockey: Int) {
+        guard var list = dockeys.removeValue(forKey: value) else { return }
+        list.removeSorted(dockey)
+        if !list.isEmpty { dockeys[value] = list }
+    }
+}
+
+extension Array where Element == Int {
+    /// Inserts `value` into an ascending array unless it is there. A new document's dockey is the largest, so the
+    /// usual case is an append.
+    mutating func insertSorted(_ value: Int) {
+        if let last, last < value { return append(value) }
+        let index = partitioningIndex { $0 >= value }
+        if index < count, self[index] == value { return }
+        insert(value, at: index)
+    }
+
+    mutating func removeSorted(_ value: Int) {
+        let index = partitioningIndex { $0 >= value }
+        if index < count, self[index] == value { remove(at: index) }
+    }
+
+    /// The first index whose element satisfies `predicate`, which must be false then true along the array.
+    func partitioningIndex(where predicate: (Int) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
+
+/// The saved documents of one resource, in dockey order, with docno and docref1 indexes. The collections change only
+/// through `store` and `remove`, so the indexes never disagree with the records.
+struct DocumentBook: Sendable {
+    /// What a save hands out. A save works on a copy and commits it with the record, so a refused save uses none.
+    struct Counters: Sendable, Equatable {
+        var nextDockey = 1
+        var nextDtlkey = 1
+        var nextNumber = 1
+    }
+
+    private(set) var records: [Int: JSONObject] = [:]
+    /// Dockeys ascending (they are handed out in increasing order).
+    private(set) var order: [Int] = []
+    private(set) var docnoIndex = LookupIndex()
+    /// docref1 need not be unique (the real API does not enforce it), so each value keeps every dockey.
+    private(set) var docref1Index = LookupIndex()
+    var counters = Counters()
+
+    /// The document numbered `docno` (the lowest dockey should a hand-edited state file hold two).
+    func dockey(docno: String) -> Int? { docnoIndex.first(docno) }
+
+    /// Saves `record` under `dockey` (new, or replacing what is there) and moves its index entries. Keys are the
+    /// text a filter compares with (`Fields.filterText`), so an indexed lookup matches exactly what a scan matched.
+    mutating func store(_ record: JSONObject, dockey: Int) {
+        let previous = records.updateValue(record, forKey: dockey)
+        if previous == nil { order.insertSorted(dockey) }
+        Self.reindex(&docnoIndex, "docno", from: previous, to: record, dockey: dockey)
+        Self.reindex(&docref1Index, "docref1", from: previous, to: record, dockey: dockey)
+    }
+
+    /// Takes a record out with its index entries (undoing the creation of a document whose save failed).
+    mutating func remove(dockey: Int) {
+        guard let previous = records.removeValue(forKey: dockey) else { return }
+        order.removeSorted(dockey)
+        Self.reindex(&docnoIndex, "docno", from: previous, to: nil, dockey: dockey)
+        Self.reindex(&docref1Index, "docref1", from: previous, to: nil, dockey: dockey)
+    }
+
+    private static func reindex(_ index: inout LookupIndex, _ field: String, from old: JSONObject?, to new: JSONObject?,
+                                dockey: Int) {
+        let oldKey = Fields.filterText(old?[field])
+        let newKey = Fields.filterText(new?[field])
+        guard oldKey != newKey else { return }
+        if let oldKey { index.remove(oldKey, dockey) }
+        if let newKey { index.insert(newKey, dockey) }
+    }
+
+    /// The dockeys, ascending, of the records that can match every filter: those an indexed field's filter names,
+    /// else all. Each record must still be checked against every filter.
+    func candidates(_ filters: [(String, String)]) -> [Int] {
+        for (field, value) in filters {
+            switch field {
+            case "docno": return docnoIndex.dockeys(value)
+            case "docref1": return docref1Index.dockeys(value)
+            default: continue
+            }
+        }
+        return order
     }
 }
 
@@ -52,13 +143,18 @@ actor SandboxStore {
     }
 
     /// A page of records whose fields equal every filter, in dockey order. Without details, only master fields.
+    /// A docno or docref1 filter picks the candidates from the book's index; the other filters are checked on them.
     func query(_ kind: SandboxDocumentKind, filters: [(String, String)], offset: Int, limit: Int,
                details: Bool) -> [JSONObject] {
+        guard limit > 0 else { return [] }
         let book = books[kind]!
+        if filters.isEmpty {
+            // Every record matches: go straight to the page instead of presenting the ones before it.
+            return book.order.dropFirst(offset).prefix(limit).map { present(kind, book.records[$0]!, details: details) }
+        }
         var skipped = 0
         var page: [JSONObject] = []
-        guard limit > 0 else { return [] }
-        for dockey in book.order {
+        for dockey in book.candidates(filters) {
             let record = present(kind, book.records[dockey]!, details: details)
             guard filters.allSatisfy({ Fields.filterText(record[$0.0]) == $0.1 }) else { continue }
             if skipped < offset {
@@ -147,24 +243,26 @@ actor SandboxStore {
     /// The record `GET /<resource>/{key}` names.
     func masterRecord(_ resource: Masters.Resource, key: String) -> JSONObject? { masters.record(resource, key: key) }
 
-    private func createOrThrow(_ kind: SandboxDocumentKind, body: JSONObject, now: Date) throws -> JSONObject {
+    private func createOrThrow(_ kind: SandboxDocumentKind, body: JSONObject, now: Date,
+                               persisting: Bool = true) throws -> JSONObject {
         guard !body.isEmpty else { throw APIError.aborted("the request body is empty") }
-        var book = books[kind]!
+        // Only the counters are copied: the book itself is changed in place by `commit`, once the record is valid.
+        var counters = books[kind]!.counters
         var master = JSONObject()
         for (key, value) in body.entries where !key.hasPrefix("sds") && !Self.serverFields.contains(key) {
             master.append(key, value)
         }
-        let dockey = book.nextDockey
+        let dockey = counters.nextDockey
         let lines = try pendingLines(body["sdsdocdetail"], existing: nil)
         let saved = try build(kind, master: master, body: body, lines: lines, dockey: dockey, existing: nil,
-                              book: &book, updatecount: 0, now: now)
-        book.nextDockey += 1
-        return try commit(kind, book: book, record: saved, dockey: dockey, previousDocno: nil)
+                              counters: &counters, updatecount: 0, now: now)
+        counters.nextDockey += 1
+        return try commit(kind, counters: counters, record: saved, dockey: dockey, persisting: persisting)
     }
 
     private func updateOrThrow(_ kind: SandboxDocumentKind, dockey: Int, body: JSONObject, now: Date) throws -> JSONObject {
-        var book = books[kind]!
-        guard let existing = book.records[dockey] else {
+        var counters = books[kind]!.counters
+        guard let existing = books[kind]!.records[dockey] else {
             throw APIError.notFound("Record not found: \(kind.rawValue) dockey \(dockey)")
         }
         guard !body.isEmpty else { throw APIError.aborted("the request body is empty") }
@@ -199,9 +297,8 @@ actor SandboxStore {
         var merged = body
         if body["sdsknockoff"] == nil, let rows = existing["sdsknockoff"] { merged["sdsknockoff"] = rows }
         let saved = try build(kind, master: master, body: merged, lines: lines, dockey: dockey, existing: existing,
-                              book: &book, updatecount: stored + 1, now: now)
-        return try commit(kind, book: book, record: saved, dockey: dockey,
-                          previousDocno: existing["docno"]?.stringValue)
+                              counters: &counters, updatecount: stored + 1, now: now)
+        return try commit(kind, counters: counters, record: saved, dockey: dockey)
     }
 
     /// The rows of `sdsdocdetail` with the `dtlkey` each keeps: a known dtlkey (first use) updates that row,
@@ -230,9 +327,9 @@ actor SandboxStore {
         }
     }
 
-    /// Validates and assembles the record to save; allocates docno and dtlkeys in `book`.
+    /// Validates and assembles the record to save; allocates docno and dtlkeys in `counters`. Changes nothing else.
     private func build(_ kind: SandboxDocumentKind, master input: JSONObject, body: JSONObject, lines: [PendingLine],
-                       dockey: Int, existing: JSONObject?, book: inout DocumentBook, updatecount: Int,
+                       dockey: Int, existing: JSONObject?, counters: inout DocumentBook.Counters, updatecount: Int,
                        now: Date) throws -> JSONObject {
         var master = input
         let customer = try rules.normalizeMaster(kind, &master)
@@ -244,9 +341,8 @@ actor SandboxStore {
             if kind == .salesCreditNote, lines.isEmpty {
                 throw APIError.badRequest("A sales credit note needs at least one line (sdsdocdetail)")
             }
-            var nextDtlkey = book.nextDtlkey
-            let normalizedLines = try rules.normalizeInvoice(&master, lines: lines, dockey: dockey, nextDtlkey: &nextDtlkey)
-            book.nextDtlkey = nextDtlkey
+            let normalizedLines = try rules.normalizeInvoice(&master, lines: lines, dockey: dockey,
+                                                             nextDtlkey: &counters.nextDtlkey)
             details.append(("sdsdocdetail", .array(normalizedLines.map(JSONValue.object))))
             docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
         case .customerPayment, .customerRefund:
@@ -292,11 +388,11 @@ actor SandboxStore {
                 docno = oldDocno
             } else {
                 repeat {
-                    docno = kind.autoNumber(book.nextNumber)
-                    book.nextNumber += 1
-                } while book.docnoIndex[docno] != nil
+                    docno = kind.autoNumber(counters.nextNumber)
+                    counters.nextNumber += 1
+                } while books[kind]!.dockey(docno: docno) != nil
             }
-        } else if docno != oldDocno, book.docnoIndex[docno] != nil {
+        } else if docno != oldDocno, books[kind]!.dockey(docno: docno) != nil {
             throw APIError.badRequest("duplicate docno '\(docno)': violation of PRIMARY or UNIQUE KEY constraint "
                                       + "\"UNQ_\(kind.table)_DOCNO\" on table \"\(kind.table)\" (document no already exists)")
         }
@@ -338,29 +434,45 @@ actor SandboxStore {
                                   + "exceed the \(kind.amountName) (docamt) \(docamt)")
     }
 
-    private func commit(_ kind: SandboxDocumentKind, book: DocumentBook, record: JSONObject, dockey: Int,
-                        previousDocno: String?) throws -> JSONObject {
-        let savedBooks = books
-        let savedKnockedOff = knockedOff
-        var book = book
-        let previousRecord = book.records[dockey]
-        book.store(record, dockey: dockey, previousDocno: previousDocno)
-        books[kind] = book
+    /// Saves a validated record in place and brings the knock-off totals and stored balances up to date. Should the
+    /// state file not be written, every change is undone (record, index entries, counters, totals, balances), so
+    /// the book is as it was: no half-written record, no stale index entry.
+    ///
+    /// Nothing here copies a whole book: a copy kept for the rollback would make the first write after it copy every
+    /// record and index (copy-on-write), which is what made each save O(n).
+    private func commit(_ kind: SandboxDocumentKind, counters: DocumentBook.Counters, record: JSONObject, dockey: Int,
+                        persisting: Bool = true) throws -> JSONObject {
+        let previousCounters = books[kind]!.counters
+        let previousRecord = books[kind]!.records[dockey]
         let previous: DocumentRules.Contributions = previousRecord.map { DocumentRules.contributions(of: kind, $0) } ?? [:]
+        let contributions = DocumentRules.contributions(of: kind, record)
+        let targets = Set(previous.keys).union(contributions.keys)
+        // What the rollback puts back: the totals and the records whose stored balance this commit changes.
+        let savedTotals = targets.map { ($0, knockedOff[$0]) }
+        let savedTargets = targets.compactMap { target in books[target.kind]?.records[target.dockey].map { (target, $0) } }
+
+        books[kind]!.counters = counters
+        books[kind]!.store(record, dockey: dockey)
         for (target, amount) in previous {
             let left = (knockedOff[target] ?? .zero) - amount
             knockedOff[target] = left.minorUnits == 0 ? nil : left
         }
-        let contributions = DocumentRules.contributions(of: kind, record)
         for (target, amount) in contributions {
             knockedOff[target] = (knockedOff[target] ?? .zero).adding(amount) ?? .largest
         }
-        for target in Set(previous.keys).union(contributions.keys) { refreshStoredBalance(target) }
+        for target in targets { refreshStoredBalance(target) }
+        guard persisting else { return present(kind, record, details: true) }
         do {
             try persist()
         } catch {
-            books = savedBooks
-            knockedOff = savedKnockedOff
+            for (target, saved) in savedTargets { books[target.kind]!.store(saved, dockey: target.dockey) }
+            for (target, total) in savedTotals { knockedOff[target] = total }
+            if let previousRecord {
+                books[kind]!.store(previousRecord, dockey: dockey)
+            } else {
+                books[kind]!.remove(dockey: dockey)
+            }
+            books[kind]!.counters = previousCounters
             throw APIError(500, "Operation aborted: the sandbox could not write its state file: \(error)")
         }
         return present(kind, record, details: true)
@@ -370,7 +482,44 @@ actor SandboxStore {
     private func refreshStoredBalance(_ target: KnockoffTarget) {
         guard let field = target.kind.storedBalanceField, var record = books[target.kind]?.records[target.dockey] else { return }
         record[field] = .string(balance(target.kind, dockey: target.dockey, record: record).description)
-        books[target.kind]?.records[target.dockey] = record
+        books[target.kind]!.store(record, dockey: target.dockey)
+    }
+
+    // MARK: Preloading
+
+    /// Stores `count` posted sales invoices through the same validation as a POST (so they are what a client would
+    /// have saved), numbered `PRELOAD-…`, skipping numbers a loaded state file already holds; the state file is
+    /// written once at the end, not once per invoice. Needs a seed with a customer and a stock item.
+    func preloadInvoices(_ count: Int, now: Date) throws -> SandboxPreloadSummary {
+        try SandboxPreload.validate(count)
+        var summary = SandboxPreloadSummary(count: 0)
+        guard count > 0 else { return summary }
+        guard let customer = masters.seed.customers.first?.code, let item = masters.seed.stockItems.first?.code else {
+            throw SandboxPreloadError("--preload-invoices needs a seed with at least one customer and one stock item; "
+                                      + "give one with --seed")
+        }
+        var serial = 0
+        while summary.count < count {
+            serial += 1
+            let number = SandboxPreload.number(serial)
+            if books[.salesInvoice]!.dockey(docno: number) != nil { continue }
+            do {
+                _ = try createOrThrow(.salesInvoice, body: SandboxPreload.invoice(number: number, customer: customer, item: item),
+                                      now: now, persisting: false)
+            } catch let error as APIError {
+                throw SandboxPreloadError("--preload-invoices: the seed's customer \(customer) and stock item \(item) "
+                                          + "do not make a valid invoice: \(error.message)")
+            }
+            if summary.first == nil { summary.first = number }
+            summary.last = number
+            summary.count += 1
+        }
+        do {
+            try persist()
+        } catch {
+            throw SandboxPreloadError("--preload-invoices: the sandbox could not write its state file: \(error)")
+        }
+        return summary
     }
 
     // MARK: State file
@@ -387,9 +536,9 @@ actor SandboxStore {
         for kind in SandboxDocumentKind.allCases {
             let book = books[kind]!
             root.append(kind.rawValue, .object([
-                "next_dockey": .int(book.nextDockey),
-                "next_dtlkey": .int(book.nextDtlkey),
-                "next_number": .int(book.nextNumber),
+                "next_dockey": .int(book.counters.nextDockey),
+                "next_dtlkey": .int(book.counters.nextDtlkey),
+                "next_number": .int(book.counters.nextNumber),
                 "records": .array(book.order.map { .object(book.records[$0]!) }),
             ]))
         }
@@ -426,19 +575,18 @@ actor SandboxStore {
                 guard let value = Int(Fields.filterText(section[key]) ?? "") else { throw fail("\(kind.rawValue).\(key) is missing") }
                 return value
             }
-            book.nextDockey = try int("next_dockey")
-            book.nextDtlkey = try int("next_dtlkey")
-            book.nextNumber = try int("next_number")
+            book.counters.nextDockey = try int("next_dockey")
+            book.counters.nextDtlkey = try int("next_dtlkey")
+            book.counters.nextNumber = try int("next_number")
             for (index, value) in (section["records"]?.arrayValue ?? []).enumerated() {
                 guard let record = value.objectValue, let dockey = Int(Fields.filterText(record["dockey"]) ?? ""),
                       record["docno"]?.stringValue != nil else {
                     throw fail("\(kind.rawValue).records[\(index)] has no dockey or docno")
                 }
                 guard book.records[dockey] == nil else { throw fail("\(kind.rawValue) dockey \(dockey) appears twice") }
-                book.store(record, dockey: dockey, previousDocno: nil)
-                book.nextDockey = max(book.nextDockey, dockey + 1)
+                book.store(record, dockey: dockey)
+                book.counters.nextDockey = max(book.counters.nextDockey, dockey + 1)
             }
-            book.order.sort()
             loaded[kind] = book
         }
         // Created masters first in the file's order; a state file written before masters could be created has none.

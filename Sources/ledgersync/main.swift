@@ -273,6 +273,12 @@ struct SandboxCommand: AsyncParsableCommand {
         @Option(help: "Faults, e.g. latency=100,error500=0.1,ratelimit429=0.2,timeout=0.05,commit-drop=0.2") var faults: String?
         @Option(help: "Keep the sandbox's documents in this JSON file (default: memory only).") var state: String?
         @Option(help: "Append one line per request (METHOD path status) to this file.") var log: String?
+        @Option(name: .customLong("preload-invoices"),
+                help: ArgumentHelp("Before listening, store N posted sales invoices (docno = docref1 = PRELOAD-00000001 …; the seed's first customer and stock item), to measure a sync against a large book.", valueName: "N"),
+                transform: { text in
+                    do { return try Workflows.sandboxPreloadCount(text) } catch { throw ValidationError("\(error)") }
+                })
+        var preloadInvoices: Int = 0
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -282,7 +288,8 @@ struct SandboxCommand: AsyncParsableCommand {
         func run() async throws {
             let console = Console.standard()
             try finish(await Workflows.serveSandbox(port: port, seedPath: seed, accessKey: accessKey, secretKey: secretKey, region: region, service: service,
-                                                    faults: faults, statePath: state, requestLogPath: log, console: console), console)
+                                                    faults: faults, statePath: state, requestLogPath: log, preloadInvoices: preloadInvoices,
+                                                    console: console), console)
         }
     }
 }

@@ -38,6 +38,12 @@ struct StatusCLITests {
 struct SandboxServeCLITests {
     /// Starts `ledgersync sandbox serve` and returns the process and its URL once it prints `listening on`.
     static func serve(_ extra: [String] = []) throws -> (Process, String) {
+        let (process, url, _) = try serveWithOutput(extra)
+        return (process, url)
+    }
+
+    /// `serve`, with what the sandbox printed up to its `listening on` line.
+    static func serveWithOutput(_ extra: [String] = []) throws -> (Process, String, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = ["sandbox", "serve", "--access-key", "tenant123.sql.my/APIUSER", "--secret-key", "serve-test-secret"] + extra
@@ -53,7 +59,7 @@ struct SandboxServeCLITests {
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
             if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: "\n") {
-                return (process, String(text[range.upperBound..<end]))
+                return (process, String(text[range.upperBound..<end]), text)
             }
         }
         process.terminate()
@@ -88,6 +94,28 @@ struct SandboxServeCLITests {
         let result = try CLI.run(["status"] + Args.acme + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasPrefix("Active\n"))
+    }
+
+    @Test("--preload-invoices N stores N invoices before listening, and says so")
+    func preload() throws {
+        let (process, url, output) = try Self.serveWithOutput(["--preload-invoices", "25"])
+        defer {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+        #expect(output.contains("sandbox: preloaded 25 posted sales invoices (docno = docref1, PRELOAD-00000001 … PRELOAD-00000025)\n"), "\(output)")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("a bad --preload-invoices is refused saying what it takes", arguments: ["--preload-invoices=-5", "--preload-invoices=lots", "--preload-invoices=2000000"])
+    func badPreload(_ option: String) throws {
+        let result = try CLI.run(["sandbox", "serve", option])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--preload-invoices takes a whole number of invoices from 0 to 1000000, not "), "\(result.stderr)")
+        #expect(!result.stdout.contains("listening on"))
     }
 
     @Test("a bad fault spec is refused with the part that is wrong")

@@ -52,8 +52,11 @@ let package = Package(
                                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                    .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: v5),
+        // Serving one HTTP responder on a local address: start on a free port, stop gracefully, run until interrupted.
+        .target(name: "LocalHTTP", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
         // The local SQL Account API emulator: SigV4, seeded masters, validation, numbering, locking, knock-offs, faults.
-        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "GuardedYAML", "Yams", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Sandbox", dependencies: ["LedgerCore", "LedgerJSON", "SQLAccount", "GuardedYAML", "Yams", "LocalHTTP", .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: v5),
         // Streaming xlsx/csv reading (content-detected, from a file or CSV in memory, exact cell text; header finding with
         // aliases, optional columns and recognising a report by its columns) and atomic xlsx/csv writing.
@@ -68,11 +71,15 @@ let package = Package(
         .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
         // The use cases behind each command (validate … apply, payments, match, tasks, orders): wire packs, stores and clients; render results.
         .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
+        // The local web console for operations staff: server-rendered pages over the same state store and use cases as the CLI.
+        .target(name: "WebConsole", dependencies: ["LedgerCore", "LedgerJSON", "LedgerSyncKit", "RulePack", "SQLAccount", "Sandbox", "StateStore", "Sync",
+                                                   "Transform", "LocalHTTP", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),
         // Thin command line: parse flags, call one library function, render, pick the exit code.
         .executableTarget(
             name: "ledgersync",
             dependencies: [
                 "LedgerSyncKit",
+                "WebConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -96,6 +103,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "Spreadsheets", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
+        .testTarget(name: "WebConsoleTests", dependencies: ["WebConsole", "LedgerSyncKit", "StateStore", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON", "LedgerCore", "StateStore"], swiftSettings: v5),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Planner", "Transform", "RulePack", "OrderIO", "StateStore", "SQLAccount", "LedgerCore", "LedgerJSON", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),

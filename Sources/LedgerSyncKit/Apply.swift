@@ -20,6 +20,8 @@ public struct ApplyRequest: Sendable {
     public var retryTask: Int64?
     /// `apply PLAN`: carry out exactly this saved plan (its pack and orders file), refusing if anything moved.
     public var planPath: String?
+    /// Orders already in the state store, by id (the console's ticked orders): no orders file, nothing imported.
+    public var storedOrderIDs: [String]?
     /// The orders of `--orders` to take (`--order`, `--orders-from`, `--status`, `--store`, `--from`, `--to`);
     /// nil: all of them. A saved plan carries its own.
     public var selection: OrderSelection?
@@ -161,6 +163,8 @@ public struct ApplyStart: Sendable {
         case retry(task: Int64)
         case plan(createdAt: String, ordersPath: String)
         case orders(path: String)
+        /// Orders the state store already held, ticked by id.
+        case stored(orders: Int)
     }
 
     public var source: Source
@@ -181,6 +185,9 @@ public struct ApplyReport: CommandResult {
     public var seconds: TimeInterval
 
     public var exitStatus: Int32 { result.succeeded ? ExitStatus.success : ExitStatus.failure }
+
+    /// The summary `apply` prints: what was created, adopted, changed, failed and excluded.
+    public var summaryText: String { ApplySummary(result: result, seconds: seconds, target: target).text }
 
     public static func make(_ request: ApplyRequest, environment: [String: String] = ProcessInfo.processInfo.environment,
                             events: ApplyProgress = ApplyProgress()) async throws(CommandFailure) -> ApplyReport {
@@ -212,7 +219,7 @@ public struct ApplyReport: CommandResult {
         }
         var source: OrderSource?
         var selection: ResolvedSelection?
-        if request.retryTask == nil {
+        if request.retryTask == nil && request.storedOrderIDs == nil {
             guard let ordersPath = request.ordersPath else { throw .message("give the orders to sync with --orders FILE") }
             source = try PackUseCases.openOrders(ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
             if let wanted = request.selection, !wanted.isEmpty, let whole = source {
@@ -261,7 +268,11 @@ private struct ApplyRun {
         if let task = request.retryTask, !FileManager.default.fileExists(atPath: statePath) {
             throw .message("no state store at \(statePath), so there is no task \(task); run ledgersync apply first (or pass --state)")
         }
+        if request.storedOrderIDs != nil, !FileManager.default.fileExists(atPath: statePath) {
+            throw .message("no state store at \(statePath), so it holds no orders; import orders first")
+        }
         let command = request.retryTask.map { "ledgersync tasks retry \($0)" } ?? request.planPath.map { "ledgersync apply \($0)" }
+            ?? request.storedOrderIDs.map { "ledgersync console (a task of \($0.count) ticked orders)" }
             ?? "ledgersync apply --orders \(request.ordersPath ?? "")"
         let statePath = statePath
         let lock = try reporting {
@@ -280,6 +291,8 @@ private struct ApplyRun {
             let pipeline = ApplyPipeline(graph: graph, options: TransformOptions(asOf: request.asOf), store: try StateStore(path: statePath))
             if let task = request.retryTask {
                 return (pipeline, try pipeline.prepare(.retry(task: task)), .retry(task: task))
+            } else if let orderIDs = request.storedOrderIDs {
+                return (pipeline, try pipeline.prepare(.stored(orderIDs: orderIDs)), .stored(orders: orderIDs.count))
             } else if let plan = savedPlan, let source {
                 return (pipeline, try pipeline.prepare(.plan(plan, orders: source)), .plan(createdAt: plan.createdAt, ordersPath: plan.ordersPath))
             } else if let source {
@@ -316,6 +329,8 @@ extension ApplyReport {
             out = "retrying \(prepared.retriedOrders) order\(prepared.retriedOrders == 1 ? "" : "s") of task \(task) (\(start.statePath))\n"
         case .plan(let createdAt, let ordersPath):
             out = "carrying out the plan made \(createdAt) for \(ordersPath) (\(prepared.imported.total) orders\(prepared.selection.map { ": \($0.summary)" } ?? ""))\n"
+        case .stored(let count):
+            out = "taking \(count) order\(count == 1 ? "" : "s") of \(start.statePath)\n"
         case .orders(let path):
             let imported = prepared.imported
             let into = start.temporaryStore ? "a temporary state store" : start.statePath

@@ -147,7 +147,9 @@ public struct ConnectionCheck: CommandResult {
 
 /// The sandbox started inside a command (`--sandbox`): loopback, a free port, the example seed when present.
 public enum EmbeddedSandbox {
-    public static let defaultCredentials = Credentials(accessKey: "sandbox.sql.my/LEDGERSYNC", secretKey: "ledgersync-sandbox-secret-not-for-production")
+    /// The sandbox's own key pair, published so a sandbox works with no account; it opens nothing but a sandbox.
+    public static let defaultSecretKey = "ledgersync-sandbox-secret-not-for-production"
+    public static let defaultCredentials = Credentials(accessKey: "sandbox.sql.my/LEDGERSYNC", secretKey: defaultSecretKey)
     public static let defaultSeedPath = "examples/sandbox/acme-living-seed.yaml"
 
     public static func start(credentials: Credentials, region: String, service: String, seedPath: String? = nil,

@@ -3,6 +3,7 @@ import LedgerCore
 import LedgerJSON
 import OrderIO
 import RulePack
+import StateStore
 import Transform
 
 /// A pack that loaded, with the warnings it still has.
@@ -127,8 +128,34 @@ public enum PackUseCases {
     public static func explain(_ request: ExplainRequest) throws(CommandFailure) -> OrderExplanation {
         let graph = try load(request.packDirectory).graph
         let source = try openOrders(request.ordersPath, mapping: request.ordersMapping, packDirectory: request.packDirectory)
-        var session = TransformSession()
-        let options = TransformOptions(asOf: request.asOf, recordProvenance: true)
+        return try explain(request.orderID, in: source, named: request.ordersPath, graph: graph, asOf: request.asOf, session: TransformSession())
+    }
+
+    /// `explain` of an order the state store holds (the console's invoice preview): its stored JSON through the pack
+    /// as it is now, continuing the store's custom invoice numbers and keeping a number the order was given.
+    public static func explainStored(packDirectory: String, statePath: String?, orderID: String, asOf: CalendarDate) throws(CommandFailure) -> OrderExplanation {
+        let graph = try load(packDirectory).graph
+        let state = try StateViews.openExisting(statePath)
+        let (stored, session) = try reporting { () throws -> (StoredOrder?, TransformSession) in
+            var session = TransformSession()
+            session.nextCustomNumber = try state.sequences(prefix: "invoice_number:")
+            if let document = try state.document(orderID: orderID),
+               let docno = (try? JSONParser.parse(document.payloadJSON))?["docno"]?.stringValue, !docno.isEmpty {
+                session.assignedCustomNumbers[orderID] = docno
+            }
+            return (try state.order(orderID), session)
+        }
+        guard let stored else {
+            throw .message("order '\(orderID)' is not in the state store \(state.path)")
+        }
+        let source = OrderSource(bytes: Array(stored.rawJSON.utf8), displayPath: "state store order \(orderID)")
+        return try explain(orderID, in: source, named: state.path, graph: graph, asOf: asOf, session: session)
+    }
+
+    private static func explain(_ orderID: String, in source: OrderSource, named sourceName: String, graph: TransformGraph, asOf: CalendarDate,
+                                session start: TransformSession) throws(CommandFailure) -> OrderExplanation {
+        var session = start
+        let options = TransformOptions(asOf: asOf, recordProvenance: true)
         var found: (OrderOutcome, Order?)?
         var seenIDs: [String] = []
         try reporting {
@@ -136,7 +163,7 @@ public enum PackUseCases {
             try source.forEach { record in
                 guard found == nil else { return }
                 let outcome = Workflows.run(record, graph: graph, options: options, session: &session)
-                if outcome.orderID == request.orderID {
+                if outcome.orderID == orderID {
                     found = (outcome, try? record.result.get())
                 } else if seenIDs.count < 100_000 {
                     seenIDs.append(outcome.orderID)
@@ -144,8 +171,8 @@ public enum PackUseCases {
             }
         }
         guard let (outcome, order) = found else {
-            var message = "order '\(request.orderID)' is not in \(request.ordersPath)"
-            if let guess = Suggest.closest(to: request.orderID, in: seenIDs) { message += "; did you mean '\(guess)'?" }
+            var message = "order '\(orderID)' is not in \(sourceName)"
+            if let guess = Suggest.closest(to: orderID, in: seenIDs) { message += "; did you mean '\(guess)'?" }
             throw .message(message)
         }
         var creditNotes: [ReturnOutcome] = []

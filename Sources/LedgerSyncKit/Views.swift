@@ -169,6 +169,13 @@ public enum StateViews {
         }
     }
 
+    /// How many orders stand in each sync status (the console's tab counts); empty when there is no store yet.
+    public static func orderCounts(statePath: String?) throws(CommandFailure) -> [OrderSyncStatus: Int] {
+        guard FileManager.default.fileExists(atPath: StateLocation.resolve(statePath)) else { return [:] }
+        let state = try openExisting(statePath)
+        return try reporting { try state.statusCounts() }
+    }
+
     public static func tasksList(statePath: String?) throws(CommandFailure) -> TaskListing {
         let state = try openExisting(statePath)
         return try reporting { TaskListing(tasks: try state.tasks()) }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import LocalHTTP
 import ServiceLifecycle
 import SQLAccount
 
@@ -18,10 +19,8 @@ public final class SandboxServer: @unchecked Sendable {
     public let configuration: SandboxConfiguration
     let service: SandboxService
     private let stopSignal = StopSignal()
+    private let server = LocalHTTPServer()
     private let lock = NSLock()
-    private var runTask: Task<Void, Error>?
-    private var boundPort: Int?
-    private var serviceGroup: ServiceGroup?
     private var preloadSummary: SandboxPreloadSummary?
 
     public init(configuration: SandboxConfiguration) {
@@ -30,7 +29,7 @@ public final class SandboxServer: @unchecked Sendable {
     }
 
     /// The bound port once started.
-    public var port: Int? { lock.withLock { boundPort } }
+    public var port: Int? { server.port }
 
     /// Replaces the faults in force (e.g. to turn them off and inspect what a faulty run left behind).
     public func setFaults(_ faults: FaultSpec) { service.faults.replace(faults) }
@@ -44,91 +43,25 @@ public final class SandboxServer: @unchecked Sendable {
     /// server accepts connections.
     @discardableResult
     public func start() async throws -> Int {
-        let alreadyStarted = lock.withLock { runTask != nil }
-        guard !alreadyStarted, !stopSignal.isFired else { throw SandboxServerError.alreadyStarted }
+        guard !stopSignal.isFired, server.port == nil else { throw LocalHTTPServerError.alreadyStarted }
         try await service.store.loadState()
         if configuration.preloadInvoices != 0 {
             let summary = try await service.store.preloadInvoices(configuration.preloadInvoices, now: service.clock())
             lock.withLock { preloadSummary = summary }
         }
-
-        let ready = PortPromise()
-        let responder = SandboxResponder(service: service, maxBodyBytes: configuration.behavior.maxBodyBytes)
-        var app = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
-                                                    serverName: nil),
-            onServerRunning: { channel in ready.fulfill(channel.localAddress?.port ?? -1) })
-        // Hummingbird logs "Server started" at info level (the CLI prints its own ready line) and an error for each
-        // connection cut by `stop()`; neither belongs in the output of a development tool.
-        app.logger.logLevel = .critical
-        // Run inside a service group so `stop()` can shut the server down gracefully: cancelling it outright while
-        // accepted connections are still queued makes NIO trap ("Deinited NIOAsyncWriter without calling finish()").
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
-        lock.withLock { serviceGroup = group }
-        let task = Task {
-            do {
-                try await group.run()
-                ready.fail(SandboxServerError.stoppedBeforeReady)
-            } catch {
-                ready.fail(error)
-                throw error
-            }
-        }
-        lock.withLock { runTask = task }
-        let port = try await ready.value()
-        guard port > 0 else {
-            await stop()
-            throw SandboxServerError.noPort
-        }
-        lock.withLock { boundPort = port }
-        return port
+        return try await server.start(SandboxResponder(service: service, maxBodyBytes: configuration.behavior.maxBodyBytes),
+                                      host: configuration.host, port: configuration.port)
     }
 
     /// Releases held requests and shuts the server down; waits until it has.
     public func stop() async {
         stopSignal.fire()
-        let task = lock.withLock { () -> Task<Void, Error>? in
-            defer { runTask = nil }
-            return runTask
-        }
-        let group = lock.withLock { () -> ServiceGroup? in
-            defer { serviceGroup = nil }
-            return serviceGroup
-        }
-        guard let task else { return }
-        if let group {
-            await group.triggerGracefulShutdown()
-            // A connection that will not finish must not hold the caller forever.
-            let backstop = Task {
-                try await Task.sleep(nanoseconds: 5_000_000_000)
-                task.cancel()
-            }
-            _ = try? await task.value
-            backstop.cancel()
-        } else {
-            task.cancel()
-            _ = try? await task.value
-        }
+        await server.stop()
     }
 
     /// For `ledgersync sandbox serve`: starts, prints the accepted access key and `listening on http://HOST:PORT`,
     /// and runs until the task is cancelled or the process gets SIGINT/SIGTERM; then stops.
-    public func run(printReady: Bool = true, output: @escaping @Sendable (String) -> Void = SandboxServer.printLine) async throws {
-        let interrupted = StopSignal()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { interrupted.fire() }
-            source.resume()
-            return source
-        }
-        defer {
-            for source in sources { source.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
+    public func run(printReady: Bool = true, output: @escaping @Sendable (String) -> Void = LocalHTTPServer.printLine) async throws {
         let port = try await start()
         if printReady {
             output("sandbox: accepting access key \(configuration.accessKey) (region \(configuration.region), service \(configuration.service))")
@@ -136,59 +69,12 @@ public final class SandboxServer: @unchecked Sendable {
             if let preloaded { output("sandbox: \(preloaded.description)") }
             output("listening on http://\(configuration.host):\(port)")
         }
-        await interrupted.wait()
+        await LocalHTTPServer.waitForInterrupt()
         await stop()
     }
 
     /// Prints and flushes, so a parent process reading a pipe sees the line at once.
-    public static let printLine: @Sendable (String) -> Void = { line in
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-}
-
-public enum SandboxServerError: Error, Sendable, CustomStringConvertible {
-    case alreadyStarted
-    case stoppedBeforeReady
-    case noPort
-
-    public var description: String {
-        switch self {
-        case .alreadyStarted: return "this sandbox server has already been started; create a new one"
-        case .stoppedBeforeReady: return "the sandbox server stopped before it was listening"
-        case .noPort: return "the sandbox server could not tell which port it is listening on"
-        }
-    }
-}
-
-/// A value set once by one task and awaited by another.
-private final class PortPromise: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<Int, Error>?
-    private var waiter: CheckedContinuation<Int, Error>?
-
-    func fulfill(_ port: Int) { complete(.success(port)) }
-    func fail(_ error: Error) { complete(.failure(error)) }
-
-    private func complete(_ outcome: Result<Int, Error>) {
-        let continuation: CheckedContinuation<Int, Error>? = lock.withLock {
-            guard result == nil else { return nil }
-            result = outcome
-            defer { waiter = nil }
-            return waiter
-        }
-        continuation?.resume(with: outcome)
-    }
-
-    func value() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, Error>? = lock.withLock {
-                if let result { return result }
-                waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
-    }
+    public static let printLine = LocalHTTPServer.printLine
 }
 
 /// The request context: Hummingbird's core storage plus the connection, so `commit-drop` can close it.

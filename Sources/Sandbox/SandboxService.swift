@@ -1,4 +1,5 @@
 import Foundation
+import LocalHTTP
 import LedgerCore
 import LedgerJSON
 import SQLAccount

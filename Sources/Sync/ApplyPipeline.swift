@@ -19,6 +19,10 @@ public enum ApplyInput {
     /// A saved plan, carried out exactly: its creates with the plan's payloads, its updates and cancels; only the
     /// orders of its selection are imported.
     case plan(Plan, orders: OrderSource)
+    /// Orders the state store already holds, ticked by id (the console's "create a task"): the ones not yet in SQL
+    /// Accounting are staged and sent, those whose invoices are there are updated or cancelled when they changed;
+    /// nothing is imported and no other pending order is taken.
+    case stored(orderIDs: [String])
 }
 
 /// Everything decided before anything is sent.
@@ -159,6 +163,11 @@ public struct ApplyPipeline: Sendable {
                 if entry.action == .error { prepared.returnFailures.append((entry.orderID, entry.reason ?? "failed in the plan")) }
             }
             try stageReturns(plan.entries, into: &prepared)
+        case .stored(let orderIDs):
+            var seen: Set<String> = []
+            let unique = orderIDs.filter { seen.insert($0).inserted }
+            if let unknown = try unique.first(where: { try store.order($0) == nil }) { throw StateStoreError.unknownOrder(unknown) }
+            try decide(fileOrderIDs: unique, onlyFileOrders: true, into: &prepared)
         case .orders(let source, let selection):
             prepared.selection = selection
             prepared.imported = try Staging.importOrders(from: selection?.filter(source) ?? source, into: store)

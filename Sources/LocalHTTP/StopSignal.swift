@@ -1,16 +1,18 @@
 import Foundation
 
 /// A one-way latch: `fire()` once, and every present and future `wait()` returns. Used to release requests
-/// held by the `timeout` fault when the server stops, and to end `run(printReady:)`.
-final class StopSignal: @unchecked Sendable {
+/// held by the sandbox's `timeout` fault when it stops, and to end a server that runs until interrupted.
+public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var fired = false
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextID = 0
 
-    var isFired: Bool { lock.withLock { fired } }
+    public init() {}
 
-    func fire() {
+    public var isFired: Bool { lock.withLock { fired } }
+
+    public func fire() {
         let toResume: [CheckedContinuation<Void, Never>] = lock.withLock {
             guard !fired else { return [] }
             fired = true
@@ -21,7 +23,7 @@ final class StopSignal: @unchecked Sendable {
     }
 
     /// Returns when fired, or when the calling task is cancelled.
-    func wait() async {
+    public func wait() async {
         let id: Int = lock.withLock {
             nextID += 1
             return nextID
@@ -42,7 +44,7 @@ final class StopSignal: @unchecked Sendable {
     }
 
     /// Sleeps for `milliseconds`; returns false early if the signal fires first (or the task is cancelled).
-    func sleep(milliseconds: Int) async -> Bool {
+    public func sleep(milliseconds: Int) async -> Bool {
         if isFired { return false }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {

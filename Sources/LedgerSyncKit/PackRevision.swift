@@ -1,0 +1,34 @@
+import Foundation
+
+/// Which revision of a pack is in use: what the console's status page shows, so staff can tell a consultant exactly
+/// which rules synced their invoices, and be warned when the pack has edits nobody committed.
+public struct PackRevision: Sendable, Equatable {
+    /// The pack's `name`.
+    public var name: String
+    /// The commit checked out (short), or nil when the pack is not in a git repository.
+    public var commit: String?
+    /// Files of the pack folder with uncommitted changes (`git status --porcelain`), as git names them.
+    public var uncommitted: [String]
+
+    public static func of(packDirectory: String) throws(CommandFailure) -> PackRevision {
+        let pack = try PackUseCases.load(packDirectory).graph.pack
+        let (status, head) = git(["-C", packDirectory, "rev-parse", "--short", "HEAD"])
+        guard status == 0 else { return PackRevision(name: pack.name, commit: nil, uncommitted: []) }
+        let (_, changes) = git(["-C", packDirectory, "status", "--porcelain", "--", "."])
+        let files = changes.split(separator: "\n").map { String($0.dropFirst(3)) }.filter { !$0.isEmpty }
+        return PackRevision(name: pack.name, commit: head.trimmingCharacters(in: .whitespacesAndNewlines), uncommitted: files)
+    }
+
+    private static func git(_ arguments: [String]) -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return (127, "") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

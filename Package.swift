@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: v5),
         .testTarget(name: "RulePackTests", dependencies: ["RulePack", "Spreadsheets", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "OrderIO", "LedgerSyncKit", "TestSupport"], exclude: ["Golden"], swiftSettings: v5),
-        .testTarget(name: "WebConsoleTests", dependencies: ["WebConsole", "LedgerSyncKit", "StateStore", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "WebConsoleTests", dependencies: ["WebConsole", "LedgerCore", "LedgerSyncKit", "StateStore", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Sync", "RulePack", "LedgerJSON", "LedgerCore", "StateStore"], swiftSettings: v5),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Planner", "Transform", "RulePack", "OrderIO", "StateStore", "SQLAccount", "LedgerCore", "LedgerJSON", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: v5),

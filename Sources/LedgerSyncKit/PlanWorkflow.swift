@@ -54,6 +54,32 @@ extension Workflows {
     }
 }
 
+/// The plan as data, for a caller that shows it itself (the console): made as `plan --out PATH` makes it, read back
+/// from the saved file, so what is shown is exactly what `apply PATH` will carry out.
+public enum SavedPlans {
+    public static func make(_ request: PlanRequest, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CommandFailure) -> Plan {
+        guard let outPath = request.outPath else { throw .message("a saved plan needs a path to be saved at") }
+        var request = request
+        request.format = .text
+        _ = try await PlanCommand.run(request, console: Console.capturing(), environment: environment)
+        return try load(outPath)
+    }
+
+    public static func load(_ path: String) throws(CommandFailure) -> Plan {
+        try reporting { try Workflows.loadPlan(path) }
+    }
+
+    /// What `plan` shows for an entry after its document type: the number, customer, date, amount and lines.
+    public static func describe(_ entry: PlanEntry) -> String {
+        let text = PlanRendering(colour: false).describe(entry.payload, docno: entry.remoteDocno, type: entry.documentType)
+        let prefix = entry.documentType + "  "
+        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+    }
+
+    /// A changed field's value as `plan` shows it (`(none)` when absent, a line as `{itemcode …, qty …}`).
+    public static func show(_ value: JSONValue?) -> String { PlanRendering(colour: false).show(value) }
+}
+
 /// `plan`, streamed: each order's lines are shown (text) or spooled (JSON, `--out`) as the order is planned, so memory
 /// stays flat however many orders the file holds. The JSON document and the saved plan are put together at the end,
 /// when their summary is known; a saved plan replaces `--out` only once it is complete.

@@ -151,12 +151,12 @@ public final class ConsoleService: @unchecked Sendable {
         case ("GET", ""): return .redirect(Section.orders.path)
         case (_, "orders"): return try await ordersRoute(request, Array(segments.dropFirst()))
         case (_, "tasks"): return try await tasksRoute(request, Array(segments.dropFirst()))
+        case (_, "plan"): return try await planRoute(request, Array(segments.dropFirst()))
         case ("GET", "jobs") where segments.count == 2: return jobPage(request, id: segments[1])
         case ("GET", "status"): return await statusPage(request)
-        case ("GET", "plan"), ("GET", "payments"):
-            let section: Section = segments[0] == "plan" ? .plan : .payments
-            return page(Page(title: section.rawValue, section: section,
-                             body: "<p class=\"empty\">This page is not built yet: use <code>ledgersync \(segments[0]) …</code> on the command line.</p>"))
+        case ("GET", "payments"):
+            return page(Page(title: "Payments", section: .payments,
+                             body: "<p class=\"empty\">This page is not built yet: use <code>ledgersync payments …</code> on the command line.</p>"))
         default: return notFound(request)
         }
     }
@@ -214,6 +214,29 @@ public final class ConsoleService: @unchecked Sendable {
             return .redirect(Self.with(back, problem: message))
         }
         return page(Page(title: "Something went wrong", section: nil, body: "<p class=\"problem\" role=\"alert\" id=\"problem\">\(HTML.escape(message))</p>"), status: 500)
+    }
+
+    /// A folder beside the state store for what the console keeps: uploaded files, saved plans.
+    func folder(_ name: String) throws -> String {
+        let directory = (statePath as NSString).deletingLastPathComponent
+        let folder = (directory.isEmpty ? "." : directory) + "/" + name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Saves an upload under `folder` with a time stamp and a name made safe for a path; returns where.
+    func keep(_ file: UploadedFile, in folderName: String) throws -> String {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let safeName = file.fileName.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        let path = try folder(folderName) + "/\(stamp)-\(safeName.isEmpty ? "upload" : safeName)"
+        try AtomicFile.write(file.bytes, to: path)
+        return path
+    }
+
+    /// The files of a folder beside the state store, newest first.
+    func kept(in folderName: String) -> [String] {
+        guard let folder = try? folder(folderName), let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { !$0.hasPrefix(".") }.sorted(by: >).map { folder + "/" + $0 }
     }
 
     /// `path` with a flash message added to its query.

@@ -135,12 +135,7 @@ extension ConsoleService {
         guard let file = form.files.first(where: { $0.fieldName == "file" }), !file.bytes.isEmpty else {
             return .redirect(Self.with("/orders", problem: "choose an orders file to import"))
         }
-        let folder = ((statePath as NSString).deletingLastPathComponent.isEmpty ? "." : (statePath as NSString).deletingLastPathComponent) + "/uploads"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let safeName = file.fileName.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
-        let path = folder + "/\(stamp)-\(safeName.isEmpty ? "orders" : safeName)"
-        try AtomicFile.write(file.bytes, to: path)
+        let path = try keep(file, in: "uploads")
         let report = try StoreImport.importOrders(path: path, packDirectory: configuration.packDirectory, statePath: statePath, environment: environment)
         var notice = "Imported \(report.total) orders from \(file.fileName): \(report.new) new, \(report.changed) changed, \(report.unchanged) unchanged"
         if !report.unreadable.isEmpty {

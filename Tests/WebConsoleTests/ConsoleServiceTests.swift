@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import LedgerSyncKit
 import StateStore
 import Testing
@@ -151,4 +152,87 @@ struct ConsoleServiceTests {
         #expect(counts[.pending] == 70)
         #expect(FileManager.default.fileExists(atPath: directory + "/uploads"), "the upload is kept beside the state store")
     }
+}
+
+/// The console's flows that send: against the sandbox it starts, through the same entry point the server calls.
+@Suite("Web console syncs", .serialized)
+struct ConsoleSyncTests {
+    static func started() async throws -> (ConsoleService, String) {
+        let directory = NSTemporaryDirectory() + "ledgersync-console-sync-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let service = ConsoleService(configuration: ConsoleConfiguration(packDirectory: ConsoleServiceTests.pack, statePath: directory + "/state.sqlite",
+                                                                          endpoint: nil, sandbox: true, asOf: CalendarDateFixture.october1,
+                                                                          token: ConsoleServiceTests.token, environment: [:]))
+        try await service.start()
+        service.listening(onPort: 8123)
+        return (service, directory)
+    }
+
+    static func upload(_ service: ConsoleService, path: String) async throws {
+        let boundary = "----ledgersync-sync-test"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(service.csrfToken)\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"orders.jsonl\"\r\n\r\n".utf8)
+        body += Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let answer = await service.handle(ConsoleRequest(method: "POST", target: "/orders/import",
+                                                         headers: [("Host", "127.0.0.1:8123"), ("Cookie", "\(ConsoleService.cookieName)=\(ConsoleServiceTests.token)"),
+                                                                   ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body))
+        #expect(answer.header("Location")?.hasPrefix("/orders?notice=Imported%2068%20orders") == true, "\(answer.header("Location") ?? "")")
+    }
+
+    /// Follows a job's page until it is no longer running.
+    static func finished(_ service: ConsoleService, _ location: String) async throws -> String {
+        for _ in 0..<300 {
+            let page = await service.handle(ConsoleServiceTests.get(location))
+            if !page.text.contains("http-equiv=\"refresh\"") { return page.text }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        Issue.record("the job at \(location) did not finish in 30 s")
+        return ""
+    }
+
+    @Test("ticked orders become a task that syncs to the sandbox; the task page shows each order's SQL invoice")
+    func tickedTask() async throws {
+        let (service, _) = try await Self.started()
+        defer { Task { await service.stop() } }
+        try await Self.upload(service, path: Golden.packageRoot + "/examples/orders/2025-09.jsonl")
+        let tooMany = await service.handle(ConsoleServiceTests.post("/tasks", (0..<151).map { ("order", "X-\($0)") } + [("csrf", service.csrfToken)]))
+        #expect(tooMany.header("Location")?.removingPercentEncoding?.contains("151 orders are ticked; a task takes at most 150") == true)
+        let create = await service.handle(ConsoleServiceTests.post("/tasks", [("order", "SG-1000101"), ("order", "SG-1000102"), ("order", "SG-1000117"),
+                                                                               ("csrf", service.csrfToken)]))
+        let location = try #require(create.header("Location"))
+        #expect(location.hasPrefix("/jobs/"))
+        let job = try await Self.finished(service, location)
+        #expect(job.contains("2 created, 0 adopted, 0 failed, 1 excluded"), "\(job)")
+        let task = await service.handle(ConsoleServiceTests.get("/tasks/1"))
+        #expect(task.text.contains("2509014EAM4Y3J") && task.text.contains("157683824297273"), "each order's SQL invoice number")
+        let orders = await service.handle(ConsoleServiceTests.get("/orders?tab=completed"))
+        #expect(orders.text.contains("Completed<span class=\"count\">2</span>") && orders.text.contains("Pending<span class=\"count\">65</span>"))
+    }
+
+    @Test("the plan page shows the dry run; Sync carries out exactly that plan, and the same plan again is refused as stale")
+    func planAndSync() async throws {
+        let (service, directory) = try await Self.started()
+        defer { Task { await service.stop() } }
+        try await Self.upload(service, path: Golden.packageRoot + "/examples/orders/2025-09.jsonl")
+        let upload = try #require(try FileManager.default.contentsOfDirectory(atPath: directory + "/uploads").first)
+        let made = await service.handle(ConsoleServiceTests.post("/plan", [("orders", directory + "/uploads/" + upload), ("csrf", service.csrfToken)]))
+        #expect(made.header("Location") == "/plan")
+        let page = await service.handle(ConsoleServiceTests.get("/plan"))
+        #expect(page.text.contains("Plan: 51 to create, 0 to update, 0 to cancel, 0 errors (sales invoices); 0 unchanged, 17 excluded"))
+        #expect(page.text.contains("2509014EAM4Y3J  300-S0001  2025-09-01  394.00  4 lines"))
+        let plan = try #require(try FileManager.default.contentsOfDirectory(atPath: directory + "/plans").first)
+        let sync = await service.handle(ConsoleServiceTests.post("/plan/apply", [("plan", directory + "/plans/" + plan), ("csrf", service.csrfToken)]))
+        let job = try await Self.finished(service, try #require(sync.header("Location")))
+        #expect(job.contains("51 created, 0 adopted, 0 failed, 17 excluded"), "\(job)")
+        let again = await service.handle(ConsoleServiceTests.post("/plan/apply", [("plan", directory + "/plans/" + plan), ("csrf", service.csrfToken)]))
+        let refused = try await Self.finished(service, try #require(again.header("Location")))
+        #expect(refused.contains("the plan is stale: the state store"), "\(refused)")
+        let outside = await service.handle(ConsoleServiceTests.post("/plan/apply", [("plan", "/etc/passwd"), ("csrf", service.csrfToken)]))
+        #expect(outside.header("Location")?.removingPercentEncoding?.contains("not one of the console's saved plans") == true)
+    }
+}
+
+enum CalendarDateFixture {
+    static let october1 = CalendarDate(year: 2025, month: 10, day: 1)
 }

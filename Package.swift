@@ -118,6 +118,9 @@ let package = Package(
         .testTarget(name: "ImportMappingTests", dependencies: ["RulePack", "LedgerCore"], exclude: ["Fixtures"], swiftSettings: v5),
         // Order exports through import mappings: the built-in ones against examples/exports, a custom POS, located errors.
         .testTarget(name: "OrderImportTests", dependencies: ["OrderImport", "RulePack", "OrderIO", "LedgerCore", "LedgerJSON", "TestSupport"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        // The browser-test harness (TestSupport/WebDriver) proved against a tiny local HTTP server: headless Chromium
+        // through chromedriver; needs the Debian packages chromium and chromium-driver.
+        .testTarget(name: "BrowserHarnessTests", dependencies: ["TestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(name: "ledgersync-settlement-bench", dependencies: ["LedgerCore", "LedgerSyncKit", "Settlements", "SettlementTestFixtures", "Spreadsheets", "StateStore"], swiftSettings: v5),
         // Release-only benchmark of importing a 200,000-line Shopee order export (two streaming passes, peak RSS), kept out of `swift test`.
         .executableTarget(name: "ledgersync-import-bench", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Spreadsheets"], swiftSettings: v5),
-        // Golden-file assertions and a runner for the built CLI, shared by the test targets.
+        // Golden-file assertions, a runner for the built CLI and a WebDriver client for browser tests, shared by the test targets.
         .target(name: "TestSupport", swiftSettings: v5),
         // Settlement reports in each channel's real layout, generated for tests and the settlement benchmark; never in a product.
         .target(name: "SettlementTestFixtures", dependencies: ["LedgerCore", "Settlements", "Spreadsheets"], swiftSettings: v5),
@@ -121,6 +121,8 @@ let package = Package(
         // The browser-test harness (TestSupport/WebDriver) proved against a tiny local HTTP server: headless Chromium
         // through chromedriver; needs the Debian packages chromium and chromium-driver.
         .testTarget(name: "BrowserHarnessTests", dependencies: ["TestSupport"], swiftSettings: v5),
+        // The web console in headless Chromium (Debian's chromium and chromium-driver) against a sandbox; screenshots in .build/screenshots.
+        .testTarget(name: "ConsoleBrowserTests", dependencies: ["WebConsole", "LedgerCore", "LedgerSyncKit", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

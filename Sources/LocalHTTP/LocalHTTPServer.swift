@@ -77,28 +77,39 @@ public final class LocalHTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Returns once the process gets SIGINT or SIGTERM (which then no longer end it on their own).
-    public static func waitForInterrupt() async {
-        let interrupted = StopSignal()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { interrupted.fire() }
-            source.resume()
-            return source
-        }
-        defer {
-            for source in sources { source.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
-        await interrupted.wait()
-    }
-
     /// Prints and flushes, so a parent process reading a pipe sees the line at once.
     public static let printLine: @Sendable (String) -> Void = { line in
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+/// SIGINT and SIGTERM caught from the moment it is made: made before a server starts, a signal sent as soon as the
+/// server says it is listening is never lost (nor kills the process half-way); `wait()` returns once either has come.
+/// `end()` it after `stop`.
+public final class InterruptWatch: @unchecked Sendable {
+    private let interrupted = StopSignal()
+    private var sources: [DispatchSourceSignal] = []
+
+    public init() {
+        // The default actions off first, then the sources (libdispatch installs its own handler for them).
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [interrupted] in interrupted.fire() }
+            source.resume()
+            return source
+        }
+    }
+
+    public func wait() async { await interrupted.wait() }
+
+    /// Gives SIGINT and SIGTERM their default actions back.
+    public func end() {
+        for source in sources { source.cancel() }
+        sources = []
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }
 

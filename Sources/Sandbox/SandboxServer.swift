@@ -62,6 +62,8 @@ public final class SandboxServer: @unchecked Sendable {
     /// For `ledgersync sandbox serve`: starts, prints the accepted access key and `listening on http://HOST:PORT`,
     /// and runs until the task is cancelled or the process gets SIGINT/SIGTERM; then stops.
     public func run(printReady: Bool = true, output: @escaping @Sendable (String) -> Void = LocalHTTPServer.printLine) async throws {
+        let interrupts = InterruptWatch()
+        defer { interrupts.end() }
         let port = try await start()
         if printReady {
             output("sandbox: accepting access key \(configuration.accessKey) (region \(configuration.region), service \(configuration.service))")
@@ -69,7 +71,7 @@ public final class SandboxServer: @unchecked Sendable {
             if let preloaded { output("sandbox: \(preloaded.description)") }
             output("listening on http://\(configuration.host):\(port)")
         }
-        await LocalHTTPServer.waitForInterrupt()
+        await interrupts.wait()
         await stop()
     }
 

@@ -34,10 +34,12 @@ public final class ConsoleServer: @unchecked Sendable {
 
     /// Prints the link to open (with its token) and serves until SIGINT/SIGTERM.
     public func run(port: Int, output: @escaping @Sendable (String) -> Void = LocalHTTPServer.printLine) async throws {
+        let interrupts = InterruptWatch()
+        defer { interrupts.end() }
         let bound = try await start(port: port)
         if service.configuration.sandbox { output("console: syncing to its own sandbox at \(service.endpoint ?? "?") (nothing reaches a real SQL Accounting)") }
         output("console: open \(service.link(port: bound))")
-        await LocalHTTPServer.waitForInterrupt()
+        await interrupts.wait()
         await stop()
     }
 }

@@ -101,8 +101,9 @@ public final class ConsoleService: @unchecked Sendable {
 
     public func handle(_ request: ConsoleRequest) async -> ConsoleResponse {
         var response = await route(request)
-        // No page may be framed, cached or leak the address it came from (the first one carries the token).
-        response.headers += [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+        // No page may be framed or cached, or tell another site the address it came from (the first one carries the
+        // token). `same-origin`, not `no-referrer`: with no referrer at all Chromium sends `Origin: null` on a form post.
+        response.headers += [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
                              ("Cache-Control", "no-store"),
                              ("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")]
         return response
@@ -154,9 +155,7 @@ public final class ConsoleService: @unchecked Sendable {
         case (_, "plan"): return try await planRoute(request, Array(segments.dropFirst()))
         case ("GET", "jobs") where segments.count == 2: return jobPage(request, id: segments[1])
         case ("GET", "status"): return await statusPage(request)
-        case ("GET", "payments"):
-            return page(Page(title: "Payments", section: .payments,
-                             body: "<p class=\"empty\">This page is not built yet: use <code>ledgersync payments …</code> on the command line.</p>"))
+        case (_, "payments"): return try await paymentsRoute(request, Array(segments.dropFirst()))
         default: return notFound(request)
         }
     }
@@ -242,8 +241,10 @@ public final class ConsoleService: @unchecked Sendable {
     /// `path` with a flash message added to its query.
     static func with(_ path: String, notice: String? = nil, problem: String? = nil) -> String {
         let separator = path.contains("?") ? "&" : "?"
-        if let notice { return path + separator + "notice=" + FormEncoding.escape(notice) }
-        if let problem { return path + separator + "problem=" + FormEncoding.escape(problem) }
+        // A long report is cut: the whole of it is on the page it came from.
+        func short(_ text: String) -> String { text.count > 1500 ? String(text.prefix(1500)) + " …" : text }
+        if let notice { return path + separator + "notice=" + FormEncoding.escape(short(notice)) }
+        if let problem { return path + separator + "problem=" + FormEncoding.escape(short(problem)) }
         return path
     }
 }

@@ -23,6 +23,14 @@ private func noSigPipe(_ fd: Int32) {
 /// SQLAccount), and a browser test waits on chromedriver most of the time, on a machine whose cores are shared; it
 /// avoids a dependency for TestSupport too. `send` runs on a Dispatch thread, never on Swift's cooperative pool, so a
 /// slow chromedriver cannot starve the async tests running beside it.
+/// A GET of a local server's page, for tests that check what it answers without a browser (a status, a cookie).
+public enum LocalPage {
+    public static func get(port: Int, path: String, headers: [String: String] = [:], timeout: TimeInterval = 20) async throws -> (status: Int, body: String) {
+        let response = try await LoopbackHTTP.send(method: "GET", port: port, path: path, body: nil, headers: headers, timeout: timeout)
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+}
+
 enum LoopbackHTTP {
     struct Response: Sendable {
         var status: Int
@@ -31,15 +39,15 @@ enum LoopbackHTTP {
 
     /// Sends one request to `127.0.0.1:port` and returns the whole answer; throws `BrowserError` (`.transport`) when
     /// the connection fails, or no complete answer arrives within `timeout` seconds.
-    static func send(method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) async throws -> Response {
+    static func send(method: String, port: Int, path: String, body: Data?, headers: [String: String] = [:], timeout: TimeInterval) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try sendBlocking(method: method, port: port, path: path, body: body, timeout: timeout) })
+                continuation.resume(with: Result { try sendBlocking(method: method, port: port, path: path, body: body, headers: headers, timeout: timeout) })
             }
         }
     }
 
-    static func sendBlocking(method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) throws -> Response {
+    static func sendBlocking(method: String, port: Int, path: String, body: Data?, headers: [String: String] = [:], timeout: TimeInterval) throws -> Response {
         let what = "\(method) http://127.0.0.1:\(port)\(path)"
         func failure(_ reason: String) -> BrowserError { BrowserError(.transport, "\(what): \(reason)") }
 
@@ -62,6 +70,7 @@ enum LoopbackHTTP {
         guard connected == 0 else { throw failure("cannot connect: \(String(cString: strerror(errno)))") }
 
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nAccept: application/json\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
         if let body {
             request += "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
         } else if method == "POST" {

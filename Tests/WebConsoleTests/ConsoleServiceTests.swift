@@ -210,6 +210,29 @@ struct ConsoleSyncTests {
         #expect(orders.text.contains("Completed<span class=\"count\">2</span>") && orders.text.contains("Pending<span class=\"count\">65</span>"))
     }
 
+    @Test("two tabs adding a task of the same orders at once: each order's invoice is created once")
+    func twoTabs() async throws {
+        let (service, _) = try await Self.started()
+        defer { Task { await service.stop() } }
+        try await Self.upload(service, path: Golden.packageRoot + "/examples/orders/2025-09.jsonl")
+        let ticked = [("order", "SG-1000101"), ("order", "SG-1000102"), ("order", "SG-1000103"), ("csrf", service.csrfToken)]
+        async let first = service.handle(ConsoleServiceTests.post("/tasks", ticked))
+        async let second = service.handle(ConsoleServiceTests.post("/tasks", ticked))
+        let locations = [try #require(await first.header("Location")), try #require(await second.header("Location"))]
+        var created = 0
+        for location in locations {
+            let job = try await Self.finished(service, location)
+            if let range = job.range(of: #"(\d+) created"#, options: .regularExpression) {
+                created += Int(job[range].split(separator: " ")[0]) ?? 0
+            } else {
+                #expect(job.contains("is syncing") || job.contains("waiting"), "the other tab's sync is refused, not run twice: \(job)")
+            }
+        }
+        #expect(created == 3, "three orders, three invoices in all")
+        let orders = await service.handle(ConsoleServiceTests.get("/orders?tab=completed"))
+        #expect(orders.text.contains("Completed<span class=\"count\">3</span>"))
+    }
+
     @Test("the plan page shows the dry run; Sync carries out exactly that plan, and the same plan again is refused as stale")
     func planAndSync() async throws {
         let (service, directory) = try await Self.started()

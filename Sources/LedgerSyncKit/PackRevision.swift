@@ -10,13 +10,15 @@ public struct PackRevision: Sendable, Equatable {
     /// Files of the pack folder with uncommitted changes (`git status --porcelain`), as git names them.
     public var uncommitted: [String]
 
-    public static func of(packDirectory: String) throws(CommandFailure) -> PackRevision {
-        let pack = try PackUseCases.load(packDirectory).graph.pack
+    /// The revision even of a pack that does not load (its folder's name stands in for its name): a broken pack is
+    /// when staff most need to tell the consultant which revision they are on.
+    public static func of(packDirectory: String) -> PackRevision {
+        let name = (try? PackUseCases.load(packDirectory).graph.pack.name) ?? (packDirectory as NSString).lastPathComponent
         let (status, head) = git(["-C", packDirectory, "rev-parse", "--short", "HEAD"])
-        guard status == 0 else { return PackRevision(name: pack.name, commit: nil, uncommitted: []) }
+        guard status == 0 else { return PackRevision(name: name, commit: nil, uncommitted: []) }
         let (_, changes) = git(["-C", packDirectory, "status", "--porcelain", "--", "."])
         let files = changes.split(separator: "\n").map { String($0.dropFirst(3)) }.filter { !$0.isEmpty }
-        return PackRevision(name: pack.name, commit: head.trimmingCharacters(in: .whitespacesAndNewlines), uncommitted: files)
+        return PackRevision(name: name, commit: head.trimmingCharacters(in: .whitespacesAndNewlines), uncommitted: files)
     }
 
     private static func git(_ arguments: [String]) -> (Int32, String) {

@@ -15,15 +15,16 @@ extension ConsoleService {
             body += "<p id=\"connection\">\(Markup.badge("Inactive")) <span class=\"error-text\">\(HTML.escape(FailureRendering.text(error, format: .text)))</span></p>"
         }
         body += "</section><section class=\"panel\"><h2>Rule pack</h2>"
+        let revision = PackRevision.of(packDirectory: configuration.packDirectory)
+        body += "<dl class=\"fields\"><dt>Pack</dt><dd id=\"pack-name\">\(HTML.escape(revision.name))</dd><dt>Folder</dt><dd>\(HTML.escape(configuration.packDirectory))</dd>"
+        body += "<dt>Revision</dt><dd id=\"pack-revision\">\(HTML.escape(revision.commit ?? "not in a git repository"))</dd></dl>"
+        if !revision.uncommitted.isEmpty {
+            body += "<p class=\"problem\" id=\"uncommitted\">The pack has changes that are not committed: \(HTML.escape(revision.uncommitted.joined(separator: ", "))). Invoices synced now follow rules no commit records; ask the consultant to commit them.</p>"
+        }
         do {
-            let revision = try PackRevision.of(packDirectory: configuration.packDirectory)
-            body += "<dl class=\"fields\"><dt>Pack</dt><dd id=\"pack-name\">\(HTML.escape(revision.name))</dd><dt>Folder</dt><dd>\(HTML.escape(configuration.packDirectory))</dd>"
-            body += "<dt>Revision</dt><dd id=\"pack-revision\">\(HTML.escape(revision.commit ?? "not in a git repository"))</dd></dl>"
-            if !revision.uncommitted.isEmpty {
-                body += "<p class=\"problem\" id=\"uncommitted\">The pack has changes that are not committed: \(HTML.escape(revision.uncommitted.joined(separator: ", "))). Invoices synced now follow rules no commit records; ask the consultant to commit them.</p>"
-            }
+            _ = try PackUseCases.load(configuration.packDirectory)
         } catch {
-            body += "<p class=\"error-text\">\(HTML.escape(FailureRendering.text(error, format: .text)))</p>"
+            body += "<p class=\"problem\" id=\"pack-invalid\">\(HTML.escape(FailureRendering.text(error, format: .text)))</p>"
         }
         body += "</section><section class=\"panel\"><h2>State store</h2><p>\(HTML.escape(statePath))</p></section>"
         return page(Page(title: "Status", section: .status, body: body, flash: Flash(request)))

@@ -210,6 +210,40 @@ struct ConsoleSyncTests {
         #expect(orders.text.contains("Completed<span class=\"count\">2</span>") && orders.text.contains("Pending<span class=\"count\">65</span>"))
     }
 
+    @Test("the status page: Active against the sandbox, no key rendered; the pack's name and commit, and a warning for uncommitted edits")
+    func status() async throws {
+        let directory = NSTemporaryDirectory() + "ledgersync-console-git-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Golden.packageRoot + "/rules", toPath: directory + "/rules")
+        func git(_ arguments: String...) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", directory, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "git \(arguments)")
+        }
+        try git("init", "-q")
+        try git("add", "-A")
+        try git("commit", "-q", "-m", "pack")
+        let service = ConsoleService(configuration: ConsoleConfiguration(packDirectory: directory + "/rules/acme-living", statePath: directory + "/state.sqlite",
+                                                                          endpoint: nil, sandbox: true, token: ConsoleServiceTests.token, environment: [:]))
+        try await service.start()
+        defer { Task { await service.stop() } }
+        service.listening(onPort: 8123)
+        let clean = await service.handle(ConsoleServiceTests.get("/status"))
+        #expect(clean.text.contains("badge Active"), "\(clean.text)")
+        #expect(clean.text.contains("<dd id=\"pack-name\">acme-living</dd>"))
+        #expect(!clean.text.contains("id=\"pack-revision\">not in a git repository"))
+        #expect(!clean.text.contains("id=\"uncommitted\""))
+        #expect(!clean.text.contains(EmbeddedSandbox.defaultSecretKey), "no secret is rendered")
+        try "# an edit\n".write(toFile: directory + "/rules/acme-living/matching.yaml", atomically: false, encoding: .utf8)
+        let dirty = await service.handle(ConsoleServiceTests.get("/status"))
+        #expect(dirty.text.contains("id=\"uncommitted\"") && dirty.text.contains("matching.yaml"), "\(dirty.text)")
+    }
+
     @Test("two tabs adding a task of the same orders at once: each order's invoice is created once")
     func twoTabs() async throws {
         let (service, _) = try await Self.started()

@@ -22,15 +22,44 @@ public struct PackRevision: Sendable, Equatable {
     }
 
     private static func git(_ arguments: [String]) -> (Int32, String) {
+        let ran = ToolProcess.run(["git"] + arguments)
+        return (ran.status, ran.output)
+    }
+}
+
+/// A command-line tool run to its end (git, tar): its exit status, standard output and standard error.
+enum ToolProcess {
+    static func run(_ arguments: [String]) -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        let output = Pipe()
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.standardError = errors
+        do { try process.run() } catch { return (127, "", "\(error)") }
+        // Both pipes are read to their ends, stderr on a second thread, so neither can fill up and stall the tool.
+        let errorText = ReadInBackground(errors.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errorText.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+/// A file handle read to its end on another thread; `wait` returns what was read.
+private final class ReadInBackground: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

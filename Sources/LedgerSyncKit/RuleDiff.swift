@@ -208,16 +208,9 @@ struct PackAtRevision {
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    /// Runs a tool, returning its exit status and what it wrote to stderr.
     static func run(_ arguments: [String]) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "\(error)") }
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let ran = ToolProcess.run(arguments)
+        return (ran.status, ran.errors)
     }
 }

@@ -7,26 +7,8 @@ import TestSupport
 struct ConsoleCLITests {
     /// Starts the console and returns it with the link it printed.
     static func start(_ extra: [String]) throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = ["console"] + Args.acme + extra
-        process.currentDirectoryURL = URL(fileURLWithPath: Golden.packageRoot)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: "console: open "), let end = text[range.upperBound...].firstIndex(of: "\n") {
-                return (process, String(text[range.upperBound..<end]))
-            }
-        }
-        process.terminate()
-        throw SandboxServeCLITests.CLIError(message: "the console printed no link: \(text)")
+        let (process, link, _) = try SandboxServeCLITests.launch(["console"] + Args.acme + extra, readyAfter: "console: open ")
+        return (process, link)
     }
 
     static func status(_ url: String, cookie: String? = nil) async throws -> (Int, String) {

@@ -44,26 +44,32 @@ struct SandboxServeCLITests {
 
     /// `serve`, with what the sandbox printed up to its `listening on` line.
     static func serveWithOutput(_ extra: [String] = []) throws -> (Process, String, String) {
+        try launch(["sandbox", "serve", "--access-key", "tenant123.sql.my/APIUSER", "--secret-key", "serve-test-secret"] + extra, readyAfter: "listening on ")
+    }
+
+    /// Starts the CLI as a server and reads its output until a line starting with `marker`; returns the process, the
+    /// rest of that line, and everything printed so far.
+    static func launch(_ arguments: [String], readyAfter marker: String) throws -> (Process, String, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = ["sandbox", "serve", "--access-key", "tenant123.sql.my/APIUSER", "--secret-key", "serve-test-secret"] + extra
+        process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: Golden.packageRoot)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()
         var text = ""
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: "\n") {
+            if let range = text.range(of: marker), let end = text[range.upperBound...].firstIndex(of: "\n") {
                 return (process, String(text[range.upperBound..<end]), text)
             }
         }
         process.terminate()
-        throw CLIError(message: "sandbox did not report listening: \(text)")
+        throw CLIError(message: "\(arguments.prefix(2).joined(separator: " ")) did not print '\(marker)': \(text)")
     }
 
     struct CLIError: Error { var message: String }

@@ -65,8 +65,11 @@ extension ConsoleService {
             let plan = await printed { console in
                 Workflows.paymentsPlan(packDirectory: pack, statePath: statePath, channel: channel, from: nil, to: nil, paidAmount: amount, format: .text, console: console)
             }
+            let selection = PaymentSelection(packDirectory: pack, statePath: statePath, channel: channel, paidAmount: amount)
+            let planned = (try? PaymentUseCases.plan(selection))?.result
+            let anything = planned.map { !$0.payments.isEmpty || !$0.adjustments.isEmpty } ?? false
             body += "<section class=\"panel\" id=\"receipts-plan\">\(plan.html)"
-            if plan.status == 0 {
+            if plan.status == 0 && anything {
                 var fields: [(String, String)] = [("back", "/payments")]
                 if let channel { fields.append(("channel", channel)) }
                 if let paid { fields.append(("paid", paid)) }
@@ -107,7 +110,9 @@ extension ConsoleService {
             Workflows.paymentsImport(statePath: statePath, channel: channel, path: path, preview: true, console: console)
         }
         var section = "<section class=\"panel\" id=\"settlement-preview\"><h2>Preview of \(HTML.escape(file.fileName)) (\(HTML.escape(channel)))</h2>"
+        // The report is named as the user uploaded it, not as the console keeps it.
         section += preview.html.replacingOccurrences(of: HTML.escape(path), with: HTML.escape(file.fileName))
+            .replacingOccurrences(of: HTML.escape((path as NSString).lastPathComponent), with: HTML.escape(file.fileName))
         if preview.status == 0 {
             section += Markup.button("Proceed: import it", action: "/payments/import", csrf: csrfToken, id: "proceed-import",
                                      fields: [("path", path), ("channel", channel), ("name", file.fileName), ("back", "/payments")])
@@ -129,7 +134,8 @@ extension ConsoleService {
             Workflows.paymentsImport(statePath: statePath, channel: channel, path: path, preview: false, console: console)
         }
         let name = form.value("name") ?? (path as NSString).lastPathComponent
-        let text = (result.out + result.err).replacingOccurrences(of: path, with: name).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = (result.out + result.err).replacingOccurrences(of: path, with: name)
+            .replacingOccurrences(of: (path as NSString).lastPathComponent, with: name).trimmingCharacters(in: .whitespacesAndNewlines)
         return .redirect(Self.with("/payments", notice: result.status == 0 ? text : nil, problem: result.status == 0 ? nil : text))
     }
 

@@ -126,8 +126,7 @@ public final class ConsoleService: @unchecked Sendable {
         if let given = request.queryValue("token"), request.method == "GET" {
             guard Self.same(given, configuration.token) else { return unauthorized() }
             // The token moves into a cookie, and out of the address bar and history.
-            var rest = request.query.filter { $0.name != "token" }.map { ($0.name, Optional($0.value)) }
-            if rest.isEmpty { rest = [] }
+            let rest = request.query.filter { $0.name != "token" }.map { ($0.name, Optional($0.value)) }
             let target = (request.path == "/" ? Section.orders.path : request.path) + FormEncoding.query(rest)
             var response = ConsoleResponse.redirect(target)
             response.headers.append(("Set-Cookie", "\(Self.cookieName)=\(configuration.token); Path=/; HttpOnly; SameSite=Strict"))

@@ -176,6 +176,14 @@ public enum StateViews {
         return try reporting { try state.statusCounts() }
     }
 
+    /// A page of the orders `query` selects (the console's Orders tabs), with how many it selects in all.
+    public static func ordersPage(statePath: String?, _ query: OrderListQuery) throws(CommandFailure)
+        -> (rows: [OrderListRow], total: Int, channels: [String], stores: [String]) {
+        guard FileManager.default.fileExists(atPath: StateLocation.resolve(statePath)) else { return ([], 0, [], []) }
+        let state = try openExisting(statePath)
+        return try reporting { try state.listOrders(query) }
+    }
+
     public static func tasksList(statePath: String?) throws(CommandFailure) -> TaskListing {
         let state = try openExisting(statePath)
         return try reporting { TaskListing(tasks: try state.tasks()) }

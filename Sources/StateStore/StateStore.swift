@@ -26,9 +26,12 @@ public struct StoredOrder: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var lastError: String?
     public var taskID: Int64?
     public var excludedReason: String?
+    /// The day it was placed, `YYYY-MM-DD` in Malaysia time; nil for an order whose date could not be read.
+    public var orderedOn: String?
 
     enum CodingKeys: String, CodingKey {
         case id, store, channel, revision, status
+        case orderedOn = "ordered_on"
         case orderNumber = "order_number", rawJSON = "raw_json", contentHash = "content_hash"
         case changedAfterSync = "changed_after_sync", importedAt = "imported_at", updatedAt = "updated_at"
         case sqlDocno = "sql_docno", sqlDockey = "sql_dockey", lastError = "last_error", taskID = "task_id"
@@ -43,13 +46,16 @@ public struct OrderImport: Sendable {
     public var channel: String
     public var orderNumber: String
     public var rawJSON: String
+    /// `YYYY-MM-DD` in Malaysia time.
+    public var orderedOn: String?
 
-    public init(id: String, store: String, channel: String, orderNumber: String, rawJSON: String) {
+    public init(id: String, store: String, channel: String, orderNumber: String, rawJSON: String, orderedOn: String? = nil) {
         self.id = id
         self.store = store
         self.channel = channel
         self.orderNumber = orderNumber
         self.rawJSON = rawJSON
+        self.orderedOn = orderedOn
     }
 }
 
@@ -169,6 +175,7 @@ public final class StateStore: @unchecked Sendable {
             existing.store = imported.store
             existing.channel = imported.channel
             existing.orderNumber = imported.orderNumber
+            existing.orderedOn = imported.orderedOn
             existing.updatedAt = stamp
             // A synced order that changes must be planned as an update or cancel, never a second invoice.
             if existing.status == .completed { existing.changedAfterSync = true } else { existing.status = .pending }
@@ -178,7 +185,7 @@ public final class StateStore: @unchecked Sendable {
         let order = StoredOrder(id: imported.id, store: imported.store, channel: imported.channel, orderNumber: imported.orderNumber,
                                 rawJSON: imported.rawJSON, contentHash: hash, revision: 1, status: .pending, changedAfterSync: false,
                                 importedAt: stamp, updatedAt: stamp, sqlDocno: nil, sqlDockey: nil, lastError: nil, taskID: nil,
-                                excludedReason: nil)
+                                excludedReason: nil, orderedOn: imported.orderedOn)
         try order.insert(db)
         return .new
     }

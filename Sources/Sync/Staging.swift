@@ -61,7 +61,8 @@ public enum Staging {
             case .success(let order):
                 if seen.insert(order.id).inserted { report.orderIDs.append(order.id) }
                 let raw = record.raw.map { JSONWriter.compactString($0) } ?? "{}"
-                chunk.append(OrderImport(id: order.id, store: order.store, channel: order.channel.rawValue, orderNumber: order.orderNumber, rawJSON: raw))
+                chunk.append(OrderImport(id: order.id, store: order.store, channel: order.channel.rawValue, orderNumber: order.orderNumber, rawJSON: raw,
+                                         orderedOn: order.dates.ordered.localDate(utcOffsetSeconds: 8 * 3600).description))
                 if chunk.count == 256 { try importChunk() }
             case .failure(let failure):
                 report.unreadable.append(.failed(failure.orderID, failure.diagnostics, source: record.location))

@@ -21,26 +21,6 @@ extension ConsoleService {
         }
     }
 
-    /// One row of the list: the stored order and what its JSON says of its date and total.
-    struct ListedOrder {
-        var stored: StoredOrder
-        var ordered: String
-        var currency: String
-
-        init(_ stored: StoredOrder) {
-            self.stored = stored
-            let raw = (try? JSONParser.parse(stored.rawJSON))?.objectValue
-            ordered = raw?["dates"]?["ordered"]?.stringValue ?? ""
-            currency = raw?["currency"]?.stringValue ?? ""
-        }
-
-        /// The ordered date in Malaysia time, as `--from`/`--to` read it.
-        var orderedDate: String {
-            guard let timestamp = Timestamp(parsing: ordered) else { return String(ordered.prefix(10)) }
-            return timestamp.localDate(utcOffsetSeconds: 8 * 3600).description
-        }
-    }
-
     func ordersPage(_ request: ConsoleRequest) throws -> ConsoleResponse {
         let tab = OrderSyncStatus(rawValue: request.queryValue("tab") ?? "") ?? .pending
         let search = (request.queryValue("q") ?? "").trimmingCharacters(in: .whitespaces)
@@ -48,27 +28,14 @@ extension ConsoleService {
         let store = request.queryValue("store") ?? ""
         let from = request.queryValue("from") ?? "", to = request.queryValue("to") ?? ""
         let counts = try StateViews.orderCounts(statePath: statePath)
-        var all: [StoredOrder] = []
-        if counts.values.reduce(0, +) > 0 {
-            all = try StateViews.ordersList(OrderQuery(statePath: statePath, status: tab.rawValue)).orders
-        }
-        let channels = Set(all.map(\.channel)).sorted(), stores = Set(all.map(\.store)).sorted()
         var problems: [String] = []
         for (name, value) in [("from", from), ("to", to)] where !value.isEmpty && CalendarDate(parsing: value) == nil {
             problems.append("'\(value)' is not a date for \(name); use YYYY-MM-DD")
         }
-        var listed = all.filter { order in
-            (search.isEmpty || order.id.localizedCaseInsensitiveContains(search) || order.orderNumber.localizedCaseInsensitiveContains(search))
-                && (channel.isEmpty || order.channel == channel) && (store.isEmpty || order.store == store)
-        }.map(ListedOrder.init)
-        if problems.isEmpty && (!from.isEmpty || !to.isEmpty) {
-            listed = listed.filter { order in
-                let day = order.orderedDate
-                return (from.isEmpty || day >= from) && (to.isEmpty || day <= to)
-            }
-        }
-        let shown = listed.prefix(Self.pageSize)
-
+        let listing = try StateViews.ordersPage(statePath: statePath, OrderListQuery(status: tab, search: search, channel: channel, store: store,
+                                                                                  from: problems.isEmpty ? from : nil, to: problems.isEmpty ? to : nil,
+                                                                                  limit: Self.pageSize))
+        let shown = listing.rows, channels = listing.channels, stores = listing.stores
         var body = "<div class=\"tabs\" role=\"tablist\">"
         for status in [OrderSyncStatus.pending, .completed, .failed, .excluded] {
             let query = FormEncoding.query([("tab", status.rawValue), ("q", search), ("channel", channel), ("store", store), ("from", from), ("to", to)])
@@ -87,15 +54,14 @@ extension ConsoleService {
         let tickable = tab == .pending || tab == .failed
         var rows: [[String]] = []
         for order in shown {
-            let stored = order.stored
             var row: [String] = []
-            if tickable { row.append("<input type=\"checkbox\" name=\"order\" value=\"\(HTML.escape(stored.id))\" form=\"task-form\" aria-label=\"tick \(HTML.escape(stored.id))\">") }
-            row.append("<a href=\"/orders/\(HTML.url(stored.id))\">\(HTML.escape(stored.id))</a>")
-            row += [HTML.escape(stored.orderNumber), HTML.escape(stored.channel), HTML.escape(stored.store), HTML.escape(order.orderedDate)]
-            row.append(HTML.escape(stored.sqlDocno ?? ""))
-            row.append(stored.taskID.map { "<a href=\"/tasks/\($0)\">\($0)</a>" } ?? "")
-            var note = stored.lastError.map { "<span class=\"error-text\">\(HTML.escape($0))</span>" } ?? HTML.escape(stored.excludedReason ?? "")
-            if stored.changedAfterSync { note += " <span class=\"warning\">changed since it was synced: see Plan</span>" }
+            if tickable { row.append("<input type=\"checkbox\" name=\"order\" value=\"\(HTML.escape(order.id))\" form=\"task-form\" aria-label=\"tick \(HTML.escape(order.id))\">") }
+            row.append("<a href=\"/orders/\(HTML.url(order.id))\">\(HTML.escape(order.id))</a>")
+            row += [HTML.escape(order.orderNumber), HTML.escape(order.channel), HTML.escape(order.store), HTML.escape(order.orderedOn ?? "")]
+            row.append(HTML.escape(order.sqlDocno ?? ""))
+            row.append(order.taskID.map { "<a href=\"/tasks/\($0)\">\($0)</a>" } ?? "")
+            var note = order.lastError.map { "<span class=\"error-text\">\(HTML.escape($0))</span>" } ?? HTML.escape(order.excludedReason ?? "")
+            if order.changedAfterSync { note += " <span class=\"warning\">changed since it was synced: see Plan</span>" }
             row.append(note)
             rows.append(row)
         }
@@ -109,10 +75,10 @@ extension ConsoleService {
         }
         body += Markup.table(id: "orders", headers: headers, rows: rows,
                              empty: counts.values.reduce(0, +) == 0 ? "No orders imported yet: import an orders file below." : "No \(tab.rawValue) orders match.")
-        if listed.count > shown.count {
-            body += "<p class=\"muted\">Showing the first \(shown.count) of \(listed.count); search or filter to find the others.</p>"
+        if listing.total > shown.count {
+            body += "<p class=\"muted\" id=\"shown-count\">Showing the first \(shown.count) of \(listing.total); search or filter to find the others.</p>"
         } else {
-            body += "<p class=\"muted\" id=\"shown-count\">\(listed.count) \(tab.rawValue) order\(listed.count == 1 ? "" : "s") shown.</p>"
+            body += "<p class=\"muted\" id=\"shown-count\">\(listing.total) \(tab.rawValue) order\(listing.total == 1 ? "" : "s") shown.</p>"
         }
         body += "<h2>Import orders</h2><form method=\"post\" action=\"/orders/import\" enctype=\"multipart/form-data\" class=\"toolbar\" id=\"import-form\">"
         body += Markup.csrf(csrfToken) + "<input type=\"hidden\" name=\"back\" value=\"/orders\">"

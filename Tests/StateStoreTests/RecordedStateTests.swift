@@ -67,3 +67,24 @@ struct RecordedStateTests {
         #expect(try store.order("B")?.revision == 2)
     }
 }
+
+@Suite("Order lists")
+struct OrderListTests {
+    @Test("a page of one status: text in the id or order number (wildcards taken literally), channel, store, days; the total beyond the limit")
+    func listOrders() throws {
+        let store = try StateStore(path: temporaryStorePath())
+        let imports = (1...30).map { index in
+            OrderImport(id: "O-\(index)", store: index % 2 == 0 ? "shopee-my" : "lazada-my", channel: index % 2 == 0 ? "shopee" : "lazada",
+                        orderNumber: index == 7 ? "50%_OFF" : "N\(index)", rawJSON: "{}", orderedOn: "2025-09-\(String(format: "%02d", index))")
+        }
+        _ = try store.importOrders(imports)
+        let all = try store.listOrders(OrderListQuery(status: .pending, limit: 10))
+        #expect(all.rows.map(\.id) == (1...10).map { "O-\($0)" } && all.total == 30, "import order, limited, with the full count")
+        #expect(all.channels == ["lazada", "shopee"] && all.stores == ["lazada-my", "shopee-my"])
+        #expect(try store.listOrders(OrderListQuery(status: .pending, search: "50%_", limit: 10)).rows.map(\.id) == ["O-7"])
+        #expect(try store.listOrders(OrderListQuery(status: .pending, search: "%", limit: 50)).total == 1, "% is a character, not a wildcard")
+        let shopeeEarly = try store.listOrders(OrderListQuery(status: .pending, channel: "shopee", from: "2025-09-03", to: "2025-09-08", limit: 50))
+        #expect(shopeeEarly.rows.map(\.id) == ["O-4", "O-6", "O-8"])
+        #expect(try store.listOrders(OrderListQuery(status: .completed, limit: 10)).total == 0)
+    }
+}

@@ -16,11 +16,12 @@ struct StateStoreTests {
         #expect(try store.appliedMigrations() == ["2026-11-26-orders-tasks-documents", "2026-11-27-task-finish-exclusions-edits", "2026-11-27-settlements-payments",
                                                   "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
                                                   "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters",
-                                                  "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes"])
+                                                  "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes",
+                                                  "2026-12-15-orders-ordered-on"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 11)
+        #expect(try StateStore(path: path).appliedMigrations().count == 12)
     }
 
     @Test("settlement rows imported before shipping credits were recorded keep their amounts and read as no shipping credit")
@@ -61,9 +62,10 @@ struct StateStoreTests {
         try queue.close()
 
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations().suffix(8) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
+        #expect(try store.appliedMigrations().suffix(9) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
                                                            "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters",
-                                                           "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes"])
+                                                           "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes",
+                                                  "2026-12-15-orders-ordered-on"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)
@@ -273,6 +275,30 @@ struct SettlementStateTests {
         #expect(throws: (any Error).self) { try store.importOrder(id: "SG-2", store: "s", channel: "shopee", orderNumber: "N2", rawJSON: "{}") }
         #expect(FileManager.default.contents(atPath: path) == before, "the file changed")
         #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == folder, "files were created beside it")
+    }
+
+    @Test("orders imported before the ordered day was recorded get it from their JSON, in Malaysia time; new imports record it")
+    func upgradesToOrderedOn() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "2026-12-14-payout-credit-notes")
+        try queue.write { db in
+            // 20:15 UTC on 30 September is 04:15 on 1 October in Malaysia.
+            try db.execute(sql: """
+                INSERT INTO orders(id, store, channel, order_number, raw_json, content_hash, status, imported_at, updated_at)
+                VALUES ('SG-1', 's', 'shopee', 'N1', '{"dates":{"ordered":"2025-09-30T20:15:00Z"}}', 'h', 'pending', 't', 't'),
+                       ('SG-2', 's', 'shopee', 'N2', '{"dates":{"ordered":"2025-09-30T23:59:00+08:00"}}', 'h', 'pending', 't', 't'),
+                       ('SG-3', 's', 'shopee', 'N3', '{}', 'h', 'pending', 't', 't')
+                """)
+        }
+        try queue.close()
+        let store = try StateStore(path: path)
+        #expect(try store.order("SG-1")?.orderedOn == "2025-10-01")
+        #expect(try store.order("SG-2")?.orderedOn == "2025-09-30")
+        #expect(try store.order("SG-3")?.orderedOn == nil, "no date in the JSON: none recorded")
+        _ = try store.importOrders([OrderImport(id: "SG-4", store: "s", channel: "shopee", orderNumber: "N4", rawJSON: "{}", orderedOn: "2025-10-02")])
+        #expect(try store.order("SG-4")?.orderedOn == "2025-10-02")
     }
 
     @Test("a staged payment covers its rows; a sent one is not re-staged; the O/R number is recorded")

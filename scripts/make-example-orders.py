@@ -168,7 +168,9 @@ SG_PLACES = [
 WALK_IN = {"name": "Walk-in Customer", "email": None, "phone": None, "address": None}
 POS_MEMBER_1 = {"name": "Cheah Soo Lin", "email": "soolin.cheah@example.com", "phone": "+60126634218",
                 "address": {"line1": "21, Jalan SS 22/19, Damansara Jaya", "city": "Petaling Jaya",
-                            "state": "Selangor", "postcode": "47400", "country": "MY"}}
+                            "state": "Selangor", "postcode": "47400", "country": "MY"},
+                # A MyKad holder without a TIN of their own asks for an e-invoice: NRIC with the general TIN.
+                "einvoice": {"requested": True, "tin": "EI00000000010", "id_type": "NRIC", "id_value": "880612105522"}}
 POS_MEMBER_2 = {"name": "Hafizah binti Mohd Noor", "email": "hafizah.noor@example.com", "phone": "+60193318842",
                 "address": None}
 POS_MEMBER_3 = {"name": "Vincent Chin", "email": "vincent.chin@example.com", "phone": "+60172205516",
@@ -176,7 +178,9 @@ POS_MEMBER_3 = {"name": "Vincent Chin", "email": "vincent.chin@example.com", "ph
                             "state": "Selangor", "postcode": "46400", "country": "MY"}}
 OFFICE_BUYER = {"name": "Nexus Kreatif Sdn Bhd", "email": "procurement@example.com", "phone": "+60378651200",
                 "address": {"line1": "Level 8, Menara Nexus, Jalan Stesen Sentral 5", "city": "Kuala Lumpur",
-                            "state": "W.P. Kuala Lumpur", "postcode": "50470", "country": "MY"}}
+                            "state": "W.P. Kuala Lumpur", "postcode": "50470", "country": "MY"},
+                "einvoice": {"requested": True, "tin": "C25845632020", "id_type": "BRN", "id_value": "202001012345",
+                             "sst_number": "W10-1808-32000123"}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,13 +242,14 @@ def L(sku, qty, sd="0.00", pd="0.00", price=None, var=_AUTO, serials=True):
 
 def O(store, day, status, lines, ship=("0.00", "0.00", "0.00"), v=("0.00", "0.00", "0.00"),
       pay="Online Banking", cod=False, sample=False, paid=None, buyer=None, number=None,
-      extras=None, lag=None, note=""):
+      extras=None, lag=None, note="", einvoice_by_platform=False):
     """One order. ship = (fee, seller_discount, platform_discount); v = (seller, platform, coins)
     vouchers. paid: for cancelled orders, whether the buyer had paid before the cancellation.
-    lag: (days to ship, days to deliver, days to complete) instead of random ones."""
+    lag: (days to ship, days to deliver, days to complete) instead of random ones.
+    einvoice_by_platform: the marketplace issued the buyer's e-invoice (flags.einvoice_issued_by_platform)."""
     return {"store": store, "day": day, "status": status, "lines": lines, "ship": ship, "v": v,
             "pay": pay, "cod": cod, "sample": sample, "paid": paid, "buyer": buyer,
-            "number": number, "extras": extras, "lag": lag, "note": note}
+            "number": number, "extras": extras, "lag": lag, "note": note, "einvoice_by_platform": einvoice_by_platform}
 
 
 SHARED_NUMBER = "250912N4R7KD2M"
@@ -289,8 +294,8 @@ SPECS = [
       note="same order_number as an order in shopee-acme-sg"),
     O("shopee-acme-my", 14, "completed",
       [L("CHR-DIN-WAL", 2, sd="18.90")],
-      ship=("20.00", "5.00", "0.00"), v=("15.00", "5.00", "0.50"),
-      note="seller shipping discount; all three voucher kinds"),
+      ship=("20.00", "5.00", "0.00"), v=("15.00", "5.00", "0.50"), einvoice_by_platform=True,
+      note="seller shipping discount; all three voucher kinds; e-invoice issued by Shopee"),
     O("shopee-acme-my", 17, "delivered",
       [L("CUSH-45-BLU", 4), L("VASE-CER-WHT", 2, sd="9.00"), L("GIFT-TOTE", 1)],
       ship=("4.90", "0.00", "4.90"), v=("0.00", "8.00", "0.00"), pay="ShopeePay",
@@ -478,7 +483,7 @@ SPECS = [
        L("NEW-VASE-01", 2),
        L("GIFT-TOTE", 1)],
       ship=("150.00", "50.00", "0.00"), v=("200.00", "0.00", "0.00"), buyer=OFFICE_BUYER,
-      note="office fit-out: 12 lines, company buyer, serials on 14 units, unmatched SKU, seller voucher"),
+      note="office fit-out: 12 lines, company buyer (e-invoice requested: BRN, TIN, SST number), serials on 14 units, unmatched SKU, seller voucher"),
     O("shopify-acme", 15, "completed",
       [L("SET-DIN-4", 1, sd="89.90")],
       ship=("60.00", "0.00", "0.00"), pay="Credit Card",
@@ -526,7 +531,7 @@ SPECS = [
     O("pos-acme-pj", 7, "completed",
       [L("SET-DIN-4", 1, sd="99.00")],
       pay="Credit Card", buyer=POS_MEMBER_1,
-      note="bundle sold in the showroom"),
+      note="bundle sold in the showroom; the buyer asks for an e-invoice (NRIC, general TIN)"),
     O("pos-acme-pj", 13, "completed",
       [L("MUG-6PK", 1), L("CUSH-45-BLU", 2, sd="5.00")],
       pay="Touch 'n Go eWallet", buyer=WALK_IN,
@@ -767,6 +772,8 @@ def build_order(spec, oid, rng, buyers, serials, numbers, ordered_dates):
         "tax": {"prices_include_tax": incl},
         "payment": {"method": spec["pay"], "buyer_paid": None},
     }
+    if spec["einvoice_by_platform"]:
+        order["flags"]["einvoice_issued_by_platform"] = True
     if not incl:
         order["tax"]["charged"] = money(sst_charged(order))
     order["payment"]["buyer_paid"] = money(buyer_paid_formula(order))
@@ -857,8 +864,12 @@ def check_main_order(o):
     assert not errs, (oid, errs)
     assert list(o.keys())[:len(TOP_KEYS)] == TOP_KEYS, oid
     assert list(o["dates"].keys()) == ["ordered", "paid", "shipped", "completed"], oid
-    assert list(o["flags"].keys()) == ["sample", "cod"], oid
-    assert list(o["buyer"].keys()) == ["name", "email", "phone", "address"], oid
+    assert list(o["flags"].keys()) in (["sample", "cod"], ["sample", "cod", "einvoice_issued_by_platform"]), oid
+    assert list(o["buyer"].keys()) in (["name", "email", "phone", "address"], ["name", "email", "phone", "address", "einvoice"]), oid
+    einvoice = o["buyer"].get("einvoice")
+    if einvoice is not None:
+        assert einvoice["id_type"] in ("NRIC", "PASSPORT", "BRN", "ARMY"), oid
+        assert all(isinstance(einvoice[k], str) for k in ("tin", "id_value")), oid
     if o["buyer"]["address"] is not None:
         assert list(o["buyer"]["address"].keys()) == ["line1", "city", "state", "postcode", "country"], oid
     channel, currency, incl, _ = STORES[o["store"]]

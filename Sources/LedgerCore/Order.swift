@@ -24,6 +24,9 @@ public struct Order: Equatable, Sendable {
     public var dates: OrderDates
     public var isSample: Bool
     public var isCOD: Bool
+    /// `flags.einvoice_issued_by_platform`: the marketplace (Shopee MY) issues the buyer's e-invoice on the seller's
+    /// behalf, so the seller must not report the sale to MyInvois a second time.
+    public var einvoiceIssuedByPlatform: Bool
     public var buyer: Buyer
     public var lines: [OrderLine]
     public var shipping: ShippingCharge
@@ -42,7 +45,7 @@ public struct Order: Equatable, Sendable {
 
     public init(id: String, orderNumber: String, channel: Channel, store: String, currency: String,
                 status: OrderStatus, dates: OrderDates, isSample: Bool = false, isCOD: Bool = false,
-                buyer: Buyer = Buyer(), lines: [OrderLine], shipping: ShippingCharge = ShippingCharge(),
+                einvoiceIssuedByPlatform: Bool = false, buyer: Buyer = Buyer(), lines: [OrderLine], shipping: ShippingCharge = ShippingCharge(),
                 vouchers: Vouchers = Vouchers(), pricesIncludeTax: Bool? = nil, taxCharged: Money? = nil, paymentMethod: String? = nil,
                 buyerPaid: Money? = nil, exchangeRate: String? = nil) {
         self.id = id
@@ -54,6 +57,7 @@ public struct Order: Equatable, Sendable {
         self.dates = dates
         self.isSample = isSample
         self.isCOD = isCOD
+        self.einvoiceIssuedByPlatform = einvoiceIssuedByPlatform
         self.buyer = buyer
         self.lines = lines
         self.shipping = shipping
@@ -123,12 +127,51 @@ public struct Buyer: Equatable, Sendable {
     public var email: String?
     public var phone: String?
     public var address: Address?
+    /// `buyer.einvoice`: nil when the order does not carry the object at all.
+    public var einvoice: BuyerEInvoice?
 
-    public init(name: String? = nil, email: String? = nil, phone: String? = nil, address: Address? = nil) {
+    public init(name: String? = nil, email: String? = nil, phone: String? = nil, address: Address? = nil,
+                einvoice: BuyerEInvoice? = nil) {
         self.name = name
         self.email = email
         self.phone = phone
         self.address = address
+        self.einvoice = einvoice
+    }
+}
+
+/// The buyer's identifiers for a MyInvois e-invoice, as the channel gave them (`buyer.einvoice`). Only their types and
+/// the ID type are checked when an order is read: whether a TIN is well formed, or which TIN a buyer without one gets
+/// (EI00000000010 for a MyKad holder, EI00000000020 for a foreign buyer), is the pack's and the transform's business.
+public struct BuyerEInvoice: Equatable, Sendable {
+    /// The buyer asked for an e-invoice in their own name rather than being covered by the consolidated one.
+    public var requested: Bool
+    /// The buyer's tax identification number.
+    public var tin: String?
+    public var idType: EInvoiceIDType?
+    /// The NRIC, passport, business registration or army number, as written.
+    public var idValue: String?
+    /// The buyer's SST registration number.
+    public var sstNumber: String?
+
+    public init(requested: Bool = false, tin: String? = nil, idType: EInvoiceIDType? = nil, idValue: String? = nil,
+                sstNumber: String? = nil) {
+        self.requested = requested
+        self.tin = tin
+        self.idType = idType
+        self.idValue = idValue
+        self.sstNumber = sstNumber
+    }
+}
+
+/// The kinds of buyer ID MyInvois takes (`buyer.einvoice.id_type`).
+public enum EInvoiceIDType: String, CaseIterable, Hashable, Sendable {
+    case nric = "NRIC", passport = "PASSPORT", brn = "BRN", army = "ARMY"
+
+    /// Reads `text` ignoring the case of ASCII letters only (`nric`, `Passport`), since exports and hand-written
+    /// orders differ in case; no other folding, so a look-alike such as a dotless `ı` is not taken for an `I`.
+    public init?(caseInsensitive text: String) {
+        self.init(rawValue: String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self))
     }
 }
 

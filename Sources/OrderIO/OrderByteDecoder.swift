@@ -41,6 +41,7 @@ private struct OrderBytesReader {
         var dates: OrderDates?
         var isSample = false
         var isCOD = false
+        var einvoiceIssuedByPlatform = false
         var buyer = Buyer()
         var lines: [OrderLine]?
         var shipping = ShippingCharge()
@@ -66,12 +67,13 @@ private struct OrderBytesReader {
                 status = known
             case "dates": dates = try orderDates()
             case "flags":
-                (isSample, isCOD) = (false, false)
+                (isSample, isCOD, einvoiceIssuedByPlatform) = (false, false, false)
                 guard try enterObject() else { continue }
                 while let key = try scanner.nextKey() {
                     switch key {
                     case "sample": isSample = try optionalBool() ?? false
                     case "cod": isCOD = try optionalBool() ?? false
+                    case "einvoice_issued_by_platform": einvoiceIssuedByPlatform = try optionalBool() ?? false
                     default: try scanner.skipValue()
                     }
                 }
@@ -132,7 +134,8 @@ private struct OrderBytesReader {
         guard let id, let orderNumber, let channel, let store, let status, let dates, let lines,
               currencyText.count == 3 else { throw Mismatch() }
         return Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText,
-                     status: status, dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines,
+                     status: status, dates: dates, isSample: isSample, isCOD: isCOD,
+                     einvoiceIssuedByPlatform: einvoiceIssuedByPlatform, buyer: buyer, lines: lines,
                      shipping: shipping, vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, taxCharged: taxCharged,
                      paymentMethod: paymentMethod, buyerPaid: buyerPaid, exchangeRate: exchangeRate)
     }
@@ -157,7 +160,8 @@ private struct OrderBytesReader {
         return OrderDates(ordered: ordered, paid: paid, shipped: shipped, completed: completed)
     }
 
-    /// A `buyer` that is not an object is ignored, as is an `address` that is not one.
+    /// A `buyer` that is not an object is ignored, as is an `address` that is not one; an `einvoice` that is neither an
+    /// object nor null is the full decoder's to refuse.
     mutating func orderBuyer() throws(Mismatch) -> Buyer {
         var buyer = Buyer()
         guard try enterObject() else { return buyer }
@@ -182,11 +186,52 @@ private struct OrderBytesReader {
                     }
                 }
                 buyer.address = address
+            case "einvoice": buyer.einvoice = try optionalEInvoice()
             default:
                 try scanner.skipValue()
             }
         }
         return buyer
+    }
+
+    /// `buyerEInvoice`: an object, or null for none.
+    mutating func optionalEInvoice() throws(Mismatch) -> BuyerEInvoice? {
+        switch try scanner.peekKind() {
+        case .null:
+            try scanner.readNull()
+            return nil
+        case .object: try scanner.beginObject()
+        default: throw Mismatch()
+        }
+        var einvoice = BuyerEInvoice()
+        while let key = try scanner.nextKey() {
+            switch key {
+            case "requested": einvoice.requested = try optionalBool() ?? false
+            case "tin": einvoice.tin = try einvoiceText()
+            case "id_value": einvoice.idValue = try einvoiceText()
+            case "sst_number": einvoice.sstNumber = try einvoiceText()
+            case "id_type":
+                einvoice.idType = nil
+                guard let text = try einvoiceText() else { continue }
+                guard let known = EInvoiceIDType(caseInsensitive: text) else { throw Mismatch() }
+                einvoice.idType = known
+            default: try scanner.skipValue()
+            }
+        }
+        return einvoice
+    }
+
+    /// `einvoiceText`: a string ("" as not given) or null; a number is the full decoder's to refuse.
+    mutating func einvoiceText() throws(Mismatch) -> String? {
+        switch try scanner.peekKind() {
+        case .string:
+            let text = try scanner.readString()
+            return text.isEmpty ? nil : text
+        case .null:
+            try scanner.readNull()
+            return nil
+        default: throw Mismatch()
+        }
     }
 
     /// `lines` must be a non-empty array of order lines.

@@ -188,6 +188,7 @@ private struct DecodeContext {
         let flags = object["flags"]?.objectValue
         let isSample = bool(flags, "sample", "flags") ?? false
         let isCOD = bool(flags, "cod", "flags") ?? false
+        let einvoiceIssuedByPlatform = bool(flags, "einvoice_issued_by_platform", "flags") ?? false
 
         var buyer = Buyer()
         if let b = object["buyer"]?.objectValue {
@@ -198,6 +199,13 @@ private struct DecodeContext {
                 buyer.address = Address(line1: optionalText(a, "line1", "buyer.address"), line2: optionalText(a, "line2", "buyer.address"),
                                         city: optionalText(a, "city", "buyer.address"), state: optionalText(a, "state", "buyer.address"),
                                         postcode: optionalText(a, "postcode", "buyer.address"), country: optionalText(a, "country", "buyer.address"))
+            }
+            switch b["einvoice"] {
+            case nil, .null?: break
+            case .object(let e)?: buyer.einvoice = buyerEInvoice(e)
+            case let other?:
+                // Unlike a stray `address`, not ignored: dropping it would quietly lose the buyer's e-invoice request.
+                fail("buyer.einvoice must be an object {requested, tin, id_type, id_value, sst_number}, found \(other.typeName)", "buyer.einvoice")
             }
         }
 
@@ -258,7 +266,7 @@ private struct DecodeContext {
 
         guard let id, let orderNumber, let channel, let store, let status, let dates, diagnostics.isEmpty else { return nil }
         var order = Order(id: id, orderNumber: orderNumber, channel: channel, store: store, currency: currencyText, status: status,
-                          dates: dates, isSample: isSample, isCOD: isCOD, buyer: buyer, lines: lines, shipping: shipping,
+                          dates: dates, isSample: isSample, isCOD: isCOD, einvoiceIssuedByPlatform: einvoiceIssuedByPlatform, buyer: buyer, lines: lines, shipping: shipping,
                           vouchers: vouchers, pricesIncludeTax: pricesIncludeTax, taxCharged: taxCharged, paymentMethod: paymentMethod,
                           buyerPaid: buyerPaid, exchangeRate: exchangeRate)
         order.returns = returns
@@ -393,6 +401,41 @@ private struct DecodeContext {
         }
         guard diagnostics.count == before, let lineIndex, let qty else { return nil }
         return ReturnedLine(line: lineIndex, qty: qty, amount: amount)
+    }
+
+    /// `buyer.einvoice`: only the types and the ID type are checked here; TIN formats are the transform's to judge.
+    mutating func buyerEInvoice(_ object: JSONObject) -> BuyerEInvoice {
+        let path = "buyer.einvoice"
+        var einvoice = BuyerEInvoice(requested: bool(object, "requested", path) ?? false)
+        einvoice.tin = einvoiceText(object, "tin")
+        einvoice.idValue = einvoiceText(object, "id_value")
+        einvoice.sstNumber = einvoiceText(object, "sst_number")
+        if let text = einvoiceText(object, "id_type") {
+            einvoice.idType = EInvoiceIDType(caseInsensitive: text)
+            if einvoice.idType == nil {
+                let names = EInvoiceIDType.allCases.map(\.rawValue)
+                var message = "\(path).id_type '\(text)' is not one of \(names.joined(separator: ", "))"
+                if let guess = Suggest.closest(to: text.uppercased(), in: names) { message += " (did you mean '\(guess)'?)" }
+                fail(message + "; a MyKad number is NRIC, a business registration number BRN", "\(path).id_type")
+            }
+        }
+        return einvoice
+    }
+
+    /// A text field of `buyer.einvoice`: a string, with "" read as not given, or null. Unlike other text fields a
+    /// number is refused: an ID or TIN read from a number has already lost its leading zeros (an NRIC of someone
+    /// born in 2005 starts with 0), and the e-invoice would name the wrong person.
+    mutating func einvoiceText(_ object: JSONObject, _ key: String) -> String? {
+        switch object[key] {
+        case .string(let s)?: return s.isEmpty ? nil : s
+        case nil, .null?: return nil
+        case .number(let n)?:
+            fail("buyer.einvoice.\(key) must be a string, found the number \(n); write it in quotes, exactly as on the document, so no leading zero is lost", "buyer.einvoice.\(key)")
+            return nil
+        case let other?:
+            fail("buyer.einvoice.\(key) must be a string, found \(other.typeName)", "buyer.einvoice.\(key)")
+            return nil
+        }
     }
 
     mutating func optionalText(_ object: JSONObject, _ key: String, _ pathText: @autoclosure () -> String) -> String? {

@@ -187,17 +187,23 @@ struct OrderAssembler {
         }
         object.append("dates", .object(dates))
 
-        var flags = JSONObject()
-        for key in ["sample", "cod"] {
-            if case .condition(let condition)? = mapping.fields["flags.\(key)"] {
-                flags.append(key, .bool(rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } }))
-                continue
+        /// A yes/no field: a condition over the order's rows, or a cell read as a flag.
+        func flag(_ path: String) -> Bool? {
+            if case .condition(let condition)? = mapping.fields[path] {
+                return rows.allSatisfy { row in condition.evaluate { rowValue(row, $0) } }
             }
-            guard let text = orderTexts["flags.\(key)"] else { continue }
+            guard let text = orderTexts[path] else { return nil }
             switch CellParsing.flag(text) {
-            case .success(let value): flags.append(key, .bool(value))
-            case .failure(let reason): cellProblem("flags.\(key)", text, reason.description, rows, &problems, code: "import-flag")
+            case .success(let value): return value
+            case .failure(let reason):
+                cellProblem(path, text, reason.description, rows, &problems, code: "import-flag")
+                return nil
             }
+        }
+
+        var flags = JSONObject()
+        for key in ["sample", "cod", "einvoice_issued_by_platform"] {
+            if let value = flag("flags.\(key)") { flags.append(key, .bool(value)) }
         }
         if !flags.isEmpty { object.append("flags", .object(flags)) }
 
@@ -206,6 +212,13 @@ struct OrderAssembler {
         var address = JSONObject()
         for key in ["line1", "line2", "city", "state", "postcode", "country"] { if let text = orderTexts["buyer.address.\(key)"] { address.append(key, .string(text)) } }
         if !address.isEmpty { buyer.append("address", .object(address)) }
+        // The e-invoice identifiers go through as text: the order decoder checks them and says what is wrong where.
+        var einvoice = JSONObject()
+        if let requested = flag("buyer.einvoice.requested") { einvoice.append("requested", .bool(requested)) }
+        for key in ["tin", "id_type", "id_value", "sst_number"] {
+            if let text = orderTexts["buyer.einvoice.\(key)"], !text.isEmpty { einvoice.append(key, .string(text)) }
+        }
+        if !einvoice.isEmpty { buyer.append("einvoice", .object(einvoice)) }
         if !buyer.isEmpty { object.append("buyer", .object(buyer)) }
 
         object.append("lines", .array(lines.map { $0.json }))

@@ -76,3 +76,49 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     return path
 }
+
+@Suite struct EInvoiceImportTests {
+    static let mapping = """
+    mapping: {name: acme-pos-einvoice}
+    date_formats: ["dd/MM/yyyy HH:mm"]
+    fields:
+      id: Receipt No
+      channel: {value: pos}
+      store: {value: pos-acme-pj}
+      status: Status
+      dates.ordered: Date
+      lines.sku: Item Code
+      lines.qty: Qty
+      lines.unit_price: Price
+      buyer.name: Buyer
+      buyer.einvoice.requested: E-Invoice
+      buyer.einvoice.tin: TIN
+      buyer.einvoice.id_type: ID Type
+      buyer.einvoice.id_value: ID No
+      buyer.einvoice.sst_number: SST No
+      flags.einvoice_issued_by_platform: Issued By Platform
+    statuses: {Paid: completed}
+    """
+
+    @Test func aBuyersEInvoiceColumnsBecomeTheOrdersEInvoiceFieldsAndABadIDTypeIsNamed() throws {
+        let csv = """
+        Receipt No,Date,Status,Item Code,Qty,Price,Buyer,E-Invoice,TIN,ID Type,ID No,SST No,Issued By Platform
+        R-1,05/09/2025 14:02,Paid,MUG-6PK,1,45.00,Aminah,Yes,EI00000000010,nric,900101-14-5678,,No
+        R-2,05/09/2025 14:05,Paid,MUG-6PK,1,45.00,Acme Sdn Bhd,Yes,C2584563200,BRN,201901012345,W10-1808-32000001,No
+        R-3,05/09/2025 14:09,Paid,MUG-6PK,1,45.00,Walk-in,,,,,,Yes
+        R-4,05/09/2025 14:11,Paid,MUG-6PK,1,45.00,Someone,Yes,EI00000000010,IC,880101-01-1234,,No
+        """
+        let mappingPath = try temporaryFile("einvoice.yaml", Self.mapping)
+        let result = try importAll(try loadMapping(mappingPath), try temporaryFile("einvoice.csv", csv), display: "einvoice.csv")
+        let orders = Dictionary(uniqueKeysWithValues: result.orders.map { ($0.id, $0) })
+        let individual = try #require(orders["R-1"]?.buyer.einvoice)
+        #expect(individual.requested && individual.tin == "EI00000000010" && individual.idType == .nric && individual.idValue == "900101-14-5678")
+        #expect(individual.sstNumber == nil, "a blank cell is not given")
+        let company = try #require(orders["R-2"]?.buyer.einvoice)
+        #expect(company.idType == .brn && company.sstNumber == "W10-1808-32000001")
+        #expect(orders["R-3"]?.buyer.einvoice?.requested != true && orders["R-3"]?.einvoiceIssuedByPlatform == true)
+        #expect(orders["R-4"] == nil)
+        #expect(result.failures.count == 1)
+        #expect(result.failures.first?.contains("buyer.einvoice.id_type 'IC' is not one of NRIC, PASSPORT, BRN, ARMY") == true, "\(result.failures)")
+    }
+}

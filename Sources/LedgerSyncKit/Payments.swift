@@ -231,6 +231,8 @@ public struct PaymentSelection: Sendable {
 /// `payments plan`: the receipts and their knock-offs; an error in the plan fails the command.
 public struct PaymentPlan: CommandResult {
     public var result: PaymentPlanner.Result
+    /// The plan as `payments plan` prints it.
+    public var text: String { PaymentRendering.text(result) }
     public var exitStatus: Int32 { result.diagnostics.hasErrors ? ExitStatus.failure : ExitStatus.success }
 }
 

@@ -8,7 +8,9 @@ public struct ConsoleRequest: Sendable {
     public var query: [(name: String, value: String)]
     /// Header names in lower case.
     public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    public let body: [UInt8]
+    /// Read once: the CSRF check, the handler and an error page all ask for it, and an upload may be megabytes.
+    private let parsedForm: Result<FormData, Multipart.Failure>
 
     public init(method: String, target: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method.uppercased()
@@ -19,8 +21,15 @@ public struct ConsoleRequest: Sendable {
             path = target
             query = []
         }
-        self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        let lowered = headers.map { (name: $0.name.lowercased(), value: $0.value) }
+        self.headers = lowered
         self.body = body
+        let type = lowered.first { $0.name == "content-type" }?.value ?? ""
+        if type.lowercased().hasPrefix("multipart/form-data") {
+            parsedForm = Result { try Multipart.parse(body, contentType: type) }.mapError { $0 as? Multipart.Failure ?? Multipart.Failure(description: "\($0)") }
+        } else {
+            parsedForm = .success(FormData(fields: FormEncoding.decode(String(decoding: body, as: UTF8.self)), files: []))
+        }
     }
 
     public func header(_ name: String) -> String? {
@@ -48,13 +57,7 @@ public struct ConsoleRequest: Sendable {
     }
 
     /// The submitted form: URL-encoded or multipart (a file upload).
-    public func form() throws -> FormData {
-        let type = header("content-type") ?? ""
-        if type.lowercased().hasPrefix("multipart/form-data") {
-            return try Multipart.parse(body, contentType: type)
-        }
-        return FormData(fields: FormEncoding.decode(String(decoding: body, as: UTF8.self)), files: [])
-    }
+    public func form() throws -> FormData { try parsedForm.get() }
 }
 
 /// What a form sent.
@@ -76,7 +79,7 @@ public struct UploadedFile: Sendable {
 public struct ConsoleResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    public let body: [UInt8]
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

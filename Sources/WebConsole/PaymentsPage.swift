@@ -62,12 +62,16 @@ extension ConsoleService {
         }
         if FileManager.default.fileExists(atPath: statePath), paid == nil || amount != nil {
             let statePath = statePath, pack = configuration.packDirectory
-            let plan = await printed { console in
-                Workflows.paymentsPlan(packDirectory: pack, statePath: statePath, channel: channel, from: nil, to: nil, paidAmount: amount, format: .text, console: console)
-            }
             let selection = PaymentSelection(packDirectory: pack, statePath: statePath, channel: channel, paidAmount: amount)
-            let planned = (try? PaymentUseCases.plan(selection))?.result
-            let anything = planned.map { !$0.payments.isEmpty || !$0.adjustments.isEmpty } ?? false
+            let plan: Printed
+            var anything = false
+            do {
+                let planned = try PaymentUseCases.plan(selection)
+                anything = !planned.result.payments.isEmpty || !planned.result.adjustments.isEmpty
+                plan = Printed(status: planned.exitStatus, out: planned.text, err: "")
+            } catch {
+                plan = Printed(status: ExitStatus.failure, out: "", err: FailureRendering.text(error, format: .text))
+            }
             body += "<section class=\"panel\" id=\"receipts-plan\">\(plan.html)"
             if plan.status == 0 && anything {
                 var fields: [(String, String)] = [("back", "/payments")]

@@ -57,7 +57,8 @@ public enum EInvoiceIdentity {
         if tin.utf8.count > tinMaxLength {
             return "'\(tin)' is \(tin.count) characters; a TIN has at most \(tinMaxLength) (for example IG21136626090 or C2584563200)"
         }
-        guard let prefix = tinPrefixes.first(where: { tin.hasPrefix($0) }) else {
+        // The longest prefix that fits: EI00000000010 is EI + digits, not E + "I000…".
+        guard let prefix = tinPrefixes.filter({ tin.hasPrefix($0) }).max(by: { $0.utf8.count < $1.utf8.count }) else {
             let hint = tin.first.map { $0.isLowercase } == true ? " (write its letters in upper case)" : ""
             return "'\(tin)' does not start with a TIN prefix (IG for individuals, C for companies, EI for the general TINs …)\(hint)"
         }

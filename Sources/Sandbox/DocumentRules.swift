@@ -396,6 +396,7 @@ struct DocumentRules {
             if let value = try Fields.money(line[field], named(field)) { line[field] = .string(value.description) }
         }
         try ColumnLengths.check(line, FieldLimits.invoiceLine, context: context)
+        try EInvoiceRules.checkClassification(line, number: number)
         for (index, serial) in (line["sdsserialnumber"]?.arrayValue ?? []).enumerated() {
             if let text = serial.objectValue?["serialnumber"]?.stringValue {
                 try ColumnLengths.check(text, FieldLimits.serialNumber, context: " (sdsdocdetail line \(number) sdsserialnumber \(index + 1))")

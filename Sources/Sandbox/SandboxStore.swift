@@ -337,6 +337,9 @@ actor SandboxStore {
         let docamt: Money
         switch kind {
         case .salesInvoice, .salesCreditNote:
+            let einvoice = EInvoiceRules(settings: behavior.einvoice)
+            let submission = try einvoice.normalize(&master)
+            try einvoice.applyStatus(&master, submission: submission, existing: existing, kind: kind, dockey: dockey, now: now)
             // A credit note credits something: with no line it would be a docamt of 0.00 that books nothing.
             if kind == .salesCreditNote, lines.isEmpty {
                 throw APIError.badRequest("A sales credit note needs at least one line (sdsdocdetail)")

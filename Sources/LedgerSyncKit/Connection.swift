@@ -184,9 +184,28 @@ extension Workflows {
     /// The count `sandbox serve --preload-invoices` was given, or an error saying what the option takes.
     public static func sandboxPreloadCount(_ text: String) throws -> Int { try SandboxPreload.parseCount(text) }
 
+    /// `sandbox serve --einvoice-submission-codes`: the text when it reads (`none=0,einvoice=1,consolidate=2`), else
+    /// an error saying what is wrong.
+    public static func sandboxEInvoiceSubmissionCodes(_ text: String) throws -> String {
+        _ = try SandboxEInvoice.parseSubmissionCodes(text)
+        return text
+    }
+
+    /// `sandbox serve --einvoice-id-type-codes`: the text when it reads (`NRIC=1,PASSPORT=2,BRN=3,ARMY=4`), else an
+    /// error saying what is wrong.
+    public static func sandboxEInvoiceIDTypeCodes(_ text: String) throws -> String {
+        _ = try SandboxEInvoice.parseIDTypeCodes(text)
+        return text
+    }
+
+    /// The largest `--einvoice-clock-offset-hours` either way: 100 years.
+    public static let sandboxEInvoiceClockOffsetLimit = 876_000
+
     /// `ledgersync sandbox serve`: runs the sandbox until interrupted, printing the accepted key and the URL.
     public static func serveSandbox(port: Int, seedPath: String?, accessKey: String?, secretKey: String?, region: String, service: String,
-                                    faults: String?, statePath: String?, requestLogPath: String? = nil, preloadInvoices: Int = 0, console: Console,
+                                    faults: String?, statePath: String?, requestLogPath: String? = nil, preloadInvoices: Int = 0,
+                                    einvoiceSubmissionCodes: String? = nil, einvoiceIDTypeCodes: String? = nil,
+                                    einvoiceClockOffsetHours: Int = 0, console: Console,
                                     environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let seed: SandboxSeed
         do {
@@ -211,6 +230,14 @@ extension Workflows {
                 return ExitStatus.failure
             }
         }
+        var einvoice = SandboxEInvoice(clockOffsetHours: einvoiceClockOffsetHours)
+        do {
+            if let einvoiceSubmissionCodes { einvoice.submissionCodes = try SandboxEInvoice.parseSubmissionCodes(einvoiceSubmissionCodes) }
+            if let einvoiceIDTypeCodes { einvoice.idTypeCodes = try SandboxEInvoice.parseIDTypeCodes(einvoiceIDTypeCodes) }
+        } catch {
+            console.err("\(error)\n")
+            return ExitStatus.failure
+        }
         // Explicit keys, else the ones the example pack reads from the environment, else the sandbox's own.
         let access = accessKey ?? environment["LEDGERSYNC_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let secret = secretKey ?? environment["LEDGERSYNC_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -219,6 +246,7 @@ extension Workflows {
         if access == nil || secret == nil { configuration.credentials = EmbeddedSandbox.defaultCredentials }
         configuration.requestLogPath = requestLogPath
         configuration.preloadInvoices = preloadInvoices
+        configuration.behavior.einvoice = einvoice
         console.flush()
         do {
             try await SandboxServer(configuration: configuration).run(printReady: true)

@@ -279,9 +279,28 @@ struct SandboxCommand: AsyncParsableCommand {
                     do { return try Workflows.sandboxPreloadCount(text) } catch { throw ValidationError("\(error)") }
                 })
         var preloadInvoices: Int = 0
+        @Option(name: .customLong("einvoice-submission-codes"),
+                help: ArgumentHelp("The sandbox's own submissiontype codes (SQL Account's are undocumented).", valueName: "none=0,einvoice=1,consolidate=2"),
+                transform: { text in
+                    do { return try Workflows.sandboxEInvoiceSubmissionCodes(text) } catch { throw ValidationError("\(error)") }
+                })
+        var einvoiceSubmissionCodes: String?
+        @Option(name: .customLong("einvoice-id-type-codes"),
+                help: ArgumentHelp("The sandbox's own idtype codes (SQL Account's are undocumented).", valueName: "NRIC=1,PASSPORT=2,BRN=3,ARMY=4"),
+                transform: { text in
+                    do { return try Workflows.sandboxEInvoiceIDTypeCodes(text) } catch { throw ValidationError("\(error)") }
+                })
+        var einvoiceIdTypeCodes: String?
+        @Option(name: .customLong("einvoice-clock-offset-hours"), parsing: .unconditional,
+                help: ArgumentHelp("Hours (may be negative) added to the sandbox's clock for e-invoice timestamps and the 72-hour cancel window only.", valueName: "N"))
+        var einvoiceClockOffsetHours: Int = 0
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            let limit = Workflows.sandboxEInvoiceClockOffsetLimit
+            guard (-limit...limit).contains(einvoiceClockOffsetHours) else {
+                throw ValidationError("--einvoice-clock-offset-hours must be between -\(limit) and \(limit) (100 years), not \(einvoiceClockOffsetHours)")
+            }
             if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give --access-key and --secret-key together") }
         }
 
@@ -289,7 +308,8 @@ struct SandboxCommand: AsyncParsableCommand {
             let console = Console.standard()
             try finish(await Workflows.serveSandbox(port: port, seedPath: seed, accessKey: accessKey, secretKey: secretKey, region: region, service: service,
                                                     faults: faults, statePath: state, requestLogPath: log, preloadInvoices: preloadInvoices,
-                                                    console: console), console)
+                                                    einvoiceSubmissionCodes: einvoiceSubmissionCodes, einvoiceIDTypeCodes: einvoiceIdTypeCodes,
+                                                    einvoiceClockOffsetHours: einvoiceClockOffsetHours, console: console), console)
         }
     }
 }

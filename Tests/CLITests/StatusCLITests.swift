@@ -130,4 +130,19 @@ struct SandboxServeCLITests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("eror500"), "\(result.stderr)")
     }
+
+    @Test("a malformed --einvoice-submission-codes or --einvoice-id-type-codes is refused saying what is wrong")
+    func badEInvoiceCodes() throws {
+        let submission = try CLI.run(["sandbox", "serve", "--einvoice-submission-codes", "none=0,einvoice=1"])
+        #expect(submission.status == 1)
+        #expect(submission.stderr.contains("--einvoice-submission-codes: give a code for each of none, einvoice, consolidate (e.g. none=0,einvoice=1,consolidate=2)"),
+                "\(submission.stderr)")
+        #expect(!submission.stdout.contains("listening on"))
+        let idTypes = try CLI.run(["sandbox", "serve", "--einvoice-id-type-codes", "NRIC=1,PASSPORT=x,BRN=3,ARMY=4"])
+        #expect(idTypes.status == 1)
+        #expect(idTypes.stderr.contains("--einvoice-id-type-codes: PASSPORT=x is not a non-negative whole number"), "\(idTypes.stderr)")
+        let offset = try CLI.run(["sandbox", "serve", "--einvoice-clock-offset-hours", "soon"])
+        #expect(offset.status == 1)
+        #expect(offset.stderr.contains("--einvoice-clock-offset-hours"), "\(offset.stderr)")
+    }
 }

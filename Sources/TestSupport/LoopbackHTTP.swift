@@ -163,24 +163,26 @@ enum LoopbackHTTP {
         }
     }
 
-    /// A port that was free a moment ago on 127.0.0.1 (bound to port 0, read back, released). Another process could
-    /// take it before chromedriver binds it; `BrowserSession.start` retries once with a new port when that happens.
+    /// A port that was free a moment ago on 127.0.0.1, picked below Linux's ephemeral range (32768 and up) so the
+    /// local end of some other test's outgoing connection cannot take it between this check and chromedriver binding
+    /// it. Another process could still take it; `BrowserSession.start` then retries with a new port.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, streamSocket, 0)
-        guard fd >= 0 else { throw BrowserError(.driverStartFailed, "cannot create a socket to find a free port: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(fd, pointer, length) == 0 else { return -1 }
-                return getsockname(fd, pointer, &length)
+        var lastError = "no port tried"
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            let fd = socket(AF_INET, streamSocket, 0)
+            guard fd >= 0 else { throw BrowserError(.driverStartFailed, "cannot create a socket to find a free port: \(String(cString: strerror(errno)))") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(candidate).bigEndian
+            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
+            if bound != 0 { lastError = String(cString: strerror(errno)) }
+            close(fd)
+            if bound == 0 { return candidate }
         }
-        guard bound == 0 else { throw BrowserError(.driverStartFailed, "cannot find a free port on 127.0.0.1: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        throw BrowserError(.driverStartFailed, "cannot find a free port on 127.0.0.1 between 20000 and 32000: \(lastError)")
     }
 }

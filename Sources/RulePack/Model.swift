@@ -22,6 +22,8 @@ public struct RulePack: Sendable {
     public var masters: MasterSettings
     /// How returns and refunds are booked (`returns:`).
     public var returns: ReturnSettings = ReturnSettings()
+    /// How documents are submitted to MyInvois (`einvoice:`); nil: the pack has no such section and no e-invoice field is sent.
+    public var einvoice: EInvoiceSettings? = nil
 }
 
 public struct Profile: Sendable {

@@ -101,7 +101,7 @@ extension RulePackValidator {
             case "credit_note_number":
                 readCreditNoteNumber(entry.value, into: &settings)
             case "idempotency_key":
-                if let template = reader.string(entry.value, path), checkReturnPlaceholders(template, entry.value, path, ReturnSettings.keyPlaceholders) {
+                if let template = reader.string(entry.value, path), checkTemplatePlaceholders(template, entry.value, path, ReturnSettings.keyPlaceholders) {
                     let used = Template.placeholders(in: template)
                     if !used.contains("return_id") && !used.contains("return_seq") {
                         reader.error("'\(template)' names no return, so a second return of the same order would get the first one's key and never be credited; include {return_id} (or {return_seq})", at: entry.value, path, code: "invalid-value")
@@ -112,7 +112,7 @@ extension RulePackValidator {
                     }
                 }
             case "description":
-                if let template = reader.string(entry.value, path), checkReturnPlaceholders(template, entry.value, path, ReturnSettings.descriptionPlaceholders) {
+                if let template = reader.string(entry.value, path), checkTemplatePlaceholders(template, entry.value, path, ReturnSettings.descriptionPlaceholders) {
                     settings.description = Traced(template, origin)
                 }
             case "issue_date":
@@ -147,7 +147,7 @@ extension RulePackValidator {
             case "source":
                 if let choice = reader.choice(entry.value, fieldPath, ["sqlaccount", "custom"]) { settings.numberSource = Traced(choice, origin) }
             case "prefix":
-                if let prefix = reader.string(entry.value, fieldPath), checkReturnPlaceholders(prefix, entry.value, fieldPath, ["store", "channel"]) {
+                if let prefix = reader.string(entry.value, fieldPath), checkTemplatePlaceholders(prefix, entry.value, fieldPath, ["store", "channel"]) {
                     settings.numberPrefix = Traced(prefix, origin)
                 }
             case "digits":
@@ -163,7 +163,7 @@ extension RulePackValidator {
         }
     }
 
-    private func checkReturnPlaceholders(_ text: String, _ node: YAMLNode, _ path: String, _ allowed: [String]) -> Bool {
+    func checkTemplatePlaceholders(_ text: String, _ node: YAMLNode, _ path: String, _ allowed: [String]) -> Bool {
         var ok = true
         for name in Template.placeholders(in: text) where !allowed.contains(name) {
             reader.error("unknown placeholder {\(name)} in \(path); available: \(allowed.map { "{\($0)}" }.joined(separator: ", "))", at: node, path,

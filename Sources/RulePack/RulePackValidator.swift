@@ -4,7 +4,7 @@ import LedgerCore
 
 /// Turns a layered pack tree into the validated `RulePack`, collecting every problem before failing.
 public struct RulePackValidator {
-    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters", "returns"]
+    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters", "returns", "einvoice"]
 
     let loader: PackLoader
     let layered: LayeredPack
@@ -79,11 +79,12 @@ public struct RulePackValidator {
         let payments = top["payments"].map { readPayments($0) } ?? PaymentSettings()
         let masters = top["masters"].map { readMasters($0, targets: matchTargets, checkTargets: profile != nil) } ?? MasterSettings()
         let returns = top["returns"].map { readReturns($0) } ?? ReturnSettings()
+        let einvoice = top["einvoice"].map { readEInvoice($0, knownStores: profile != nil ? knownStores : []) }
 
         let pack = RulePack(name: name, kind: kind, directory: layered.directory, files: layered.files, profile: profile,
                             defaults: defaults, channelOverrides: channelOverrides, storeOverrides: storeOverrides,
                             presets: presets, matching: matching, rules: rules, editPolicy: editPolicy, payments: payments,
-                            masters: masters, returns: returns)
+                            masters: masters, returns: returns, einvoice: einvoice)
         if kind == .client { checkCompleteness(pack, root: root) }
         return (pack, reader.diagnostics)
     }

@@ -331,8 +331,14 @@ final class InvoiceBuilder {
         record("postdate", dateText, docdate.origin)
         record("taxdate", dateText, docdate.origin)
         let code = fitted("code", HeaderColumn.code, text(header.customer.value), header.customer.origin)
-        let companyName = header.companyNameTemplate.render(order)
-        let fittedCompanyName = companyName.isEmpty ? nil : fitted("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin)
+        let einvoice = graph.pack.einvoice.flatMap { einvoiceDecision($0, customer: header.customer.value) }
+        let fittedCompanyName: String?
+        if let buyerName = einvoice?.buyerName {
+            fittedCompanyName = fitted("companyname", HeaderColumn.companyname, text(buyerName), Origin("order buyer.name: an individual e-invoice is in the buyer's name", at: source))
+        } else {
+            let companyName = header.companyNameTemplate.render(order)
+            fittedCompanyName = companyName.isEmpty ? nil : fitted("companyname", HeaderColumn.companyname, text(companyName), header.companyName.origin)
+        }
         let agent = fitted("agent", HeaderColumn.agent, text(header.agent.value), header.agent.origin)
         let terms = fitted("terms", HeaderColumn.terms, text(header.terms.value), header.terms.origin)
         let project = fitted("project", HeaderColumn.project, text(header.project.value), header.project.origin)
@@ -380,7 +386,7 @@ final class InvoiceBuilder {
         let content = InvoiceContent(docno: docnoText, docnoex: docnoex, date: dateText, code: code, companyName: fittedCompanyName,
                                      agent: agent, terms: terms, project: project, area: area, currencyCode: currencyCode,
                                      currencyRate: currency.rate.value, description: description, docref1: docref1,
-                                     invoiceReference: invoiceReference, docamt: docamt, lines: contentLines)
+                                     invoiceReference: invoiceReference, einvoice: einvoice?.header, docamt: docamt, lines: contentLines)
         let document = SalesInvoiceDocument(content: content, idempotencyKey: key, provenance: provenance, tieOut: tieOut)
         return OrderOutcome(orderID: order.id, kind: .document, document: document, reason: nil, warnings: warnings, errors: [], source: source)
     }
@@ -420,11 +426,17 @@ final class InvoiceBuilder {
             }
             record(prefix + "sdsserialnumber", "[\(serials.count) item\(serials.count == 1 ? "" : "s")]", origin)
         }
+        var classification: InvoiceContent.NamedText?
+        if let einvoice = graph.pack.einvoice {
+            let code = einvoice.classification(itemCode: line.itemCode.value)
+            classification = InvoiceContent.NamedText(key: einvoice.fields.classification.value, value: code)
+            record(prefix + einvoice.fields.classification.value, code, einvoice.itemClassification[line.itemCode.value]?.origin ?? einvoice.defaultClassification.origin)
+        }
         return InvoiceContent.Line(itemCode: itemCode, location: location, project: project, description: description,
                                                 fullDescription: keptInFull, qty: line.qty, uom: uom, unitPrice: line.unitPrice,
                                                 discount: line.discount, taxCode: taxCode, taxRate: line.taxCode.value.isEmpty ? nil : line.taxRate.value,
                                                 taxInclusive: line.taxInclusive, taxAmount: line.taxAmount, amount: line.amount,
-                                                account: account, serialNumbers: serials)
+                                                account: account, serialNumbers: serials, classification: classification)
     }
 
     /// `value` as the pack's `uppercase` setting writes it.

@@ -14,6 +14,22 @@ public final class InvoiceContent: Sendable {
         public var value: String
     }
 
+    /// An integer member whose key a setting chooses (`einvoice.fields`).
+    public struct NamedInt: Sendable {
+        public var key: String
+        public var value: Int
+    }
+
+    /// The MyInvois members of a document (`einvoice:`): its submission type and, on an individual e-invoice, the
+    /// buyer's identifiers and bill-to address.
+    public struct EInvoiceHeader: Sendable {
+        public var submission: NamedInt
+        public var tin: NamedText?
+        public var idType: NamedInt?
+        /// The ID value, SST number and bill-to address members, in payload order.
+        public var texts: [NamedText]
+    }
+
     public struct Line: Sendable {
         public var itemCode, location, project, description: String
         /// The full text of a cut description, in the line field the pack names.
@@ -31,6 +47,8 @@ public final class InvoiceContent: Sendable {
         public var amount: Money
         public var account: String
         public var serialNumbers: [String]
+        /// The line's MyInvois classification code, when the pack has `einvoice:`.
+        public var classification: NamedText? = nil
     }
 
     public let docno, docnoex: String
@@ -41,12 +59,13 @@ public final class InvoiceContent: Sendable {
     public let agent, terms, project, area, currencyCode, currencyRate, description, docref1: String
     /// A credit note's reference to the invoice it credits.
     public let invoiceReference: NamedText?
+    public let einvoice: EInvoiceHeader?
     public let docamt: Money
     public let lines: [Line]
 
     init(docno: String, docnoex: String, date: String, code: String, companyName: String?, agent: String, terms: String,
          project: String, area: String, currencyCode: String, currencyRate: String, description: String, docref1: String,
-         invoiceReference: NamedText?, docamt: Money, lines: [Line]) {
+         invoiceReference: NamedText?, einvoice: EInvoiceHeader? = nil, docamt: Money, lines: [Line]) {
         self.docno = docno
         self.docnoex = docnoex
         self.date = date
@@ -61,6 +80,7 @@ public final class InvoiceContent: Sendable {
         self.description = description
         self.docref1 = docref1
         self.invoiceReference = invoiceReference
+        self.einvoice = einvoice
         self.docamt = docamt
         self.lines = lines
     }
@@ -100,6 +120,12 @@ public final class InvoiceContent: Sendable {
         sink.text("description", description)
         sink.text("docref1", docref1)
         if let invoiceReference { sink.namedText(invoiceReference.key, invoiceReference.value) }
+        if let einvoice {
+            sink.namedInt(einvoice.submission.key, einvoice.submission.value)
+            if let tin = einvoice.tin { sink.namedText(tin.key, tin.value) }
+            if let idType = einvoice.idType { sink.namedInt(idType.key, idType.value) }
+            for text in einvoice.texts { sink.namedText(text.key, text.value) }
+        }
         sink.decimal("docamt", FixedDecimal(units: docamt.minorUnits, scale: 2))
         sink.bool("cancelled", false)
         sink.openArray("sdsdocdetail")
@@ -121,6 +147,7 @@ public final class InvoiceContent: Sendable {
             sink.decimal("taxamt", FixedDecimal(units: line.taxAmount.minorUnits, scale: 2))
             sink.decimal("amount", FixedDecimal(units: line.amount.minorUnits, scale: 2))
             sink.text("account", line.account)
+            if let classification = line.classification { sink.namedText(classification.key, classification.value) }
             if !line.serialNumbers.isEmpty {
                 sink.openArray("sdsserialnumber")
                 for serial in line.serialNumbers {
@@ -141,6 +168,7 @@ public final class InvoiceContent: Sendable {
 private protocol PayloadSink {
     mutating func text(_ key: StaticString, _ value: String)
     mutating func namedText(_ key: String, _ value: String)
+    mutating func namedInt(_ key: String, _ value: Int)
     /// A decimal amount, written as a JSON string (`"12.50"`), as SQL Account takes amounts.
     mutating func decimal(_ key: StaticString, _ value: FixedDecimal)
     mutating func bool(_ key: StaticString, _ value: Bool)
@@ -158,6 +186,7 @@ private struct ObjectSink: PayloadSink {
     mutating func put(_ key: String, _ value: JSONValue) { objects[objects.count - 1].append(key, value) }
     mutating func text(_ key: StaticString, _ value: String) { put(key.description, .string(value)) }
     mutating func namedText(_ key: String, _ value: String) { put(key, .string(value)) }
+    mutating func namedInt(_ key: String, _ value: Int) { put(key, .int(value)) }
     mutating func decimal(_ key: StaticString, _ value: FixedDecimal) { put(key.description, .string(value.description)) }
     mutating func bool(_ key: StaticString, _ value: Bool) { put(key.description, .bool(value)) }
     mutating func int(_ key: StaticString, _ value: Int) { put(key.description, .int(value)) }
@@ -245,12 +274,22 @@ private struct ByteSink: PayloadSink {
         quoted(value)
     }
 
-    mutating func namedText(_ key: String, _ value: String) {
+    /// A key a setting chose, written as text since it is not known at compile time.
+    private mutating func namedKey(_ key: String) {
         if needsComma { byte(UInt8(ascii: ",")) }
         quoted(key)
         byte(UInt8(ascii: ":"))
         needsComma = true
+    }
+
+    mutating func namedText(_ key: String, _ value: String) {
+        namedKey(key)
         quoted(value)
+    }
+
+    mutating func namedInt(_ key: String, _ value: Int) {
+        namedKey(key)
+        number(FixedDecimal(units: Int64(value), scale: 0))
     }
 
     mutating func decimal(_ key: StaticString, _ value: FixedDecimal) {

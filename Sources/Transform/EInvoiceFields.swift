@@ -65,8 +65,8 @@ extension InvoiceBuilder {
             return nil
         }
         header.tin = InvoiceContent.NamedText(key: fields.tin.value, value: resolved.tin)
-        record(fields.tin.value, resolved.tin, resolved.tin == identifiers?.tin?.trimmingCharacters(in: .whitespaces)
-               ? orderField("buyer.einvoice.tin") : Origin("MyInvois's general TIN for a buyer with no TIN of their own", at: nil))
+        record(fields.tin.value, resolved.tin, missing(identifiers?.tin)
+               ? Origin("MyInvois's general TIN for a buyer with no TIN of their own", at: nil) : orderField("buyer.einvoice.tin"))
         if let idType = resolved.idType, let idCode = settings.idTypeCodes[idType] {
             header.idType = InvoiceContent.NamedInt(key: fields.idType.value, value: idCode)
             record(fields.idType.value, "\(idCode) (\(idType.rawValue))", Origin("order buyer.einvoice.id_type as einvoice.id_types.\(idType.rawValue)", at: source))

@@ -206,8 +206,10 @@ public enum TaskOperations {
         if kind == .receipts && request.cancelRemote { throw .message(StateStoreError.receiptTask(taskID, operation: .cancelRemote).description) }
         if kind == .returns && request.cancelRemote { throw .message(StateStoreError.returnTask(taskID, operation: .cancelRemote).description) }
         var client: SQLAccountClient?
+        var einvoice: EInvoiceSettings?
         if request.cancelRemote {
             let graph = try PackUseCases.load(request.packDirectory).graph
+            einvoice = graph.pack.einvoice
             guard let profile = graph.pack.profile else {
                 throw .message("pack '\(request.packDirectory)' has no profile; --cancel-remote needs the client pack's connection")
             }
@@ -242,6 +244,12 @@ public enum TaskOperations {
                                         pendingAgain: orders.filter { $0.status != .excluded }.count, deleted: false)
             if let client {
                 for document in created {
+                    // Never asked of SQL Accounting: past the window MyInvois refuses the cancel, and a credit note is the only way.
+                    if let refusal = EInvoiceCancelWindow.refusal(of: document, settings: einvoice) {
+                        deletion.cancellations.append(TaskDeletion.Cancellation(orderID: document.orderID, invoice: document.remoteDocno ?? "dockey \(document.remoteDockey ?? 0)",
+                                                                                problem: "not cancelled: \(refusal); import the order as cancelled or returned and apply, and it is credited"))
+                        continue
+                    }
                     let problem = await Workflows.cancelRemotely(document, client: client, state: state, taskID: taskID)
                     deletion.cancellations.append(TaskDeletion.Cancellation(orderID: document.orderID,
                                                                             invoice: document.remoteDocno ?? "dockey \(document.remoteDockey ?? 0)", problem: problem))

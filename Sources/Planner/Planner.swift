@@ -125,6 +125,11 @@ public enum Planner {
             guard let synced else { return nil }
             let reason = outcome.reason ?? "excluded by the pack"
             if let order, cancellingStatuses.contains(order.status) {
+                if let refusal = EInvoiceCancelWindow.refusal(of: synced, settings: inputs.graph.pack.einvoice) {
+                    return PlanEntry(orderID: outcome.orderID, action: .unchanged, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
+                                     documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno,
+                                     reason: "the order is now \(order.status.rawValue), but \(refusal): it stays as booked and is credited")
+                }
                 return PlanEntry(orderID: outcome.orderID, action: .cancel, documentType: synced.type, idempotencyKey: synced.idempotencyKey,
                                  documentID: synced.id, remoteDockey: synced.remoteDockey, remoteDocno: synced.remoteDocno,
                                  reason: "the order is now \(order.status.rawValue)")

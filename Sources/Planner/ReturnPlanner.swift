@@ -90,7 +90,8 @@ public enum ReturnPlanner {
         // A cancelled or fully returned order whose invoice the pack may still cancel, that no receipt or credit note
         // has touched: cancel it, as before returns were credited.
         let full = order.status == .cancelled || order.status == .returned || order.isFullyReturned
-        if let synced, full, creditedBefore.isEmpty, paid == .zero {
+        let pastEInvoiceWindow = full ? synced.flatMap { EInvoiceCancelWindow.refusal(of: $0, settings: graph.pack.einvoice) } : nil
+        if let synced, full, creditedBefore.isEmpty, paid == .zero, pastEInvoiceWindow == nil {
             let invoiceDate = invoicePayload["docdate"]?.stringValue.flatMap(CalendarDate.init(parsing:)) ?? inputs.options.asOf
             let offset = plan.settings.utcOffsetSeconds.value
             let lastReturn = events.map { $0.date.localDate(utcOffsetSeconds: offset) }.max { $0.daysSinceEpoch < $1.daysSinceEpoch } ?? inputs.options.asOf
@@ -197,6 +198,7 @@ public enum ReturnPlanner {
                 var why = ""
                 if full && paid != .zero { why = " (a receipt has paid \(paid) of it, so it is not cancelled)" }
                 else if full && !creditedBefore.isEmpty { why = " (credit notes already credit it, so it is not cancelled)" }
+                else if let pastEInvoiceWindow { why = " (\(pastEInvoiceWindow), so it is not cancelled)" }
                 else if full { why = " (returns.cancel_invoice: \(settings.cancelInvoice.value.rawValue) does not allow a cancel)" }
                 reason = "stays as booked; its returns are credited by the credit notes below" + why
             }

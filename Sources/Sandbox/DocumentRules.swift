@@ -202,6 +202,12 @@ struct DocumentRules {
         if (try Fields.text(master["companyname"], "companyname") ?? "").isEmpty {
             master["companyname"] = .string(customer.companyName)
         }
+        // As SQL Account does, a document without the buyer's e-invoice identity takes the customer's (its Tax tab).
+        if (try Fields.text(master["tin"], "tin") ?? "").isEmpty, let tin = customer.tin {
+            master["tin"] = .string(tin)
+            if master["idtype"] == nil, let idType = customer.idType { master["idtype"] = .int(idType) }
+            if master["idno"] == nil, let idValue = customer.idValue { master["idno"] = .string(idValue) }
+        }
 
         if let docno = try Fields.text(master["docno"], "docno") {
             guard FieldLimits.length(docno) <= ColumnLengths.docno else {

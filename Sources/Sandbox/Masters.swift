@@ -70,7 +70,8 @@ struct Masters: Sendable {
                                                 defaultUOM: record["defaultuom"]?.stringValue)
         case .customer:
             customers[code] = SandboxSeed.Customer(code: code, companyName: record["companyname"]?.stringValue ?? code,
-                                                   currency: record["currencycode"]?.stringValue ?? "----")
+                                                   currency: record["currencycode"]?.stringValue ?? "----", tin: record["tin"]?.stringValue,
+                                                   idValue: record["idno"]?.stringValue)
         default:
             return
         }
@@ -103,6 +104,9 @@ struct Masters: Sendable {
                 record.append("controlaccount", .string("300-000"))
                 record.append("companyname", .string(customer.companyName))
                 record.append("currencycode", .string(customer.currency))
+                if let tin = customer.tin { record.append("tin", .string(tin)) }
+                if let idType = customer.idType { record.append("idtype", .int(idType)) }
+                if let idValue = customer.idValue { record.append("idno", .string(idValue)) }
                 record.append("status", .string("A"))
                 record.append("sdsbranch", .array([.object([
                     "dtlkey": .int(index + 1), "code": .string(customer.code), "branchtype": .string("B"),

@@ -36,11 +36,18 @@ public struct SandboxSeed: Sendable, Equatable {
         public var companyName: String
         /// `----` is the base currency.
         public var currency: String
+        /// The Tax tab's e-invoice identity, which SQL Account puts on an e-invoice that does not carry its own.
+        public var tin: String?
+        public var idType: Int?
+        public var idValue: String?
 
-        public init(code: String, companyName: String, currency: String = "----") {
+        public init(code: String, companyName: String, currency: String = "----", tin: String? = nil, idType: Int? = nil, idValue: String? = nil) {
             self.code = code
             self.companyName = companyName
             self.currency = currency
+            self.tin = tin
+            self.idType = idType
+            self.idValue = idValue
         }
     }
 
@@ -364,11 +371,12 @@ private struct SeedReader {
         var result: [SandboxSeed.Customer] = []
         for (index, item) in sequence(node, keyPath: "customers").enumerated() {
             let path = "customers[\(index)]"
-            guard let fields = fields(item, keyPath: path, known: ["code", "companyname", "currency"]),
+            guard let fields = fields(item, keyPath: path, known: ["code", "companyname", "currency", "tin", "idtype", "idno"]),
                   let code = code(fields, entry: item, keyPath: path, maxLength: 10, seen: &seen) else { continue }
             let currency = fields["currency"]?.0 ?? "----"
             result.append(.init(code: code, companyName: fields["companyname"]?.0 ?? code,
-                                currency: currency.isEmpty ? "----" : currency))
+                                currency: currency.isEmpty ? "----" : currency, tin: fields["tin"]?.0, idType: fields["idtype"].flatMap { Int($0.0) },
+                                idValue: fields["idno"]?.0))
         }
         return result
     }

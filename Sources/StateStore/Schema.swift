@@ -340,6 +340,42 @@ enum Schema {
             // JSON functions leaves the column empty, and readers fall back to the order's JSON.
             try? db.execute(sql: "UPDATE orders SET ordered_on = date(json_extract(raw_json, '$.dates.ordered'), '+8 hours')")
         }
+        migrator.registerMigration("2026-12-16-einvoice-consolidations") { db in
+            // A month's consolidated e-invoice per scope (a store, or the company), sent once: its docref1 is unique,
+            // and the orders it reports are listed so the month is never reported twice.
+            try db.create(table: "einvoice_consolidations") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("month", .text).notNull().indexed()
+                t.column("scope", .text).notNull()
+                t.column("resource", .text).notNull()
+                t.column("customer_code", .text).notNull()
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("order_ids_json", .text).notNull()
+                t.column("amount_sen", .integer).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_dockey", .integer)
+                t.column("remote_docno", .text)
+                t.column("last_error", .text)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+                t.uniqueKey(["month", "scope"])
+            }
+            try db.create(table: "einvoice_consolidation_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("consolidation_id", .integer).notNull().references("einvoice_consolidations", onDelete: .cascade).indexed()
+                t.column("task_id", .integer)
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+            }
+        }
         return migrator
     }
 }

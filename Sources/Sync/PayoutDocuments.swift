@@ -131,3 +131,19 @@ extension PaymentPipeline.Selection {
         (self.channel.map { channel == $0 } ?? true) && (from.map { date >= $0 } ?? true) && (to.map { date <= $0 } ?? true)
     }
 }
+
+/// The month's consolidated e-invoices: the state store's `einvoice_consolidations`.
+public struct ConsolidationLedger: SyncLedger {
+    public let store: StateStore
+
+    public init(store: StateStore) {
+        self.store = store
+    }
+
+    public func state(of documentID: Int64) throws -> DocumentState? { try store.consolidation(documentID)?.state }
+
+    public func transition(documentID: Int64, to transition: DocumentTransition, taskID: Int64?, attempt: AttemptRecord?,
+                           finishing attemptID: Int64?, writeBackDocno: Bool, now: Date) throws -> Int64? {
+        try store.transitionConsolidation(documentID, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID.flatMap { $0 > 0 ? $0 : nil }, now: now)
+    }
+}

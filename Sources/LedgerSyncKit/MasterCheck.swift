@@ -130,6 +130,12 @@ public enum MasterCheck {
         if let feeAccount = pack.payments.feeAccount, pack.payments.fees.value == .bankCharge {
             add(.account, feeAccount.value, feeAccount.origin)
         }
+        // The monthly consolidated e-invoice's customer, item and account are sent by `einvoice consolidate`.
+        if let consolidation = pack.einvoice?.consolidation {
+            if let customer = consolidation.customer { add(.customer, customer.value, customer.origin) }
+            if let item = consolidation.itemCode { add(.item, item.value, item.origin) }
+            if let account = consolidation.account { add(.account, account.value, account.origin) }
+        }
         return result
     }
 

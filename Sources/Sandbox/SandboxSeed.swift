@@ -13,6 +13,7 @@ import Yams
 /// customers:
 ///   - {code: 300-C0001, companyname: CASH SALES}            # currency defaults to "----" (base)
 ///   - {code: 300-S0002, companyname: Shopee SG, currency: SGD}
+///   - {code: 300-B0001, companyname: Nexus, tin: C20880050010, idtype: 3, idno: "201901012345"}  # Tax tab (e-invoice)
 /// stock_items:
 ///   - {code: TBL-001, description: Round Coffee Table}      # uoms default to [UNIT]
 ///   - code: MUG-01

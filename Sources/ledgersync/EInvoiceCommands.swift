@@ -17,6 +17,8 @@ struct EInvoiceCommand: AsyncParsableCommand {
         @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
         @Option(help: "State store (default $LEDGERSYNC_STATE, else .ledgersync/state.sqlite).") var state: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Today, for what is due and whether the month has ended (YYYY-MM-DD; default today in Malaysia).", valueName: "date"))
+        var asOf: String?
 
         func validate() throws {
             if format == .jsonl { throw ValidationError("--format for einvoice consolidate is text or json") }
@@ -26,7 +28,7 @@ struct EInvoiceCommand: AsyncParsableCommand {
         func run() async throws {
             let console = Console.standard()
             let request = ConsolidationRequest(packDirectory: packOption.pack, statePath: state, month: month, apply: apply, endpoint: endpoint,
-                                               today: Workflows.today())
+                                               today: try parseAsOf(asOf))
             try finish(await Workflows.einvoiceConsolidate(request, format: format, console: console), console)
         }
     }

@@ -31,7 +31,7 @@ struct CheckCLITests {
     func examplePackIsClean() async throws {
         let result = try await CLI.run(["check"] + Args.acme + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
         #expect(result.status == 0, "\(result.transcript)")
-        #expect(result.stdout == "checked 8 customers, 17 stock items, 1 agent, 1 area, 6 projects, 2 terms codes, 2 locations, 3 GL accounts, 1 tax code, 6 payment methods, 1 currency against the embedded sandbox: no problems\n",
+        #expect(result.stdout == "checked 9 customers, 18 stock items, 1 agent, 1 area, 6 projects, 2 terms codes, 2 locations, 4 GL accounts, 1 tax code, 6 payment methods, 1 currency against the embedded sandbox: no problems\n",
                 "\(result.transcript)")
     }
 
@@ -133,7 +133,7 @@ struct CheckCLITests {
         #expect(result.status == 0, "\(result.transcript)")
         let object = try JSON.object(result.stdout, "check --format json")
         #expect(object["errors"] as? Int == 0)
-        #expect((object["checked"] as? [String: Any])?["customer"] as? Int == 8)
+        #expect((object["checked"] as? [String: Any])?["customer"] as? Int == 9)
         #expect((object["diagnostics"] as? [Any])?.isEmpty == true)
     }
 

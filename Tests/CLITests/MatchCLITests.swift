@@ -131,7 +131,7 @@ struct MatchCLITests {
         let imported = try await workspace.importSheet("filled.xlsx", ["--sandbox"])
         #expect(imported.status == 0, "\(imported.transcript)")
         #expect(imported.stdout.contains("  + NEW-VASE-01 → VASE-01 UNIT  (row \(index + 1))"), "\(imported.transcript)")
-        #expect(imported.stdout.contains("wrote rules/acme-living/matching/items.csv: 1 new match, 0 changed, 0 removed, 13 unchanged, 1 SKU still unmatched; codes checked against 17 stock items in the embedded sandbox"), "\(imported.transcript)")
+        #expect(imported.stdout.contains("wrote rules/acme-living/matching/items.csv: 1 new match, 0 changed, 0 removed, 13 unchanged, 1 SKU still unmatched; codes checked against 18 stock items in the embedded sandbox"), "\(imported.transcript)")
         #expect(try workspace.read(workspace.sheet) == before.replacingOccurrences(of: "NEW-VASE-01,Speckled Vase,,\n", with: "NEW-VASE-01,Speckled Vase,VASE-01,UNIT\n"))
 
         let again = try await workspace.importSheet("filled.xlsx")

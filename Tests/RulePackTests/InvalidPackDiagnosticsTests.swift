@@ -43,6 +43,8 @@ struct InvalidPackDiagnosticsTests {
         "masters-invalid",
         "masters-sequence-too-long",
         "masters-code-fixed",
+        "einvoice-invalid",
+        "einvoice-codes-missing",
     ]
 
     @Test("an invalid pack is rejected with exactly the diagnostics in its golden file", arguments: goldenCases)

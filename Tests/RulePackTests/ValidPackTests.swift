@@ -29,6 +29,29 @@ struct ValidPackTests {
         #expect(pack.profile?.store("woo-acme")?.channel == .woocommerce)
     }
 
+    @Test("einvoice: SQL's codes, submission by customer over store over channel over the default, classification by item, the consolidation policy with its defaults")
+    func einvoiceSettings() throws {
+        let pack = try Self.acmePack()
+        let einvoice = try #require(pack.einvoice)
+        #expect(einvoice.submissionCodes == [.none: 0, .einvoice: 1, .consolidate: 2])
+        #expect(einvoice.idTypeCodes[.brn] == 3)
+        #expect(einvoice.submission(channel: "shopee", store: "shopee-acme-my", customer: "300-S0001").value == .consolidate)
+        let singapore = einvoice.submission(channel: "shopee", store: "shopee-acme-sg", customer: "300-S0002")
+        #expect(singapore.value == .none)
+        #expect(singapore.origin.location?.file.hasSuffix("rules/acme-living/pack.yaml") == true)
+        #expect(einvoice.submission(channel: "woocommerce", store: "woo-acme", customer: "300-W0002").value == .einvoice, "the customer decides over the store")
+        #expect(einvoice.classification(itemCode: "TBL-001") == "008")
+        #expect(einvoice.consolidatedClassification.value == "004")
+        let policy = einvoice.consolidation
+        #expect(policy.scope.value == .store && policy.lines.value == .perDay)
+        #expect(policy.customer?.value == "300-G0001" && policy.itemCode?.value == "EIV-CONSOL" && policy.account?.value == "599-000")
+        #expect(policy.resource.value == "salesinvoice" && policy.dueDays.value == 7 && policy.idempotencyKey.value == "LS-EIV-{month}-{scope}")
+        #expect(einvoice.cancelWindowHours.value == 72)
+        #expect(einvoice.fields.submissionType.value == "submissiontype" && einvoice.fields.classification.value == "irbm_classification")
+        // Off unless configured: no e-invoice field is sent.
+        #expect(try Packs.requireValid("base-ok").einvoice == nil)
+    }
+
     @Test("masters: the validated settings, with defaults for what is left out and overrides by channel, then store")
     func mastersSettings() throws {
         let pack = try Packs.requireValid("masters-ok")

@@ -10,13 +10,15 @@ struct SeedAndStateTests {
         let seed = try SandboxSeed.load(path: path)
         #expect(seed.company == "Acme Living Sdn Bhd")
         #expect(seed.customers.map(\.code) == ["300-C0001", "300-S0001", "300-S0002", "300-L0001", "300-T0001",
-                                               "300-Z0001", "300-W0001", "300-W0002"])
+                                               "300-Z0001", "300-W0001", "300-W0002", "300-G0001"])
+        let business = seed.customers.first { $0.code == "300-W0002" }
+        #expect(business?.tin == "C20880050010" && business?.idType == 3 && business?.idValue == "201901012345", "the Tax tab an e-invoice without its own TIN takes")
         #expect(seed.customers.first { $0.code == "300-C0001" }?.companyName == "CASH SALES")
         #expect(seed.customers.first { $0.code == "300-S0002" }?.currency == "SGD")
         let items = Dictionary(uniqueKeysWithValues: seed.stockItems.map { ($0.code, $0) })
-        #expect(items.count == 17)
+        #expect(items.count == 18)
         for code in ["TBL-001", "CHR-010", "LMP-100", "RUG-160", "GIFT-TOTE", "VASE-01", "POT-M", "ECOM-MISC",
-                     "VOUCHER", "SHIPPING", "ZALORA-SALES"] {
+                     "VOUCHER", "SHIPPING", "ZALORA-SALES", "EIV-CONSOL"] {
             #expect(items[code]?.uoms.map(\.code) == ["UNIT"], "\(code)")
         }
         for (code, uom) in [("CUSH-45", "PCS"), ("MUG-01", "PCS"), ("SET-DIN4", "SET"), ("CANDLE-01", "PCS"),
@@ -29,7 +31,7 @@ struct SeedAndStateTests {
         #expect(seed.terms.map(\.code) == ["----", "C.O.D.", "30 DAYS"])
         #expect(seed.locations.map(\.code) == ["----", "PJ-WH", "PJ-SR"])
         #expect(seed.taxCodes.map { "\($0.code) \($0.rate)" } == ["ST5 5%", "ST 10%", "SV 8%"])
-        #expect(seed.accounts.map(\.code) == ["500-000", "510-000", "908-000"])
+        #expect(seed.accounts.map(\.code) == ["500-000", "510-000", "908-000", "599-000"])
         #expect(seed.paymentMethods.map(\.code) == ["310-SHP", "310-LZD", "310-TTS", "310-ZLR", "310-STR", "320-000"])
         #expect(seed.currencies.map(\.code) == ["----", "SGD"])
         #expect(seed.stockGroups.map(\.code) == ["DEFAULT", "ECOM"])

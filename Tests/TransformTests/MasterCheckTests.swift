@@ -37,7 +37,10 @@ struct MasterCheckTests {
         #expect(find(.paymentMethod, "310-SHP")?.origin.location?.fileAndLine == "rules/acme-living/matching.yaml:32")
         #expect(find(.item, "MUG-01")?.uom == "PCS")
         #expect(find(.currency, "SGD") != nil)
-        #expect(Set(references.filter { $0.kind == .customer }.map(\.code)).count == 8)
+        #expect(Set(references.filter { $0.kind == .customer }.map(\.code)).count == 9)
+        // The consolidated e-invoice's masters, at the lines of einvoice.consolidation.
+        #expect(find(.customer, "300-G0001")?.origin.location?.file.hasSuffix("rules/acme-living/pack.yaml") == true)
+        #expect(find(.item, "EIV-CONSOL") != nil && find(.account, "599-000") != nil)
         // `----` is SQL's "none" and blank tax is "no tax": nothing to look up.
         #expect(find(.agent, "----") == nil)
         #expect(!references.contains { $0.kind == .taxCode && $0.code.isEmpty })
@@ -50,7 +53,7 @@ struct MasterCheckTests {
         let pack = try examplePack().pack
         let (report, catalog) = try await withExampleSandbox { client in try await MasterCheck.check(pack: pack, client: client) }
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
-        #expect(report.checked[.customer] == 8)
+        #expect(report.checked[.customer] == 9)
         #expect(report.checked[.paymentMethod] == 6)
         #expect(catalog.customer("300-S0002")?.currency == "SGD")
         #expect(catalog.customer("300-S0001")?.currency == "----")

@@ -159,26 +159,16 @@ extension StateStore {
     @discardableResult
     public func transitionConsolidation(_ id: Int64, to transition: DocumentTransition, attempt: AttemptRecord?, finishing attemptID: Int64? = nil,
                                         taskID: Int64?, now: Date = Date()) throws -> Int64? {
-        let stamp = Timestamps.iso(now)
-        return try database.write { db in
-            guard var consolidation = try StoredConsolidation.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
-            consolidation.record(transition)
-            consolidation.updatedAt = stamp
-            try consolidation.update(db)
-            guard let attempt else { return nil }
-            if let attemptID, var row = try ConsolidationAttempt.filter(Column("id") == attemptID && Column("consolidation_id") == id).fetchOne(db) {
-                row.finishedAt = stamp
-                row.responseStatus = attempt.responseStatus
-                row.responseSummary = attempt.responseSummary
-                row.outcome = attempt.outcome
-                try row.update(db)
-                return attemptID
-            }
-            var row = ConsolidationAttempt(id: nil, consolidationID: id, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
-                                           requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
-                                           responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
-            try row.insert(db)
-            return row.id
-        }
+        try transitionSent(StoredConsolidation.self, id: id, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID, now: now, attempts: ConsolidationAttempt.self)
+    }
+}
+
+extension ConsolidationAttempt: SentDocumentAttempt {
+    static let documentColumn = "consolidation_id"
+
+    init(documentID: Int64, taskID: Int64?, stamp: String, attempt: AttemptRecord) {
+        self.init(id: nil, consolidationID: documentID, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
+                  requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
+                  responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
     }
 }

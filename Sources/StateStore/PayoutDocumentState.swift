@@ -208,28 +208,18 @@ extension StateStore {
     @discardableResult
     public func transitionPayoutDocument(_ id: Int64, to transition: DocumentTransition, attempt: AttemptRecord?, finishing attemptID: Int64? = nil,
                                          taskID: Int64?, now: Date = Date()) throws -> Int64? {
-        let stamp = Timestamps.iso(now)
-        return try database.write { db in
-            guard var document = try StoredPayoutDocument.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
-            document.record(transition)
-            document.updatedAt = stamp
-            try document.update(db)
-            guard let attempt else { return nil }
-            if let attemptID, var row = try PayoutDocumentAttempt.filter(Column("id") == attemptID && Column("payout_document_id") == id).fetchOne(db) {
-                row.finishedAt = stamp
-                row.responseStatus = attempt.responseStatus
-                row.responseSummary = attempt.responseSummary
-                row.outcome = attempt.outcome
-                try row.update(db)
-                return attemptID
-            }
-            var row = PayoutDocumentAttempt(id: nil, payoutDocumentID: id, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
-                                            requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
-                                            responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
-            try row.insert(db)
-            return row.id
-        }
+        try transitionSent(StoredPayoutDocument.self, id: id, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID, now: now, attempts: PayoutDocumentAttempt.self)
     }
 }
 
 extension StoredPayoutDocument: SentDocumentRecord {}
+
+extension PayoutDocumentAttempt: SentDocumentAttempt {
+    static let documentColumn = "payout_document_id"
+
+    init(documentID: Int64, taskID: Int64?, stamp: String, attempt: AttemptRecord) {
+        self.init(id: nil, payoutDocumentID: documentID, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
+                  requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
+                  responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
+    }
+}

@@ -173,27 +173,7 @@ extension StateStore {
     @discardableResult
     public func transitionReturnDocument(_ id: Int64, to transition: DocumentTransition, attempt: AttemptRecord?, finishing attemptID: Int64? = nil,
                                          taskID: Int64?, now: Date = Date()) throws -> Int64? {
-        let stamp = Timestamps.iso(now)
-        return try database.write { db in
-            guard var document = try StoredReturnDocument.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
-            document.record(transition)
-            document.updatedAt = stamp
-            try document.update(db)
-            guard let attempt else { return nil }
-            if let attemptID, var row = try ReturnAttempt.filter(Column("id") == attemptID && Column("return_document_id") == id).fetchOne(db) {
-                row.finishedAt = stamp
-                row.responseStatus = attempt.responseStatus
-                row.responseSummary = attempt.responseSummary
-                row.outcome = attempt.outcome
-                try row.update(db)
-                return attemptID
-            }
-            var row = ReturnAttempt(id: nil, returnDocumentID: id, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
-                                    requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
-                                    responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
-            try row.insert(db)
-            return row.id
-        }
+        try transitionSent(StoredReturnDocument.self, id: id, to: transition, attempt: attempt, finishing: attemptID, taskID: taskID, now: now, attempts: ReturnAttempt.self)
     }
 
     /// Replaces the body of a return document that has not been sent (the credited invoice's number became known).
@@ -211,11 +191,51 @@ extension StateStore {
 
 /// A document `apply` sends besides the invoice (a return's or a payout's credit note or refund): its state and what
 /// SQL Account answered, moved by a `DocumentTransition` the same way for every kind.
-protocol SentDocumentRecord {
+protocol SentDocumentRecord: FetchableRecord, MutablePersistableRecord {
     var state: DocumentState { get set }
     var remoteDockey: Int64? { get set }
     var remoteDocno: String? { get set }
     var lastError: String? { get set }
+    var updatedAt: String { get set }
+}
+
+/// One request made for a `SentDocumentRecord` and what came back: a row of that kind's attempts table, tied to its
+/// document by `documentColumn`.
+protocol SentDocumentAttempt: RecordedAttempt, FetchableRecord, MutablePersistableRecord {
+    static var documentColumn: String { get }
+    var finishedAt: String? { get set }
+    var responseStatus: Int? { get set }
+    var responseSummary: String? { get set }
+    var outcome: AttemptOutcome { get set }
+    init(documentID: Int64, taskID: Int64?, stamp: String, attempt: AttemptRecord)
+}
+
+extension StateStore {
+    /// Moves a sent document to its new state and records the request: a new attempt row, or the answer to the
+    /// attempt `attemptID` started. Returns the attempt's id.
+    func transitionSent<Document: SentDocumentRecord, Attempt: SentDocumentAttempt>(_ document: Document.Type, id: Int64, to transition: DocumentTransition,
+                                                                                   attempt: AttemptRecord?, finishing attemptID: Int64?, taskID: Int64?,
+                                                                                   now: Date, attempts: Attempt.Type) throws -> Int64? {
+        let stamp = Timestamps.iso(now)
+        return try database.write { db in
+            guard var document = try Document.fetchOne(db, key: id) else { throw StateStoreError.unknownDocument(id) }
+            document.record(transition)
+            document.updatedAt = stamp
+            try document.update(db)
+            guard let attempt else { return nil }
+            if let attemptID, var row = try Attempt.filter(Column("id") == attemptID && Column(Attempt.documentColumn) == id).fetchOne(db) {
+                row.finishedAt = stamp
+                row.responseStatus = attempt.responseStatus
+                row.responseSummary = attempt.responseSummary
+                row.outcome = attempt.outcome
+                try row.update(db)
+                return attemptID
+            }
+            var row = Attempt(documentID: id, taskID: taskID, stamp: stamp, attempt: attempt)
+            try row.insert(db)
+            return row.id
+        }
+    }
 }
 
 extension SentDocumentRecord {
@@ -242,3 +262,13 @@ extension SentDocumentRecord {
 }
 
 extension StoredReturnDocument: SentDocumentRecord {}
+
+extension ReturnAttempt: SentDocumentAttempt {
+    static let documentColumn = "return_document_id"
+
+    init(documentID: Int64, taskID: Int64?, stamp: String, attempt: AttemptRecord) {
+        self.init(id: nil, returnDocumentID: documentID, taskID: taskID, startedAt: stamp, finishedAt: attempt.outcome == .sending ? nil : stamp,
+                  requestMethod: attempt.method, requestPath: attempt.path, requestSummary: attempt.summary,
+                  responseStatus: attempt.responseStatus, responseSummary: attempt.responseSummary, outcome: attempt.outcome)
+    }
+}

@@ -75,6 +75,8 @@ public struct ConsolidationReport: CommandResult, Sendable {
     public var excludedCount = 0
     /// Reasons nothing could be sent (a month not over, orders not ready, a setting missing).
     public var refusals: [String] = []
+    /// What the reader should know that stops nothing (a preview of a month still running).
+    public var notes: [String] = []
 
     public var exitStatus: Int32 {
         if !refusals.isEmpty { return ExitStatus.failure }
@@ -149,9 +151,10 @@ public enum EInvoiceUseCases {
                 report.excludedCount += 1
                 continue
             }
-            guard let documentState = order.documentState, documentState != .desired || order.status == .completed else {
+            guard let documentState = order.documentState else {
+                // Never staged: not applied yet, or its invoice could not be built from the order.
                 report.notReady.append(.init(orderID: order.orderID, orderNumber: order.orderNumber,
-                                             why: order.status == .failed ? "its invoice failed to sync; fix it and apply" : "not applied yet"))
+                                             why: order.status == .failed ? "its invoice could not be built (ledgersync orders show \(order.orderID) says why); fix it and apply" : "not applied yet"))
                 continue
             }
             switch documentState {
@@ -199,7 +202,11 @@ public enum EInvoiceUseCases {
             byScope[scope, default: []].append((order, payload))
         }
         if request.month >= String(request.today.description.prefix(7)) {
-            report.refusals.append("\(request.month) has not ended (today is \(request.today)): a month is consolidated after its last day")
+            if request.apply {
+                report.refusals.append("\(request.month) has not ended (today is \(request.today)): a month is consolidated after its last day")
+            } else {
+                report.notes.append("\(request.month) has not ended (today is \(request.today)): this is a preview of the month so far; --apply waits until it is over")
+            }
         }
         if !report.notReady.isEmpty {
             report.refusals.append("\(report.notReady.count) order\(report.notReady.count == 1 ? "" : "s") of \(request.month) \(report.notReady.count == 1 ? "is" : "are") not in SQL Accounting as the pack wants yet (listed above): apply them (or exclude them) first, so the consolidated e-invoice reports the whole month")
@@ -372,6 +379,7 @@ public enum EInvoiceRendering {
             out += "not ready (\(report.notReady.count)):\n"
             for order in report.notReady { out += "  \(order.orderID) \(order.orderNumber): \(order.why)\n" }
         }
+        for note in report.notes { out += "note: \(note)\n" }
         for refusal in report.refusals { out += "error: \(refusal); nothing was sent\n" }
         let toSend = report.documents.filter { $0.action != .unchanged }.count
         if !report.applied {

@@ -10,7 +10,7 @@ struct EInvoiceCommand: AsyncParsableCommand {
 
     struct Consolidate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Plan (or, with --apply, send once) the month's consolidated e-invoice: one document per store or per company, built from the invoices as synced with submission type consolidate, every order listed; individual and platform-issued e-invoices are left out. Exit 1 while orders of the month are not synced, the month has not ended, or a send failed.")
+            abstract: "Plan (or, with --apply, send once) the month's consolidated e-invoice: one document per store or per company, built from the invoices as synced with submission type consolidate, every order listed; individual and platform-issued e-invoices are left out. Exit 1 while orders of the month are not synced, on --apply before the month has ended, or when a send failed.")
         @OptionGroup var packOption: PackOption
         @Option(help: ArgumentHelp("The month to consolidate (YYYY-MM), by the orders' dates in Malaysia time.", valueName: "month")) var month: String
         @Flag(help: "Send the planned documents (each looked up by docref1 first; a month already consolidated is left as it is).") var apply = false

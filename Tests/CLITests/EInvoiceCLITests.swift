@@ -74,6 +74,11 @@ import TestSupport
         #expect(plan.stdout.contains("  SG-1000135 2509149X48P08Q: not reported: the platform issued its e-invoice"), "\(plan.stdout)")
         #expect(plan.stdout.contains("Plan: 6 to create, 0 already sent."), "\(plan.stdout)")
         #expect(try SandboxBooks(sandbox).invoices.count == 51, "a plan sends nothing")
+        let json = try JSON.object(try await Self.consolidate(state, ["--format", "json"]).stdout, "einvoice consolidate --format json")
+        #expect(json["due"] as? String == "2025-10-07" && json["docdate"] as? String == "2025-09-30")
+        let planned = try #require(json["documents"] as? [[String: Any]])
+        #expect(planned.count == 6 && planned.allSatisfy { $0["action"] as? String == "create" })
+        #expect((json["left_out"] as? [[String: Any]])?.contains { $0["order_id"] as? String == "SG-1000135" } == true)
 
         let sent = try await Self.consolidate(state, ["--apply", "--endpoint", sandbox.url])
         #expect(sent.status == 0, "\(sent.transcript)")
@@ -133,9 +138,14 @@ import TestSupport
         #expect(refused.stdout.contains("error: 5 orders of 2025-09 are not in SQL Accounting as the pack wants yet (listed above): apply them (or exclude them) first"), "\(refused.stdout)")
         #expect(try SandboxBooks(sandbox).invoices.allSatisfy { !($0["docref1"] as? String ?? "").hasPrefix("LS-EIV") })
 
-        let early = try await CLI.run(["einvoice", "consolidate"] + Args.acme + ["--month", "2025-09", "--state", state, "--as-of", "2025-09-20"])
+        let early = try await CLI.run(["einvoice", "consolidate"] + Args.acme + ["--month", "2025-09", "--state", state, "--as-of", "2025-09-20", "--apply", "--endpoint", sandbox.url],
+                                      environment: ServedSandbox.keys)
         #expect(early.status == 1)
         #expect(early.stdout.contains("error: 2025-09 has not ended (today is 2025-09-20): a month is consolidated after its last day; nothing was sent"), "\(early.stdout)")
+        let preview = try await CLI.run(["einvoice", "consolidate"] + Args.acme + ["--month", "2025-12", "--state", state, "--as-of", "2025-12-20"])
+        #expect(preview.status == 0, "\(preview.transcript)")
+        #expect(preview.stdout.contains("note: 2025-12 has not ended (today is 2025-12-20): this is a preview of the month so far; --apply waits until it is over"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("no order of 2025-12 is to be consolidated"), "\(preview.stdout)")
     }
 
     @Test("a TIN MyInvois would refuse fails its order at the file line and field before anything is posted; the others sync")

@@ -65,6 +65,8 @@ let package = Package(
         // → one exact SettlementRow per order per payout; every report read and its header found through Spreadsheets, so its
         // only I/O is reading the report.
         .target(name: "Settlements", dependencies: ["LedgerCore", "Spreadsheets", "RulePack", "Expressions"], swiftSettings: v5),
+        // SQL Accounting's purchase orders → the store's purchase-order / stock-in records, with the pack's UOM conversion.
+        .target(name: "PurchaseOrders", dependencies: ["LedgerCore", "LedgerJSON", "RulePack"], swiftSettings: v5),
         // plan: desired documents vs the state store (and SQL Account), field by field under the pack's edit policy; saved plans; receipts from settlements.
         .target(name: "Planner", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore"], swiftSettings: v5),
         // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
@@ -112,6 +114,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SQLAccount", "LedgerJSON"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "LedgerCore"], swiftSettings: v5),
         .testTarget(name: "SettlementsTests", dependencies: ["Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets", "RulePack"], exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "PurchaseOrdersTests", dependencies: ["PurchaseOrders", "RulePack", "LedgerCore", "LedgerJSON", "TestSupport"], swiftSettings: v5),
         // The command use cases called directly: their results as values, without a console or a process.
         .testTarget(name: "LedgerSyncKitTests", dependencies: ["LedgerSyncKit", "LedgerCore", "SQLAccount", "StateStore", "Sync", "TestSupport"], swiftSettings: v5),
         // Import mappings (Docs/ImportMappings.md) loaded and validated: shape, extends, formulas, located diagnostics.

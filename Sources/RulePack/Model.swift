@@ -24,6 +24,9 @@ public struct RulePack: Sendable {
     public var returns: ReturnSettings = ReturnSettings()
     /// How documents are submitted to MyInvois (`einvoice:`); nil: the pack has no such section and no e-invoice field is sent.
     public var einvoice: EInvoiceSettings? = nil
+    /// Which of SQL Accounting's purchase orders go to the store, and how their UOMs convert (`purchase_orders:`);
+    /// nil: none are read.
+    public var purchaseOrders: PurchaseOrderSettings? = nil
 }
 
 public struct Profile: Sendable {

@@ -4,7 +4,7 @@ import LedgerCore
 
 /// Turns a layered pack tree into the validated `RulePack`, collecting every problem before failing.
 public struct RulePackValidator {
-    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters", "returns", "einvoice"]
+    public static let topLevelKeys = ["pack", "extends", "includes", "profile", "defaults", "presets", "matching", "channels", "stores", "rules", "edit_policy", "payments", "masters", "returns", "einvoice", "purchase_orders"]
 
     let loader: PackLoader
     let layered: LayeredPack
@@ -80,11 +80,12 @@ public struct RulePackValidator {
         let masters = top["masters"].map { readMasters($0, targets: matchTargets, checkTargets: profile != nil) } ?? MasterSettings()
         let returns = top["returns"].map { readReturns($0) } ?? ReturnSettings()
         let einvoice = top["einvoice"].map { readEInvoice($0, knownStores: profile != nil ? knownStores : []) }
+        let purchaseOrders = top["purchase_orders"].map { readPurchaseOrders($0, knownStores: profile != nil ? knownStores : []) }
 
         let pack = RulePack(name: name, kind: kind, directory: layered.directory, files: layered.files, profile: profile,
                             defaults: defaults, channelOverrides: channelOverrides, storeOverrides: storeOverrides,
                             presets: presets, matching: matching, rules: rules, editPolicy: editPolicy, payments: payments,
-                            masters: masters, returns: returns, einvoice: einvoice)
+                            masters: masters, returns: returns, einvoice: einvoice, purchaseOrders: purchaseOrders)
         if kind == .client { checkCompleteness(pack, root: root) }
         return (pack, reader.diagnostics)
     }

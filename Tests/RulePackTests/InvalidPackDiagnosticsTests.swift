@@ -45,6 +45,7 @@ struct InvalidPackDiagnosticsTests {
         "masters-code-fixed",
         "einvoice-invalid",
         "einvoice-codes-missing",
+        "purchase-orders-invalid",
     ]
 
     @Test("an invalid pack is rejected with exactly the diagnostics in its golden file", arguments: goldenCases)

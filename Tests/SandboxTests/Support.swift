@@ -55,7 +55,7 @@ struct SandboxClient {
     var region = "ap-southeast-5"
     var service = "sqlaccount"
     // Generous: the suites share two cores with the CLI tests' sandbox processes.
-    var timeout: TimeInterval = 15
+    var timeout: TimeInterval = 30
 
     init(port: Int) { self.port = port }
 

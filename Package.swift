@@ -72,7 +72,7 @@ let package = Package(
         // apply and payments apply as named stages: prepare (import, transform each order once, stage) → deliver (tasks of ≤150, exactly once).
         .target(name: "Sync", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "RulePack", "Transform", "StateStore", "SQLAccount", "Planner"], swiftSettings: v5),
         // The use cases behind each command (validate … apply, payments, match, tasks, orders): wire packs, stores and clients; render results.
-        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets"], swiftSettings: v5),
+        .target(name: "LedgerSyncKit", dependencies: ["LedgerCore", "LedgerJSON", "OrderIO", "OrderImport", "RulePack", "Transform", "SQLAccount", "Sandbox", "StateStore", "Sync", "Planner", "Settlements", "Spreadsheets", "PurchaseOrders"], swiftSettings: v5),
         // The local web console for operations staff: server-rendered pages over the same state store and use cases as the CLI.
         .target(name: "WebConsole", dependencies: ["LedgerCore", "LedgerJSON", "LedgerSyncKit", "RulePack", "SQLAccount", "Sandbox", "StateStore", "Sync",
                                                    "Transform", "LocalHTTP", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: v5),

@@ -376,6 +376,48 @@ enum Schema {
                 t.column("outcome", .text).notNull()
             }
         }
+        migrator.registerMigration("2026-12-16-purchase-orders") { db in
+            // Each SQL Accounting purchase order passed on to the store: the version it was passed on at (SQL's
+            // updatecount and lastmodified) and the record the store got, so the next plan shows only what changed.
+            try db.create(table: "purchase_orders") { t in
+                t.primaryKey("dockey", .integer)
+                t.column("docno", .text).notNull()
+                t.column("updatecount", .integer).notNull()
+                t.column("lastmodified", .integer).notNull()
+                t.column("record_json", .text).notNull()
+                t.column("exported_at", .text).notNull()
+                t.column("export_path", .text).notNull()
+            }
+            // Goods received back from the store, each sent to SQL Accounting once (its docref1 is unique).
+            try db.create(table: "goods_received") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("po_dockey", .integer).notNull().indexed()
+                t.column("po_docno", .text).notNull()
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload_json", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('desired','sending','created','failed','unknown','cancelled')")
+                t.column("remote_dockey", .integer)
+                t.column("remote_docno", .text)
+                t.column("last_error", .text)
+                t.column("created_at", .text).notNull()
+                t.column("updated_at", .text).notNull()
+            }
+            try db.create(table: "goods_received_attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("goods_received_id", .integer).notNull().references("goods_received", onDelete: .cascade).indexed()
+                t.column("task_id", .integer)
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("request_method", .text).notNull()
+                t.column("request_path", .text).notNull()
+                t.column("request_summary", .text).notNull()
+                t.column("response_status", .integer)
+                t.column("response_summary", .text)
+                t.column("outcome", .text).notNull()
+            }
+        }
         return migrator
     }
 }

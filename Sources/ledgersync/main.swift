@@ -11,7 +11,7 @@ struct LedgerSync: AsyncParsableCommand {
         abstract: "Turn e-commerce orders into SQL Accounting sales invoices, driven by a rule pack.",
         version: "0.1.0",
         subcommands: [Validate.self, Transform.self, Explain.self, Test.self, Fmt.self, PlanCommand.self, Apply.self, DiffCommand.self, Status.self, CheckCommand.self, OrdersCommand.self, TasksCommand.self, MatchCommand.self, MastersCommand.self, PaymentsCommand.self,
-                      EInvoiceCommand.self, SandboxCommand.self, ConsoleCommand.self])
+                      EInvoiceCommand.self, PurchaseOrderCommand.self, SandboxCommand.self, ConsoleCommand.self])
 }
 
 struct PackOption: ParsableArguments {

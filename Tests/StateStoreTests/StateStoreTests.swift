@@ -17,11 +17,12 @@ struct StateStoreTests {
                                                   "2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
                                                   "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters",
                                                   "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes",
-                                                  "2026-12-15-orders-ordered-on", "2026-12-16-einvoice-consolidations"])
+                                                  "2026-12-15-orders-ordered-on", "2026-12-16-einvoice-consolidations",
+                                                  "2026-12-16-purchase-orders"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
         #expect(permissions?.intValue == 0o600)
         // Reopening applies nothing twice.
-        #expect(try StateStore(path: path).appliedMigrations().count == 13)
+        #expect(try StateStore(path: path).appliedMigrations().count == 14)
     }
 
     @Test("settlement rows imported before shipping credits were recorded keep their amounts and read as no shipping credit")
@@ -62,10 +63,11 @@ struct StateStoreTests {
         try queue.close()
 
         let store = try StateStore(path: path)
-        #expect(try store.appliedMigrations().suffix(10) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
+        #expect(try store.appliedMigrations().suffix(11) == ["2026-11-28-payment-attempts", "2026-11-28-orders-by-channel-order-number",
                                                             "2026-12-05-settlement-shipping-credits", "2026-12-05-receipt-tasks-or-numbers", "2026-12-08-created-masters",
                                                             "2026-12-12-return-documents", "2026-12-13-return-credited-events", "2026-12-14-payout-credit-notes",
-                                                            "2026-12-15-orders-ordered-on", "2026-12-16-einvoice-consolidations"])
+                                                            "2026-12-15-orders-ordered-on", "2026-12-16-einvoice-consolidations",
+                                                            "2026-12-16-purchase-orders"])
         let payment = try #require(try store.payments().first)
         #expect(payment.remoteDocno == "OR-00001")
         #expect(try store.paymentAttempts(paymentID: payment.id ?? 0).isEmpty)

@@ -1,0 +1,46 @@
+import ArgumentParser
+import LedgerSyncKit
+
+/// `ledgersync po plan|apply`: SQL Accounting's purchase orders → the store's purchase-order / stock-in records.
+struct PurchaseOrderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "po",
+        abstract: "Pass SQL Accounting's purchase orders on to the store as the pack's purchase_orders: section says (UOM conversion, the store's SKUs).",
+        subcommands: [Plan.self, Apply.self])
+
+    struct Options: ParsableArguments {
+        @OptionGroup var packOption: PackOption
+        @Option(help: "API base URL overriding the pack's host, e.g. http://127.0.0.1:8080 for a sandbox.") var endpoint: String?
+        @Option(help: "State store (default $LEDGERSYNC_STATE, else .ledgersync/state.sqlite): which purchase orders were passed on, at which SQL version.") var state: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func validate() throws {
+            if format == .jsonl { throw ValidationError("--format for po is text or json") }
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dry run (only GETs): + new purchase orders with each line as the store gets it (converted quantities, unit costs, SKUs), ~ changed ones field by field, = unchanged (SQL's updatecount and lastmodified as recorded), ! errors (a UOM without a rate, an unknown item). Exit 1 on an error.")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let console = Console.standard()
+            let request = PurchaseOrderRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint)
+            try finish(await Workflows.purchaseOrders(request, apply: false, format: options.format, console: console), console)
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the new and changed purchase orders of the plan to --out (.jsonl, one purchase order a line; .csv or .xlsx, one row a line) for the platform's import, and record them: the next plan shows only what changed in SQL since. Exit 1 on an error (the others are still written).")
+        @OptionGroup var options: Options
+        @Option(help: ArgumentHelp("Where the records go: FILE.jsonl, FILE.csv or FILE.xlsx.", valueName: "file")) var out: String
+
+        func run() async throws {
+            let console = Console.standard()
+            let request = PurchaseOrderRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint, outPath: out)
+            try finish(await Workflows.purchaseOrders(request, apply: true, format: options.format, console: console), console)
+        }
+    }
+}

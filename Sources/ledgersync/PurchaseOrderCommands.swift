@@ -5,8 +5,8 @@ import LedgerSyncKit
 struct PurchaseOrderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "po",
-        abstract: "Pass SQL Accounting's purchase orders on to the store as the pack's purchase_orders: section says (UOM conversion, the store's SKUs).",
-        subcommands: [Plan.self, Apply.self])
+        abstract: "Pass SQL Accounting's purchase orders on to the store as the pack's purchase_orders: section says (UOM conversion, the store's SKUs), and the goods it received back.",
+        subcommands: [Plan.self, Apply.self, Receive.self])
 
     struct Options: ParsableArguments {
         @OptionGroup var packOption: PackOption
@@ -41,6 +41,24 @@ struct PurchaseOrderCommand: AsyncParsableCommand {
             let console = Console.standard()
             let request = PurchaseOrderRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint, outPath: out)
             try finish(await Workflows.purchaseOrders(request, apply: true, format: options.format, console: console), console)
+        }
+    }
+}
+
+extension PurchaseOrderCommand {
+    struct Receive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a goods-received file from the store (csv, xlsx or jsonl: po_number, sku or item_code, qty, optional date and reference) and send SQL Accounting one goods received note per purchase order, its lines transferred from the PO's, each exactly once (by docref1; the same file again sends nothing). A row that names an unknown PO or an item not on it stops that PO only. Exit 1 on an error or a failed send.")
+        @OptionGroup var options: Options
+        @Argument(help: ArgumentHelp("The goods-received file.", valueName: "file")) var file: String
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("The date of rows without one (YYYY-MM-DD; default today in Malaysia).", valueName: "date"))
+        var asOf: String?
+
+        func run() async throws {
+            let console = Console.standard()
+            let request = GoodsReceivedRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint, filePath: file,
+                                               today: try parseAsOf(asOf))
+            try finish(await Workflows.goodsReceived(request, format: options.format, console: console), console)
         }
     }
 }

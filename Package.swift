@@ -126,6 +126,6 @@ let package = Package(
         .testTarget(name: "BrowserHarnessTests", dependencies: ["TestSupport"], swiftSettings: v5),
         // The web console in headless Chromium (Debian's chromium and chromium-driver) against a sandbox; screenshots in .build/screenshots.
         .testTarget(name: "ConsoleBrowserTests", dependencies: ["WebConsole", "LedgerCore", "LedgerSyncKit", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", .product(name: "GRDB", package: "GRDB.swift"), "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
+        .testTarget(name: "CLITests", dependencies: ["ledgersync", "TestSupport", "StateStore", "SQLAccount", "LedgerJSON", .product(name: "GRDB", package: "GRDB.swift"), "Settlements", "SettlementTestFixtures", "LedgerCore", "Spreadsheets"], exclude: ["Fixtures", "Golden"], swiftSettings: v5),
     ]
 )

@@ -7,16 +7,25 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     case customerPayment = "customerpayment"
     case salesCreditNote = "salescreditnote"
     case customerRefund = "customerrefund"
+    /// Purchase orders (`PH_PO`) and the goods received against them (`PH_GR`): issue 16's stock coming back
+    /// from SQL Accounting. Their `code` is a supplier, not a customer.
+    case purchaseOrder = "purchaseorder"
+    case purchaseGoodsReceived = "purchasegoodsreceived"
 
-    /// The auto-number prefix (`IV-00001`, `OR-00001`, `CN-00001`, `CF-00001`).
+    /// The auto-number prefix (`IV-00001`, `OR-00001`, `CN-00001`, `CF-00001`, `PO-00001`, `GR-00001`).
     public var docType: String {
         switch self {
         case .salesInvoice: return "IV"
         case .customerPayment: return "OR"
         case .salesCreditNote: return "CN"
         case .customerRefund: return "CF"
+        case .purchaseOrder: return "PO"
+        case .purchaseGoodsReceived: return "GR"
         }
     }
+
+    /// Whether the document is a purchase document, whose `code` names a supplier.
+    var isPurchase: Bool { self == .purchaseOrder || self == .purchaseGoodsReceived }
 
     /// The `doctype` a knock-off row names a document of this kind by. A payment is numbered `OR-…` but is the
     /// AR_PM document type, so a refund of an overpayment knocks it off as `PM`.
@@ -26,6 +35,8 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "PM"
         case .salesCreditNote: return "CN"
         case .customerRefund: return "CF"
+        case .purchaseOrder: return "PO"
+        case .purchaseGoodsReceived: return "GR"
         }
     }
 
@@ -36,6 +47,8 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "AR_PM"
         case .salesCreditNote: return "SL_CN"
         case .customerRefund: return "AR_CF"
+        case .purchaseOrder: return "PH_PO"
+        case .purchaseGoodsReceived: return "PH_GR"
         }
     }
 
@@ -46,6 +59,8 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "customer payment"
         case .salesCreditNote: return "sales credit note"
         case .customerRefund: return "customer refund"
+        case .purchaseOrder: return "purchase order"
+        case .purchaseGoodsReceived: return "goods received note"
         }
     }
 
@@ -56,6 +71,8 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "payment amount"
         case .salesCreditNote: return "credit note amount"
         case .customerRefund: return "refund amount"
+        case .purchaseOrder: return "order amount"
+        case .purchaseGoodsReceived: return "goods received amount"
         }
     }
 
@@ -66,6 +83,8 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "customer payments"
         case .salesCreditNote: return "credit notes"
         case .customerRefund: return "customer refunds"
+        case .purchaseOrder: return "purchase orders"
+        case .purchaseGoodsReceived: return "goods received notes"
         }
     }
 
@@ -73,7 +92,7 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     /// others are AR receipts whose `docamt` is the money received or paid out).
     var hasLines: Bool {
         switch self {
-        case .salesInvoice, .salesCreditNote: return true
+        case .salesInvoice, .salesCreditNote, .purchaseOrder, .purchaseGoodsReceived: return true
         case .customerPayment, .customerRefund: return false
         }
     }
@@ -81,7 +100,7 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     /// The kinds this kind's `sdsknockoff` rows may knock off.
     var knockoffTargets: [SandboxDocumentKind] {
         switch self {
-        case .salesInvoice: return []
+        case .salesInvoice, .purchaseOrder, .purchaseGoodsReceived: return []
         case .customerPayment, .salesCreditNote: return [.salesInvoice]
         case .customerRefund: return [.salesCreditNote, .customerPayment]
         }
@@ -94,15 +113,18 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         case .customerPayment: return "the sandbox knocks off sales invoices (IV) only"
         case .salesCreditNote: return "a sales credit note knocks off sales invoices (IV) only"
         case .customerRefund: return "a customer refund knocks off credit notes (CN) and customer payments (PM)"
+        case .purchaseOrder, .purchaseGoodsReceived: return "a purchase document knocks off nothing"
         }
     }
 
     /// The derived field that says what is left of a document: an invoice is still owed (`outstanding`); a
-    /// payment, credit note or refund still has money not applied to anything (`unappliedamt`).
-    var balanceField: String {
+    /// payment, credit note or refund still has money not applied to anything (`unappliedamt`). A purchase
+    /// document has none: what is left of a purchase order is stock to receive (`transferredqty`, `status`).
+    var balanceField: String? {
         switch self {
         case .salesInvoice: return "outstanding"
         case .customerPayment, .salesCreditNote, .customerRefund: return "unappliedamt"
+        case .purchaseOrder, .purchaseGoodsReceived: return nil
         }
     }
 
@@ -110,7 +132,7 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     /// file shows a receipt's `unappliedamt` as SQL stores it. An invoice's `outstanding` is only ever derived.
     var storedBalanceField: String? {
         switch self {
-        case .salesInvoice: return nil
+        case .salesInvoice, .purchaseOrder, .purchaseGoodsReceived: return nil
         case .customerPayment, .salesCreditNote, .customerRefund: return "unappliedamt"
         }
     }
@@ -118,7 +140,7 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
     /// The balance in a knock-off message: "exceeds its outstanding 25.00", "exceeds its unapplied amount 25.00".
     var balanceName: String {
         switch self {
-        case .salesInvoice: return "outstanding"
+        case .salesInvoice, .purchaseOrder, .purchaseGoodsReceived: return "outstanding"
         case .customerPayment, .salesCreditNote, .customerRefund: return "unapplied amount"
         }
     }
@@ -129,7 +151,7 @@ public enum SandboxDocumentKind: String, CaseIterable, Sendable {
         return sources.isEmpty ? nil : sources.map(\.plural).joined(separator: " or ")
     }
 
-    /// `IV-%.5d`, `OR-%.5d`, `CN-%.5d`, `CF-%.5d`: SQL's default Maintain Document Number formats.
+    /// `IV-%.5d`, `OR-%.5d`, `CN-%.5d`, `CF-%.5d`, `PO-%.5d`, `GR-%.5d`: SQL's default Maintain Document Number formats.
     func autoNumber(_ number: Int) -> String {
         let digits = String(number)
         return docType + "-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
@@ -190,20 +212,38 @@ struct DocumentRules {
 
     // MARK: Master fields shared by every document
 
-    /// Validates and normalises the master fields in place; returns the customer code.
+    /// Validates and normalises the master fields in place; returns the customer code (the supplier code of a
+    /// purchase document).
     func normalizeMaster(_ kind: SandboxDocumentKind, _ master: inout JSONObject) throws -> String {
+        let party = kind.isPurchase ? "supplier" : "customer"
         guard let code = try Fields.text(master["code"], "code")?.trimmingSpaces, !code.isEmpty else {
-            throw APIError.badRequest("Customer code is required (code)")
+            throw APIError.badRequest("\(kind.isPurchase ? "Supplier" : "Customer") code is required (code)")
         }
-        guard let customer = masters.customers[code] else {
-            throw APIError.badRequest("Customer \(code) not found")
+        let companyName: String
+        let partyCurrency: String
+        var customer: SandboxSeed.Customer?
+        if kind.isPurchase {
+            guard let supplier = masters.suppliers[code] else {
+                var message = "Supplier \(code) not found"
+                if masters.customers[code] != nil { message += " (\(code) is a customer; a purchase document's code is a supplier)" }
+                throw APIError.badRequest(message)
+            }
+            companyName = supplier.companyName
+            partyCurrency = supplier.currency
+        } else {
+            guard let found = masters.customers[code] else {
+                throw APIError.badRequest("Customer \(code) not found")
+            }
+            customer = found
+            companyName = found.companyName
+            partyCurrency = found.currency
         }
         master["code"] = .string(code)
         if (try Fields.text(master["companyname"], "companyname") ?? "").isEmpty {
-            master["companyname"] = .string(customer.companyName)
+            master["companyname"] = .string(companyName)
         }
         // As SQL Account does, a document without the buyer's e-invoice identity takes the customer's (its Tax tab).
-        if (try Fields.text(master["tin"], "tin") ?? "").isEmpty, let tin = customer.tin {
+        if let customer, (try Fields.text(master["tin"], "tin") ?? "").isEmpty, let tin = customer.tin {
             master["tin"] = .string(tin)
             if master["idtype"] == nil, let idType = customer.idType { master["idtype"] = .int(idType) }
             if master["idno"] == nil, let idValue = customer.idValue { master["idno"] = .string(idValue) }
@@ -228,7 +268,7 @@ struct DocumentRules {
         try checkReference(master, "area", in: masters.areas)
         try checkReference(master, "project", in: masters.projects)
         switch kind {
-        case .salesInvoice, .salesCreditNote:
+        case .salesInvoice, .salesCreditNote, .purchaseOrder, .purchaseGoodsReceived:
             try checkReference(master, "terms", in: masters.terms)
         case .customerPayment, .customerRefund:
             try checkReference(master, "paymentproject", in: masters.projects)
@@ -236,15 +276,15 @@ struct DocumentRules {
 
         let currency = try Fields.text(master["currencycode"], "currencycode") ?? ""
         if currency.isEmpty {
-            master["currencycode"] = .string(customer.currency)
+            master["currencycode"] = .string(partyCurrency)
         } else {
             guard Masters.isNone(currency) || masters.currencies[currency] != nil else {
                 throw APIError.noRecord("currencycode", currency)
             }
             let normalizedCurrency = Masters.isNone(currency) ? "----" : currency
-            let customerCurrency = Masters.isNone(customer.currency) ? "----" : customer.currency
-            guard normalizedCurrency == customerCurrency else {
-                throw APIError.badRequest("currencycode '\(currency)' does not match customer \(code)'s currency '\(customer.currency)'")
+            let expected = Masters.isNone(partyCurrency) ? "----" : partyCurrency
+            guard normalizedCurrency == expected else {
+                throw APIError.badRequest("currencycode '\(currency)' does not match \(party) \(code)'s currency '\(partyCurrency)'")
             }
         }
         if let rate = try Fields.decimal(master["currencyrate"], "currencyrate") {
@@ -256,7 +296,8 @@ struct DocumentRules {
         master["cancelled"] = .bool(try Fields.bool(master["cancelled"], "cancelled") ?? false)
         for field in ["transferable", "changed", "nonrefundable", "taxinclusive"] { _ = try Fields.bool(master[field], field) }
         switch kind {
-        case .salesInvoice, .salesCreditNote: try ColumnLengths.check(master, FieldLimits.invoiceHeader)
+        case .salesInvoice, .salesCreditNote, .purchaseOrder, .purchaseGoodsReceived:
+            try ColumnLengths.check(master, FieldLimits.invoiceHeader)
         case .customerPayment, .customerRefund: try ColumnLengths.check(master, FieldLimits.paymentHeader)
         }
         return code

@@ -19,7 +19,8 @@ import LedgerCore
 /// authenticated, as a proxy in front of the API would), and commit-drop only after a successful write.
 public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     public enum Scope: String, Sendable, Equatable {
-        /// The document resources only: `salesinvoice`, `customerpayment`, `salescreditnote`, `customerrefund`.
+        /// The document resources only: `salesinvoice`, `customerpayment`, `salescreditnote`, `customerrefund`,
+        /// `purchaseorder`, `purchasegoodsreceived`.
         case documents
         /// Every route, including `/version`, `/profile` and the masters.
         case all

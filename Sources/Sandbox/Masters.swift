@@ -17,6 +17,8 @@ struct Masters: Sendable {
     let paymentMethods: Set<String>
     let currencies: [String: SandboxSeed.Currency]
     let stockGroups: Set<String>
+    /// What a purchase order's or goods received note's `code` names (read-only: suppliers are not created here).
+    let suppliers: [String: SandboxSeed.Supplier]
     /// The stock items and customers created through the API, as saved, in the order they were created: listed after
     /// the seed's, and as good on a document as a seeded one.
     private(set) var created: [Resource: [JSONObject]] = [:]
@@ -35,6 +37,7 @@ struct Masters: Sendable {
         paymentMethods = Set(seed.paymentMethods.map(\.code))
         currencies = Dictionary(seed.currencies.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         stockGroups = Set(seed.stockGroups.map(\.code))
+        suppliers = Dictionary(seed.suppliers.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The `dockey` the next created record of `resource` gets: after the seed's and those created before.
@@ -88,6 +91,8 @@ struct Masters: Sendable {
     /// why `ledgersync check` lets each name be overridden.
     enum Resource: String, CaseIterable, Sendable {
         case customer, stockitem, agent, area, project, terms, location, account, tax, pmmethod, currency, stockgroup
+        /// AP_SUPPLIER, named `supplier` in the third-party registry's list (C1): the purchase documents' `code`.
+        case supplier
 
         /// The resources `POST` creates records of (API doc §5 documents both); every other master is read-only.
         var isCreatable: Bool { self == .customer || self == .stockitem }
@@ -132,6 +137,22 @@ struct Masters: Sendable {
                 }))
                 return record
             } + (created[.stockitem] ?? [])
+        case .supplier:
+            // The customer's shape on the AP side (control account 400-000, the creditors' ledger).
+            return seed.suppliers.enumerated().map { index, supplier in
+                var record = JSONObject()
+                record.append("dockey", .int(index + 1))
+                record.append("code", .string(supplier.code))
+                record.append("controlaccount", .string("400-000"))
+                record.append("companyname", .string(supplier.companyName))
+                record.append("currencycode", .string(supplier.currency))
+                record.append("status", .string("A"))
+                record.append("sdsbranch", .array([.object([
+                    "dtlkey": .int(index + 1), "code": .string(supplier.code), "branchtype": .string("B"),
+                    "branchname": .string("BILLING"),
+                ])]))
+                return record
+            }
         case .agent: return Self.entries(seed.agents)
         case .area: return Self.entries(seed.areas)
         case .project: return Self.entries(seed.projects)
@@ -200,6 +221,7 @@ struct Masters: Sendable {
         case .pmmethod: return "Payment method \(key) not found"
         case .currency: return "Currency \(key) not found"
         case .stockgroup: return "Stock group \(key) not found"
+        case .supplier: return "Supplier \(key) not found"
         }
     }
 }

@@ -30,7 +30,22 @@ import Yams
 /// payment_methods: [{code: 310-SHP, description: Shopee wallet}]
 /// stock_groups: [DEFAULT, {code: ECOM, description: E-commerce items}]   # what POST /stockitem's stockgroup may name
 /// currencies: [{code: "----", description: Ringgit Malaysia, base: true}, {code: SGD, rate: "3.1250"}]
+/// suppliers:                                                # GET /supplier; what a purchase document's code names
+///   - {code: 400-A0001, companyname: CANDLE CRAFT SDN BHD}  # currency defaults to "----" (base)
+/// purchase_orders:                                          # stored as purchaseorder documents when the sandbox starts
+///   - docno: PO-00001                                       # required: a restart with a state file holding it keeps that one
+///     docdate: 2025-09-01
+///     code: 400-A0001                                       # a supplier above
+///     description: Candles for the showroom
+///     docref1: SUP-REF-1                                    # optional, like project
+///     lines:
+///       - {itemcode: CANDLE-01, qty: 2, uom: CTN, unitprice: "120.00", location: PJ-WH}  # uom: one of the item's
+///       - {itemcode: MUG-01, qty: 10, unitprice: "8.50", description: Mugs}             # (default: its default_uom)
 /// ```
+///
+/// A seeded purchase order is saved through the same checks as `POST /purchaseorder`, with `lastmodified` at midnight
+/// UTC of its docdate (so it reads the same on every start). A state file that already holds its docno keeps its
+/// copy (with whatever was received against it).
 public struct SandboxSeed: Sendable, Equatable {
     public struct Customer: Sendable, Equatable {
         public var code: String
@@ -101,6 +116,65 @@ public struct SandboxSeed: Sendable, Equatable {
         }
     }
 
+    /// A supplier (`AP_SUPPLIER`): what a purchase order's or goods received note's `code` names.
+    public struct Supplier: Sendable, Equatable {
+        public var code: String
+        public var companyName: String
+        /// `----` is the base currency.
+        public var currency: String
+
+        public init(code: String, companyName: String, currency: String = "----") {
+            self.code = code
+            self.companyName = companyName
+            self.currency = currency
+        }
+    }
+
+    /// A purchase order the sandbox starts with (`purchase_orders:`), as `POST /purchaseorder` would take it.
+    public struct PurchaseOrder: Sendable, Equatable {
+        public struct Line: Sendable, Equatable {
+            public var itemcode: String
+            /// Decimal text, in `uom`.
+            public var qty: String
+            /// nil: the item's default UOM.
+            public var uom: String?
+            /// Decimal text, per `uom`.
+            public var unitprice: String
+            public var location: String?
+            public var description: String?
+
+            public init(itemcode: String, qty: String, uom: String? = nil, unitprice: String, location: String? = nil,
+                        description: String? = nil) {
+                self.itemcode = itemcode
+                self.qty = qty
+                self.uom = uom
+                self.unitprice = unitprice
+                self.location = location
+                self.description = description
+            }
+        }
+
+        public var docno: String
+        public var docdate: String
+        /// The supplier.
+        public var code: String
+        public var description: String
+        public var docref1: String?
+        public var project: String?
+        public var lines: [Line]
+
+        public init(docno: String, docdate: String, code: String, description: String = "", docref1: String? = nil,
+                    project: String? = nil, lines: [Line]) {
+            self.docno = docno
+            self.docdate = docdate
+            self.code = code
+            self.description = description
+            self.docref1 = docref1
+            self.project = project
+            self.lines = lines
+        }
+    }
+
     public struct Currency: Sendable, Equatable {
         public var code: String
         public var description: String
@@ -132,6 +206,9 @@ public struct SandboxSeed: Sendable, Equatable {
     /// Stock groups (`ST_GROUP`), which hold an item's sales and purchase GL accounts: what a created stock item's
     /// `stockgroup` may name.
     public var stockGroups: [Entry]
+    public var suppliers: [Supplier]
+    /// Stored as `purchaseorder` documents when the sandbox starts (issue 16: purchase orders to receive against).
+    public var purchaseOrders: [PurchaseOrder]
 
     public static let defaultVersion = "5.2025.1038.875"
 
@@ -140,7 +217,7 @@ public struct SandboxSeed: Sendable, Equatable {
                 projects: [Entry] = [], areas: [Entry] = [], terms: [Entry] = [], locations: [Entry] = [],
                 taxCodes: [TaxCode] = [], accounts: [Entry] = [], paymentMethods: [Entry] = [],
                 currencies: [Currency] = [Currency(code: "----", description: "Base currency", isBase: true)],
-                stockGroups: [Entry] = []) {
+                stockGroups: [Entry] = [], suppliers: [Supplier] = [], purchaseOrders: [PurchaseOrder] = []) {
         self.company = company
         self.version = version
         self.customers = customers
@@ -155,6 +232,8 @@ public struct SandboxSeed: Sendable, Equatable {
         self.paymentMethods = paymentMethods
         self.currencies = currencies
         self.stockGroups = stockGroups
+        self.suppliers = suppliers
+        self.purchaseOrders = purchaseOrders
     }
 
     /// Reads and validates a seed file. Every problem is reported, each as `file:line:column: error: …`.
@@ -209,7 +288,8 @@ private struct SeedReader {
     init(file: String) { self.file = file }
 
     static let topLevelKeys = ["company", "version", "customers", "stock_items", "agents", "projects", "areas",
-                               "terms", "locations", "tax_codes", "accounts", "payment_methods", "currencies", "stock_groups"]
+                               "terms", "locations", "tax_codes", "accounts", "payment_methods", "currencies", "stock_groups",
+                               "suppliers", "purchase_orders"]
 
     func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
@@ -244,6 +324,9 @@ private struct SeedReader {
             return seed
         }
         var currenciesGiven = false
+        // Checked against the suppliers, items, UOMs, locations and projects once every key is read: the keys may
+        // come in any order.
+        var seededOrders: [SeededOrder] = []
         for (keyNode, value) in pairs {
             let key = keyNode.scalar?.string ?? ""
             switch key {
@@ -263,6 +346,8 @@ private struct SeedReader {
             case "currencies":
                 currenciesGiven = true
                 seed.currencies = readCurrencies(value)
+            case "suppliers": seed.suppliers = readSuppliers(value)
+            case "purchase_orders": seededOrders = readPurchaseOrders(value)
             default:
                 error("unknown key '\(key)'; the seed file knows \(Self.topLevelKeys.joined(separator: ", "))",
                       at: keyNode, keyPath: key, suggestion: Suggest.closest(to: key, in: Self.topLevelKeys),
@@ -273,6 +358,7 @@ private struct SeedReader {
             // The base currency always exists in SQL Account.
             seed.currencies.insert(.init(code: "----", description: "Base currency", isBase: true), at: 0)
         }
+        seed.purchaseOrders = checkPurchaseOrders(seededOrders, against: seed)
         return seed
     }
 
@@ -510,6 +596,218 @@ private struct SeedReader {
                 }
             }
             result.append(.init(code: code, description: fields["description"]?.0 ?? "", rate: rate, isBase: isBase))
+        }
+        return result
+    }
+}
+
+// MARK: Suppliers and purchase orders
+
+/// A purchase order as read, with the nodes its references were read from, so the checks made once the whole file
+/// is read (the supplier, items, UOMs and locations may come later in it) point at the right line.
+private struct SeededOrder {
+    struct Line {
+        var value: SandboxSeed.PurchaseOrder.Line
+        var path: String
+        var entry: Node
+        var nodes: [String: Node]
+    }
+
+    var value: SandboxSeed.PurchaseOrder
+    /// Whether it read without a diagnostic (its references are checked all the same).
+    var valid: Bool
+    var path: String
+    var entry: Node
+    var nodes: [String: Node]
+    var lines: [Line]
+}
+
+extension SeedReader {
+    mutating func readSuppliers(_ node: Node) -> [SandboxSeed.Supplier] {
+        var seen: [String: Int] = [:]
+        var result: [SandboxSeed.Supplier] = []
+        for (index, item) in sequence(node, keyPath: "suppliers").enumerated() {
+            let path = "suppliers[\(index)]"
+            guard let fields = fields(item, keyPath: path, known: ["code", "companyname", "currency"]),
+                  let code = code(fields, entry: item, keyPath: path, maxLength: 10, seen: &seen) else { continue }
+            let currency = fields["currency"]?.0 ?? "----"
+            result.append(.init(code: code, companyName: fields["companyname"]?.0 ?? code,
+                                currency: currency.isEmpty ? "----" : currency))
+        }
+        return result
+    }
+
+    /// The scalar fields of a mapping with `known` keys; `lines` (the one list) is handed back as its node.
+    mutating func mapping(_ node: Node, keyPath: String, known: [String]) -> [String: (String, Node)]? {
+        guard let pairs = node.mapping else {
+            error("\(keyPath) must be a mapping, not \(describe(node))", at: node, keyPath: keyPath)
+            return nil
+        }
+        var result: [String: (String, Node)] = [:]
+        for (keyNode, value) in pairs {
+            let key = keyNode.scalar?.string ?? ""
+            guard known.contains(key) else {
+                error("unknown key '\(key)'; expected \(known.joined(separator: ", "))", at: keyNode,
+                      keyPath: "\(keyPath).\(key)", suggestion: Suggest.closest(to: key, in: known), code: "unknown-key")
+                continue
+            }
+            if key == "lines" {
+                result[key] = ("", value)
+                continue
+            }
+            guard let scalar = value.scalar else {
+                error("\(keyPath).\(key) must be a single value, not \(describe(value))", at: value, keyPath: "\(keyPath).\(key)")
+                continue
+            }
+            result[key] = (scalar.string, value)
+        }
+        return result
+    }
+
+    /// A required, positive (or, with `zeroAllowed`, non-negative) decimal with at most 6 decimals.
+    mutating func quantity(_ fields: [String: (String, Node)], _ key: String, entry: Node, keyPath: String,
+                           zeroAllowed: Bool) -> String? {
+        guard let (text, node) = fields[key], !text.isEmpty else {
+            error("\(keyPath) has no \(key)", at: entry, keyPath: "\(keyPath).\(key)")
+            return nil
+        }
+        guard let value = FixedDecimal(parsing: text, maxScale: 6), zeroAllowed ? value.units >= 0 : value.units > 0 else {
+            error("\(key) '\(text)' must be a \(zeroAllowed ? "non-negative" : "positive") number with at most 6 decimals",
+                  at: node, keyPath: "\(keyPath).\(key)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func readPurchaseOrders(_ node: Node) -> [SeededOrder] {
+        var seen: [String: Int] = [:]
+        var result: [SeededOrder] = []
+        let known = ["docno", "docdate", "code", "description", "docref1", "project", "lines"]
+        for (index, item) in sequence(node, keyPath: "purchase_orders").enumerated() {
+            let path = "purchase_orders[\(index)]"
+            guard let fields = mapping(item, keyPath: path, known: known) else { continue }
+            var valid = true
+            // The docno is what a restart with a state file recognises the order by, so it is required and unique.
+            var docno = ""
+            if let (text, docnoNode) = fields["docno"], !text.isEmpty {
+                if FieldLimits.length(text) > ColumnLengths.docno {
+                    error("docno '\(text)' is longer than \(ColumnLengths.docno) characters", at: docnoNode, keyPath: "\(path).docno")
+                    valid = false
+                } else if let first = seen[text] {
+                    error("duplicate docno '\(text)' (first at line \(first))", at: docnoNode, keyPath: "\(path).docno",
+                          code: "duplicate-code")
+                    valid = false
+                } else {
+                    seen[text] = docnoNode.mark?.line ?? 0
+                }
+                docno = text
+            } else {
+                error("\(path) has no docno (e.g. docno: PO-00001)", at: item, keyPath: "\(path).docno")
+                valid = false
+            }
+            var docdate = ""
+            if let (text, dateNode) = fields["docdate"], !text.isEmpty {
+                if Fields.isDate(text) { docdate = text } else {
+                    error("docdate '\(text)' is not a date in the form YYYY-MM-DD", at: dateNode, keyPath: "\(path).docdate")
+                    valid = false
+                }
+            } else {
+                error("\(path) has no docdate", at: item, keyPath: "\(path).docdate")
+                valid = false
+            }
+            let code = fields["code"]?.0 ?? ""
+            if code.isEmpty {
+                error("\(path) has no code (the supplier)", at: item, keyPath: "\(path).code")
+                valid = false
+            }
+            var lines: [SeededOrder.Line] = []
+            if let (_, linesNode) = fields["lines"] {
+                let lineKeys = ["itemcode", "qty", "uom", "unitprice", "location", "description"]
+                let lineNodes = sequence(linesNode, keyPath: "\(path).lines")
+                if lineNodes.isEmpty, linesNode.sequence != nil || linesNode.scalar != nil {
+                    error("purchase order '\(docno)' needs at least one line", at: linesNode, keyPath: "\(path).lines")
+                    valid = false
+                }
+                for (lineIndex, lineNode) in lineNodes.enumerated() {
+                    let linePath = "\(path).lines[\(lineIndex)]"
+                    guard let lineFields = mapping(lineNode, keyPath: linePath, known: lineKeys) else {
+                        valid = false
+                        continue
+                    }
+                    let itemcode = lineFields["itemcode"]?.0 ?? ""
+                    if itemcode.isEmpty { error("\(linePath) has no itemcode", at: lineNode, keyPath: "\(linePath).itemcode") }
+                    let qty = quantity(lineFields, "qty", entry: lineNode, keyPath: linePath, zeroAllowed: false)
+                    let price = quantity(lineFields, "unitprice", entry: lineNode, keyPath: linePath, zeroAllowed: true)
+                    guard !itemcode.isEmpty, let qty, let price else {
+                        valid = false
+                        continue
+                    }
+                    let uom = lineFields["uom"]?.0
+                    let location = lineFields["location"]?.0
+                    lines.append(.init(value: .init(itemcode: itemcode, qty: qty, uom: uom?.isEmpty == true ? nil : uom,
+                                                    unitprice: price, location: location?.isEmpty == true ? nil : location,
+                                                    description: lineFields["description"]?.0),
+                                       path: linePath, entry: lineNode, nodes: lineFields.mapValues(\.1)))
+                }
+            } else {
+                error("\(path) has no lines", at: item, keyPath: "\(path).lines")
+                valid = false
+            }
+            // Checked against the masters even when something else is wrong with it, so one run reports everything.
+            let order = SandboxSeed.PurchaseOrder(docno: docno, docdate: docdate, code: code,
+                                                  description: fields["description"]?.0 ?? "", docref1: fields["docref1"]?.0,
+                                                  project: fields["project"]?.0, lines: lines.map(\.value))
+            result.append(SeededOrder(value: order, valid: valid, path: path, entry: item, nodes: fields.mapValues(\.1),
+                                      lines: lines))
+        }
+        return result
+    }
+
+    /// The orders whose supplier, project, items, UOMs and locations are all in `seed`; every other is reported at
+    /// the line that names what is missing.
+    mutating func checkPurchaseOrders(_ orders: [SeededOrder], against seed: SandboxSeed) -> [SandboxSeed.PurchaseOrder] {
+        let suppliers = seed.suppliers.map(\.code)
+        let items = Dictionary(seed.stockItems.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        let locations = seed.locations.map(\.code)
+        let projects = seed.projects.map(\.code)
+        var result: [SandboxSeed.PurchaseOrder] = []
+        for order in orders {
+            var valid = order.valid
+            if !order.value.code.isEmpty, !suppliers.contains(order.value.code) {
+                let hint = suppliers.isEmpty ? "; list it under suppliers:" : ""
+                error("supplier '\(order.value.code)' is not in suppliers\(hint)", at: order.nodes["code"] ?? order.entry,
+                      keyPath: "\(order.path).code", suggestion: Suggest.closest(to: order.value.code, in: suppliers),
+                      code: "unknown-supplier")
+                valid = false
+            }
+            if let project = order.value.project, !Masters.isNone(project), !projects.contains(project) {
+                error("project '\(project)' is not in projects", at: order.nodes["project"] ?? order.entry,
+                      keyPath: "\(order.path).project", suggestion: Suggest.closest(to: project, in: projects), code: "unknown-project")
+                valid = false
+            }
+            for line in order.lines {
+                guard let item = items[line.value.itemcode] else {
+                    error("item '\(line.value.itemcode)' is not in stock_items", at: line.nodes["itemcode"] ?? line.entry,
+                          keyPath: "\(line.path).itemcode", suggestion: Suggest.closest(to: line.value.itemcode, in: items.keys.sorted()),
+                          code: "unknown-item")
+                    valid = false
+                    continue
+                }
+                if let uom = line.value.uom, !item.uoms.contains(where: { $0.code == uom }) {
+                    let uoms = item.uoms.map(\.code)
+                    error("uom '\(uom)' is not one of item '\(item.code)''s UOMs (\(uoms.joined(separator: ", ")))",
+                          at: line.nodes["uom"] ?? line.entry, keyPath: "\(line.path).uom",
+                          suggestion: Suggest.closest(to: uom, in: uoms), code: "unknown-uom")
+                    valid = false
+                }
+                if let location = line.value.location, !Masters.isNone(location), !locations.contains(location) {
+                    error("location '\(location)' is not in locations", at: line.nodes["location"] ?? line.entry,
+                          keyPath: "\(line.path).location", suggestion: Suggest.closest(to: location, in: locations),
+                          code: "unknown-location")
+                    valid = false
+                }
+            }
+            if valid { result.append(order.value) }
         }
         return result
     }

@@ -39,12 +39,13 @@ public final class SandboxServer: @unchecked Sendable {
     /// What `configuration.preloadInvoices` stored, once started.
     public var preloaded: SandboxPreloadSummary? { lock.withLock { preloadSummary } }
 
-    /// Loads the state file (if any), stores the preloaded invoices (if any), binds, and returns the port once the
-    /// server accepts connections.
+    /// Loads the state file (if any), stores the seed's purchase orders it does not hold and the preloaded invoices
+    /// (if any), binds, and returns the port once the server accepts connections.
     @discardableResult
     public func start() async throws -> Int {
         guard !stopSignal.isFired, server.port == nil else { throw LocalHTTPServerError.alreadyStarted }
         try await service.store.loadState()
+        try await service.store.seedPurchaseOrders()
         if configuration.preloadInvoices != 0 {
             let summary = try await service.store.preloadInvoices(configuration.preloadInvoices, now: service.clock())
             lock.withLock { preloadSummary = summary }

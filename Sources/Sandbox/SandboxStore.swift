@@ -124,6 +124,9 @@ actor SandboxStore {
     /// Document → Σ koamt of the documents (not cancelled) that knock it off: invoices by payments and credit
     /// notes, credit notes and payments by refunds. Kept in step with every commit, rebuilt on load.
     private var knockedOff: DocumentRules.Contributions = [:]
+    /// Purchase order line → what the goods received notes (not cancelled) took from it, in base units. Kept in
+    /// step with every commit, rebuilt on load, as `knockedOff` is.
+    private var received: Receipts = [:]
 
     private static var emptyBooks: [SandboxDocumentKind: DocumentBook] {
         Dictionary(uniqueKeysWithValues: SandboxDocumentKind.allCases.map { ($0, DocumentBook()) })
@@ -169,7 +172,13 @@ actor SandboxStore {
 
     var documentCount: Int { books.values.reduce(0) { $0 + $1.records.count } }
 
-    private func present(_ kind: SandboxDocumentKind, _ record: JSONObject, details: Bool) -> JSONObject {
+    private func present(_ kind: SandboxDocumentKind, _ stored: JSONObject, details: Bool) -> JSONObject {
+        var record = stored
+        // What was received against a purchase order (`transferredqty`, `transferable`, `status`) is derived too, from
+        // the lines, before a list leaves them out.
+        if kind == .purchaseOrder, let dockey = Int(Fields.filterText(stored["dockey"]) ?? "") {
+            record = DocumentRules.withReceipts(stored, dockey: dockey, received: received)
+        }
         var result = JSONObject()
         var detailFields: [(String, JSONValue)] = []
         for (key, value) in record.entries {
@@ -181,8 +190,8 @@ actor SandboxStore {
         }
         // Derived on every read: the stored copy of `unappliedamt` (if any) is replaced in place, so a state file
         // edited by hand, or written before refunds could change a payment, never shows a stale balance.
-        if let dockey = Int(Fields.filterText(record["dockey"]) ?? "") {
-            result[kind.balanceField] = .string(balance(kind, dockey: dockey, record: record).description)
+        if let field = kind.balanceField, let dockey = Int(Fields.filterText(record["dockey"]) ?? "") {
+            result[field] = .string(balance(kind, dockey: dockey, record: record).description)
         }
         for (key, value) in detailFields { result.append(key, value) }
         return result
@@ -352,6 +361,25 @@ actor SandboxStore {
             try rules.checkPaymentFields(kind, body)
             docamt = try rules.normalizePaymentMaster(kind, &master)
             if let sentDetail = body["sdsdocdetail"] { details.append(("sdsdocdetail", sentDetail)) }
+        case .purchaseOrder:
+            // Derived from the goods received (`withReceipts` below); placed here so they sit among the master fields.
+            master["transferable"] = .bool(true)
+            master["status"] = .string("open")
+            let normalizedLines = try rules.normalizePurchaseOrder(&master, lines: lines, dockey: dockey, existing: existing,
+                                                                   nextDtlkey: &counters.nextDtlkey, received: received)
+            details.append(("sdsdocdetail", .array(normalizedLines.map(JSONValue.object))))
+            docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
+        case .purchaseGoodsReceived:
+            // An update re-receives its own lines: what this note took before is available to it again.
+            let previous = existing.map { DocumentRules.receipts(of: kind, $0) } ?? [:]
+            let normalizedLines = try rules.normalizeGoodsReceived(
+                &master, lines: lines, dockey: dockey, supplier: customer, orders: books[.purchaseOrder]!,
+                nextDtlkey: &counters.nextDtlkey, received: { key in
+                    let total = self.received[key] ?? Quantity.zero
+                    return previous[key].flatMap { Quantity.difference(total, $0) } ?? total
+                })
+            details.append(("sdsdocdetail", .array(normalizedLines.map(JSONValue.object))))
+            docamt = master["docamt"]?.stringValue.flatMap(Money.init(parsing:)) ?? .zero
         }
 
         var applied = Money.zero
@@ -412,6 +440,7 @@ actor SandboxStore {
         if let existing {
             for (key, value) in existing.entries where key.hasPrefix("sds") && record[key] == nil { record.append(key, value) }
         }
+        if kind == .purchaseOrder { record = DocumentRules.withReceipts(record, dockey: dockey, received: received) }
         return record
     }
 
@@ -453,6 +482,13 @@ actor SandboxStore {
         // What the rollback puts back: the totals and the records whose stored balance this commit changes.
         let savedTotals = targets.map { ($0, knockedOff[$0]) }
         let savedTargets = targets.compactMap { target in books[target.kind]?.records[target.dockey].map { (target, $0) } }
+        // Likewise for goods received: the purchase order lines it takes stock from, and the orders holding them.
+        let previousReceipts = previousRecord.map { DocumentRules.receipts(of: kind, $0) } ?? [:]
+        let receipts = DocumentRules.receipts(of: kind, record)
+        let receiptKeys = Set(previousReceipts.keys).union(receipts.keys)
+        let savedReceipts = receiptKeys.map { ($0, received[$0]) }
+        let orders = Set(receiptKeys.map(\.dockey))
+        let savedOrders = orders.compactMap { dockey in books[.purchaseOrder]!.records[dockey].map { (dockey, $0) } }
 
         books[kind]!.counters = counters
         books[kind]!.store(record, dockey: dockey)
@@ -464,10 +500,20 @@ actor SandboxStore {
             knockedOff[target] = (knockedOff[target] ?? .zero).adding(amount) ?? .largest
         }
         for target in targets { refreshStoredBalance(target) }
+        for (key, quantity) in previousReceipts {
+            let left = (received[key] ?? Quantity.zero)
+            received[key] = Quantity.difference(left, quantity).flatMap { $0.units == 0 ? nil : $0 }
+        }
+        for (key, quantity) in receipts {
+            received[key] = Quantity.sum(received[key] ?? Quantity.zero, quantity) ?? received[key]
+        }
+        for dockey in orders { refreshStoredReceipts(dockey) }
         guard persisting else { return present(kind, record, details: true) }
         do {
             try persist()
         } catch {
+            for (dockey, saved) in savedOrders { books[.purchaseOrder]!.store(saved, dockey: dockey) }
+            for (key, quantity) in savedReceipts { received[key] = quantity }
             for (target, saved) in savedTargets { books[target.kind]!.store(saved, dockey: target.dockey) }
             for (target, total) in savedTotals { knockedOff[target] = total }
             if let previousRecord {
@@ -486,6 +532,56 @@ actor SandboxStore {
         guard let field = target.kind.storedBalanceField, var record = books[target.kind]?.records[target.dockey] else { return }
         record[field] = .string(balance(target.kind, dockey: target.dockey, record: record).description)
         books[target.kind]!.store(record, dockey: target.dockey)
+    }
+
+    /// Brings what a purchase order's saved record says was received (`transferredqty`, `status` …) up to date
+    /// after a goods received note changed it, so the state file shows it; its updatecount and lastmodified stay,
+    /// as an invoice's do when a payment knocks it off.
+    private func refreshStoredReceipts(_ dockey: Int) {
+        guard let record = books[.purchaseOrder]!.records[dockey] else { return }
+        books[.purchaseOrder]!.store(DocumentRules.withReceipts(record, dockey: dockey, received: received), dockey: dockey)
+    }
+
+    // MARK: Seeded purchase orders
+
+    /// Stores the seed's `purchase_orders` through the same validation as a POST, each unless a document with its
+    /// docno is already there (a state file's copy, with what was received against it, is kept). `lastmodified`
+    /// is midnight UTC of the docdate, so a seeded order reads the same on every start. Nothing is written to the
+    /// state file until the first change (which writes them with it).
+    func seedPurchaseOrders() throws {
+        for order in masters.seed.purchaseOrders where books[.purchaseOrder]!.dockey(docno: order.docno) == nil {
+            var body: JSONObject = [
+                "docno": .string(order.docno), "docdate": .string(order.docdate), "code": .string(order.code),
+                "description": .string(order.description),
+            ]
+            if let docref1 = order.docref1 { body["docref1"] = .string(docref1) }
+            if let project = order.project { body["project"] = .string(project) }
+            body["sdsdocdetail"] = .array(order.lines.map { line in
+                var object: JSONObject = ["itemcode": .string(line.itemcode), "qty": .string(line.qty)]
+                if let uom = line.uom { object["uom"] = .string(uom) }
+                object["unitprice"] = .string(line.unitprice)
+                if let location = line.location { object["location"] = .string(location) }
+                if let description = line.description { object["description"] = .string(description) }
+                return .object(object)
+            })
+            let midnight = Self.midnightUTC(order.docdate) ?? Date(timeIntervalSince1970: 0)
+            do {
+                _ = try createOrThrow(.purchaseOrder, body: body, now: midnight, persisting: false)
+            } catch let error as APIError {
+                throw SandboxSeedError(diagnostics: [
+                    .error("purchase order '\(order.docno)' is not a valid purchase order: \(error.message)", code: "seed-invalid"),
+                ])
+            }
+        }
+    }
+
+    /// `YYYY-MM-DD` at 00:00 UTC.
+    static func midnightUTC(_ date: String) -> Date? {
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
     }
 
     // MARK: Preloading
@@ -617,6 +713,13 @@ actor SandboxStore {
             }
         }
         knockedOff = totals
+        var receipts: Receipts = [:]
+        for record in loaded[.purchaseGoodsReceived]!.records.values {
+            for (key, quantity) in DocumentRules.receipts(of: .purchaseGoodsReceived, record) {
+                receipts[key] = Quantity.sum(receipts[key] ?? Quantity.zero, quantity) ?? receipts[key]
+            }
+        }
+        received = receipts
     }
 }
 

@@ -418,7 +418,8 @@ struct CreditNoteRefundTests {
             #expect(try await client.get("/salescreditnote", [("offset", "0")]).records.isEmpty, "the fault did nothing")
             let missing = try await client.get("/purchaseinvoice")
             #expect(missing.status == 404)
-            #expect(missing.message.hasSuffix(", salesinvoice, customerpayment, salescreditnote and customerrefund)"), "\(missing.message)")
+            #expect(missing.message.hasSuffix(", salesinvoice, customerpayment, salescreditnote, customerrefund, purchaseorder and "
+                                              + "purchasegoodsreceived)"), "\(missing.message)")
         }
     }
 }

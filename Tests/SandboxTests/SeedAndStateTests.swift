@@ -17,10 +17,13 @@ struct SeedAndStateTests {
         #expect(seed.customers.first { $0.code == "300-S0002" }?.currency == "SGD")
         let items = Dictionary(uniqueKeysWithValues: seed.stockItems.map { ($0.code, $0) })
         #expect(items.count == 18)
-        for code in ["TBL-001", "CHR-010", "LMP-100", "RUG-160", "GIFT-TOTE", "VASE-01", "POT-M", "ECOM-MISC",
+        for code in ["TBL-001", "CHR-010", "LMP-100", "RUG-160", "GIFT-TOTE", "VASE-01", "ECOM-MISC",
                      "VOUCHER", "SHIPPING", "ZALORA-SALES", "EIV-CONSOL"] {
             #expect(items[code]?.uoms.map(\.code) == ["UNIT"], "\(code)")
         }
+        // Bought by the carton (PO-00002), sold by the unit.
+        #expect(items["POT-M"]?.uoms == [.init(code: "UNIT"), .init(code: "CTN", rate: "24")])
+        #expect(items["POT-M"]?.defaultUOM == "UNIT")
         for (code, uom) in [("CUSH-45", "PCS"), ("MUG-01", "PCS"), ("SET-DIN4", "SET"), ("CANDLE-01", "PCS"),
                             ("FRAME-A4", "PCS"), ("DELIVERY", "TRIP")] {
             #expect(items[code]?.defaultUOM == uom, "\(code)")
@@ -35,6 +38,11 @@ struct SeedAndStateTests {
         #expect(seed.paymentMethods.map(\.code) == ["310-SHP", "310-LZD", "310-TTS", "310-ZLR", "310-STR", "320-000"])
         #expect(seed.currencies.map(\.code) == ["----", "SGD"])
         #expect(seed.stockGroups.map(\.code) == ["DEFAULT", "ECOM"])
+        #expect(seed.suppliers.map(\.code) == ["400-A0001", "400-A0002"])
+        #expect(seed.suppliers.first?.companyName == "CANDLE CRAFT SDN BHD")
+        #expect(seed.purchaseOrders.map(\.docno) == ["PO-00001", "PO-00002"])
+        #expect(seed.purchaseOrders.map(\.code) == ["400-A0001", "400-A0002"])
+        #expect(seed.purchaseOrders[1].lines.map { "\($0.itemcode) \($0.qty) \($0.uom ?? "-")" } == ["POT-M 2 CTN", "VASE-01 12 -"])
     }
 
     @Test func seedErrorsNameFileAndLine() throws {

@@ -8,13 +8,17 @@ import TestSupport
 /// PO-00001, 48 candles in pieces; PO-00002, 2 cartons of 24 plant pots and 12 vases): the pack's UOM conversion,
 /// the store's SKUs, incremental plans, an edit in SQL shown field by field, and goods received sent back once.
 @Suite(.serialized) struct PurchaseOrderCLITests {
-    /// rules/acme-living with a purchase_orders: section, in a scratch copy (the example pack has none).
-    static func pack(in directory: String, section: String = "purchase_orders:\n  uom_conversion: true\n  store: shopify-acme\n") throws -> [String] {
+    static let exampleSection = "purchase_orders:\n  uom_conversion: true\n  store: shopify-acme\n"
+
+    /// rules/acme-living as it is, or in a scratch copy with another purchase_orders: section.
+    static func pack(in directory: String, section: String? = nil) throws -> [String] {
+        guard let section else { return Args.acme }
         let rules = directory + "/rules"
         try FileManager.default.copyItem(atPath: Golden.packageRoot + "/rules", toPath: rules)
         let packFile = rules + "/acme-living/pack.yaml"
         let text = try String(contentsOfFile: packFile, encoding: .utf8)
-        try (text + "\n" + section).write(toFile: packFile, atomically: true, encoding: .utf8)
+        #expect(text.contains(exampleSection), "the example pack's purchase_orders: section has moved")
+        try text.replacingOccurrences(of: exampleSection, with: section).write(toFile: packFile, atomically: true, encoding: .utf8)
         return ["--pack", rules + "/acme-living"]
     }
 

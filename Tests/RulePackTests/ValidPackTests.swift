@@ -48,6 +48,8 @@ struct ValidPackTests {
         #expect(policy.resource.value == "salesinvoice" && policy.dueDays.value == 7 && policy.idempotencyKey.value == "LS-EIV-{month}-{scope}")
         #expect(einvoice.cancelWindowHours.value == 72)
         #expect(einvoice.fields.submissionType.value == "submissiontype" && einvoice.fields.classification.value == "irbm_classification")
+        let purchaseOrders = try #require(pack.purchaseOrders)
+        #expect(purchaseOrders.uomConversion.value && purchaseOrders.store?.value == "shopify-acme" && purchaseOrders.converts(itemCode: "POT-M").value)
         // Off unless configured: no e-invoice field is sent.
         #expect(try Packs.requireValid("base-ok").einvoice == nil)
     }

@@ -18,12 +18,15 @@ public struct PurchaseOrderRequest: Sendable {
     public var endpoint: String?
     /// `apply`: where the records go (`.jsonl`, `.csv` or `.xlsx`); nil for `plan`.
     public var outPath: String?
+    /// `apply --layout`: the CSV/xlsx layout, over the pack's `purchase_orders.layout`.
+    public var layout: String?
 
-    public init(packDirectory: String, statePath: String?, endpoint: String?, outPath: String? = nil) {
+    public init(packDirectory: String, statePath: String?, endpoint: String?, outPath: String? = nil, layout: String? = nil) {
         self.packDirectory = packDirectory
         self.statePath = statePath
         self.endpoint = endpoint
         self.outPath = outPath
+        self.layout = layout
     }
 }
 
@@ -73,6 +76,8 @@ public enum PurchaseOrderUseCases {
         guard let outPath = request.outPath else { throw .message("po apply needs --out FILE (.jsonl, .csv or .xlsx): where the records for the platform's import are written") }
         let format = try exportFormat(outPath)
         let (graph, settings, client) = try prepare(request, environment: environment)
+        // Checked before anything is read from SQL Accounting: a broken layout writes nothing.
+        let layout = try resolveLayout(request, settings: settings, environment: environment)
         let state = try reporting { try StateStore(path: StateLocation.resolve(request.statePath, environment: environment)) }
         let lock = try reporting { try StateLock.acquire(statePath: state.path, command: "ledgersync po apply", wait: true) { _ in } }
         defer { lock.release() }
@@ -82,7 +87,7 @@ public enum PurchaseOrderUseCases {
         let written = report.entries.filter { ($0.action == .create || $0.action == .update) && $0.record != nil }
         guard !written.isEmpty else { return report }
         let records = written.compactMap(\.record)
-        try reporting { try write(records, to: outPath, format: format) }
+        try reporting { try write(records, to: outPath, format: format, layout: layout) }
         report.writtenPath = outPath
         try reporting {
             try state.recordExportedPurchaseOrders(written.compactMap { entry in
@@ -216,24 +221,71 @@ public enum PurchaseOrderUseCases {
         return changes
     }
 
-    /// The platform-import layout: JSON Lines (one purchase order a line), or one row per line in CSV/xlsx.
-    static let columns = ["po_number", "date", "supplier_code", "supplier_name", "reference", "warehouse", "sku", "item_code", "name", "qty", "uom",
-                          "unit_cost", "amount", "sql_qty", "sql_uom", "uom_rate"]
+    /// `--layout`, else the pack's `purchase_orders.layout`, else the standard layout. A bare name is a file of
+    /// `rules/po-exports` (or `$LEDGERSYNC_PO_EXPORTS`); a path is relative to the working directory (`--layout`) or
+    /// to the pack (the pack's setting).
+    static func resolveLayout(_ request: PurchaseOrderRequest, settings: PurchaseOrderSettings, environment: [String: String]) throws(CommandFailure) -> PurchaseOrderLayout {
+        let given = request.layout ?? settings.layout?.value
+        guard let given else { return .standard }
+        let path: String
+        if !given.contains("/") && !given.hasSuffix(".yaml") && !given.hasSuffix(".yml") {
+            let folder = RulesFolders.find("po-exports", variable: "LEDGERSYNC_PO_EXPORTS", packDirectory: request.packDirectory, environment: environment)
+            guard let folder, FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("\(given).yaml")) else {
+                if given == PurchaseOrderLayout.standard.name { return .standard }
+                let known = RulesFolders.yamlNames(in: folder)
+                let where_ = request.layout != nil ? "--layout" : "purchase_orders.layout" + (settings.layout?.origin.location.map { " (\($0.fileAndLine))" } ?? "")
+                throw .message("\(where_): no purchase-order layout named '\(given)'" + (known.isEmpty ? "" : "; the built-in ones: \(known.joined(separator: ", "))")
+                               + (Suggest.closest(to: given, in: known).map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            path = (folder as NSString).appendingPathComponent("\(given).yaml")
+        } else if given.hasPrefix("/") || request.layout != nil {
+            path = given
+        } else {
+            path = (request.packDirectory as NSString).appendingPathComponent(given)
+        }
+        switch PurchaseOrderLayout.load(path: path, displayPath: path) {
+        case .success(let layout): return layout
+        case .failure(let diagnostics): throw .message(DiagnosticRendering.text(diagnostics) + "the purchase-order layout '\(path)' is invalid: \(DiagnosticRendering.summary(diagnostics)); nothing was written")
+        }
+    }
 
-    static func write(_ records: [StockInRecord], to path: String, format: ExportFormat) throws {
+    /// The values a layout's columns are filled with, for one line of one record.
+    static func layoutValues(_ record: StockInRecord, _ line: StockInLine) -> [String: String] {
+        var values = ["po_number": record.poNumber, "date": record.date, "supplier_code": record.supplier, "supplier_name": record.supplierName,
+                      "reference": record.reference, "project": record.project, "description": record.description, "total": record.total.description,
+                      "warehouse": line.location, "sku": line.sku, "item_code": line.itemCode, "name": line.description, "qty": line.qty.trimmed,
+                      "uom": line.uom, "unit_cost": line.unitCost.description, "amount": line.amount.description, "outstanding_qty": line.outstanding.trimmed]
+        if let converted = line.converted {
+            values["sql_qty"] = converted.qty.trimmed
+            values["sql_uom"] = converted.uom
+            values["uom_rate"] = converted.rate.trimmed
+        }
+        return values
+    }
+
+    static let numericFields: Set<String> = ["qty", "unit_cost", "amount", "outstanding_qty", "sql_qty", "uom_rate", "total"]
+
+    static func write(_ records: [StockInRecord], to path: String, format: ExportFormat, layout: PurchaseOrderLayout) throws {
         switch format {
         case .jsonl:
             let text = records.map { JSONWriter.compactString(.object($0.json)) }.joined(separator: "\n") + "\n"
             try AtomicFile.write(Array(text.utf8), to: path)
         case .csv, .xlsx:
-            var rows: [[SheetValue]] = [columns.map(SheetValue.string)]
+            var rows: [[SheetValue]] = [layout.columns.map { .string($0.header) }]
             for record in records {
                 for line in record.lines {
-                    rows.append([.string(record.poNumber), .date(record.date), .string(record.supplier), .string(record.supplierName), .string(record.reference),
-                                 .string(line.location), .string(line.sku), .string(line.itemCode), .string(line.description), .number(line.qty.trimmed),
-                                 .string(line.uom), .number(line.unitCost.description), .number(line.amount.description),
-                                 line.converted.map { .number($0.qty.trimmed) } ?? .empty, line.converted.map { .string($0.uom) } ?? .empty,
-                                 line.converted.map { .number($0.rate.trimmed) } ?? .empty])
+                    let values = layoutValues(record, line)
+                    rows.append(layout.columns.map { column in
+                        let text = PurchaseOrderLayout.render(column.value, values)
+                        if text.isEmpty { return .empty }
+                        // A column that is exactly one number or date field keeps its type in a workbook.
+                        let fields = Template.placeholders(in: column.value)
+                        if fields.count == 1, column.value == "{\(fields[0])}" {
+                            if numericFields.contains(fields[0]) { return .number(text) }
+                            if fields[0] == "date", CalendarDate(parsing: text) != nil { return .date(text) }
+                        }
+                        return .string(text)
+                    })
                 }
             }
             if format == .csv {

@@ -18,6 +18,9 @@ public struct PurchaseOrderSettings: Sendable {
     public var convertItems: [String: Traced<Bool>] = [:]
     /// The store whose SKUs the lines carry (item matching read backwards); nil: lines carry SQL item codes.
     public var store: Traced<String>?
+    /// The CSV/xlsx layout `po apply` writes: a built-in name (`rules/po-exports/<name>.yaml`) or a path relative to
+    /// the pack; nil: the standard layout.
+    public var layout: Traced<String>?
     /// Where the section is, for messages that point at it.
     public var origin: Origin
 
@@ -50,7 +53,7 @@ extension RulePackValidator {
     func readPurchaseOrders(_ node: YAMLNode, knownStores: [String]) -> PurchaseOrderSettings {
         let path = "purchase_orders"
         var settings = PurchaseOrderSettings(origin: reader.origin(path, node))
-        let keys = ["suppliers", "projects", "locations", "since", "uom_conversion", "convert", "store"]
+        let keys = ["suppliers", "projects", "locations", "since", "uom_conversion", "convert", "store", "layout"]
         guard let entries = reader.mapping(node, path, known: keys) else { return settings }
         let limits = ["suppliers": FieldLimits.invoiceHeader("code")?.maxLength ?? 10, "projects": FieldLimits.invoiceHeader("project")?.maxLength ?? 20,
                       "locations": FieldLimits.invoiceLine("location")?.maxLength ?? 20]
@@ -78,6 +81,13 @@ extension RulePackValidator {
                 for item in items {
                     let itemPath = "\(entryPath).\(item.key)"
                     if let value = reader.bool(item.value, itemPath) { settings.convertItems[item.key] = Traced(value, reader.origin(itemPath, item.value)) }
+                }
+            case "layout":
+                guard let layout = reader.string(entry.value, entryPath) else { continue }
+                if layout.trimmingCharacters(in: .whitespaces).isEmpty {
+                    reader.error("'\(entryPath)' must name a layout (a file in rules/po-exports, or a path relative to the pack)", at: entry.value, entryPath, code: "invalid-value")
+                } else {
+                    settings.layout = Traced(layout, reader.origin(entryPath, entry.value))
                 }
             default:
                 guard let store = reader.string(entry.value, entryPath) else { continue }

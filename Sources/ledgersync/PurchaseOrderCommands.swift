@@ -36,10 +36,12 @@ struct PurchaseOrderCommand: AsyncParsableCommand {
             abstract: "Write the new and changed purchase orders of the plan to --out (.jsonl, one purchase order a line; .csv or .xlsx, one row a line) for the platform's import, and record them: the next plan shows only what changed in SQL since. Exit 1 on an error (the others are still written).")
         @OptionGroup var options: Options
         @Option(help: ArgumentHelp("Where the records go: FILE.jsonl, FILE.csv or FILE.xlsx.", valueName: "file")) var out: String
+        @Option(help: ArgumentHelp("The CSV/xlsx layout: a name in rules/po-exports or a YAML file (default: the pack's purchase_orders.layout, else every field).", valueName: "layout"))
+        var layout: String?
 
         func run() async throws {
             let console = Console.standard()
-            let request = PurchaseOrderRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint, outPath: out)
+            let request = PurchaseOrderRequest(packDirectory: options.packOption.pack, statePath: options.state, endpoint: options.endpoint, outPath: out, layout: layout)
             try finish(await Workflows.purchaseOrders(request, apply: true, format: options.format, console: console), console)
         }
     }

@@ -159,4 +159,34 @@ import TestSupport
         #expect(again.stdout.contains("= PO-00002  2 lines (rows 2, 3): received before as GR-00001"), "\(again.stdout)")
         #expect(try await client.listAll(SQLAccountResource("purchasegoodsreceived")).count == 1, "closed once")
     }
+
+    @Test("a declared layout decides the CSV's headers and columns; a broken one is refused at its line before anything is read or written")
+    func declaredLayout() async throws {
+        let directory = try scratchDirectory("po-layout")
+        let sandbox = try ServedSandbox(directory: directory)
+        defer { sandbox.stop() }
+        let state = directory + "/state.sqlite"
+        let csv = directory + "/stock-in.csv"
+        let apply = try await Self.po(["apply", "--out", csv, "--layout", "stock-in"], pack: Args.acme, state: state, sandbox: sandbox)
+        #expect(apply.status == 0, "\(apply.transcript)")
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n").map(String.init)
+        #expect(rows.first == "Reference No,Supplier,SKU,Quantity,Unit Cost,Warehouse,Remark")
+        #expect(rows.contains("PO-00002,CLAYWORKS POTTERY SDN BHD,PLANT-POT-M,48,9.00,PJ-WH,SQL item POT-M"), "\(rows)")
+
+        let broken = directory + "/broken.yaml"
+        try "columns:\n  - {header: SKU, value: \"{sku}\"}\n  - {header: Qty, value: \"{quantity}\"}\n  - {header: SKU, value: \"{item_code}\"}\n"
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        let otherState = directory + "/other.sqlite"
+        let refused = try await Self.po(["apply", "--out", directory + "/never.csv", "--layout", broken], pack: Args.acme, state: otherState, sandbox: sandbox)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("broken.yaml:3:26: error: unknown placeholder {quantity} in columns[1].value; available: {po_number}, {date}"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("broken.yaml:4:14: error: the header 'SKU' is given twice"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nothing was written"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/never.csv"))
+        #expect(try await Self.po(["plan"], pack: Args.acme, state: otherState, sandbox: sandbox).stdout.contains("Plan: 2 new"), "nothing was recorded either")
+
+        let unknown = try await Self.po(["apply", "--out", directory + "/never.csv", "--layout", "stockin"], pack: Args.acme, state: otherState, sandbox: sandbox)
+        #expect(unknown.stderr.contains("--layout: no purchase-order layout named 'stockin'; the built-in ones: stock-in; did you mean 'stock-in'?"), "\(unknown.stderr)")
+    }
+
 }

@@ -154,8 +154,8 @@ public enum EmbeddedSandbox {
 
     public static func start(credentials: Credentials, region: String, service: String, seedPath: String? = nil,
                              faults: FaultSpec = .none) async throws -> (server: SandboxServer, endpoint: String) {
-        let path = seedPath ?? defaultSeedPath
-        let seed = FileManager.default.fileExists(atPath: path) ? try SandboxSeed.load(path: path) : SandboxSeed()
+        let path = seedPath ?? locateDefaultSeed()
+        let seed = path.map { FileManager.default.fileExists(atPath: $0) } == true ? try SandboxSeed.load(path: path!) : SandboxSeed()
         var configuration = SandboxConfiguration(accessKey: credentials.accessKey, secretKey: "", region: region,
                                                  service: service, seed: seed, faults: faults)
         // Hand over the key pair itself: the secret is never read out of `Credentials`.
@@ -163,6 +163,25 @@ public enum EmbeddedSandbox {
         let server = SandboxServer(configuration: configuration)
         let port = try await server.start()
         return (server, "http://127.0.0.1:\(port)")
+    }
+
+    /// The example seed: beside the working directory, else found walking up from it and from the executable (a
+    /// checkout's `.build/debug/ledgersync`), so `--sandbox` has the example masters wherever it is run from.
+    static func locateDefaultSeed() -> String? {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: defaultSeedPath) { return defaultSeedPath }
+        let executable = CommandLine.arguments.first.map { $0.hasPrefix("/") ? $0 : (fileManager.currentDirectoryPath as NSString).appendingPathComponent($0) }
+        for start in [fileManager.currentDirectoryPath, executable.map { ($0 as NSString).deletingLastPathComponent }].compactMap({ $0 }) {
+            var directory = start
+            while true {
+                let candidate = (directory as NSString).appendingPathComponent(defaultSeedPath)
+                if fileManager.fileExists(atPath: candidate) { return candidate }
+                let parent = (directory as NSString).deletingLastPathComponent
+                if parent == directory || parent.isEmpty { break }
+                directory = parent
+            }
+        }
+        return nil
     }
 
     /// The sandbox started for a pack's connection (`--sandbox`), and a client signed with the keys it accepts: the
@@ -209,12 +228,11 @@ extension Workflows {
                                     environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let seed: SandboxSeed
         do {
-            let path = seedPath ?? EmbeddedSandbox.defaultSeedPath
-            if seedPath == nil && !FileManager.default.fileExists(atPath: path) {
-                seed = SandboxSeed()
-                console.err("sandbox: no --seed and no \(path) here; starting with no master data\n")
-            } else {
+            if let path = seedPath ?? EmbeddedSandbox.locateDefaultSeed() {
                 seed = try SandboxSeed.load(path: path)
+            } else {
+                seed = SandboxSeed()
+                console.err("sandbox: no --seed, and no \(EmbeddedSandbox.defaultSeedPath) here or above; starting with no master data\n")
             }
         } catch let error as SandboxSeedError {
             console.err(DiagnosticRendering.text(error.diagnostics))

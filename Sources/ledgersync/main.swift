@@ -265,7 +265,7 @@ struct SandboxCommand: AsyncParsableCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve the SQL Account sandbox on 127.0.0.1 until interrupted; prints the accepted access key and 'listening on http://127.0.0.1:PORT'.")
         @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 0
-        @Option(help: "Master data YAML (default: examples/sandbox/acme-living-seed.yaml when present).") var seed: String?
+        @Option(help: "Master data YAML (default: examples/sandbox/acme-living-seed.yaml, found here, above here, or above the executable).") var seed: String?
         @Option(name: .customLong("access-key"), help: "Access key to accept (default: $LEDGERSYNC_ACCESS_KEY, else the sandbox's own).") var accessKey: String?
         @Option(name: .customLong("secret-key"), help: "Secret key to accept (default: $LEDGERSYNC_SECRET_KEY, else the sandbox's own).") var secretKey: String?
         @Option(help: "SigV4 region to accept.") var region: String = "ap-southeast-5"

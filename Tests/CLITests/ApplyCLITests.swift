@@ -65,6 +65,17 @@ enum Sync {
 
 @Suite("ledgersync apply", .serialized)
 struct ApplyCLITests {
+    @Test("--sandbox run from another folder still has the example masters: every syncable order is created")
+    func embeddedSandboxFromAnotherFolder() async throws {
+        let elsewhere = try scratchDirectory("elsewhere")
+        let root = Golden.packageRoot
+        let result = try await CLI.run(["apply", "--pack", root + "/rules/acme-living", "--orders", root + "/examples/orders/2025-09.jsonl"] + Args.asOf
+                                       + ["--sandbox", "--state", elsewhere + "/state.sqlite"],
+                                       in: elsewhere, environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])
+        #expect(result.status == 0, "\(result.transcript)")
+        #expect(result.stdout.contains("51 created, 0 adopted, 0 failed, 17 excluded"), "\(result.stdout)")
+    }
+
     @Test("the README's command: a full sync into the embedded sandbox with a temporary state store, no account needed")
     func embeddedSandbox() async throws {
         let result = try await CLI.run(["apply"] + Args.acme + Args.september + Args.asOf + ["--sandbox"], environment: ["LEDGERSYNC_ACCESS_KEY": "", "LEDGERSYNC_SECRET_KEY": ""])

@@ -96,7 +96,7 @@ public enum EInvoiceUseCases {
         }
         let state = try StateViews.openExisting(request.statePath)
         if !request.apply {
-            return try reporting { try plan(request, monthStart: monthStart, graph: graph, settings: settings, store: state) }
+            return try reporting { try plan(request, monthStart: monthStart, settings: settings, store: state) }
         }
         guard let profile = graph.pack.profile else {
             throw .message("pack '\(request.packDirectory)' has no profile; einvoice consolidate --apply needs the client pack's connection")
@@ -107,7 +107,7 @@ public enum EInvoiceUseCases {
             try StateLock.acquire(statePath: state.path, command: "ledgersync einvoice consolidate --apply", wait: true) { _ in }
         }
         defer { lock.release() }
-        var report = try reporting { try plan(request, monthStart: monthStart, graph: graph, settings: settings, store: state) }
+        var report = try reporting { try plan(request, monthStart: monthStart, settings: settings, store: state) }
         report.applied = true
         guard report.refusals.isEmpty else { return report }
         for index in report.documents.indices where report.documents[index].action != .unchanged {
@@ -132,7 +132,7 @@ public enum EInvoiceUseCases {
     }
 
     /// What the month's consolidation is, from the state store alone (no request is made).
-    static func plan(_ request: ConsolidationRequest, monthStart: CalendarDate, graph: TransformGraph, settings: EInvoiceSettings,
+    static func plan(_ request: ConsolidationRequest, monthStart: CalendarDate, settings: EInvoiceSettings,
                      store: StateStore) throws -> ConsolidationReport {
         let monthEnd = CalendarDate(daysSinceEpoch: CalendarDate(year: monthStart.month == 12 ? monthStart.year + 1 : monthStart.year,
                                                                  month: monthStart.month % 12 + 1, day: 1).daysSinceEpoch - 1)
@@ -225,8 +225,8 @@ public enum EInvoiceUseCases {
                 report.documents.append(document)
                 continue
             }
-            let customer = policy.customer?.value ?? (policy.scope.value == .store ? graph.plan(forStore: scope).flatMap { $0.customer?.value ?? $0.settings.customerCode?.value } : nil)
-            guard let customer, let itemCode = policy.itemCode?.value else {
+            // The pack's validation requires both while anything is consolidated.
+            guard let customer = policy.customer?.value, let itemCode = policy.itemCode?.value else {
                 report.refusals.append("einvoice.consolidation needs customer and item_code to build the consolidated e-invoice for \(scope)")
                 continue
             }

@@ -131,22 +131,16 @@ public enum PurchaseOrderUseCases {
         let skus = PurchaseOrderConverter.skuIndex(pack: graph.pack, store: settings.store?.value)
         var rates = ItemUOMRates()
         for row in listed {
-            func text(_ key: String) -> String {
-                switch row[key] {
-                case .string(let value)?: return value
-                case .number(let value)?: return value
-                default: return ""
-                }
-            }
-            guard let dockey = Int64(text("dockey")) else { continue }
-            let updatecount = Int(text("updatecount")) ?? 0
-            let lastmodified = Int64(text("lastmodified")) ?? 0
-            if text("cancelled") == "true" || row["cancelled"]?.boolValue == true { continue }
-            guard settings.takes(supplier: text("code"), project: text("project").isEmpty ? "----" : text("project"), date: CalendarDate(parsing: text("docdate"))) else {
+            guard let dockey = row.dockey.map(Int64.init) else { continue }
+            let updatecount = row.updatecount ?? 0
+            let lastmodified = Int64(row.lastmodified ?? 0)
+            if row.cancelled == true { continue }
+            let project = row.text("project") ?? ""
+            guard settings.takes(supplier: row.code ?? "", project: project.isEmpty ? "----" : project, date: row.text("docdate").flatMap(CalendarDate.init(parsing:))) else {
                 report.skipped += 1
                 continue
             }
-            var entry = PurchaseOrderReport.Entry(action: .create, docno: text("docno"), dockey: dockey, supplier: text("code"),
+            var entry = PurchaseOrderReport.Entry(action: .create, docno: row.docno ?? "", dockey: dockey, supplier: row.code ?? "",
                                                   updatecount: updatecount, lastmodified: lastmodified)
             let previous = recorded[dockey]
             if let previous, previous.updatecount == updatecount, previous.lastmodified == lastmodified {

@@ -76,6 +76,8 @@ public struct SQLAccountRecord: Sendable, Equatable, CustomStringConvertible {
     /// is what a create payload carries before SQL assigns the key.
     public var dockey: Int? { Self.int(object["dockey"]).flatMap { $0 > 0 ? $0 : nil } }
     public var docno: String? { Self.text(object["docno"]) }
+    /// Any field as text, whether SQL Account answered it as a string or a number.
+    public func text(_ key: String) -> String? { Self.text(object[key]) }
     public var docref1: String? { Self.text(object["docref1"]) }
     /// The master code (customer, agent…) or, on a document, the customer code.
     public var code: String? { Self.text(object["code"]) }
